@@ -1,0 +1,126 @@
+"""Command line: `python -m bot run | classify | volunteers import FILE.csv`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot import texts
+from bot.clock import SystemClock
+from bot.config import Config, ConfigError, load_config
+
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="社区微心愿与问题反馈机器人")
+    parser.add_argument("--config", help="配置文件路径（默认 BOT_CONFIG 或仓库中的 config.toml）")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="启动机器人（需要环境变量 TELEGRAM_BOT_TOKEN）")
+    classify = commands.add_parser("classify", help="对一段文字分类，输出 JSON")
+    classify.add_argument("text", nargs="?", help="要分类的文字")
+    classify.add_argument("--jsonl", help='每行一个 {"text": ...} 的文件；"-" 表示标准输入')
+    volunteers = commands.add_parser("volunteers", help="志愿者名单")
+    volunteer_commands = volunteers.add_subparsers(dest="volunteers_command", required=True)
+    importer = volunteer_commands.add_parser(
+        "import", help="导入 CSV：telegram_id,name,unit,community,categories,buildings"
+    )
+    importer.add_argument("file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
+         err: TextIO = sys.stderr) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(texts.CLI_CONFIG_ERROR.format(error=exc), file=err)
+        return EXIT_USAGE
+    if args.command == "classify":
+        return _classify(config, args.text, args.jsonl, out, err)
+    if args.command == "volunteers":
+        return _import_volunteers(config, args.file, out, err)
+    return _run(config, err)
+
+
+def _run(config: Config, err: TextIO) -> int:
+    if not config.token:
+        print(texts.NO_TOKEN, file=err)
+        return EXIT_USAGE
+    from bot.app import run_bot  # imports telegram only when the bot really starts
+
+    run_bot(config)
+    return 0
+
+
+def _classify(config: Config, text: str | None, jsonl: str | None, out: TextIO,
+              err: TextIO) -> int:
+    from bot.classify import Classifier
+
+    if (text is None) == (jsonl is None):
+        print("请给出要分类的文字，或用 --jsonl 文件（二选一）。", file=err)
+        return EXIT_USAGE
+    classifier = Classifier(config)
+    if text is not None:
+        print(json.dumps(classifier.classify(text).as_dict(), ensure_ascii=False), file=out)
+        return 0
+    assert jsonl is not None
+    try:
+        source = sys.stdin if jsonl == "-" else Path(jsonl).open(encoding="utf-8")
+    except OSError:
+        print(texts.CLI_FILE_NOT_FOUND.format(path=jsonl), file=err)
+        return EXIT_USAGE
+    failed = False
+    with source:
+        for number, line in enumerate(source, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                message = item["text"]
+                if not isinstance(message, str):
+                    raise TypeError("text is not a string")
+            except (ValueError, KeyError, TypeError) as exc:
+                # Keep one output line per input line so results stay aligned with inputs.
+                problem = texts.CLI_BAD_JSONL.format(path=jsonl, line=number, error=exc)
+                print(json.dumps({"line": number, "error": problem}, ensure_ascii=False),
+                      file=out)
+                failed = True
+                continue
+            print(json.dumps(classifier.classify(message).as_dict(), ensure_ascii=False),
+                  file=out)
+    return 1 if failed else 0
+
+
+def _import_volunteers(config: Config, file: str, out: TextIO, err: TextIO) -> int:
+    from bot.volunteers import ImportFailed, import_volunteers
+    from storage.db import create_schema, make_engine, uow_factory
+
+    try:
+        content = Path(file).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        print(texts.CLI_FILE_NOT_FOUND.format(path=file), file=err)
+        return EXIT_USAGE
+    except UnicodeDecodeError:
+        print(texts.IMPORT_FAILED.format(errors=texts.IMPORT_NOT_UTF8), file=err)
+        return EXIT_USAGE
+    engine = make_engine(config.bot.database_url)
+    create_schema(engine)
+    try:
+        result = import_volunteers(uow_factory(engine), config, SystemClock().now(), content)
+    except ImportFailed as exc:
+        print(texts.IMPORT_FAILED.format(errors="\n".join(exc.errors)), file=err)
+        return EXIT_USAGE
+    finally:
+        engine.dispose()
+    print(texts.IMPORT_DONE.format(created=result.created, updated=result.updated), file=out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

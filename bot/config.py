@@ -1,0 +1,281 @@
+"""config.toml → one frozen, validated Config; environment overrides applied once."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from bot import texts
+
+CATEGORY_CODES = (
+    "sanitation", "repairs", "parking", "safety", "disputes", "greening", "construction",
+    "property", "elderly", "children", "culture", "hardship", "other",
+)
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config.toml"
+
+_DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file, the key and the fix."""
+
+
+def parse_duration(value: Any) -> timedelta:
+    """'45s', '10m', '2h', '7d' → timedelta (also accepts a timedelta as is)."""
+    if isinstance(value, timedelta):
+        return value
+    match = _DURATION_RE.match(value) if isinstance(value, str) else None
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(texts.CONFIG_EXPECT_DURATION)
+    return timedelta(**{_DURATION_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def parse_time_of_day(value: Any) -> time:
+    """'08:30' → time(8, 30)."""
+    if isinstance(value, time):
+        return value
+    match = _TIME_RE.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(texts.CONFIG_EXPECT_TIME)
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def _as_tuple(value: Any) -> Any:
+    # TOML arrays arrive as lists; strict mode would refuse them for the immutable tuples.
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _check_code(value: Any) -> str:
+    if not isinstance(value, str) or not _CODE_RE.match(value):
+        raise ValueError(texts.CONFIG_EXPECT_CODE)
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+TimeOfDay = Annotated[time, BeforeValidator(parse_time_of_day)]
+Code = Annotated[str, BeforeValidator(_check_code)]
+T = TypeVar("T")
+Tuple = Annotated[tuple[T, ...], BeforeValidator(_as_tuple)]
+WordPair = Annotated[tuple[str, str], BeforeValidator(_as_tuple)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class Building(_Frozen):
+    code: Code
+    name: str
+
+
+class Grid(_Frozen):
+    code: Code
+    name: str
+    leader_id: int | None = None
+    buildings: Tuple[Building] = ()
+
+
+class Community(_Frozen):
+    code: Code
+    name: str
+    volunteer_chat_id: int | None = None
+    coordinators: Tuple[int] = ()
+    grids: Tuple[Grid] = ()
+
+    def buildings(self) -> tuple[Building, ...]:
+        return tuple(b for g in self.grids for b in g.buildings)
+
+    def building(self, code: str | None) -> Building | None:
+        return next((b for b in self.buildings() if b.code == code), None)
+
+    def grid_of(self, building_code: str | None) -> Grid | None:
+        return next(
+            (g for g in self.grids if any(b.code == building_code for b in g.buildings)), None
+        )
+
+
+class Category(_Frozen):
+    name: str
+    time_limit: Duration
+    keywords: dict[str, float] = Field(default_factory=dict)
+
+
+class KindWords(_Frozen):
+    wish: Tuple[str]
+    complaint: Tuple[str]
+    suggestion: Tuple[str]
+
+
+class ClassifierSection(_Frozen):
+    urgent_words: Tuple[str]
+    # Pairs that are urgent only together ("电梯" + "困"): jieba often splits such phrases.
+    urgent_pairs: Tuple[WordPair] = ()
+    urgent_time_limit: Duration = timedelta(hours=2)
+    # Categories whose requests are usually wishes rather than complaints when no kind word shows.
+    wish_categories: Tuple[str] = ("elderly", "children", "hardship")
+    kind_words: KindWords
+
+
+class RoutingSection(_Frozen):
+    # Categories that go to the coordinators for triage instead of straight to volunteers.
+    coordinator_categories: Tuple[str] = ("other",)
+    # Categories offered straight to the volunteers' group for open claim.
+    open_claim_categories: Tuple[str] = ()
+
+
+class FollowupsSection(_Frozen):
+    sweep_interval: Duration = timedelta(seconds=30)
+    accept_timeout: Duration = timedelta(hours=2)
+    claim_timeout: Duration = timedelta(hours=8)
+    progress_reminder: Duration = timedelta(hours=24)
+    confirm_reminder: Duration = timedelta(hours=24)
+    auto_close: Duration = timedelta(hours=72)
+    revisit_after: Duration = timedelta(days=14)
+
+
+class DigestSection(_Frozen):
+    time: TimeOfDay = time(8, 30)
+
+
+class QuietHoursSection(_Frozen):
+    start: TimeOfDay = time(22, 0)
+    end: TimeOfDay = time(7, 30)
+
+
+class BotSection(_Frozen):
+    timezone: str = "Asia/Shanghai"
+    database_url: str = "sqlite:///data/bot.db"
+    api_base_url: str | None = None
+    invite_ttl: Duration = timedelta(days=7)
+    default_max_open: int = Field(default=3, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _known_timezone(self) -> BotSection:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(texts.CONFIG_BAD_TIMEZONE.format(tz=self.timezone)) from exc
+        return self
+
+
+class Config(_Frozen):
+    bot: BotSection = BotSection()
+    followups: FollowupsSection = FollowupsSection()
+    digest: DigestSection = DigestSection()
+    quiet_hours: QuietHoursSection = QuietHoursSection()
+    routing: RoutingSection = RoutingSection()
+    classifier: ClassifierSection
+    categories: dict[str, Category]
+    communities: Tuple[Community] = Field(min_length=1)
+    # Never read from the file: only from TELEGRAM_BOT_TOKEN.
+    token: str | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Config:
+        missing = [c for c in CATEGORY_CODES if c not in self.categories]
+        if missing:
+            raise ValueError(texts.CONFIG_MISSING_CATEGORIES.format(codes=", ".join(missing)))
+        unknown = [c for c in self.categories if c not in CATEGORY_CODES]
+        if unknown:
+            raise ValueError(texts.CONFIG_UNKNOWN_CATEGORY.format(codes=", ".join(unknown)))
+        for section, codes in (
+            ("routing.coordinator_categories", self.routing.coordinator_categories),
+            ("routing.open_claim_categories", self.routing.open_claim_categories),
+            ("classifier.wish_categories", self.classifier.wish_categories),
+        ):
+            bad = [c for c in codes if c not in CATEGORY_CODES]
+            if bad:
+                raise ValueError(
+                    texts.CONFIG_UNKNOWN_CATEGORY_IN.format(key=section, codes=", ".join(bad))
+                )
+        seen: set[str] = set()
+        for community in self.communities:
+            if community.code in seen:
+                raise ValueError(texts.CONFIG_DUPLICATE_CODE.format(code=community.code))
+            seen.add(community.code)
+            building_codes = [b.code for b in community.buildings()]
+            if len(building_codes) != len(set(building_codes)):
+                raise ValueError(texts.CONFIG_DUPLICATE_BUILDING.format(community=community.code))
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.bot.timezone)
+
+    def community(self, code: str | None) -> Community | None:
+        return next((c for c in self.communities if c.code == code), None)
+
+    def category_name(self, code: str) -> str:
+        category = self.categories.get(code)
+        return category.name if category else code
+
+    def communities_coordinated_by(self, user_id: int) -> tuple[Community, ...]:
+        return tuple(c for c in self.communities if user_id in c.coordinators)
+
+
+def _error_location(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif str(item).startswith("function-") or item in ("tuple", "dict"):
+            continue
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "（顶层）"
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    return texts.CONFIG_ERROR_TYPES.get(kind, error["msg"])
+
+
+def build_config(raw: Mapping[str, Any], env: Mapping[str, str], source: str) -> Config:
+    """Validate parsed TOML plus environment overrides; raise ConfigError naming the key."""
+    data = dict(raw)
+    bot_section = dict(data.get("bot", {})) if isinstance(data.get("bot", {}), dict) else None
+    if bot_section is not None:
+        if env.get("DATABASE_URL"):
+            bot_section["database_url"] = env["DATABASE_URL"]
+        if env.get("TELEGRAM_API_BASE_URL"):
+            bot_section["api_base_url"] = env["TELEGRAM_API_BASE_URL"]
+        data["bot"] = bot_section
+    if "token" in data:
+        raise ConfigError(texts.CONFIG_TOKEN_IN_FILE.format(path=source))
+    data["token"] = env.get("TELEGRAM_BOT_TOKEN") or None
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        lines = [
+            texts.CONFIG_ERROR_LINE.format(
+                path=source, key=_error_location(err["loc"]), problem=_describe(err)
+            )
+            for err in exc.errors()
+        ]
+        raise ConfigError("\n".join(lines)) from None
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Read the TOML file (BOT_CONFIG or the shipped config.toml) and validate it."""
+    env = os.environ if env is None else env
+    config_path = Path(path or env.get("BOT_CONFIG") or DEFAULT_CONFIG_PATH)
+    try:
+        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(texts.CONFIG_NOT_FOUND.format(path=config_path)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(texts.CONFIG_BAD_TOML.format(path=config_path, error=exc)) from None
+    return build_config(raw, env, str(config_path))

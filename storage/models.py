@@ -1,0 +1,151 @@
+"""SQLModel tables. Datetimes are timezone-aware UTC; display code converts to local time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Telegram ids exceed 32 bits; group chat ids are negative 64-bit numbers.
+_TG_ID = {"sa_type": BigInteger}
+
+
+def _json_list() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Resident(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    tg_id: int = Field(unique=True, index=True, **_TG_ID)
+    name: str = ""
+    phone: str | None = None
+    community: str | None = None
+    building: str | None = None
+    unreachable: bool = False
+    created_at: datetime
+
+
+class Volunteer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    tg_id: int = Field(unique=True, index=True, **_TG_ID)
+    name: str
+    unit: str = ""  # 报到单位
+    community: str = Field(index=True)
+    categories: list[str] = _json_list()
+    buildings: list[str] = _json_list()  # 包楼/联系楼栋, may be empty
+    max_open: int = 3
+    active: bool = True
+    unreachable: bool = False
+    last_assigned_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+OPEN_STATUSES = ("submitted", "assigned", "claimed", "in_progress", "resolved", "reopened")
+# What counts against a volunteer's maximum: work they hold and have not handed back.
+WORKLOAD_STATUSES = ("assigned", "claimed", "in_progress", "reopened")
+FINAL_STATUSES = ("closed", "cancelled", "closed_unresolved")
+
+
+class Ticket(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_ticket_due", "next_action_at"),
+        Index("ix_ticket_community_status", "community", "status"),
+        Index("ix_ticket_assignee_status", "assignee_id", "status"),
+        Index("ix_ticket_community_created", "community", "created_at"),
+        Index("ix_ticket_community_closed", "community", "closed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)  # the public number: #id
+    source_key: str | None = Field(default=None, unique=True)  # dedupes re-delivered updates
+    kind: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    category: str
+    urgent: bool = False
+    needs_triage: bool = False
+    matched: list[str] = _json_list()
+    status: str = "submitted"
+    community: str
+    building: str | None = None
+    location_lat: float | None = None
+    location_lon: float | None = None
+    photo_file_ids: list[str] = _json_list()
+    voice_file_id: str | None = None
+    contact_phone: str | None = None
+    reporter_id: int | None = Field(default=None, foreign_key="resident.id", index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="volunteer.id")
+    # Posted in the volunteers' group for open claim (认领) rather than offered to one person.
+    offered_in_group: bool = False
+    group_chat_id: int | None = Field(default=None, **_TG_ID)
+    group_message_id: int | None = None
+    created_at: datetime
+    routed_at: datetime | None = None
+    claimed_at: datetime | None = None
+    last_progress_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    accept_due_at: datetime | None = None  # the response time limit (响应率)
+    due_at: datetime | None = None  # the resolution time limit (办结时限)
+    overdue_at: datetime | None = None  # set once when the time limit passed (督办)
+    next_action: str | None = None
+    next_action_at: datetime | None = None
+    reopen_count: int = 0
+    rating: int | None = None
+    comment: str | None = None
+    close_reason: str | None = None
+    resolution_note: str | None = None
+    version: int = 0
+
+
+class TicketEvent(SQLModel, table=True):
+    """Append-only audit log: one row per state change or note."""
+
+    __table_args__ = (Index("ix_event_ticket_at", "ticket_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    actor_kind: str  # resident | volunteer | coordinator | system
+    actor_tg_id: int | None = Field(default=None, **_TG_ID)
+    action: str
+    from_status: str | None = None
+    to_status: str | None = None
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    at: datetime
+
+
+class Invite(SQLModel, table=True):
+    """A single-use, expiring deep-link token that registers a volunteer."""
+
+    __table_args__ = (UniqueConstraint("token"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str
+    community: str
+    created_by: int = Field(**_TG_ID)
+    created_at: datetime
+    expires_at: datetime
+    used_by: int | None = Field(default=None, **_TG_ID)
+    used_at: datetime | None = None
+
+
+class Outbox(SQLModel, table=True):
+    """A message the bot owes someone, written in the same transaction as the state change."""
+
+    __table_args__ = (Index("ix_outbox_pending", "status", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(**_TG_ID)
+    notice: str  # what to render: offer, group_post, claimed, progress, ...
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    urgent: bool = False
+    created_at: datetime
+    not_before: datetime  # quiet hours push this to the morning
+    status: str = "pending"  # pending | sent | failed | unreachable
+    attempts: int = 0
+    lease_until: datetime | None = None  # a dispatcher holds the row until then
+    sent_at: datetime | None = None
+    sent_message_id: int | None = None
+    last_error: str | None = None

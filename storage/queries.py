@@ -1,0 +1,129 @@
+"""Named queries: the only place outside models.py that knows table shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, update
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    OPEN_STATUSES,
+    WORKLOAD_STATUSES,
+    Outbox,
+    Resident,
+    Ticket,
+    TicketEvent,
+    Volunteer,
+)
+
+
+def resident_by_tg(session: Session, tg_id: int) -> Resident | None:
+    return session.exec(select(Resident).where(Resident.tg_id == tg_id)).first()
+
+
+def volunteer_by_tg(session: Session, tg_id: int) -> Volunteer | None:
+    return session.exec(select(Volunteer).where(Volunteer.tg_id == tg_id)).first()
+
+
+def volunteers_by_tg(session: Session, tg_ids: Sequence[int]) -> dict[int, Volunteer]:
+    rows = session.exec(select(Volunteer).where(col(Volunteer.tg_id).in_(list(tg_ids)))).all()
+    return {v.tg_id: v for v in rows}
+
+
+def ticket_by_source_key(session: Session, key: str) -> Ticket | None:
+    return session.exec(select(Ticket).where(Ticket.source_key == key)).first()
+
+
+def volunteer_loads(session: Session, community: str) -> list[tuple[Volunteer, int]]:
+    """Every volunteer of the community with how many tasks they hold now."""
+    open_count = func.count(Ticket.id)
+    stmt = (
+        select(Volunteer, open_count)
+        .join(
+            Ticket,
+            and_(
+                col(Ticket.assignee_id) == Volunteer.id,
+                col(Ticket.status).in_(WORKLOAD_STATUSES),
+            ),
+            isouter=True,
+        )
+        .where(Volunteer.community == community)
+        .group_by(col(Volunteer.id))
+        .order_by(col(Volunteer.id))
+    )
+    return [(v, int(n)) for v, n in session.exec(stmt).all()]
+
+
+def open_task_count(session: Session, volunteer_id: int) -> int:
+    stmt = select(func.count(Ticket.id)).where(
+        Ticket.assignee_id == volunteer_id, col(Ticket.status).in_(WORKLOAD_STATUSES)
+    )
+    return int(session.exec(stmt).one())
+
+
+def volunteers_who_passed(session: Session, ticket_id: int) -> set[int]:
+    """Telegram ids of volunteers who declined, released or let this ticket time out."""
+    stmt = select(TicketEvent.actor_tg_id, TicketEvent.note).where(
+        TicketEvent.ticket_id == ticket_id,
+        col(TicketEvent.action).in_(("decline", "release", "accept_timeout")),
+    )
+    return {int(tg) for tg, _ in session.exec(stmt).all() if tg is not None}
+
+
+def update_ticket_if_unchanged(
+    session: Session, ticket: Ticket, values: dict[str, Any]
+) -> bool:
+    """Write only if nobody changed the ticket since it was read (the version still matches)."""
+    stmt = (
+        update(Ticket)
+        .where(col(Ticket.id) == ticket.id, col(Ticket.version) == ticket.version)
+        .values(version=ticket.version + 1, **values)
+        .execution_options(synchronize_session="fetch")
+    )
+    result = session.exec(stmt)
+    return bool(result.rowcount == 1)
+
+
+def tickets_of_reporter(session: Session, resident_id: int, limit: int = 20) -> list[Ticket]:
+    stmt = (
+        select(Ticket)
+        .where(Ticket.reporter_id == resident_id)
+        .order_by(col(Ticket.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())
+
+
+def open_tickets_of_volunteer(session: Session, volunteer_id: int) -> list[Ticket]:
+    stmt = (
+        select(Ticket)
+        .where(Ticket.assignee_id == volunteer_id, col(Ticket.status).in_(OPEN_STATUSES))
+        .order_by(col(Ticket.id))
+    )
+    return list(session.exec(stmt).all())
+
+
+def events_of(session: Session, ticket_id: int) -> list[TicketEvent]:
+    stmt = (
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket_id)
+        .order_by(col(TicketEvent.id))
+    )
+    return list(session.exec(stmt).all())
+
+
+def add_outbox(session: Session, message: Outbox) -> None:
+    session.add(message)
+
+
+def pending_outbox(session: Session, now: datetime, limit: int = 100) -> list[Outbox]:
+    stmt = (
+        select(Outbox)
+        .where(Outbox.status == "pending", col(Outbox.not_before) <= now)
+        .order_by(col(Outbox.urgent).desc(), col(Outbox.id))
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())

@@ -1,0 +1,78 @@
+"""Shared fixtures: the shipped config, a manual clock, and databases (SQLite; PostgreSQL too
+when TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from bot.clock import ManualClock
+from bot.config import Config, load_config
+from storage.db import UnitOfWork, create_schema, make_engine, uow_factory
+from storage.models import SQLModel
+
+REPO = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+PG_SKIP_REASON = (
+    "TEST_DATABASE_URL is not set: the PostgreSQL run of the storage tests is skipped "
+    "(.ci/run sets it when a server answers on 127.0.0.1:5432)"
+)
+
+
+@pytest.fixture(scope="session")
+def config() -> Config:
+    return load_config(REPO / "config.toml", env={})
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 11, 2, 1, 0, 0, tzinfo=UTC))  # Monday 09:00 in Shanghai
+
+
+@pytest.fixture(scope="session")
+def _pg_engine() -> Iterator[Engine]:
+    if not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
+    engine = make_engine(PG_URL)
+    SQLModel.metadata.drop_all(engine)
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+def _truncate_all(engine: Engine) -> None:
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """The same test runs on SQLite and, when configured, on PostgreSQL."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+        create_schema(eng)
+        yield eng
+        eng.dispose()
+    else:
+        pg: Engine = request.getfixturevalue("_pg_engine")
+        _truncate_all(pg)
+        yield pg
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    create_schema(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def uows(engine: Engine) -> Callable[[], UnitOfWork]:
+    return uow_factory(engine)

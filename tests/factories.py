@@ -1,0 +1,85 @@
+"""Small builders for test data, so tests read as the situation they set up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlmodel import select
+
+from bot.config import Config
+from bot.tickets import NewTicket, submit_ticket
+from storage.db import UnitOfWork
+from storage.models import Outbox, Ticket, TicketEvent, Volunteer  # noqa: F401
+
+Uows = Callable[[], UnitOfWork]
+RESIDENT = 900
+OTHER_RESIDENT = 901
+COORDINATOR = 10001
+GRID_LEADER_G1 = 10011
+
+
+def add_volunteer(
+    uows: Uows,
+    now: datetime,
+    tg_id: int,
+    name: str = "",
+    categories: Sequence[str] = ("repairs",),
+    buildings: Sequence[str] = (),
+    community: str = "hx",
+    max_open: int = 3,
+    active: bool = True,
+    last_assigned_at: datetime | None = None,
+) -> Volunteer:
+    with uows() as uow:
+        volunteer = Volunteer(
+            tg_id=tg_id, name=name or f"志愿者{tg_id}", unit="区税务局", community=community,
+            categories=list(categories), buildings=list(buildings), max_open=max_open,
+            active=active, last_assigned_at=last_assigned_at, created_at=now, updated_at=now,
+        )
+        uow.session.add(volunteer)
+        uow.commit()
+        return volunteer
+
+
+def submit(
+    uows: Uows,
+    config: Config,
+    now: datetime,
+    text: str = "3号楼楼道灯坏了",
+    category: str = "repairs",
+    building: str | None = "b1",
+    reporter: int = RESIDENT,
+    urgent: bool = False,
+    kind: str = "complaint",
+    **extra: object,
+) -> Ticket:
+    new = NewTicket(
+        text=text, kind=kind, category=category, urgent=urgent, community="hx",
+        building=building, **extra,  # type: ignore[arg-type]
+    )
+    return submit_ticket(uows, config, now, reporter, new, reporter_name="王阿姨")
+
+
+def reload(uows: Uows, number: int) -> Ticket:
+    with uows() as uow:
+        ticket = uow.session.get(Ticket, number)
+        assert ticket is not None
+        return ticket
+
+
+def events(uows: Uows, number: int) -> list[tuple[str, str | None, str | None]]:
+    with uows() as uow:
+        rows = uow.session.exec(
+            select(TicketEvent).where(TicketEvent.ticket_id == number).order_by(TicketEvent.id)
+        ).all()
+        return [(e.action, e.from_status, e.to_status) for e in rows]
+
+
+def outbox(uows: Uows, number: int | None = None) -> list[tuple[int, str]]:
+    """(chat id, notice) of every queued message, optionally for one ticket, in order."""
+    with uows() as uow:
+        stmt = select(Outbox).order_by(Outbox.id)
+        if number is not None:
+            stmt = stmt.where(Outbox.ticket_id == number)
+        return [(o.chat_id, o.notice) for o in uow.session.exec(stmt).all()]

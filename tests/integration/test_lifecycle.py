@@ -1,0 +1,379 @@
+"""Every legal and illegal transition of the 一领四单 lifecycle, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+
+from bot import tickets as T
+from bot.clock import ManualClock
+from bot.config import Config
+from bot.errors import DomainError
+from tests.factories import (
+    COORDINATOR,
+    OTHER_RESIDENT,
+    RESIDENT,
+    Uows,
+    add_volunteer,
+    events,
+    outbox,
+    reload,
+    submit,
+)
+
+VOL = 500  # the volunteer every driven ticket ends up with
+VOL2 = 501  # a second volunteer of the same community
+STATES = ("submitted", "assigned", "claimed", "in_progress", "resolved", "closed",
+          "reopened", "cancelled", "closed_unresolved")
+
+
+def drive(uows: Uows, cfg: Config, now: datetime, state: str) -> int:
+    """A ticket brought to `state` through the real services, held by VOL where it is held."""
+    number = submit(uows, cfg, now).id or 0
+    assert reload(uows, number).status == "assigned"
+    steps: dict[str, list[Callable[[], object]]] = {
+        "assigned": [],
+        "submitted": [lambda: T.decline_ticket(uows, cfg, now, number, VOL)],
+        "cancelled": [lambda: T.cancel_ticket(uows, cfg, now, number, RESIDENT)],
+        "claimed": [lambda: T.accept_ticket(uows, cfg, now, number, VOL)],
+    }
+    held = steps["claimed"]
+    steps["in_progress"] = [*held, lambda: T.add_progress(uows, cfg, now, number, VOL, "已联系")]
+    steps["resolved"] = [*held, lambda: T.resolve_ticket(uows, cfg, now, number, VOL, "修好了")]
+    steps["closed"] = [*steps["resolved"],
+                       lambda: T.confirm_resolution(uows, cfg, now, number, RESIDENT)]
+    steps["reopened"] = [*steps["resolved"],
+                         lambda: T.reject_resolution(uows, cfg, now, number, RESIDENT, "还是黑")]
+    steps["closed_unresolved"] = [
+        lambda: T.close_ticket(uows, cfg, now, number, COORDINATOR, "duplicate")
+    ]
+    for step in steps[state]:
+        step()
+    assert reload(uows, number).status == state
+    return number
+
+
+# action name -> (call, states where it is legal, status afterwards)
+ACTIONS: dict[str, tuple[Callable[[Uows, Config, datetime, int], object], set[str], str]] = {
+    "accept": (lambda u, c, n, t: T.accept_ticket(u, c, n, t, VOL), {"assigned"}, "claimed"),
+    "decline": (lambda u, c, n, t: T.decline_ticket(u, c, n, t, VOL), {"assigned"}, "submitted"),
+    "release": (lambda u, c, n, t: T.release_ticket(u, c, n, t, VOL),
+                {"claimed", "in_progress", "reopened"}, "submitted"),
+    "progress": (lambda u, c, n, t: T.add_progress(u, c, n, t, VOL, "在办"),
+                 {"claimed", "in_progress", "reopened"}, "in_progress"),
+    "resolve": (lambda u, c, n, t: T.resolve_ticket(u, c, n, t, VOL, "办好了"),
+                {"claimed", "in_progress", "reopened"}, "resolved"),
+    "confirm": (lambda u, c, n, t: T.confirm_resolution(u, c, n, t, RESIDENT),
+                {"resolved"}, "closed"),
+    "reject": (lambda u, c, n, t: T.reject_resolution(u, c, n, t, RESIDENT, "没修好"),
+               {"resolved", "closed"}, "reopened"),
+    "rate": (lambda u, c, n, t: T.rate_ticket(u, c, n, t, RESIDENT, 5), {"closed"}, "closed"),
+    "cancel": (lambda u, c, n, t: T.cancel_ticket(u, c, n, t, RESIDENT),
+               {"submitted", "assigned"}, "cancelled"),
+    "assign": (lambda u, c, n, t: T.assign_ticket(u, c, n, t, COORDINATOR, VOL2),
+               {"submitted", "assigned", "claimed", "in_progress", "reopened"}, "assigned"),
+    "close": (lambda u, c, n, t: T.close_ticket(u, c, n, t, COORDINATOR, "unable"),
+              {"submitted", "assigned", "claimed", "in_progress", "reopened", "resolved"},
+              "closed_unresolved"),
+    "reopen": (lambda u, c, n, t: T.reopen_ticket(u, c, n, t, COORDINATOR, "回访发现没修好"),
+               {"resolved", "closed", "closed_unresolved"}, "reopened"),
+}
+
+
+@pytest.fixture
+def two_volunteers(uows: Uows, clock: ManualClock) -> None:
+    # VOL is paired with b1 so every new ticket goes to VOL first; VOL2 serves other categories
+    # only, so a ticket VOL passes on goes to the group rather than to VOL2.
+    add_volunteer(uows, clock.now(), VOL, "李明", categories=("repairs",), buildings=("b1",))
+    add_volunteer(uows, clock.now(), VOL2, "王芳", categories=("elderly",))
+
+
+@pytest.mark.usefixtures("two_volunteers")
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_each_action_from_each_state(uows: Uows, config: Config, clock: ManualClock,
+                                     action: str, state: str) -> None:
+    number = drive(uows, config, clock.now(), state)
+    call, legal_in, after = ACTIONS[action]
+    before = reload(uows, number)
+    logged = events(uows, number)
+    if state in legal_in:
+        call(uows, config, clock.now(), number)
+        ticket = reload(uows, number)
+        # decline/release hand the ticket on at once: with nobody else eligible, to the group
+        assert ticket.status == after
+        assert len(events(uows, number)) > len(logged)
+        assert ticket.version > before.version
+    else:
+        with pytest.raises(DomainError) as refused:
+            call(uows, config, clock.now(), number)
+        assert refused.value.code in {"bad_state", "not_assignee", "already_taken"}
+        assert refused.value.message  # a polite sentence, shown to the person as is
+        after_refusal = reload(uows, number)
+        assert after_refusal.status == state
+        assert after_refusal.version == before.version
+        assert events(uows, number) == logged
+
+
+@pytest.mark.usefixtures("two_volunteers")
+def test_full_loop_writes_one_event_per_step_and_tells_each_person(
+        uows: Uows, config: Config, clock: ManualClock) -> None:
+    now = clock.now()
+    number = submit(uows, config, now).id or 0
+    T.accept_ticket(uows, config, now, number, VOL)
+    T.add_progress(uows, config, now, number, VOL, "已联系电工，明天上午来")
+    T.resolve_ticket(uows, config, now, number, VOL, "换了新灯泡")
+    T.confirm_resolution(uows, config, now, number, RESIDENT)
+    T.rate_ticket(uows, config, now, number, RESIDENT, 5, "谢谢小李")
+    assert events(uows, number) == [
+        ("submit", None, "submitted"),
+        ("route", "submitted", "assigned"),
+        ("accept", "assigned", "claimed"),
+        ("progress", "claimed", "in_progress"),
+        ("resolve", "in_progress", "resolved"),
+        ("confirm", "resolved", "closed"),
+        ("rate", "closed", "closed"),
+    ]
+    assert outbox(uows, number) == [
+        (VOL, "offer"), (RESIDENT, "claimed"), (VOL, "details"), (RESIDENT, "progress"),
+        (RESIDENT, "resolved"), (VOL, "confirmed"), (VOL, "rated"),
+    ]
+    ticket = reload(uows, number)
+    assert (ticket.rating, ticket.comment, ticket.resolution_note) == (5, "谢谢小李", "换了新灯泡")
+    assert ticket.closed_at is not None and ticket.claimed_at is not None
+
+
+@pytest.mark.usefixtures("two_volunteers")
+def test_someone_elses_ticket_is_refused_for_residents(
+        uows: Uows, config: Config, clock: ManualClock) -> None:
+    number = drive(uows, config, clock.now(), "resolved")
+    for call in (T.confirm_resolution, T.cancel_ticket):
+        with pytest.raises(DomainError) as refused:
+            call(uows, config, clock.now(), number, OTHER_RESIDENT)
+        assert refused.value.code == "not_reporter"
+    with pytest.raises(DomainError, match="not_reporter"):
+        T.reject_resolution(uows, config, clock.now(), number, OTHER_RESIDENT, "x")
+    assert reload(uows, number).status == "resolved"
+
+
+@pytest.mark.usefixtures("two_volunteers")
+def test_volunteer_actions_need_the_assignee(uows: Uows, config: Config,
+                                             clock: ManualClock) -> None:
+    number = drive(uows, config, clock.now(), "claimed")
+    for call in (T.release_ticket, T.accept_ticket, T.decline_ticket):
+        with pytest.raises(DomainError) as refused:
+            call(uows, config, clock.now(), number, VOL2)
+        assert refused.value.code in {"not_assignee", "bad_state"}
+    with pytest.raises(DomainError, match="not_assignee"):
+        T.resolve_ticket(uows, config, clock.now(), number, VOL2, "我办好了")
+    with pytest.raises(DomainError, match="not_assignee"):
+        T.add_progress(uows, config, clock.now(), number, RESIDENT, "居民冒充")
+
+
+@pytest.mark.usefixtures("two_volunteers")
+def test_coordinator_actions_refuse_everyone_else(uows: Uows, config: Config,
+                                                  clock: ManualClock) -> None:
+    number = drive(uows, config, clock.now(), "claimed")
+    for actor in (RESIDENT, VOL, 10012):  # a resident, a volunteer, a grid leader
+        with pytest.raises(DomainError, match="not_coordinator"):
+            T.close_ticket(uows, config, clock.now(), number, actor, "unable")
+        with pytest.raises(DomainError, match="not_coordinator"):
+            T.assign_ticket(uows, config, clock.now(), number, actor, VOL2)
+    assert reload(uows, number).status == "claimed"
+
+
+@pytest.mark.usefixtures("two_volunteers")
+def test_bad_rating_and_reason_and_unknown_ticket(uows: Uows, config: Config,
+                                                  clock: ManualClock) -> None:
+    number = drive(uows, config, clock.now(), "closed")
+    for stars in (0, 6, -1):
+        with pytest.raises(DomainError, match="bad_rating"):
+            T.rate_ticket(uows, config, clock.now(), number, RESIDENT, stars)
+    with pytest.raises(DomainError, match="bad_reason"):
+        T.close_ticket(uows, config, clock.now(), number, COORDINATOR, "because")
+    with pytest.raises(DomainError) as missing:
+        T.claim_ticket(uows, config, clock.now(), 99999, VOL)
+    assert missing.value.code == "ticket_not_found" and "99999" in missing.value.message
+
+
+def test_claim_from_the_group(uows: Uows, config: Config, clock: ManualClock) -> None:
+    now = clock.now()
+    add_volunteer(uows, now, VOL, "李明", categories=("elderly",))
+    number = submit(uows, config, now).id or 0  # nobody serves repairs: open claim
+    ticket = reload(uows, number)
+    assert (ticket.status, ticket.offered_in_group, ticket.assignee_id) == ("submitted", True, None)
+    assert outbox(uows, number) == [(config.community("hx").volunteer_chat_id, "group_post")]
+    T.claim_ticket(uows, config, now, number, VOL)  # any volunteer of the community may claim
+    ticket = reload(uows, number)
+    assert ticket.status == "claimed" and ticket.claimed_at == now
+    assert (RESIDENT, "claimed") in outbox(uows, number)
+    assert (VOL, "details") in outbox(uows, number)
+
+
+def test_claim_refusals(uows: Uows, config: Config, clock: ManualClock) -> None:
+    now = clock.now()
+    add_volunteer(uows, now, 600, "外社区", categories=("repairs",), community="other")
+    add_volunteer(uows, now, 601, "停用", categories=("elderly",), active=False)
+    add_volunteer(uows, now, 602, "满了", categories=("elderly",), max_open=1)
+    add_volunteer(uows, now, 603, "小赵", categories=("elderly",))
+    number = submit(uows, config, now).id or 0
+    busy = submit(uows, config, now, text="想请人陪老人看病", category="elderly").id or 0
+    # 602 and 603 both serve elderly; make 602 hold one task so it is full.
+    T.assign_ticket(uows, config, now, busy, COORDINATOR, 602)
+    expected = {600: "wrong_community", 601: "volunteer_inactive", 602: "volunteer_full",
+                RESIDENT: "not_volunteer"}
+    for tg_id, code in expected.items():
+        with pytest.raises(DomainError) as refused:
+            T.claim_ticket(uows, config, now, number, tg_id)
+        assert refused.value.code == code
+    T.claim_ticket(uows, config, now, number, 603)
+    with pytest.raises(DomainError) as late:
+        T.claim_ticket(uows, config, now, number, 603)
+    assert late.value.code == "already_taken" and "小赵" in late.value.message
+
+
+def test_routing_prefers_the_paired_volunteer_and_records_it(uows: Uows, config: Config,
+                                                             clock: ManualClock) -> None:
+    now = clock.now()
+    add_volunteer(uows, now, 700, "不包楼", categories=("repairs",))
+    add_volunteer(uows, now, 701, "包3号楼", categories=("repairs",), buildings=("b3",))
+    ticket = submit(uows, config, now, building="b3")
+    assert reload(uows, ticket.id or 0).assignee_id is not None
+    assert outbox(uows, ticket.id) == [(701, "offer")]
+    # The next ticket from another building goes to whoever holds fewer tasks.
+    other = submit(uows, config, now, building="b5")
+    assert outbox(uows, other.id) == [(700, "offer")]
+
+
+def test_decline_goes_to_the_next_volunteer_and_never_back(uows: Uows, config: Config,
+                                                           clock: ManualClock) -> None:
+    now = clock.now()
+    add_volunteer(uows, now, 700, categories=("repairs",), buildings=("b1",))
+    add_volunteer(uows, now, 701, categories=("repairs",))
+    number = submit(uows, config, now).id or 0
+    T.decline_ticket(uows, config, now, number, 700)
+    assert outbox(uows, number)[-1] == (701, "offer")
+    T.decline_ticket(uows, config, now, number, 701)
+    ticket = reload(uows, number)
+    assert ticket.status == "submitted" and ticket.offered_in_group
+    assert outbox(uows, number)[-1][1] == "group_post"
+
+
+def test_release_tells_the_resident_and_reroutes(uows: Uows, config: Config,
+                                                 clock: ManualClock) -> None:
+    now = clock.now()
+    add_volunteer(uows, now, 700, categories=("repairs",), buildings=("b1",))
+    add_volunteer(uows, now, 701, categories=("repairs",))
+    number = submit(uows, config, now).id or 0
+    T.accept_ticket(uows, config, now, number, 700)
+    T.release_ticket(uows, config, now, number, 700)
+    assert outbox(uows, number)[-2:] == [(RESIDENT, "released"), (701, "offer")]
+    assert reload(uows, number).status == "assigned"
+
+
+def test_unresolved_goes_back_to_the_same_volunteer_then_to_the_office(
+        uows: Uows, config: Config, clock: ManualClock) -> None:
+    now = clock.now()
+    add_volunteer(uows, now, 700, categories=("repairs",), buildings=("b1",))
+    number = submit(uows, config, now).id or 0
+    T.accept_ticket(uows, config, now, number, 700)
+    T.resolve_ticket(uows, config, now, number, 700, "修了")
+    T.reject_resolution(uows, config, now, number, RESIDENT, "灯还是不亮")
+    ticket = reload(uows, number)
+    assert (ticket.status, ticket.reopen_count, ticket.assignee_id is not None) == (
+        "reopened", 1, True)
+    assert outbox(uows, number)[-1] == (700, "reopened")
+    T.resolve_ticket(uows, config, now, number, 700, "又修了一次")
+    T.reject_resolution(uows, config, now, number, RESIDENT, "还是不亮")
+    ticket = reload(uows, number)
+    assert (ticket.status, ticket.reopen_count, ticket.assignee_id) == ("reopened", 2, None)
+    coordinators = config.community("hx").coordinators
+    assert [c for c, n in outbox(uows, number) if n == "reopened_escalated"] == list(coordinators)
+    # The office assigns it again; the resolution counters restart from there.
+    T.assign_ticket(uows, config, now, number, COORDINATOR, 700)
+    assert reload(uows, number).status == "assigned"
+
+
+def test_urgent_alerts_every_coordinator_at_once_even_at_night(
+        uows: Uows, config: Config, clock: ManualClock) -> None:
+    clock.set(datetime(2026, 11, 2, 16, 0, tzinfo=clock.now().tzinfo))  # 00:00 in Shanghai
+    number = submit(uows, config, clock.now(), text="楼道里好大煤气味", category="safety",
+                    urgent=True).id or 0
+    alerts = [c for c, n in outbox(uows, number) if n == "urgent_alert"]
+    assert alerts == list(config.community("hx").coordinators)
+    ticket = reload(uows, number)
+    assert ticket.due_at == clock.now() + timedelta(hours=2)
+
+
+def test_quiet_hours_hold_ordinary_notices_until_morning(
+        uows: Uows, config: Config, clock: ManualClock) -> None:
+    from sqlmodel import select
+
+    from storage.models import Outbox
+
+    clock.set(datetime(2026, 11, 2, 15, 0, tzinfo=clock.now().tzinfo))  # 23:00 in Shanghai
+    add_volunteer(uows, clock.now(), 700, categories=("repairs",))
+    submit(uows, config, clock.now())
+    with uows() as uow:
+        offer = uow.session.exec(select(Outbox)).one()
+    # 07:30 Shanghai the next morning = 23:30 UTC the same day
+    assert offer.not_before == datetime(2026, 11, 2, 23, 30, tzinfo=clock.now().tzinfo)
+
+
+def test_other_and_voice_go_to_triage_and_then_route(uows: Uows, config: Config,
+                                                     clock: ManualClock) -> None:
+    now = clock.now()
+    add_volunteer(uows, now, 700, categories=("greening",))
+    vague = submit(uows, config, now, text="有个事想问问", category="other").id or 0
+    voice = submit(uows, config, now, text="", category="repairs",
+                   voice_file_id="voice-1").id or 0
+    for number in (vague, voice):
+        ticket = reload(uows, number)
+        assert ticket.needs_triage and ticket.status == "submitted"
+        assert [n for _, n in outbox(uows, number)] == ["triage", "triage"]
+        with pytest.raises(DomainError):
+            T.claim_ticket(uows, config, now, number, 700)
+    T.triage_ticket(uows, config, now, vague, COORDINATOR, "greening")
+    ticket = reload(uows, vague)
+    assert (ticket.category, ticket.needs_triage, ticket.status) == ("greening", False, "assigned")
+    with pytest.raises(DomainError, match="not_coordinator"):
+        T.triage_ticket(uows, config, now, voice, RESIDENT, "repairs")
+
+
+def test_no_group_configured_tells_the_coordinators(uows: Uows, config: Config,
+                                                    clock: ManualClock) -> None:
+    community = config.community("hx")
+    assert community is not None
+    no_group = config.model_copy(update={
+        "communities": (community.model_copy(update={"volunteer_chat_id": None}),)})
+    number = submit(uows, no_group, clock.now()).id or 0
+    assert [n for _, n in outbox(uows, number)] == ["no_volunteer", "no_volunteer"]
+
+
+def test_the_same_update_twice_makes_one_ticket(uows: Uows, config: Config,
+                                                clock: ManualClock) -> None:
+    first = submit(uows, config, clock.now(), source_key="tg:900:42")
+    again = submit(uows, config, clock.now(), source_key="tg:900:42")
+    assert first.id == again.id
+    assert events(uows, first.id or 0)[0] == ("submit", None, "submitted")
+    assert len([e for e in events(uows, first.id or 0) if e[0] == "submit"]) == 1
+
+
+@pytest.mark.usefixtures("two_volunteers")
+def test_a_stale_write_changes_nothing_and_logs_nothing(uows: Uows, config: Config,
+                                                        clock: ManualClock) -> None:
+    from bot.moves import move
+
+    number = drive(uows, config, clock.now(), "claimed")
+    with uows() as stale:
+        ticket = stale.session.get(T.Ticket, number)
+        assert ticket is not None
+        T.add_progress(uows, config, clock.now(), number, VOL, "别人先改了")  # meanwhile
+        logged = events(uows, number)
+        with pytest.raises(DomainError, match="changed_meanwhile"):
+            move(stale.session, config, clock.now(), ticket, action="resolve",
+                 actor_kind="volunteer", actor_tg_id=VOL, to_status="resolved")
+    assert reload(uows, number).status == "in_progress"
+    assert events(uows, number) == logged
