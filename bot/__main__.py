@@ -71,7 +71,8 @@ def _classify(config: Config, text: str | None, jsonl: str | None, out: TextIO,
         return 0
     assert jsonl is not None
     try:
-        source = sys.stdin if jsonl == "-" else Path(jsonl).open(encoding="utf-8")
+        # Closed by the `with source:` below; stdin is a file too.
+        source = sys.stdin if jsonl == "-" else Path(jsonl).open(encoding="utf-8")  # noqa: SIM115
     except OSError:
         print(texts.CLI_FILE_NOT_FOUND.format(path=jsonl), file=err)
         return EXIT_USAGE

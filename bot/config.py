@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot import texts
 
@@ -160,13 +168,14 @@ class BotSection(_Frozen):
     invite_ttl: Duration = timedelta(days=7)
     default_max_open: int = Field(default=3, ge=1, le=100)
 
-    @model_validator(mode="after")
-    def _known_timezone(self) -> BotSection:
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
         try:
-            ZoneInfo(self.timezone)
+            ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(texts.CONFIG_BAD_TIMEZONE.format(tz=self.timezone)) from exc
-        return self
+            raise ValueError(texts.CONFIG_BAD_TIMEZONE.format(tz=value)) from exc
+        return value
 
 
 class Config(_Frozen):
@@ -177,12 +186,14 @@ class Config(_Frozen):
     routing: RoutingSection = RoutingSection()
     classifier: ClassifierSection
     categories: dict[str, Category]
-    communities: Tuple[Community] = Field(min_length=1)
+    communities: Tuple[Community]
     # Never read from the file: only from TELEGRAM_BOT_TOKEN.
     token: str | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
+        if not self.communities:
+            raise ValueError(texts.CONFIG_NO_COMMUNITIES)
         missing = [c for c in CATEGORY_CODES if c not in self.categories]
         if missing:
             raise ValueError(texts.CONFIG_MISSING_CATEGORIES.format(codes=", ".join(missing)))
@@ -200,13 +211,16 @@ class Config(_Frozen):
                     texts.CONFIG_UNKNOWN_CATEGORY_IN.format(key=section, codes=", ".join(bad))
                 )
         seen: set[str] = set()
+        buildings_seen: set[str] = set()
         for community in self.communities:
             if community.code in seen:
                 raise ValueError(texts.CONFIG_DUPLICATE_CODE.format(code=community.code))
             seen.add(community.code)
-            building_codes = [b.code for b in community.buildings()]
-            if len(building_codes) != len(set(building_codes)):
+            # Unique across communities too: a building's QR code carries only its own code.
+            codes = [b.code for b in community.buildings()]
+            if len(codes) != len(set(codes)) or buildings_seen & set(codes):
                 raise ValueError(texts.CONFIG_DUPLICATE_BUILDING.format(community=community.code))
+            buildings_seen.update(codes)
         return self
 
     @property

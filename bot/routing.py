@@ -14,7 +14,6 @@ from bot.notices import owe, owe_coordinators
 from storage.models import Ticket, Volunteer
 from storage.queries import volunteer_loads, volunteers_who_passed
 
-
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
 

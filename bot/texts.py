@@ -45,6 +45,11 @@ ERRORS = {
     "bad_category": "没有这个分类：{code}。",
     "volunteer_full": "{name} 手上的任务已满（{limit} 件），请选择其他志愿者。",
     "volunteer_not_found": "没有找到这位志愿者。",
+    "draft_gone": "这条草稿已经失效了。请重新发一条消息描述问题或心愿。",
+    "draft_submitted": "这条已经提交过了，工单编号 #{number}。",
+    "bad_building": "没有这个楼院，请从按钮里选择。",
+    "invite_invalid": "这个邀请链接已经用过或过期了。请向社区工作人员要一个新的链接。",
+    "no_categories": "请至少选择一个您愿意服务的类别。",
 }
 
 ACTION_NAMES = {
@@ -79,8 +84,9 @@ CONFIG_BAD_TIMEZONE = "未知的时区 \"{tz}\"，例如应写 \"Asia/Shanghai\"
 CONFIG_MISSING_CATEGORIES = "缺少分类：{codes}（13 个分类代码都必须配置）"
 CONFIG_UNKNOWN_CATEGORY = "未知的分类代码：{codes}（只能使用 domain.md 中的 13 个代码）"
 CONFIG_UNKNOWN_CATEGORY_IN = "{key} 中有未知的分类代码：{codes}"
+CONFIG_NO_COMMUNITIES = "至少要配置一个 [[communities]] 社区"
 CONFIG_DUPLICATE_CODE = "社区代码 {code} 重复"
-CONFIG_DUPLICATE_BUILDING = "社区 {community} 中有重复的楼院代码"
+CONFIG_DUPLICATE_BUILDING = "社区 {community} 的楼院代码与已有楼院重复（楼院代码在所有社区中必须唯一）"
 CONFIG_TOKEN_IN_FILE = (
     "配置文件 {path} 中不能写 token：机器人令牌只从环境变量 TELEGRAM_BOT_TOKEN 读取。"
 )
@@ -96,6 +102,7 @@ CONFIG_ERROR_TYPES = {
     "dict_type": "应为表 { ... }",
     "model_type": "应为表 [ ... ] 段落",
     "too_short": "不能为空",
+    "too_long": "项数太多（词对只能写两个词，如 [\"电梯\", \"困\"]）",
     "greater_than_equal": "数值太小",
     "less_than_equal": "数值太大",
     "int_from_float": "应为整数",
@@ -128,3 +135,212 @@ IMPORT_NO_CATEGORIES = "至少要填一个服务分类"
 IMPORT_DUPLICATE_ID = "telegram_id {value} 在第 {first} 行已出现过"
 IMPORT_WRONG_COLUMNS = "应有 {expected} 列，实际为 {actual} 列"
 IMPORT_NOT_UTF8 = "文件不是 UTF-8 编码，请另存为 UTF-8 的 CSV 后重试"
+
+# ---- conversation: everyone ----------------------------------------------------------------
+
+BOT_COMMANDS_PRIVATE = [
+    ("start", "开始使用"),
+    ("report", "反映问题或投诉"),
+    ("wish", "提交微心愿"),
+    ("my", "我提交的事项"),
+    ("cancel", "撤回未被认领的事项，如 /cancel 12"),
+    ("help", "使用帮助"),
+]
+BOT_COMMANDS_VOLUNTEER = [("tasks", "我手上的任务")]
+BOT_COMMANDS_COORDINATOR = [
+    ("assign", "派单：/assign 编号"),
+    ("close", "关闭：/close 编号 原因"),
+    ("reopen", "重新打开：/reopen 编号"),
+    ("overdue", "超期工单"),
+    ("unclaimed", "无人认领的工单"),
+    ("volunteers", "志愿者名单"),
+    ("stats", "统计与三率：/stats 天数"),
+    ("classify", "试一试分类：/classify 文字"),
+    ("invite", "生成志愿者邀请链接"),
+]
+BOT_COMMANDS_GROUP = [("help", "在群里怎么认领任务")]
+
+START = (
+    "您好，我是社区的“微心愿·随手拍”小助手 🏠\n\n"
+    "有什么烦心事、小心愿或好建议，直接打字发给我就行，也可以发照片、位置或语音。"
+    "我会把它交给结对的党员志愿者或社区工作人员，办好以后请您来确认、打分。\n\n"
+    "个人信息说明：您的姓名、电话和门牌号只给接单的志愿者和社区工作人员看；"
+    "志愿者群里只显示编号、类别、摘要和楼院，文字里的手机号会打码。\n\n"
+    "常用：/my 查看我提交的事项，/help 查看帮助。"
+)
+START_BUILDING = "已记住您住在 {community}·{building}。以后反映问题就不用再选楼院了。"
+START_UNKNOWN_BUILDING = "这个二维码里的楼院代码不认识，可能已经更换。您照常发消息就可以，我会请您选楼院。"
+HELP = (
+    "怎么用：\n"
+    "• 直接发文字说明问题或心愿，如“3号楼楼道灯坏了三天了”；可以加照片、位置、语音。\n"
+    "• 发送后我会显示识别的类别，确认无误点「✅ 确认提交」。\n"
+    "• /my 查看进度；/cancel 编号 撤回还没人认领的事项。\n"
+    "• 志愿者：/tasks 查看手上的任务。\n"
+    "• 遇到煤气味、着火、有人被困电梯等危险，请先拨打 119/110/120，再告诉我。"
+)
+GROUP_HELP = "本群用于认领居民的微心愿和问题：看到任务点「🙋 认领」即可。详情和联系方式会私聊发给认领人。"
+PRIVATE_ONLY = "这个操作请在与我的私聊里进行。"
+UNKNOWN_COMMAND = "没有这个命令。可以直接发文字告诉我问题或心愿，或发 /help 查看帮助。"
+UNSUPPORTED_MESSAGE = "暂时只能处理文字、照片、位置和语音。请用文字描述一下您的问题或心愿吧。"
+NOT_MEANINGFUL = "没太看懂 😊 请用文字说说遇到了什么问题或有什么心愿，比如“5号楼门口垃圾堆了好几天”。"
+ERROR_TRY_AGAIN = "抱歉，刚才出了点问题，没有处理成功。请稍后再试一次。"
+BUTTON_NOT_UNDERSTOOD = "这个按钮已经失效了，请重新操作。"
+REFUSED = "{message}"
+ASK_TEXT_FOR_MEDIA = "收到了 👍 请再用一句话说说是什么问题或心愿，我好分给合适的人。"
+ADDED_TO_DRAFT = "已添加到您刚才的草稿里。"
+COMMAND_NEEDS_NUMBER = "请在命令后写上工单编号，例如：{example}"
+WISH_PROMPT = "请说说您的微心愿，比如“想给行动不便的老伴借一辆轮椅”。"
+REPORT_PROMPT = "请说说遇到了什么问题，可以加照片和位置。"
+
+# ---- residents ---------------------------------------------------------------------------
+
+PREVIEW = (
+    "我理解的是：\n"
+    "类别：{category}\n"
+    "类型：{kind}{urgent}\n"
+    "楼院：{building}\n"
+    "{attachments}"
+    "内容：{summary}\n\n"
+    "没问题请点「✅ 确认提交」；类别不对可以点「🔁 换个类别」。"
+)
+PREVIEW_URGENT = "（⚠️ 紧急，会立即通知社区工作人员）"
+PREVIEW_ATTACHMENTS = "附件：{items}\n"
+PREVIEW_PHOTOS = "照片 {n} 张"
+PREVIEW_LOCATION = "位置"
+PREVIEW_VOICE = "语音（由社区工作人员听后分类）"
+PREVIEW_NO_TEXT = "（无文字）"
+BUILDING_UNKNOWN = "未选择"
+BTN_CONFIRM = "✅ 确认提交"
+BTN_OTHER_CATEGORY = "🔁 换个类别"
+BTN_DISCARD = "✖️ 不提交了"
+PICK_CATEGORY = "请选择类别："
+PICK_COMMUNITY = "您住在哪个社区？"
+PICK_BUILDING = "您住在哪个楼院？"
+DISCARDED = "好的，这条没有提交。有需要随时再发给我。"
+SUBMITTED = (
+    "已提交，工单编号 #{number}（{category}）。\n{next_step}\n"
+    "如需志愿者电话联系您，可以点下方按钮分享手机号（可不分享）。"
+)
+NEXT_VOLUNTEER = "已派给结对的党员志愿者，接单后我会告诉您是谁。"
+NEXT_GROUP = "已发到社区志愿者群等待认领，有人认领后我会告诉您。"
+NEXT_TRIAGE = "社区工作人员会先看一下再分派，请稍等。"
+NEXT_URGENT = "⚠️ 已立即通知社区工作人员。如有危险请先拨打 119/110/120。"
+BTN_SHARE_PHONE = "📞 分享手机号"
+BTN_NO_PHONE = "不用了"
+PHONE_SAVED = "已记下您的手机号，只有接单志愿者和社区工作人员能看到。"
+PHONE_NOT_OWN = "请用下方按钮分享您自己的手机号。"
+PHONE_SKIPPED = "好的，不分享也可以。"
+MY_EMPTY = "您还没有提交过事项。直接发文字告诉我就可以。"
+MY_HEADER = "您提交的事项（最近 {n} 条）："
+MY_LINE = "#{number} {category} · {status} · {summary}"
+CANCELLED = "工单 #{number} 已撤回。"
+
+NOTICE_CLAIMED = "工单 #{number}：{volunteer}（{unit}）已接单，会尽快处理。"
+NOTICE_PROGRESS = "工单 #{number} 有新进展：{note}"
+NOTICE_RESOLVED = (
+    "工单 #{number}：志愿者说已经办好了——{summary}\n请您确认一下，真的解决了吗？"
+)
+BTN_RESOLVED_YES = "👍 已解决"
+BTN_RESOLVED_NO = "👎 未解决"
+ASK_REJECT_REASON = "哪里还没解决？请简单说说，我会转给志愿者。"
+REOPENED_FOR_RESIDENT = "工单 #{number} 已重新打开，已转告志愿者继续处理。"
+REOPENED_TO_OFFICE_FOR_RESIDENT = "工单 #{number} 已重新打开，并转交社区工作人员跟进。"
+ASK_RATING = "工单 #{number} 已结单，谢谢您！请给这次服务打个分："
+RATED = "谢谢您的评价！想说点什么也可以直接打字（可不填）。"
+COMMENT_SAVED = "已收到您的留言，谢谢！"
+NOTICE_RELEASED = "工单 #{number}：原志愿者暂时办不了，已重新为您派单。"
+NOTICE_CLOSED_UNRESOLVED = "工单 #{number} 已由社区关闭：{reason}。{note}如有疑问请联系社区。"
+NOTICE_REOPENED_BY_OFFICE = "工单 #{number} 已由社区重新打开，会继续跟进。"
+
+# ---- volunteers --------------------------------------------------------------------------
+
+TICKET_CARD = (
+    "工单 #{number} · {category}{urgent}\n"
+    "楼院：{building}\n"
+    "{summary}"
+)
+URGENT_MARK = " ⚠️紧急"
+NOTICE_OFFER = "有一件事派给您：\n{card}\n\n能接吗？接单后会看到居民的联系方式。"
+BTN_ACCEPT = "✅ 接单"
+BTN_DECLINE = "↪️ 转给他人"
+GROUP_POST = "🙋 待认领\n{card}"
+GROUP_TAKEN = "✅ 已被 {volunteer}（{unit}）认领\n{card}"
+GROUP_CLOSED = "（已{status}）\n{card}"
+BTN_CLAIM = "🙋 认领"
+DETAILS = (
+    "工单 #{number} 详情 · {category}{urgent}\n"
+    "状态：{status}\n"
+    "楼院：{building}\n"
+    "居民：{name}  电话：{phone}\n"
+    "内容：{text}\n"
+    "办结时限：{due}"
+)
+PHONE_UNKNOWN = "未留"
+BTN_PROGRESS = "📝 添加进展"
+BTN_RESOLVE = "✅ 已办结"
+BTN_RELEASE = "↩️ 退回"
+ASK_PROGRESS = "请输入进展（会转告居民），如“已联系物业，明天上午来修”。"
+ASK_RESOLVE = "请用一句话说说怎么办好的（会转告居民并请他确认）。"
+PROGRESS_SAVED = "进展已记录并转告居民。"
+RESOLVE_SAVED = "已标记办结，正在请居民确认。谢谢您！"
+RELEASED = "已退回工单 #{number}，会重新派给其他人。"
+ACCEPTED = "您已接单 #{number}，详情已发给您。"
+DECLINED = "好的，工单 #{number} 已转给他人。"
+CLAIMED_OK = "认领成功！工单 #{number} 的详情已私聊发给您。"
+CLAIM_START_PRIVATE = "认领成功！请先私聊我发送 /start，我才能把详情发给您。"
+NOTICE_CONFIRMED = "工单 #{number}：居民确认已解决 🎉 谢谢您！"
+NOTICE_RATED = "工单 #{number}：居民打了 {stars} 分。{comment}"
+NOTICE_COMMENTED = "工单 #{number}：居民留言：{comment}"
+NOTICE_REOPENED = "工单 #{number}：居民反馈还没解决——{reason}\n请继续跟进。"
+NOTICE_REOPENED_TO_OFFICE = "工单 #{number} 被居民第二次退回，已转交社区工作人员。谢谢您的付出。"
+NOTICE_WITHDRAWN = "工单 #{number} 已被居民撤回，不用再处理了。"
+NOTICE_UNASSIGNED = "工单 #{number} 已由社区改派给其他人，您不用再处理了。"
+NOTICE_CLOSED_BY_OFFICE = "工单 #{number} 已由社区关闭（{reason}），不用再处理了。"
+TASKS_EMPTY = "您手上暂时没有任务。谢谢您！"
+TASKS_HEADER = "您手上的任务："
+TASK_LINE = "#{number} {category} · {status} · {summary}"
+NOT_A_VOLUNTEER = "您还不是登记的志愿者。请向社区工作人员要一个邀请链接。"
+
+JOIN_WELCOME = "欢迎加入{community}的双报到志愿者队伍！请先告诉我您的姓名："
+ASK_UNIT = "您的报到单位是？（如“区税务局第二党支部”）"
+PICK_SERVICES = "请选择您愿意服务的类别（可多选，选好后点「完成」）："
+BTN_DONE = "完成"
+JOINED = "登记完成！您服务的类别：{categories}。有任务时我会私聊您，志愿者群里也可以认领。"
+
+# ---- coordinators ------------------------------------------------------------------------
+
+NOTICE_TRIAGE = "需要分类的新事项：\n{card}\n居民原话：{text}\n请选择类别："
+NOTICE_URGENT = "⚠️ 紧急事项 #{number}\n{card}\n居民：{name}  电话：{phone}\n请立即处置！"
+NOTICE_NO_VOLUNTEER = "工单 #{number} 没有合适的志愿者，且未配置志愿者群，请派单：/assign {number}"
+NOTICE_REOPENED_ESCALATED = "工单 #{number} 被居民第二次退回（{reason}），请改派：/assign {number}"
+INVITE_LINK = "志愿者邀请链接（仅能使用一次，{days} 天内有效）：\n{link}"
+PICK_VOLUNTEER = "把工单 #{number} 派给谁？（括号内为手上任务数）"
+NO_VOLUNTEERS = "本社区还没有可派的志愿者。"
+ASSIGNED = "已把工单 #{number} 派给 {volunteer}。"
+PICK_REASON = "请选择关闭工单 #{number} 的原因："
+CLOSED = "工单 #{number} 已关闭（{reason}）。"
+REOPENED = "工单 #{number} 已重新打开。"
+TRIAGED = "工单 #{number} 已归为「{category}」。"
+OVERDUE_EMPTY = "没有超期的工单。"
+OVERDUE_HEADER = "超期工单（最久的在前）："
+OVERDUE_LINE = "#{number} {category} · {assignee} · 超期 {days} 天"
+UNCLAIMED_EMPTY = "没有待认领的工单。"
+UNCLAIMED_HEADER = "待认领的工单（最早的在前）："
+UNCLAIMED_LINE = "#{number} {category} · {building} · {since}{triage}"
+NEEDS_TRIAGE_MARK = " · 待分类"
+VOLUNTEERS_EMPTY = "还没有登记的志愿者。可以 /invite 生成邀请链接，或用命令行导入名单。"
+VOLUNTEERS_HEADER = "志愿者（手上任务 / 上限）："
+VOLUNTEER_LINE = "{name}（{unit}）{open}/{max} · {categories}{inactive}"
+INACTIVE_MARK = " · 未启用"
+NOBODY = "无人"
+STATS = (
+    "{community} 最近 {days} 天：\n"
+    "新增 {new}，接单 {claimed}，办结 {resolved}，结单 {closed}，关闭（未解决）{closed_unresolved}，"
+    "撤回 {cancelled}\n"
+    "当前未结：{backlog}\n"
+    "响应率：{response}\n解决率：{resolution}\n满意率：{satisfaction}"
+)
+CLASSIFY_RESULT = "类别：{category}\n类型：{kind}\n紧急：{urgent}\n命中词：{matched}"
+YES, NO = "是", "否"
+NONE_MATCHED = "（无）"
+NOT_COORDINATOR_COMMAND = "这个命令只有社区工作人员可以使用。"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,7 @@ from storage.db import UnitOfWork
 from storage.models import Volunteer
 from storage.queries import volunteers_by_tg
 
+_TG_ID = re.compile(r"^\d{1,19}$")  # a Telegram user id: positive, fits in 64 bits
 CSV_COLUMNS = ("telegram_id", "name", "unit", "community", "categories", "buildings")
 
 
@@ -89,7 +91,7 @@ def _row_problems(record: list[str], config: Config) -> list[str]:
         return [texts.IMPORT_WRONG_COLUMNS.format(expected=len(CSV_COLUMNS), actual=len(record))]
     tg, name, _unit, community_code, categories, buildings = (c.strip() for c in record)
     problems = []
-    if not tg.lstrip("-").isdigit() or not tg.isascii():
+    if not _TG_ID.match(tg) or not 0 < int(tg) < 2**63:
         problems.append(texts.IMPORT_BAD_ID.format(value=tg))
     if not name:
         problems.append(texts.IMPORT_EMPTY_NAME)

@@ -149,3 +149,42 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = None
     sent_message_id: int | None = None
     last_error: str | None = None
+
+
+class Draft(SQLModel, table=True):
+    """What a resident sent, before they press 确认提交: stored so a restart loses nothing."""
+
+    __table_args__ = (Index("ix_draft_user_status", "user_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_key: str = Field(unique=True)  # the first message: a redelivered update finds it
+    user_id: int = Field(**_TG_ID)
+    user_name: str = ""
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    kind: str = "complaint"
+    category: str = "other"
+    urgent: bool = False
+    matched: list[str] = _json_list()
+    community: str | None = None
+    building: str | None = None
+    location_lat: float | None = None
+    location_lon: float | None = None
+    photo_file_ids: list[str] = _json_list()
+    photo_unique_ids: list[str] = _json_list()
+    voice_file_id: str | None = None
+    media_group_id: str | None = Field(default=None, index=True)
+    preview_message_id: int | None = None
+    status: str = "open"  # open | submitted | discarded
+    ticket_id: int | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PendingInput(SQLModel, table=True):
+    """The next text from this person answers a question the bot asked (a reason, a note...)."""
+
+    user_id: int = Field(primary_key=True, sa_type=BigInteger)
+    kind: str  # progress | resolve | reject_reason | comment | reg_name | reg_unit | draft_text
+    ticket_id: int | None = None
+    draft_id: int | None = None
+    created_at: datetime

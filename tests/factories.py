@@ -10,7 +10,7 @@ from sqlmodel import select
 from bot.config import Config
 from bot.tickets import NewTicket, submit_ticket
 from storage.db import UnitOfWork
-from storage.models import Outbox, Ticket, TicketEvent, Volunteer  # noqa: F401
+from storage.models import Outbox, Ticket, TicketEvent, Volunteer
 
 Uows = Callable[[], UnitOfWork]
 RESIDENT = 900

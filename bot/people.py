@@ -1,0 +1,84 @@
+"""Residents' remembered details and the one question the bot is waiting for an answer to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from bot.config import Building, Community, Config
+from storage.db import UnitOfWork
+from storage.models import OPEN_STATUSES, PendingInput, Resident, Ticket
+from storage.queries import resident_by_tg
+
+UowFactory = Callable[[], UnitOfWork]
+
+
+def find_building(config: Config, code: str) -> tuple[Community, Building] | None:
+    """A building by the code printed on its QR code (codes are unique across communities)."""
+    for community in config.communities:
+        building = community.building(code)
+        if building is not None:
+            return community, building
+    return None
+
+
+def remember_building(uow_factory: UowFactory, config: Config, now: datetime, user_id: int,
+                      name: str, code: str) -> tuple[Community, Building] | None:
+    """/start b_<code>: the resident scanned a building's QR code."""
+    found = find_building(config, code)
+    if found is None:
+        return None
+    with uow_factory() as uow:
+        resident = resident_by_tg(uow.session, user_id) or Resident(
+            tg_id=user_id, name=name, created_at=now)
+        resident.community, resident.building = found[0].code, found[1].code
+        uow.session.add(resident)
+        uow.commit()
+    return found
+
+
+def save_phone(uow_factory: UowFactory, now: datetime, user_id: int, name: str,
+               phone: str) -> int:
+    """Keep the shared phone number and add it to the resident's open tickets lacking one."""
+    with uow_factory() as uow:
+        s = uow.session
+        resident = resident_by_tg(s, user_id) or Resident(tg_id=user_id, name=name, created_at=now)
+        resident.phone = phone
+        s.add(resident)
+        s.flush()
+        open_tickets = s.exec(select(Ticket).where(
+            Ticket.reporter_id == resident.id, col(Ticket.status).in_(OPEN_STATUSES),
+            col(Ticket.contact_phone).is_(None))).all()
+        for ticket in open_tickets:
+            ticket.contact_phone = phone  # not a state change: no event, no version bump
+            s.add(ticket)
+        uow.commit()
+        return len(open_tickets)
+
+
+def expect_answer(uow_factory: UowFactory, now: datetime, user_id: int, kind: str,
+                  ticket_id: int | None = None, draft_id: int | None = None) -> None:
+    """Remember that this person's next text answers `kind` (replacing an older question)."""
+    with uow_factory() as uow:
+        pending = uow.session.get(PendingInput, user_id) or PendingInput(
+            user_id=user_id, kind=kind, created_at=now)
+        pending.kind, pending.ticket_id, pending.draft_id = kind, ticket_id, draft_id
+        pending.created_at = now
+        uow.session.add(pending)
+        uow.commit()
+
+
+def take_answer(uow_factory: UowFactory, user_id: int) -> PendingInput | None:
+    """The question this person's text answers, removed so it is answered once."""
+    with uow_factory() as uow:
+        pending = uow.session.get(PendingInput, user_id)
+        if pending is not None:
+            uow.session.delete(pending)
+            uow.commit()
+        return pending
+
+
+def forget_answer(uow_factory: UowFactory, user_id: int) -> None:
+    take_answer(uow_factory, user_id)

@@ -1,0 +1,744 @@
+"""A stand-in Telegram Bot API HTTP server for end-to-end tests and benchmarks.
+
+Stdlib only: a ``ThreadingHTTPServer`` on 127.0.0.1 with an ephemeral port, run in a daemon
+thread, so it works both from the pytest-asyncio event loop and from plain scripts.
+
+Usage::
+
+    with FakeBotApi() as server:  # or server.start() / server.stop()
+        app = (ApplicationBuilder().token("123:ABC")
+               .base_url(f"{server.url}/bot").base_file_url(f"{server.url}/file/bot").build())
+        ...  # app.initialize(); app.start(); app.updater.start_polling(poll_interval=0, timeout=1)
+        server.push_text(42, "/start")
+        call = await server.wait_for("sendMessage", chat_id=42)  # or wait_for_sync in scripts
+        button_msg = call.result
+        server.push_callback(42, "yes", button_msg)
+        await server.wait_idle()
+        assert server.sent_to(42) == ["hi", ...]
+
+PTB posts ``application/x-www-form-urlencoded`` (``multipart/form-data`` when uploading) where
+string values are sent raw and every other value is JSON-dumped; ``_decode`` reverses that.
+Faults: ``fail_next("sendMessage", status=429, retry_after=3)``. Telegram-like rate limits:
+``FakeBotApi(enforce_limits=True, group_window=0.5, clock=fake_clock)``; violations are answered
+429 and listed in ``limit_violations``.
+
+Deliberate simplifications: ``parse_mode`` is not applied (text is echoed raw); a media group
+counts as one send for rate limits; an update re-pushed with an already acknowledged
+``update_id`` is still delivered once, which is how redelivery is simulated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.parser
+import email.policy
+import itertools
+import json
+import logging
+import math
+import socket
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+JSON = dict[str, Any]
+Matcher = str | Callable[["Call"], bool]
+_log = logging.getLogger(__name__)
+
+# Free text must never be JSON-decoded: a message "123" or "[1]" has to stay a string.
+_TEXT_FIELDS = frozenset({
+    "text", "caption", "data", "callback_query_id", "first_name", "last_name", "phone_number",
+    "title", "address", "description", "query", "url", "parse_mode", "file_id", "photo",
+    "document", "voice", "video", "audio", "animation", "sticker", "inline_message_id",
+    "language_code", "short_description", "name", "emoji", "vcard", "thumbnail",
+})
+_CONTENT_KEYS = ("text", "entities", "caption", "caption_entities", "photo", "video", "audio",
+                 "document", "voice", "sticker", "animation", "location", "contact", "venue")
+_MEDIA_KINDS = ("photo", "video", "audio", "animation", "document", "voice", "sticker")
+_DEFAULT_DESCRIPTIONS = {
+    400: "Bad Request: chat not found", 403: "Forbidden: bot was blocked by the user",
+    409: "Conflict: terminated by other getUpdates request", 500: "Internal Server Error",
+    502: "Bad Gateway",
+}
+_NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply "
+                 "markup are exactly the same as a current content and reply markup of the message")
+
+
+class ApiError(Exception):
+    """Raised by method implementations; becomes a Telegram error body."""
+
+    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.status, self.description, self.retry_after = status, description, retry_after
+
+
+@dataclass
+class Call:
+    method: str
+    params: JSON
+    chat_id: int | None
+    time: float
+    token: str = ""
+    result: Any = None
+    status: int = 200
+    error: str | None = None
+    files: dict[str, JSON] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+    def summary(self, t0: float = 0.0) -> str:
+        shown = {k: v for k, v in self.params.items() if k != "chat_id"}
+        text = json.dumps(shown, ensure_ascii=False, default=str)
+        err = f" -> {self.status} {self.error}" if not self.ok else ""
+        return f"  +{self.time - t0:.3f}s {self.method} chat={self.chat_id} {text[:120]}{err}"
+
+
+@dataclass
+class _Queued:
+    update: JSON
+    delivered: bool = False
+
+
+def _decode(key: str, raw: str) -> Any:
+    if key in _TEXT_FIELDS:
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _as_chat_id(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    return None  # "@channelusername"
+
+
+def _utf16_len(text: str) -> int:
+    # Telegram entity offsets/lengths are measured in UTF-16 code units.
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _is_counted(method: str) -> bool:
+    m = method.lower()
+    return (m.startswith(("send", "copymessage", "forwardmessage", "editmessage"))
+            and m != "sendchataction")
+
+
+class FakeBotApi:
+    """In-process fake of ``https://api.telegram.org`` (see module docstring)."""
+
+    def __init__(self, *, bot_username: str = "community_test_bot", enforce_limits: bool = False,
+                 global_limit: int = 30, global_window: float = 1.0, group_limit: int = 20,
+                 group_window: float = 60.0, private_limit: int = 1, private_window: float = 1.0,
+                 private_burst: int = 0, latency: float = 0.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.bot_username = bot_username
+        self.enforce_limits = enforce_limits
+        self.global_limit, self.global_window = global_limit, global_window
+        self.group_limit, self.group_window = group_limit, group_window
+        self.private_limit, self.private_window = private_limit, private_window
+        self.private_burst = private_burst
+        self.latency = latency  # artificial per-request delay, for benchmarks
+        self.clock = clock  # rate-limit clock only; injectable so tests need not sleep
+        self.url = ""
+        self.tokens: set[str] = set()
+        self.limit_violations: list[tuple[int | None, str, float]] = []
+        self._cond = threading.Condition(threading.RLock())
+        self._calls: list[Call] = []
+        self._queue: list[_Queued] = []
+        self._allowed_updates: list[str] | None = None
+        self._next_update_id = 100_000_001
+        self._ids = itertools.count(1)  # callback query ids, file ids, media group ids
+        self._message_ids: dict[int, int] = defaultdict(int)
+        self._messages: dict[tuple[int, int], JSON] = {}
+        self._sent: list[tuple[int, JSON]] = []
+        self._chats: dict[int, JSON] = {}
+        self._commands: dict[tuple[str, str], list[JSON]] = {}
+        self._faults: dict[str, deque[ApiError]] = defaultdict(deque)
+        self._sends: dict[Any, deque[float]] = defaultdict(deque)
+        self._active = 0  # requests being served, including long polls
+        self._busy = 0  # requests being served, excluding getUpdates
+        self._last_activity = time.monotonic()
+        self._stopping = False
+        self._conns: set[socket.socket] = set()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._t0 = time.monotonic()
+
+    def start(self) -> FakeBotApi:
+        httpd = _Server(("127.0.0.1", 0), type("Handler", (_Handler,), {"api": self}))
+        self._httpd, self._stopping = httpd, False
+        self.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="FakeBotApi", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is None:
+            return
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()  # wakes long polls, which then answer []
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        with self._cond:
+            self._cond.wait_for(lambda: self._active == 0, timeout=2.0)
+            conns = list(self._conns)
+        for conn in conns:  # idle keep-alive connections would otherwise linger
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+        self._httpd = self._thread = None
+
+    def __enter__(self) -> FakeBotApi:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        with self._cond:
+            return [c for c in self._calls if method is None or c.method.lower() == method.lower()]
+
+    def sent_to(self, chat_id: int) -> list[str]:
+        """Text (or caption) of every message the bot sent to ``chat_id``, as sent (pre-edit)."""
+        return [m.get("text") or m.get("caption") or "" for m in self.messages_to(chat_id)]
+
+    def messages_to(self, chat_id: int) -> list[JSON]:
+        with self._cond:
+            return [m for cid, m in self._sent if cid == chat_id]
+
+    def clear(self) -> None:
+        """Forget recorded calls, sent messages and violations (queued updates are kept)."""
+        with self._cond:
+            self._calls.clear()
+            self._sent.clear()
+            self.limit_violations.clear()
+
+    def fail_next(self, method: str, status: int = 429, retry_after: int = 1, count: int = 1,
+                  description: str | None = None) -> None:
+        """Fail the next ``count`` calls of ``method`` (``"*"``: any send/copy/forward/edit)."""
+        if description is None:
+            description = (f"Too Many Requests: retry after {retry_after}" if status == 429
+                           else _DEFAULT_DESCRIPTIONS.get(status, f"Error {status}"))
+        with self._cond:
+            for _ in range(count):
+                self._faults[method.lower()].append(
+                    ApiError(status, description, retry_after if status == 429 else None))
+
+    def _select(self, what: Matcher, chat_id: int | None, since: float | None,
+                include_failed: bool) -> list[Call]:
+        if isinstance(what, str):
+            name = what.lower()
+            pred: Callable[[Call], bool] = lambda c: c.method.lower() == name  # noqa: E731
+        else:
+            pred = what
+        return [c for c in self._calls
+                if (include_failed or c.ok) and (since is None or c.time >= since)
+                and (chat_id is None or c.chat_id == chat_id) and pred(c)]
+
+    def _timeout_error(self, what: Matcher, found: int, count: int,
+                       timeout: float) -> AssertionError:
+        desc = what if isinstance(what, str) else getattr(what, "__name__", repr(what))
+        recent = [c.summary(self._t0) for c in self.calls() if c.method != "getUpdates"][-20:]
+        return AssertionError(f"wait_for({desc}) timed out after {timeout}s: {found}/{count} "
+                              "matching calls. Recent calls:\n" + ("\n".join(recent) or "  (none)"))
+
+    def _wait(self, ready: Callable[[], bool], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._cond:  # short waits: "quiet for N s" turns true without any notify
+            while not ready():
+                if time.monotonic() >= deadline:
+                    return False
+                self._cond.wait(0.01)
+            return True
+
+    async def _await(self, ready: Callable[[], bool], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:  # polls with short awaits so the event loop keeps running PTB
+            with self._cond:
+                if ready():
+                    return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.005)
+
+    def wait_for_sync(self, what: Matcher, timeout: float = 5.0, count: int = 1, *,
+                      chat_id: int | None = None, since: float | None = None,
+                      include_failed: bool = False) -> list[Call]:
+        """Block until ``count`` matching calls exist; return the first ``count`` of them.
+
+        ``what`` is a method name (case-insensitive) or a predicate over :class:`Call`; ``since``
+        is a ``time.monotonic()`` value. Failed calls (faults, rate limits) only match with
+        ``include_failed=True``. Raises AssertionError listing recent calls on timeout.
+        """
+        def select() -> list[Call]:
+            return self._select(what, chat_id, since, include_failed)
+        if not self._wait(lambda: len(select()) >= count, timeout):
+            raise self._timeout_error(what, len(select()), count, timeout)
+        return select()[:count]
+
+    async def wait_for_all(self, what: Matcher, timeout: float = 5.0, count: int = 1, *,
+                           chat_id: int | None = None, since: float | None = None,
+                           include_failed: bool = False) -> list[Call]:
+        """Async :meth:`wait_for_sync`."""
+        def select() -> list[Call]:
+            return self._select(what, chat_id, since, include_failed)
+        if not await self._await(lambda: len(select()) >= count, timeout):
+            raise self._timeout_error(what, len(select()), count, timeout)
+        return select()[:count]
+
+    async def wait_for(self, what: Matcher, timeout: float = 5.0, count: int = 1, *,
+                       chat_id: int | None = None, since: float | None = None,
+                       include_failed: bool = False) -> Call:
+        """Like :meth:`wait_for_all` but returns only the ``count``-th matching call."""
+        found = await self.wait_for_all(what, timeout, count, chat_id=chat_id, since=since,
+                                        include_failed=include_failed)
+        return found[-1]
+
+    def _is_idle(self, quiet: float) -> bool:
+        return (all(q.delivered for q in self._queue) and self._busy == 0
+                and time.monotonic() - self._last_activity >= quiet)
+
+    async def wait_idle(self, quiet: float = 0.15, timeout: float = 5.0) -> None:
+        """Return once every pushed update was fetched and no call arrived for ``quiet`` s.
+
+        Handlers that work longer than ``quiet`` without calling the API are not waited for.
+        """
+        if not await self._await(lambda: self._is_idle(quiet), timeout):
+            raise self._timeout_error("<idle>", 0, 1, timeout)
+
+    def wait_idle_sync(self, quiet: float = 0.15, timeout: float = 5.0) -> None:
+        if not self._wait(lambda: self._is_idle(quiet), timeout):
+            raise self._timeout_error("<idle>", 0, 1, timeout)
+
+    def _user(self, user_id: int, first_name: str = "张", username: str | None = None) -> JSON:
+        user: JSON = {"id": user_id, "is_bot": False, "first_name": first_name,
+                      "language_code": "zh-hans"}
+        if username:
+            user["username"] = username
+        return user
+
+    def _chat(self, chat_id: int) -> JSON:
+        if chat_id in self._chats:
+            return self._chats[chat_id]
+        if chat_id > 0:
+            return {"id": chat_id, "type": "private", "first_name": "张"}
+        return {"id": chat_id, "type": "supergroup", "title": f"测试群 {chat_id}"}
+
+    def _push_message(self, user_id: int, content: JSON, chat_id: int | None = None,
+                      first_name: str = "张", username: str | None = None,
+                      chat_type: str | None = None) -> JSON:
+        with self._cond:
+            user = self._user(user_id, first_name, username)
+            cid = user_id if chat_id is None else chat_id
+            ctype = chat_type or ("private" if cid > 0 else "supergroup")
+            if ctype == "private":
+                chat = {k: v for k, v in user.items() if k in ("id", "first_name", "username")}
+                chat["id"] = cid
+            else:
+                chat = {"id": cid, "title": f"测试群 {cid}"}
+            self._chats[cid] = chat = {**chat, "type": ctype}
+            msg = {"message_id": self._next_message_id(cid), "date": int(time.time()),
+                   "chat": chat, "from": user, **content}
+            self._messages[(cid, msg["message_id"])] = msg
+            return self.push_raw({"message": msg})
+
+    def push_text(self, user_id: int, text: str, chat_id: int | None = None,
+                  first_name: str = "张", username: str | None = None,
+                  chat_type: str | None = None) -> JSON:
+        content: JSON = {"text": text}
+        if text.startswith("/"):  # "/cmd", "/cmd@bot arg" -> entity covers "/cmd@bot" only
+            content["entities"] = [{"type": "bot_command", "offset": 0,
+                                    "length": _utf16_len(text.split(maxsplit=1)[0])}]
+        return self._push_message(user_id, content, chat_id, first_name, username, chat_type)
+
+    def push_photo(self, user_id: int, file_id: str = "photo-file-id", caption: str | None = None,
+                   media_group_id: str | None = None, chat_id: int | None = None) -> JSON:
+        content: JSON = {"photo": self._media("photo", file_id)}
+        if caption is not None:
+            content["caption"] = caption
+        if media_group_id is not None:
+            content["media_group_id"] = media_group_id
+        return self._push_message(user_id, content, chat_id)
+
+    def push_location(self, user_id: int, lat: float, lon: float,
+                      chat_id: int | None = None) -> JSON:
+        return self._push_message(user_id, {"location": {"latitude": lat, "longitude": lon}},
+                                  chat_id)
+
+    def push_voice(self, user_id: int, file_id: str = "voice-file-id", duration: int = 5) -> JSON:
+        return self._push_message(user_id, {"voice": self._media("voice", file_id, duration)})
+
+    def push_sticker(self, user_id: int, file_id: str = "sticker-file-id") -> JSON:
+        return self._push_message(user_id, {"sticker": self._media("sticker", file_id)})
+
+    def push_document(self, user_id: int, file_name: str = "report.pdf",
+                      file_id: str = "document-file-id") -> JSON:
+        doc = {**self._media("document", file_id), "file_name": file_name}
+        return self._push_message(user_id, {"document": doc})
+
+    def push_contact(self, user_id: int, phone_number: str, first_name: str = "张") -> JSON:
+        contact = {"phone_number": phone_number, "first_name": first_name, "user_id": user_id}
+        return self._push_message(user_id, {"contact": contact}, first_name=first_name)
+
+    def push_callback(self, user_id: int, data: str, message: JSON | Call,
+                      first_name: str = "张", username: str | None = None) -> JSON:
+        """Press a button of ``message`` (a bot message dict or the Call that sent it)."""
+        msg = message.result if isinstance(message, Call) else message
+        with self._cond:
+            key = (msg["chat"]["id"], msg["message_id"])
+            self._messages.setdefault(key, msg)
+            n = next(self._ids)
+            return self.push_raw({"callback_query": {
+                "id": f"cbq-{n}", "from": self._user(user_id, first_name, username),
+                "message": self._messages[key], "chat_instance": f"ci-{key[0]}", "data": data}})
+
+    def push_raw(self, update: JSON) -> JSON:
+        """Queue ``update``; pushing the same ``update_id`` twice delivers it twice."""
+        with self._cond:
+            if "update_id" not in update:
+                update = {"update_id": self._next_update_id, **update}
+            self._next_update_id = max(self._next_update_id, update["update_id"] + 1)
+            self._queue.append(_Queued(update))
+            self._last_activity = time.monotonic()
+            self._cond.notify_all()
+            return update
+
+    def _next_message_id(self, chat_id: int) -> int:
+        self._message_ids[chat_id] += 1
+        return self._message_ids[chat_id]
+
+    def _bot_user(self, token: str) -> JSON:
+        prefix = token.split(":", 1)[0]
+        return {"id": int(prefix) if prefix.isdigit() else 1_000_001, "is_bot": True,
+                "first_name": "Community Test Bot", "username": self.bot_username,
+                "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": False, "can_connect_to_business": False,
+                "has_main_web_app": False}
+
+    def _media(self, kind: str, value: Any, duration: int | None = None) -> Any:
+        if isinstance(value, str) and not value.startswith(("attach://", "http://", "https://")):
+            file_id = value
+        else:  # uploads and URLs get a fresh server-side file_id, as on Telegram
+            file_id = f"{kind}-{next(self._ids)}"
+        base: JSON = {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": 1024}
+        if kind == "photo":
+            small = {**base, "file_id": f"{file_id}-s", "file_unique_id": f"u-{file_id}-s"}
+            return [{**small, "width": 90, "height": 90, "file_size": 512},
+                    {**base, "width": 1280, "height": 960}]
+        if kind in ("video", "animation", "sticker"):
+            base.update(width=512, height=512)
+        if kind == "sticker":
+            base.update(type="regular", is_animated=False, is_video=False, emoji="👍")
+        if kind in ("video", "animation", "audio", "voice"):
+            base["duration"] = duration or 1
+        if kind == "voice":
+            base["mime_type"] = "audio/ogg"
+        return base
+
+    def _store(self, chat_id: int, token: str, params: JSON, content: JSON) -> JSON:
+        msg: JSON = {"message_id": self._next_message_id(chat_id), "date": int(time.time()),
+                     "chat": self._chat(chat_id), "from": self._bot_user(token), **content}
+        for key in ("caption", "entities", "caption_entities", "media_group_id"):
+            if key in params and key not in msg:
+                msg[key] = params[key]
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            msg["reply_markup"] = markup  # Telegram only echoes inline keyboards
+        reply = params.get("reply_parameters") or {}
+        if (target := self._messages.get((chat_id, reply.get("message_id", 0)))) is not None:
+            msg["reply_to_message"] = {k: v for k, v in target.items() if k != "reply_to_message"}
+        self._messages[(chat_id, msg["message_id"])] = msg
+        self._sent.append((chat_id, msg))
+        return msg
+
+    def _find(self, params: JSON, action: str, chat_key: str = "chat_id") -> JSON:
+        key = (_as_chat_id(params.get(chat_key)) or 0, int(params.get("message_id", 0)))
+        if key not in self._messages:
+            raise ApiError(400, f"Bad Request: message to {action} not found")
+        return self._messages[key]
+
+    def _edit(self, params: JSON, changes: JSON) -> JSON:
+        old = self._find(params, "edit")
+        new = {k: v for k, v in {**old, **changes}.items() if v is not None}
+        new.pop("reply_markup", None)
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict) and markup.get("inline_keyboard"):
+            new["reply_markup"] = markup  # omitting reply_markup removes the keyboard
+        if all(new.get(k) == old.get(k) for k in ("text", "caption", "reply_markup",
+                                                  *_MEDIA_KINDS)):
+            raise ApiError(400, _NOT_MODIFIED)
+        new["edit_date"] = int(time.time())
+        self._messages[(old["chat"]["id"], old["message_id"])] = new
+        return new
+
+    def _check_limits(self, method: str, chat_id: int | None) -> None:
+        if not self.enforce_limits or not _is_counted(method):
+            return
+        now = self.clock()
+        checks = [("global", self.global_limit, self.global_window)]
+        if chat_id is not None and chat_id < 0:
+            checks.append(("group", self.group_limit, self.group_window))
+        elif chat_id is not None:
+            checks.append(("private", self.private_limit + self.private_burst,
+                           self.private_window))
+        for name, limit, window in checks:
+            times = self._sends["global" if name == "global" else chat_id]
+            while times and times[0] <= now - window:
+                times.popleft()
+            if len(times) >= limit:
+                retry = max(1, math.ceil(times[0] + window - now))
+                self.limit_violations.append((chat_id, name, now))
+                raise ApiError(429, f"Too Many Requests: retry after {retry}", retry)
+        self._sends["global"].append(now)
+        if chat_id is not None:
+            self._sends[chat_id].append(now)
+
+    def _get_updates(self, params: JSON) -> list[JSON]:
+        offset = int(params.get("offset") or 0)
+        limit = min(max(int(params.get("limit") or 100), 1), 100)
+        deadline = time.monotonic() + float(params.get("timeout") or 0)
+        with self._cond:
+            if "allowed_updates" in params:
+                self._allowed_updates = params["allowed_updates"] or None
+            if offset > 0:  # confirms every update handed out before with a smaller id
+                self._queue = [q for q in self._queue
+                               if not q.delivered or q.update["update_id"] >= offset]
+            if self._allowed_updates:
+                allowed = set(self._allowed_updates) | {"update_id"}
+                self._queue = [q for q in self._queue if set(q.update) <= allowed]
+            while True:
+                ready = self._queue[offset:] if offset < 0 else self._queue
+                remaining = deadline - time.monotonic()
+                if ready or self._stopping or remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            batch = ready[:limit]
+            for q in batch:
+                q.delivered = True
+            if batch:
+                self._last_activity = time.monotonic()
+            return [q.update for q in batch]
+
+    def _method(self, method: str, token: str, params: JSON) -> Any:
+        m = method.lower()
+        chat_id = _as_chat_id(params.get("chat_id"))
+        if m == "getme":
+            return self._bot_user(token)
+        if m in ("deletewebhook", "close", "logout", "setwebhook"):
+            if params.get("drop_pending_updates"):
+                self._queue.clear()
+            return True
+        if m == "getwebhookinfo":
+            return {"url": "", "has_custom_certificate": False,
+                    "pending_update_count": sum(not q.delivered for q in self._queue)}
+        if m in ("setmycommands", "getmycommands", "deletemycommands"):
+            scope = json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True)
+            key = (scope, params.get("language_code") or "")
+            if m == "setmycommands":
+                self._commands[key] = list(params.get("commands") or [])
+            elif m == "deletemycommands":
+                self._commands.pop(key, None)
+            return list(self._commands.get(key, [])) if m == "getmycommands" else True
+        if m == "getchat":
+            if chat_id is None:
+                raise ApiError(400, "Bad Request: chat not found")
+            gifts = dict.fromkeys(("unlimited_gifts", "limited_gifts", "unique_gifts",
+                                   "premium_subscription", "gifts_from_channels"), False)
+            return {**self._chat(chat_id), "accent_color_id": 0, "max_reaction_count": 11,
+                    "accepted_gift_types": gifts}
+        if m == "getfile":
+            fid = str(params["file_id"])
+            return {"file_id": fid, "file_unique_id": f"u-{fid}", "file_size": 1024,
+                    "file_path": f"files/{fid}.bin"}
+        if m == "sendchataction" or not (_is_counted(m) or m == "deletemessage"):
+            return True
+        if m.startswith("editmessage") and "inline_message_id" in params:
+            return True  # inline messages are not stored, and Telegram answers just True
+        if chat_id is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        if m == "sendmessage":
+            return self._store(chat_id, token, params, {"text": params["text"]})
+        if m == "sendlocation":
+            loc = {"latitude": params["latitude"], "longitude": params["longitude"]}
+            return self._store(chat_id, token, params, {"location": loc})
+        if m == "sendcontact":
+            contact = {k: params[k] for k in ("phone_number", "first_name", "last_name")
+                       if k in params}
+            return self._store(chat_id, token, params, {"contact": contact})
+        if m == "sendmediagroup":
+            group_id, out = str(next(self._ids)), []
+            for item in params["media"]:
+                content = {"media_group_id": group_id,
+                           item["type"]: self._media(item["type"], item.get("media"))}
+                if item.get("caption"):
+                    content["caption"] = item["caption"]
+                out.append(self._store(chat_id, token, {}, content))
+            return out
+        if (kind := m[4:]) in _MEDIA_KINDS:
+            media = self._media(kind, params.get(kind), params.get("duration"))
+            if kind == "document" and isinstance(params.get(kind), dict):
+                media["file_name"] = params[kind].get("filename", "file")
+            return self._store(chat_id, token, params, {kind: media})
+        if m in ("copymessage", "forwardmessage"):
+            src = self._find(params, m[:-7], "from_chat_id")
+            content = {k: src[k] for k in _CONTENT_KEYS if k in src}
+            if m == "forwardmessage":
+                origin = {"type": "user", "date": src["date"], "sender_user": src.get("from")}
+                content["forward_origin"] = origin if src.get("from") else {
+                    "type": "hidden_user", "date": src["date"], "sender_user_name": "?"}
+                return self._store(chat_id, token, {}, content)
+            if "caption" in params and "caption" in content:
+                content["caption"] = params["caption"]
+            return {"message_id": self._store(chat_id, token, params, content)["message_id"]}
+        if m == "editmessagetext":
+            return self._edit(params, {"text": params["text"],
+                                       "entities": params.get("entities")})
+        if m == "editmessagecaption":
+            return self._edit(params, {"caption": params.get("caption"),
+                                       "caption_entities": params.get("caption_entities")})
+        if m == "editmessagereplymarkup":
+            return self._edit(params, {})
+        if m == "editmessagemedia":
+            media, kind = params["media"], params["media"]["type"]
+            return self._edit(params, {kind: self._media(kind, media.get("media")),
+                                       "caption": media.get("caption")})
+        if m.startswith("editmessage"):  # live locations, checklists: content left unchanged
+            return {**self._find(params, "edit"), "edit_date": int(time.time())}
+        if m == "deletemessage":
+            msg = self._find(params, "delete")
+            del self._messages[(msg["chat"]["id"], msg["message_id"])]
+            return True
+        return self._store(chat_id, token, params, {})  # unknown send*: an empty message
+
+    def dispatch(self, token: str, method: str, content_type: str, body: bytes,
+                 query: str = "") -> tuple[int, bytes]:
+        """Serve one Bot API call; returns (HTTP status, JSON body)."""
+        start = time.monotonic()
+        polling = method.lower() == "getupdates"
+        with self._cond:
+            self._active += 1
+            self._busy += not polling
+            self._last_activity = start
+        params: JSON = {k: _decode(k, v) for k, v in parse_qsl(query)}
+        files: dict[str, JSON] = {}
+        call = Call(method, params, None, start, token)
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+            ctype = content_type.split(";")[0].strip().lower()
+            if ctype == "application/json" and body:
+                params.update(json.loads(body))
+            elif ctype == "application/x-www-form-urlencoded":
+                params.update({k: _decode(k, v) for k, v in parse_qsl(body.decode())})
+            elif ctype == "multipart/form-data":
+                msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+                    b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+                for part in msg.iter_parts():
+                    name = part.get_param("name", header="content-disposition")
+                    raw = part.get_payload(decode=True)
+                    payload = raw if isinstance(raw, bytes) else b""
+                    if part.get_filename() is None:
+                        params[str(name)] = _decode(str(name), payload.decode())
+                    else:
+                        files[str(name)] = {"filename": part.get_filename(), "size": len(payload),
+                                            "content_type": part.get_content_type()}
+                for name, info in files.items():
+                    params.setdefault(name, info)  # uploads without an attach:// reference
+            call.chat_id, call.files = _as_chat_id(params.get("chat_id")), files
+            with self._cond:
+                self.tokens.add(token)
+                queue = self._faults.get(method.lower()) or (
+                    self._faults.get("*") if _is_counted(method) else None)
+                if queue:
+                    raise queue.popleft()
+                if not polling:
+                    self._check_limits(method, call.chat_id)
+                    call.result = self._method(method, token, params)
+            if polling:
+                call.result = self._get_updates(params)
+            payload_out: JSON = {"ok": True, "result": call.result}
+        except ApiError as exc:
+            call.status, call.error = exc.status, exc.description
+            payload_out = {"ok": False, "error_code": exc.status, "description": exc.description}
+            if exc.retry_after is not None:
+                payload_out["parameters"] = {"retry_after": exc.retry_after}
+        except (KeyError, ValueError, TypeError) as exc:
+            call.status, call.error = 400, f"Bad Request: invalid parameters ({exc!r})"
+            payload_out = {"ok": False, "error_code": 400, "description": call.error}
+        except Exception as exc:  # a bug in this fake: still answer, so counters stay right
+            _log.exception("fake bot api failed on %s", method)
+            call.status, call.error = 500, f"Internal Server Error: fake bot api bug ({exc!r})"
+            payload_out = {"ok": False, "error_code": 500, "description": call.error}
+        with self._cond:
+            self._calls.append(call)
+            self._active -= 1
+            self._busy -= not polling
+            if not polling or call.result:
+                self._last_activity = time.monotonic()
+            self._cond.notify_all()
+        return call.status, json.dumps(payload_out, ensure_ascii=False).encode()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # a hung client must never block interpreter exit
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients dropping keep-alive connections is routine; keep test output quiet.
+        _log.debug("fake bot api: error serving %s", client_address, exc_info=True)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, so benchmarks do not measure TCP handshakes
+    disable_nagle_algorithm = True  # headers and body are separate writes: avoid 40 ms stalls
+    api: FakeBotApi
+
+    def setup(self) -> None:
+        super().setup()
+        with self.api._cond:
+            self.api._conns.add(self.connection)
+
+    def finish(self) -> None:
+        with self.api._cond:
+            self.api._conns.discard(self.connection)
+        super().finish()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _reply(self, status: int, body: bytes, ctype: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if url.path.startswith("/file/bot"):
+            self._reply(200, b"fake file content: " + url.path.encode(),
+                        "application/octet-stream")
+        elif url.path.startswith("/bot") and url.path.count("/") == 2:
+            token, _, method = url.path[4:].partition("/")
+            status, out = self.api.dispatch(token, method, self.headers.get("Content-Type", ""),
+                                            body, url.query)
+            self._reply(status, out)
+        else:
+            self._reply(404, b'{"ok":false,"error_code":404,"description":"Not Found"}')
+
+    do_GET = do_POST = _serve
