@@ -327,6 +327,14 @@ def add_progress(uow_factory: UowFactory, config: Config, now: datetime, number:
         return ticket
 
 
+def check_holds(uow_factory: UowFactory, number: int, tg_id: int) -> None:
+    """Before asking a volunteer for a note: do they hold this ticket in a workable state?"""
+    with uow_factory() as uow:
+        ticket = load_ticket(uow.session, number)
+        _assignee(uow.session, tg_id, ticket)
+        require_status(ticket, HELD, "progress")
+
+
 def resolve_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
                    tg_id: int, summary: str) -> Ticket:
     """The volunteer marks it 已办结; the resident is asked to confirm."""
@@ -372,6 +380,22 @@ def reject_resolution(uow_factory: UowFactory, config: Config, now: datetime, nu
         _reopen(s, config, now, ticket, "reject", "resident", tg_id, reason, count=True)
         uow.commit()
         return ticket
+
+
+def community_of(uow_factory: UowFactory, config: Config, number: int, tg_id: int) -> str:
+    """The ticket's community, if this coordinator runs it (before showing assign buttons)."""
+    with uow_factory() as uow:
+        ticket = load_ticket(uow.session, number)
+        _require_coordinator(config, tg_id, ticket)
+        return ticket.community
+
+
+def check_can_reject(uow_factory: UowFactory, number: int, tg_id: int) -> None:
+    """Before asking the reporter why it is not fixed: is it theirs, and can it be reopened?"""
+    with uow_factory() as uow:
+        ticket = load_ticket(uow.session, number)
+        _require_reporter(uow.session, tg_id, ticket)
+        require_status(ticket, ("resolved", "closed"), "reject")
 
 
 def _reopen(s: Session, config: Config, now: datetime, ticket: Ticket, action: str,

@@ -1,0 +1,139 @@
+"""Wiring: config + database + clock → a python-telegram-bot Application with every handler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy import Engine
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import texts
+from bot.classify import Classifier
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.services import Services
+from handlers import answers, common, coordinator, resident, volunteer
+from handlers.buttons import on_button
+from scheduler.dispatch import Dispatcher, Limits
+from storage.db import create_schema, make_engine, uow_factory
+
+log = logging.getLogger(__name__)
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+
+
+def build_application(config: Config, engine: Engine, clock: Clock | None = None,
+                      classifier: Classifier | None = None, limits: Limits | None = None,
+                      ) -> Application:  # type: ignore[type-arg]
+    """The whole bot, ready for `run_polling()` or for tests to start by hand."""
+    assert config.token, "build_application needs config.token"
+    base_url = config.bot.api_base_url or DEFAULT_BASE_URL
+    builder = (
+        ApplicationBuilder()
+        .token(config.token)
+        .base_url(base_url)
+        .base_file_url(base_url.replace("/bot", "/file/bot"))
+        .post_init(on_startup)
+        .post_stop(on_shutdown)
+    )
+    app = builder.build()
+    svc = Services(config=config, uows=uow_factory(engine), clock=clock or SystemClock(),
+                   classifier=classifier or Classifier(config))
+    dispatcher = Dispatcher(app.bot, svc.uows, config, svc.clock, limits)
+    svc.wake_sender = dispatcher.wake
+    app.bot_data["services"] = svc
+    app.bot_data["dispatcher"] = dispatcher
+    _add_handlers(app)
+    return app
+
+
+def _add_handlers(app: Application) -> None:  # type: ignore[type-arg]
+    commands = {
+        "start": common.start, "help": common.help_command,
+        "my": resident.my_command, "cancel": resident.cancel_command,
+        "wish": resident.wish_or_report, "report": resident.wish_or_report,
+        "tasks": volunteer.tasks_command,
+        "assign": coordinator.assign_command, "close": coordinator.close_command,
+        "reopen": coordinator.reopen_command, "overdue": coordinator.overdue_command,
+        "unclaimed": coordinator.unclaimed_command,
+        "volunteers": coordinator.volunteers_command, "stats": coordinator.stats_command,
+        "classify": coordinator.classify_command, "invite": coordinator.invite_command,
+    }
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback))
+    app.add_handler(CallbackQueryHandler(on_button))
+    private = filters.ChatType.PRIVATE
+    # Order matters from here on: the first matching handler wins.
+    app.add_handler(MessageHandler(private & filters.CONTACT, resident.on_contact))
+    # Any other text is an answer to a pending question, or a new submission.
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND,
+                                   answers.on_private_text))
+    app.add_handler(MessageHandler(private & (filters.PHOTO | filters.LOCATION | filters.VOICE),
+                                   resident.on_submission))
+    # Known commands were matched above, so a command reaching here is unknown.
+    app.add_handler(MessageHandler(filters.COMMAND, common.unknown_command))
+    app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, common.unsupported))
+    app.add_error_handler(common.on_error)
+
+
+async def on_startup(app: Application) -> None:  # type: ignore[type-arg]
+    """Start the outbox sender and register command menus (PTB's post_init under run_polling;
+    called directly when the application is started by hand, as the tests do)."""
+    dispatcher: Dispatcher = app.bot_data["dispatcher"]
+    app.bot_data["sender_task"] = asyncio.create_task(dispatcher.run_forever())
+    await _register_commands(app)
+
+
+async def on_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    dispatcher: Dispatcher = app.bot_data["dispatcher"]
+    dispatcher.stop()
+    task = app.bot_data.get("sender_task")
+    if task is not None:
+        await asyncio.wait([task], timeout=5)
+
+
+def _commands(pairs: list[tuple[str, str]]) -> list[BotCommand]:
+    return [BotCommand(name, description) for name, description in pairs]
+
+
+async def _register_commands(app: Application) -> None:  # type: ignore[type-arg]
+    """Chinese command menus per scope: residents, groups, and each coordinator's chat."""
+    svc: Services = app.bot_data["services"]
+    private = texts.BOT_COMMANDS_PRIVATE + texts.BOT_COMMANDS_VOLUNTEER
+    await app.bot.set_my_commands(_commands(private), scope=BotCommandScopeAllPrivateChats())
+    await app.bot.set_my_commands(_commands(texts.BOT_COMMANDS_GROUP),
+                                  scope=BotCommandScopeAllGroupChats())
+    coordinators = {c for community in svc.config.communities for c in community.coordinators}
+    for chat_id in sorted(coordinators):
+        try:
+            await app.bot.set_my_commands(
+                _commands(private + texts.BOT_COMMANDS_COORDINATOR),
+                scope=BotCommandScopeChat(chat_id))
+        except TelegramError as exc:  # e.g. the coordinator has not started the bot yet
+            log.warning("could not set commands for coordinator %s: %s", chat_id, exc)
+
+
+def run_bot(config: Config) -> None:
+    """`python -m bot run`: create the database if needed and poll until stopped."""
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    engine = make_engine(config.bot.database_url)
+    create_schema(engine)
+    app = build_application(config, engine)
+    app.run_polling(allowed_updates=Update.ALL_TYPES)

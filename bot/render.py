@@ -1,0 +1,214 @@
+"""What each person sees: notices and lists as text plus button specs (no Telegram types here).
+
+Group-chat text goes through `ticket_card`, which only ever shows the number, category,
+building and a masked summary: never the resident's name, phone or room.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot import texts
+from bot.callbacks import encode
+from bot.config import Config
+from bot.privacy import mask_phones, public_summary
+from bot.schedule import local_time
+from storage.models import Draft, Outbox, Resident, Ticket, Volunteer
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class Out:
+    """One Telegram message: text (with buttons), photos, a location, a voice, or an edit."""
+
+    kind: str  # text | photos | location | voice | edit
+    text: str = ""
+    buttons: Keyboard = ()
+    file_ids: tuple[str, ...] = ()
+    location: tuple[float, float] | None = None
+    message_id: int | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def building_name(config: Config, community_code: str | None, code: str | None) -> str:
+    community = config.community(community_code)
+    building = community.building(code) if community else None
+    return building.name if building else texts.BUILDING_UNKNOWN
+
+
+def ticket_card(config: Config, ticket: Ticket) -> str:
+    """The group-safe card: number, category, building, masked summary."""
+    return texts.TICKET_CARD.format(
+        number=ticket.id,
+        category=config.category_name(ticket.category),
+        urgent=texts.URGENT_MARK if ticket.urgent else "",
+        building=building_name(config, ticket.community, ticket.building),
+        summary=public_summary(ticket.text) if ticket.text else texts.PREVIEW_NO_TEXT,
+    )
+
+
+def _when(config: Config, moment: datetime | None) -> str:
+    return local_time(config, moment).strftime("%m-%d %H:%M") if moment else "—"
+
+
+def details_text(config: Config, ticket: Ticket, resident: Resident | None) -> str:
+    """Everything the claiming volunteer and coordinators may see."""
+    return texts.DETAILS.format(
+        number=ticket.id,
+        category=config.category_name(ticket.category),
+        urgent=texts.URGENT_MARK if ticket.urgent else "",
+        status=texts.STATUS_NAMES.get(ticket.status, ticket.status),
+        building=building_name(config, ticket.community, ticket.building),
+        name=(resident.name if resident and resident.name else "—"),
+        phone=ticket.contact_phone or (resident.phone if resident else None)
+        or texts.PHONE_UNKNOWN,
+        text=ticket.text or texts.PREVIEW_NO_TEXT,
+        due=_when(config, ticket.due_at),
+    )
+
+
+def work_buttons(number: int) -> Keyboard:
+    return (
+        (Button(texts.BTN_PROGRESS, encode("t.prg", number)),
+         Button(texts.BTN_RESOLVE, encode("t.res", number))),
+        (Button(texts.BTN_RELEASE, encode("t.rel", number)),),
+    )
+
+
+def category_buttons(config: Config, action: str, target: int, per_row: int = 3) -> Keyboard:
+    buttons = [Button(c.name, encode(action, target, code)) for code, c in
+               config.categories.items()]
+    return tuple(tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+def rating_buttons(number: int) -> Keyboard:
+    return (tuple(Button("⭐" * s, encode("t.rate", number, s)) for s in range(1, 4)),
+            tuple(Button("⭐" * s, encode("t.rate", number, s)) for s in range(4, 6)))
+
+
+def preview(config: Config, draft: Draft) -> Out:
+    """What the bot understood from the resident's draft, with 确认提交 / 换个类别 / 不提交."""
+    items = []
+    if draft.photo_file_ids:
+        items.append(texts.PREVIEW_PHOTOS.format(n=len(draft.photo_file_ids)))
+    if draft.location_lat is not None:
+        items.append(texts.PREVIEW_LOCATION)
+    if draft.voice_file_id:
+        items.append(texts.PREVIEW_VOICE)
+    text = texts.PREVIEW.format(
+        category=config.category_name(draft.category),
+        kind=texts.KIND_NAMES.get(draft.kind, draft.kind),
+        urgent=texts.PREVIEW_URGENT if draft.urgent else "",
+        building=building_name(config, draft.community, draft.building),
+        attachments=texts.PREVIEW_ATTACHMENTS.format(items="、".join(items)) if items else "",
+        summary=mask_phones(draft.text)[:300] if draft.text else texts.PREVIEW_NO_TEXT,
+    )
+    number = draft.id or 0
+    buttons = (
+        (Button(texts.BTN_CONFIRM, encode("d.ok", number)),),
+        (Button(texts.BTN_OTHER_CATEGORY, encode("d.cat", number)),
+         Button(texts.BTN_DISCARD, encode("d.no", number))),
+    )
+    return Out("text", text, buttons)
+
+
+def render_notice(session: Session, config: Config, row: Outbox) -> list[Out]:
+    """The messages one outbox row stands for, rendered from the ticket as it is now."""
+    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+    if ticket is None:
+        return []
+    p = row.payload
+    n = ticket.id or 0
+    card = ticket_card(config, ticket)
+    resident = session.get(Resident, ticket.reporter_id) if ticket.reporter_id else None
+    simple = {
+        "claimed": lambda: texts.NOTICE_CLAIMED.format(number=n, volunteer=p.get("volunteer"),
+                                                       unit=p.get("unit") or "—"),
+        "progress": lambda: texts.NOTICE_PROGRESS.format(number=n, note=p.get("note", "")),
+        "released": lambda: texts.NOTICE_RELEASED.format(number=n),
+        "confirmed": lambda: texts.NOTICE_CONFIRMED.format(number=n),
+        "rated": lambda: texts.NOTICE_RATED.format(number=n, stars=p.get("stars"),
+                                                   comment=p.get("comment") or ""),
+        "commented": lambda: texts.NOTICE_COMMENTED.format(number=n, comment=p.get("comment")),
+        "reopened_to_office": lambda: texts.NOTICE_REOPENED_TO_OFFICE.format(number=n),
+        "withdrawn": lambda: texts.NOTICE_WITHDRAWN.format(number=n),
+        "unassigned": lambda: texts.NOTICE_UNASSIGNED.format(number=n),
+        "closed_by_office": lambda: texts.NOTICE_CLOSED_BY_OFFICE.format(
+            number=n, reason=texts.CLOSE_REASONS.get(p.get("reason", ""), "")),
+        "closed_unresolved": lambda: texts.NOTICE_CLOSED_UNRESOLVED.format(
+            number=n, reason=texts.CLOSE_REASONS.get(p.get("reason", ""), ""),
+            note=f"{p['note']}。" if p.get("note") else ""),
+        "reopened_by_office": lambda: texts.NOTICE_REOPENED_BY_OFFICE.format(number=n),
+        "no_volunteer": lambda: texts.NOTICE_NO_VOLUNTEER.format(number=n),
+        "unreachable": lambda: texts.NOTICE_UNREACHABLE.format(number=n,
+                                                               name=p.get("name") or "—"),
+        "reopened_escalated": lambda: texts.NOTICE_REOPENED_ESCALATED.format(
+            number=n, reason=p.get("reason", "")),
+    }
+    if row.notice in simple:
+        return [Out("text", simple[row.notice]())]
+    if row.notice == "offer":
+        return [Out("text", texts.NOTICE_OFFER.format(card=card), (
+            (Button(texts.BTN_ACCEPT, encode("t.acc", n)),
+             Button(texts.BTN_DECLINE, encode("t.dec", n))),))]
+    if row.notice == "group_post":
+        return [Out("text", texts.GROUP_POST.format(card=card),
+                    ((Button(texts.BTN_CLAIM, encode("t.clm", n)),),),
+                    meta={"remember_group_post": True})]
+    if row.notice == "group_update":
+        return [_group_update(session, config, ticket, card)]
+    if row.notice == "details":
+        return _with_media(ticket, Out("text", details_text(config, ticket, resident),
+                                       work_buttons(n)))
+    if row.notice == "reopened":
+        return [Out("text", texts.NOTICE_REOPENED.format(number=n, reason=p.get("reason", "")),
+                    work_buttons(n))]
+    if row.notice == "resolved":
+        return [Out("text", texts.NOTICE_RESOLVED.format(number=n, summary=p.get("summary", "")),
+                    ((Button(texts.BTN_RESOLVED_YES, encode("t.ok", n)),
+                      Button(texts.BTN_RESOLVED_NO, encode("t.no", n))),))]
+    if row.notice == "triage":
+        first = Out("text", texts.NOTICE_TRIAGE.format(card=card, text=ticket.text or "—"),
+                    category_buttons(config, "t.tri", n))
+        return _with_media(ticket, first)
+    if row.notice == "urgent_alert":
+        phone = ticket.contact_phone or (resident.phone if resident else None)
+        text = texts.NOTICE_URGENT.format(number=n, card=card,
+                                          name=resident.name if resident else "—",
+                                          phone=phone or texts.PHONE_UNKNOWN)
+        return _with_media(ticket, Out("text", text))
+    raise ValueError(f"unknown notice {row.notice!r}")
+
+
+def _with_media(ticket: Ticket, first: Out) -> list[Out]:
+    outs = [first]
+    if ticket.photo_file_ids:
+        outs.append(Out("photos", file_ids=tuple(ticket.photo_file_ids)))
+    if ticket.location_lat is not None and ticket.location_lon is not None:
+        outs.append(Out("location", location=(ticket.location_lat, ticket.location_lon)))
+    if ticket.voice_file_id:
+        outs.append(Out("voice", file_ids=(ticket.voice_file_id,)))
+    return outs
+
+
+def _group_update(session: Session, config: Config, ticket: Ticket, card: str) -> Out:
+    volunteer = session.get(Volunteer, ticket.assignee_id) if ticket.assignee_id else None
+    if ticket.status in ("claimed", "in_progress", "resolved", "assigned") and volunteer:
+        text = texts.GROUP_TAKEN.format(volunteer=volunteer.name, unit=volunteer.unit or "—",
+                                        card=card)
+    else:
+        text = texts.GROUP_CLOSED.format(
+            status=texts.STATUS_NAMES.get(ticket.status, ticket.status), card=card)
+    return Out("edit", text, message_id=ticket.group_message_id)

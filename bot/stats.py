@@ -1,0 +1,241 @@
+"""The numbers behind /stats and the daily digest: counts, the three rates, the lists a
+coordinator works from, per-volunteer counts and a per-day series.
+
+Everything is computed by aggregate queries (storage.stats_queries); this module turns their
+small results into frozen dataclasses. Times are aware UTC in and out; only daily_series
+thinks in the community's local days.
+
+The three rates (see domain.md), each with its numerator and denominator:
+
+响应率 response = responded / response_base, over the tickets *created* in [start, end):
+    base      tickets whose accept time limit (accept_due_at) is before `end` (in the window
+              or earlier) and at or before `now` (it has passed), minus those cancelled
+              (withdrawn by the resident) before that limit. Tickets whose limit has not
+              passed yet, or falls after the window, are not judgeable here and left out,
+              whether or not someone already claimed them, so a window's rate is judged at the
+              limits only and does not favour early claims or change once the window is over.
+    responded those of the base claimed (claimed_at set) at or before accept_due_at. A ticket
+              still unclaimed, or claimed after its limit, is in the base but not responded.
+              claimed_at is the latest claim: a claim that was released again does not count.
+解决率 resolution = resolved_closed / closed_total, over tickets with closed_at in [start, end):
+    closed_total   status 'closed' or 'closed_unresolved' (cancelled ones are not closures)
+    resolved_closed status 'closed' with no close_reason; closed-unresolved never counts.
+满意率 satisfaction = satisfied / rated, over tickets with closed_at in [start, end) and a
+    rating: satisfied are ratings 4–5. Closures nobody rated are in neither number.
+A rate is None when its denominator is 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from sqlmodel import Session
+
+from storage import stats_queries as q
+from storage.models import OPEN_STATUSES
+
+TOP_CATEGORIES = 5
+
+# TODO(texts): move to bot/texts.py
+RATE_TEXT = "{percent:.1f}%（{numerator}/{denominator}）"
+# TODO(texts): move to bot/texts.py
+RATE_NO_DATA = "—（暂无数据）"
+
+
+@dataclass(frozen=True)
+class Rates:
+    response: float | None  # 响应率, 0..1
+    resolution: float | None  # 解决率, 0..1
+    satisfaction: float | None  # 满意率, 0..1
+    responded: int
+    response_base: int
+    resolved_closed: int
+    closed_total: int
+    satisfied: int
+    rated: int
+
+
+@dataclass(frozen=True)
+class PeriodStats:
+    start: datetime
+    end: datetime
+    new: int  # created_at in [start, end)
+    claimed: int  # claimed_at in the window
+    resolved: int  # resolved_at in the window
+    closed: int  # closed_at in the window, status closed (the resident confirmed)
+    closed_unresolved: int  # closed_at in the window, status closed_unresolved
+    cancelled: int  # closed_at in the window, status cancelled
+    rates: Rates
+    top_categories: list[tuple[str, int]]  # category code -> new tickets, top 5, most first
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    number: int
+    category: str
+    assignee: str | None  # the volunteer's name, None when nobody holds it
+    due_at: datetime
+    days_late: int  # whole days past due_at (floor)
+
+
+@dataclass(frozen=True)
+class UnclaimedRow:
+    number: int
+    category: str
+    created_at: datetime
+    needs_triage: bool
+    building: str | None
+
+
+@dataclass(frozen=True)
+class VolunteerRow:
+    tg_id: int
+    name: str
+    unit: str
+    open: int  # held now: assigned / claimed / in_progress / reopened
+    claimed_in_window: int  # accept/claim events by them in the window
+    resolved_in_window: int  # resolve events by them in the window
+    active: bool
+
+
+@dataclass(frozen=True)
+class DayRow:
+    day: date  # the community's local calendar day
+    new: int  # created that day
+    closed: int  # closed that day, resolved or not (cancelled excluded)
+    backlog: int  # created before the day's end and not closed/cancelled by then
+
+
+def _share(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def format_rate(numerator: int, denominator: int) -> str:
+    """"80.0%（12/15）", or "—（暂无数据）" when there is nothing to judge."""
+    if denominator <= 0:
+        return RATE_NO_DATA
+    return RATE_TEXT.format(
+        percent=100 * numerator / denominator, numerator=numerator, denominator=denominator
+    )
+
+
+def period_stats(
+    session: Session, community: str, start: datetime, end: datetime, now: datetime
+) -> PeriodStats:
+    """Counts and rates for [start, end); `now` decides which response limits have passed."""
+    by_category = q.created_by_category(session, community, start, end, now)
+    closed = q.closed_counts(session, community, start, end)
+    claimed, resolved = q.claimed_resolved_counts(session, community, start, end)
+    responded = sum(r for _, _, _, r in by_category)
+    response_base = sum(b for _, _, b, _ in by_category)
+    closed_total = closed["closed"] + closed["closed_unresolved"]
+    rates = Rates(
+        response=_share(responded, response_base),
+        resolution=_share(closed["resolved_closed"], closed_total),
+        satisfaction=_share(closed["satisfied"], closed["rated"]),
+        responded=responded,
+        response_base=response_base,
+        resolved_closed=closed["resolved_closed"],
+        closed_total=closed_total,
+        satisfied=closed["satisfied"],
+        rated=closed["rated"],
+    )
+    ranked = sorted(((c, n) for c, n, _, _ in by_category), key=lambda cn: (-cn[1], cn[0]))
+    return PeriodStats(
+        start=start,
+        end=end,
+        new=sum(n for _, n, _, _ in by_category),
+        claimed=claimed,
+        resolved=resolved,
+        closed=closed["closed"],
+        closed_unresolved=closed["closed_unresolved"],
+        cancelled=closed["cancelled"],
+        rates=rates,
+        top_categories=ranked[:TOP_CATEGORIES],
+    )
+
+
+def backlog(session: Session, community: str) -> dict[str, int]:
+    """Open tickets by status (every open status present, 0 when none) plus "total"."""
+    counts = q.open_by_status(session, community)
+    result = {status: counts.get(status, 0) for status in OPEN_STATUSES}
+    result["total"] = sum(result.values())
+    return result
+
+
+def overdue_tickets(
+    session: Session, community: str, now: datetime, limit: int = 50
+) -> list[OverdueRow]:
+    """Open tickets not yet resolved whose due_at has passed, the longest overdue first."""
+    rows = []
+    for number, category, assignee, due_at in q.overdue(session, community, now, limit):
+        late = q.utc(now) - due_at
+        rows.append(OverdueRow(number, category, assignee, due_at, late // timedelta(days=1)))
+    return rows
+
+
+def unclaimed_tickets(session: Session, community: str, limit: int = 50) -> list[UnclaimedRow]:
+    """Submitted or reopened tickets nobody holds, the oldest first."""
+    return [UnclaimedRow(*row) for row in q.unclaimed(session, community, limit)]
+
+
+def volunteer_counts(
+    session: Session, community: str, start: datetime, end: datetime
+) -> list[VolunteerRow]:
+    """Every volunteer of the community (inactive ones too, flagged), the active first, then
+    by resolved and claimed in the window, most first."""
+    held = q.held_counts(session, community)
+    events = q.event_counts_by_actor(session, community, start, end)
+    rows = []
+    for volunteer_id, tg_id, name, unit, active in q.volunteers_of(session, community):
+        claims, resolves = events.get(tg_id, (0, 0))
+        rows.append(
+            VolunteerRow(tg_id, name, unit, held.get(volunteer_id, 0), claims, resolves, active)
+        )
+    rows.sort(key=lambda r: (not r.active, -r.resolved_in_window, -r.claimed_in_window))
+    return rows
+
+
+def local_day_bounds(days: int, end: datetime, tz: tzinfo) -> tuple[list[date], datetime,
+                                                                     list[datetime]]:
+    """The `days` local days up to the one holding the last instant before `end`: their dates,
+    the first day's start and each day's end (aware UTC; the last one cut at `end`)."""
+    last = (q.utc(end) - timedelta(microseconds=1)).astimezone(tz).date()
+    dates = [last - timedelta(days=days - 1 - i) for i in range(days)]
+
+    def midnight(day: date) -> datetime:
+        return q.utc(datetime.combine(day, time(0), tzinfo=tz))
+
+    ends = [midnight(d + timedelta(days=1)) for d in dates]
+    ends[-1] = min(ends[-1], q.utc(end))
+    return dates, midnight(dates[0]), ends
+
+
+def daily_series(
+    session: Session, community: str, days: int, end: datetime, tz: tzinfo
+) -> list[DayRow]:
+    """One row per local day (in `tz`) for the `days` days up to `end`, oldest first.
+
+    The last day stops at `end`. Backlog counts tickets created before the day's end whose
+    closed_at is not before it; a ticket reopened later has lost its closed_at, so it counts as
+    open on the days it was closed before the reopen.
+    """
+    if days <= 0:
+        return []
+    dates, first, ends = local_day_bounds(days, end, tz)
+    created = q.created_per_bucket(session, community, first, ends)
+    closed = q.closed_per_bucket(session, community, first, ends)
+    # A ticket created in bucket c and ended in bucket e was open at the ends of days c..e-1:
+    # add +1 at c and -1 at e, then a running sum gives the backlog at each day's end.
+    delta = [0] * (days + 2)
+    for (c, e), n in q.lifetimes_per_bucket(session, community, ends).items():
+        if c < e:
+            delta[c] += n
+            delta[e] -= n
+    rows = []
+    running = 0
+    for i, day in enumerate(dates, start=1):
+        running += delta[i]
+        rows.append(DayRow(day, created.get(i, 0), closed.get(i, 0), running))
+    return rows

@@ -1,0 +1,139 @@
+"""/start, /help, unknown commands, unsupported messages, the error handler; shared helpers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.errors import DomainError
+from bot.invites import redeem_invite
+from bot.people import expect_answer, remember_building
+from bot.services import Services
+from storage.db import UnitOfWork
+from storage.queries import resident_by_tg, volunteer_by_tg
+
+log = logging.getLogger(__name__)
+Context = ContextTypes.DEFAULT_TYPE
+Handler = Callable[..., Awaitable[None]]
+
+
+def services(context: Context) -> Services:
+    svc: Services = context.application.bot_data["services"]
+    return svc
+
+
+def is_private(update: Update) -> bool:
+    return bool(update.effective_chat and update.effective_chat.type == ChatType.PRIVATE)
+
+
+def user_name(update: Update) -> str:
+    user = update.effective_user
+    return (user.full_name if user else "")[:60]
+
+
+async def say(update: Update, text: str, **kwargs: Any) -> None:
+    """Reply in the chat the update came from."""
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(text, **kwargs)
+
+
+def refusals(handler: Handler) -> Handler:
+    """A DomainError becomes a polite answer (an alert for button presses); nothing changed."""
+
+    @wraps(handler)
+    async def wrapper(update: Update, context: Context, *args: Any) -> None:
+        try:
+            await handler(update, context, *args)
+        except DomainError as refused:
+            if update.callback_query is not None:
+                await update.callback_query.answer(refused.message, show_alert=True)
+            else:
+                await say(update, refused.message)
+        finally:
+            services(context).wake_sender()
+
+    return wrapper
+
+
+def _mark_reachable(uows: Callable[[], UnitOfWork], user_id: int) -> None:
+    """Someone who /starts the bot can be written to again (they may have blocked it before)."""
+    with uows() as uow:
+        for person in (resident_by_tg(uow.session, user_id), volunteer_by_tg(uow.session, user_id)):
+            if person is not None and person.unreachable:
+                person.unreachable = False
+                uow.session.add(person)
+        uow.commit()
+
+
+@refusals
+async def start(update: Update, context: Context) -> None:
+    """Greets; `b_<code>` remembers the building, `v_<token>` starts volunteer registration."""
+    if not is_private(update) or update.effective_user is None:
+        await say(update, texts.GROUP_HELP)
+        return
+    svc = services(context)
+    user_id = update.effective_user.id
+    _mark_reachable(svc.uows, user_id)
+    payload = context.args[0] if context.args else ""
+    if payload.startswith("v_"):
+        volunteer = redeem_invite(svc.uows, svc.config, svc.clock.now(), payload[2:], user_id,
+                                  user_name(update))
+        community = svc.config.community(volunteer.community)
+        expect_answer(svc.uows, svc.clock.now(), user_id, "reg_name")
+        await say(update, texts.JOIN_WELCOME.format(community=community.name if community else ""))
+        return
+    await say(update, texts.START)
+    if payload.startswith("b_"):
+        found = remember_building(svc.uows, svc.config, svc.clock.now(), user_id,
+                                  user_name(update), payload[2:])
+        if found is None:
+            await say(update, texts.START_UNKNOWN_BUILDING)
+        else:
+            await say(update, texts.START_BUILDING.format(community=found[0].name,
+                                                          building=found[1].name))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """Shows how to use the bot (in a group: how to claim)."""
+    await say(update, texts.HELP if is_private(update) else texts.GROUP_HELP)
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """Says the command does not exist and what to do instead."""
+    if is_private(update):
+        await say(update, texts.UNKNOWN_COMMAND)
+
+
+async def unsupported(update: Update, context: Context) -> None:
+    """Stickers, files, videos…: says which kinds of message the bot understands."""
+    if is_private(update):
+        await say(update, texts.UNSUPPORTED_MESSAGE)
+
+
+async def stale_button(update: Update, context: Context) -> None:
+    """A button whose data we cannot parse (forged or from an old version): polite refusal."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.BUTTON_NOT_UNDERSTOOD, show_alert=True)
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Logs the update id with the traceback and asks the person to try again."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("update %s failed", update_id, exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(texts.ERROR_TRY_AGAIN, show_alert=True)
+        elif is_private(update):
+            await say(update, texts.ERROR_TRY_AGAIN)
+    except Exception:  # the apology itself failing must not raise from the error handler
+        log.exception("could not tell the person about update %s", update_id)

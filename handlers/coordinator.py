@@ -1,0 +1,229 @@
+"""Coordinators: assign, close, reopen, triage, lists, /stats, /classify, /invite."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from functools import wraps
+
+from telegram import Update
+
+from bot import texts
+from bot import tickets as T
+from bot.callbacks import Press, encode
+from bot.config import Community
+from bot.invites import create_invite
+from bot.render import Button
+from bot.stats import backlog, format_rate, overdue_tickets, period_stats, unclaimed_tickets
+from bot.views import assignable_volunteers, roster_text
+from handlers.common import Context, is_private, refusals, say, services
+from handlers.keyboards import markup
+from handlers.resident import number_arg
+
+CommandHandlerFn = Callable[[Update, Context], Awaitable[None]]
+REASON_WORDS = {
+    "not_our_duty": ("not_our_duty", "不属于", "非社区", "职责"),
+    "duplicate": ("duplicate", "重复"),
+    "unable": ("unable", "无法", "办不了", "暂时"),
+}
+
+
+def _communities(update: Update, context: Context) -> tuple[Community, ...]:
+    user = update.effective_user
+    return services(context).config.communities_coordinated_by(user.id) if user else ()
+
+
+def coordinators_only(handler: CommandHandlerFn) -> CommandHandlerFn:
+    """Refuses everyone who is not a coordinator of some community, in private chat only."""
+
+    @wraps(handler)
+    async def wrapper(update: Update, context: Context) -> None:
+        if not _communities(update, context):
+            await say(update, texts.NOT_COORDINATOR_COMMAND)
+            return
+        if not is_private(update):
+            await say(update, texts.PRIVATE_ONLY)
+            return
+        await handler(update, context)
+
+    return wrapper
+
+
+@coordinators_only
+@refusals
+async def assign_command(update: Update, context: Context) -> None:
+    """/assign <number>: shows the community's volunteers as buttons, least busy first."""
+    number = number_arg(context)
+    if number is None:
+        await say(update, texts.COMMAND_NEEDS_NUMBER.format(example="/assign 12"))
+        return
+    svc = services(context)
+    community = T.community_of(svc.uows, svc.config, number, update.effective_user.id)  # type: ignore[union-attr]
+    people = assignable_volunteers(svc.uows, community)
+    if not people:
+        await say(update, texts.NO_VOLUNTEERS)
+        return
+    buttons = [Button(f"{name}（{load}）", encode("t.asg", number, tg)) for tg, name, load in
+               people[:30]]
+    rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
+    await say(update, texts.PICK_VOLUNTEER.format(number=number), reply_markup=markup(rows))
+
+
+@coordinators_only
+@refusals
+async def close_command(update: Update, context: Context) -> None:
+    """/close <number> [reason]: closes unresolved; without a reason, offers the three."""
+    number = number_arg(context)
+    if number is None:
+        await say(update, texts.COMMAND_NEEDS_NUMBER.format(example="/close 12 重复"))
+        return
+    words = " ".join(context.args[1:]) if context.args else ""
+    reason = next((code for code, keys in REASON_WORDS.items() if any(k in words for k in keys)),
+                  None)
+    if reason is None:
+        rows = tuple((Button(name, encode("t.cls", number, code)),)
+                     for code, name in texts.CLOSE_REASONS.items())
+        await say(update, texts.PICK_REASON.format(number=number), reply_markup=markup(rows))
+        return
+    svc = services(context)
+    T.close_ticket(svc.uows, svc.config, svc.clock.now(), number,
+                   update.effective_user.id, reason, note=words or None)  # type: ignore[union-attr]
+    await say(update, texts.CLOSED.format(number=number, reason=texts.CLOSE_REASONS[reason]))
+
+
+@coordinators_only
+@refusals
+async def reopen_command(update: Update, context: Context) -> None:
+    """/reopen <number>: reopens a resolved or closed ticket."""
+    number = number_arg(context)
+    if number is None:
+        await say(update, texts.COMMAND_NEEDS_NUMBER.format(example="/reopen 12"))
+        return
+    svc = services(context)
+    note = " ".join(context.args[1:]) if context.args else ""
+    T.reopen_ticket(svc.uows, svc.config, svc.clock.now(), number,
+                    update.effective_user.id, note)  # type: ignore[union-attr]
+    await say(update, texts.REOPENED.format(number=number))
+
+
+@refusals
+async def on_coordinator_button(update: Update, context: Context, press: Press) -> None:
+    """Triage category, assign-to-volunteer and close-reason buttons."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    svc = services(context)
+    now, number = svc.clock.now(), press.number
+    if press.action == "t.tri":
+        ticket = T.triage_ticket(svc.uows, svc.config, now, number, user.id, str(press.args[1]))
+        text = texts.TRIAGED.format(number=number,
+                                    category=svc.config.category_name(ticket.category))
+    elif press.action == "t.asg":
+        ticket = T.assign_ticket(svc.uows, svc.config, now, number, user.id, int(press.args[1]))
+        names = {tg: name for tg, name, _ in assignable_volunteers(svc.uows, ticket.community)}
+        text = texts.ASSIGNED.format(number=number, volunteer=names.get(int(press.args[1]), ""))
+    else:
+        reason = str(press.args[1])
+        T.close_ticket(svc.uows, svc.config, now, number, user.id, reason)
+        text = texts.CLOSED.format(number=number, reason=texts.CLOSE_REASONS.get(reason, reason))
+    await query.answer()
+    await query.edit_message_text(text)
+
+
+@coordinators_only
+async def overdue_command(update: Update, context: Context) -> None:
+    """Lists overdue tickets, oldest first, with assignee and days late."""
+    svc = services(context)
+    lines = []
+    for community in _communities(update, context):
+        with svc.uows() as uow:
+            rows = overdue_tickets(uow.session, community.code, svc.clock.now())
+        lines += [texts.OVERDUE_LINE.format(number=r.number,
+                                            category=svc.config.category_name(r.category),
+                                            assignee=r.assignee or texts.NOBODY, days=r.days_late)
+                  for r in rows]
+    await say(update, "\n".join([texts.OVERDUE_HEADER, *lines]) if lines
+              else texts.OVERDUE_EMPTY)
+
+
+@coordinators_only
+async def unclaimed_command(update: Update, context: Context) -> None:
+    """Lists tickets nobody holds, oldest first."""
+    svc = services(context)
+    lines = []
+    for community in _communities(update, context):
+        with svc.uows() as uow:
+            rows = unclaimed_tickets(uow.session, community.code)
+        for r in rows:
+            building = community.building(r.building)
+            waited = svc.clock.now() - r.created_at
+            lines.append(texts.UNCLAIMED_LINE.format(
+                number=r.number, category=svc.config.category_name(r.category),
+                building=building.name if building else texts.BUILDING_UNKNOWN,
+                since=_ago(waited), triage=texts.NEEDS_TRIAGE_MARK if r.needs_triage else ""))
+    await say(update, "\n".join([texts.UNCLAIMED_HEADER, *lines]) if lines
+              else texts.UNCLAIMED_EMPTY)
+
+
+def _ago(waited: timedelta) -> str:
+    hours = int(waited.total_seconds() // 3600)
+    return texts.WAITED_DAYS.format(days=hours // 24) if hours >= 24 else \
+        texts.WAITED_HOURS.format(hours=hours)
+
+
+@coordinators_only
+async def volunteers_command(update: Update, context: Context) -> None:
+    """Lists the community's volunteers with their open tasks and categories."""
+    svc = services(context)
+    await say(update, roster_text(svc.uows, svc.config, _communities(update, context)))
+
+
+@coordinators_only
+async def stats_command(update: Update, context: Context) -> None:
+    """/stats [days]: counts and the three rates (default 30 days)."""
+    svc = services(context)
+    raw = context.args[0] if context.args else "30"
+    days = int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= 3660 else 30
+    now = svc.clock.now()
+    parts = []
+    for community in _communities(update, context):
+        with svc.uows() as uow:
+            s = period_stats(uow.session, community.code, now - timedelta(days=days), now, now)
+            open_now = backlog(uow.session, community.code)
+        r = s.rates
+        parts.append(texts.STATS.format(
+            community=community.name, days=days, new=s.new, claimed=s.claimed,
+            resolved=s.resolved, closed=s.closed, closed_unresolved=s.closed_unresolved,
+            cancelled=s.cancelled, backlog=open_now.get("total", 0),
+            response=format_rate(r.responded, r.response_base),
+            resolution=format_rate(r.resolved_closed, r.closed_total),
+            satisfaction=format_rate(r.satisfied, r.rated)))
+    await say(update, "\n\n".join(parts))
+
+
+@coordinators_only
+async def classify_command(update: Update, context: Context) -> None:
+    """/classify <text>: shows category, kind, urgent and the matched words."""
+    svc = services(context)
+    text = " ".join(context.args or [])
+    if not text:
+        await say(update, texts.CLASSIFY_USAGE)
+        return
+    result = svc.classifier.classify(text)
+    matched = [*result.urgent_matched, *result.matched, *result.kind_matched]
+    await say(update, texts.CLASSIFY_RESULT.format(
+        category=result.category_name, kind=texts.KIND_NAMES.get(result.kind, result.kind),
+        urgent=texts.YES if result.urgent else texts.NO,
+        matched="、".join(matched) or texts.NONE_MATCHED))
+
+
+@coordinators_only
+@refusals
+async def invite_command(update: Update, context: Context) -> None:
+    """/invite: a single-use, expiring link that registers one volunteer."""
+    svc = services(context)
+    invite = create_invite(svc.uows, svc.config, svc.clock.now(),
+                           update.effective_user.id,  # type: ignore[union-attr]
+                           context.args[0] if context.args else None)
+    link = f"https://t.me/{context.bot.username}?start=v_{invite.token}"
+    await say(update, texts.INVITE_LINK.format(days=svc.config.bot.invite_ttl.days or 1,
+                                               link=link))

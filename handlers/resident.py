@@ -1,0 +1,221 @@
+"""Residents in private chat: send something, check the preview, submit, follow, close, rate."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+
+from bot import texts
+from bot import tickets as T
+from bot.callbacks import Press, encode
+from bot.intake import (
+    Incoming,
+    Received,
+    confirm_draft,
+    discard_draft,
+    is_meaningful,
+    receive_message,
+    resident_of,
+    update_draft,
+)
+from bot.people import expect_answer, save_phone
+from bot.render import Button, category_buttons, preview, rating_buttons
+from bot.views import my_tickets_text
+from handlers.common import Context, is_private, refusals, say, services, user_name
+from handlers.keyboards import markup, remove, share_phone
+
+
+def _incoming(message: Message, user_id: int, name: str) -> Incoming:
+    photo = message.photo[-1] if message.photo else None  # the largest size
+    return Incoming(
+        user_id=user_id, user_name=name,
+        source_key=f"m:{message.chat_id}:{message.message_id}",
+        text=message.text or message.caption or "",
+        photo_file_id=photo.file_id if photo else None,
+        photo_unique_id=photo.file_unique_id if photo else None,
+        media_group_id=message.media_group_id,
+        location=(message.location.latitude, message.location.longitude)
+        if message.location else None,
+        voice_file_id=message.voice.file_id if message.voice else None,
+    )
+
+
+@refusals
+async def on_submission(update: Update, context: Context) -> None:
+    """Text, photo, album, location or voice: shows what the bot understood, with 确认提交."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    text = message.text or message.caption or ""
+    if message.text is not None and not is_meaningful(text):
+        await say(update, texts.NOT_MEANINGFUL)
+        return
+    svc = services(context)
+    got = receive_message(svc.uows, svc.config, svc.classifier, svc.clock.now(),
+                          _incoming(message, user.id, user_name(update)))
+    await _show(update, context, got)
+
+
+async def _show(update: Update, context: Context, got: Received) -> None:
+    svc = services(context)
+    draft = got.draft
+    if got.how == "duplicate" and draft.preview_message_id is not None:
+        return  # Telegram delivered this message again; the preview is already there
+    if got.how == "album" and not got.text_changed and draft.preview_message_id is not None:
+        return  # another photo of the same album: the draft counts it, no new preview
+    shown = preview(svc.config, draft)
+    sent = await update.effective_chat.send_message(  # type: ignore[union-attr]
+        shown.text, reply_markup=markup(shown.buttons))
+    update_draft(svc.uows, svc.config, svc.clock.now(), draft.id or 0, draft.user_id,
+                 preview_message_id=sent.message_id)
+    if not draft.text and not draft.voice_file_id:
+        expect_answer(svc.uows, svc.clock.now(), draft.user_id, "draft_text",
+                      draft_id=draft.id)
+        await say(update, texts.ASK_TEXT_FOR_MEDIA)
+
+
+@refusals
+async def on_draft_button(update: Update, context: Context, press: Press) -> None:
+    """确认提交 / 换个类别 / 不提交 / picking the community or building on a preview."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    svc = services(context)
+    number, now = press.number, svc.clock.now()
+    if press.action == "d.no":
+        discard_draft(svc.uows, now, number, user.id)
+        await query.answer()
+        await query.edit_message_text(texts.DISCARDED)
+        return
+    if press.action == "d.cat":
+        await query.answer()
+        await query.edit_message_reply_markup(markup(category_buttons(svc.config, "d.setcat",
+                                                                      number)))
+        return
+    if press.action == "d.setcat":
+        draft = update_draft(svc.uows, svc.config, now, number, user.id,
+                             category=str(press.args[1]))
+        shown = preview(svc.config, draft)
+        await query.answer()
+        await query.edit_message_text(shown.text, reply_markup=markup(shown.buttons))
+        return
+    if press.action == "d.com":
+        update_draft(svc.uows, svc.config, now, number, user.id, community=str(press.args[1]))
+    if press.action == "d.bld":
+        update_draft(svc.uows, svc.config, now, number, user.id, building=str(press.args[1]))
+    await _confirm(update, context, number)
+
+
+async def _confirm(update: Update, context: Context, draft_id: int) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    svc = services(context)
+    result = confirm_draft(svc.uows, svc.config, svc.clock.now(), draft_id, user.id)
+    await query.answer()
+    if result.ask is not None:
+        action = "d.com" if result.ask == "community" else "d.bld"
+        buttons = [Button(name, encode(action, draft_id, code)) for code, name in result.options]
+        rows = tuple(tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3))
+        prompt = texts.PICK_COMMUNITY if result.ask == "community" else texts.PICK_BUILDING
+        await query.edit_message_text(prompt, reply_markup=markup(rows))
+        return
+    ticket = result.ticket
+    assert ticket is not None
+    if ticket.urgent:
+        next_step = texts.NEXT_URGENT
+    elif ticket.needs_triage:
+        next_step = texts.NEXT_TRIAGE
+    elif ticket.status == "assigned":
+        next_step = texts.NEXT_VOLUNTEER
+    else:
+        next_step = texts.NEXT_GROUP
+    await query.edit_message_text(texts.SUBMITTED.format(
+        number=ticket.id, category=svc.config.category_name(ticket.category),
+        next_step=next_step))
+    resident = resident_of(svc.uows, user.id)
+    if resident is None or not resident.phone:
+        await say(update, texts.ASK_PHONE, reply_markup=share_phone())
+
+
+@refusals
+async def on_contact(update: Update, context: Context) -> None:
+    """The resident shared their phone with Telegram's contact button."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.contact is None:
+        return
+    if message.contact.user_id != user.id:
+        await say(update, texts.PHONE_NOT_OWN, reply_markup=share_phone())
+        return
+    svc = services(context)
+    save_phone(svc.uows, svc.clock.now(), user.id, user_name(update),
+               message.contact.phone_number)
+    await say(update, texts.PHONE_SAVED, reply_markup=remove())
+
+
+async def on_no_phone(update: Update, context: Context) -> None:
+    """The resident pressed 不用了 on the share-phone keyboard."""
+    await say(update, texts.PHONE_SKIPPED, reply_markup=remove())
+
+
+async def my_command(update: Update, context: Context) -> None:
+    """Lists the resident's tickets with their state."""
+    if update.effective_user is None:
+        return
+    svc = services(context)
+    await say(update, my_tickets_text(svc.uows, svc.config, update.effective_user.id))
+
+
+@refusals
+async def cancel_command(update: Update, context: Context) -> None:
+    """/cancel <number>: withdraws a ticket nobody has claimed yet."""
+    number = _number_arg(context)
+    if number is None or update.effective_user is None:
+        await say(update, texts.COMMAND_NEEDS_NUMBER.format(example="/cancel 12"))
+        return
+    svc = services(context)
+    T.cancel_ticket(svc.uows, svc.config, svc.clock.now(), number, update.effective_user.id)
+    await say(update, texts.CANCELLED.format(number=number))
+
+
+async def wish_or_report(update: Update, context: Context) -> None:
+    """/wish or /report: with words after it, submits them; alone, asks what it is about."""
+    if not is_private(update):
+        await say(update, texts.PRIVATE_ONLY)
+        return
+    if context.args:
+        await on_submission(update, context)
+        return
+    command = (update.effective_message.text or "") if update.effective_message else ""
+    await say(update, texts.WISH_PROMPT if command.startswith("/wish") else texts.REPORT_PROMPT)
+
+
+@refusals
+async def on_resolution_button(update: Update, context: Context, press: Press) -> None:
+    """已解决 closes and asks for stars; 未解决 asks why; a star button records the rating."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    svc = services(context)
+    now, number = svc.clock.now(), press.number
+    if press.action == "t.ok":
+        T.confirm_resolution(svc.uows, svc.config, now, number, user.id)
+        await query.answer()
+        await query.edit_message_text(texts.ASK_RATING.format(number=number),
+                                      reply_markup=markup(rating_buttons(number)))
+    elif press.action == "t.no":
+        T.check_can_reject(svc.uows, number, user.id)
+        expect_answer(svc.uows, now, user.id, "reject_reason", ticket_id=number)
+        await query.answer()
+        await say(update, texts.ASK_REJECT_REASON)
+    elif press.action == "t.rate":
+        T.rate_ticket(svc.uows, svc.config, now, number, user.id, int(press.args[1]))
+        expect_answer(svc.uows, now, user.id, "comment", ticket_id=number)
+        await query.answer()
+        await query.edit_message_text(texts.RATED)
+
+
+def _number_arg(context: Context) -> int | None:
+    if not context.args:
+        return None
+    raw = context.args[0].lstrip("#＃")
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**62 else None
+
+
+number_arg = _number_arg

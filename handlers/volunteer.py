@@ -1,0 +1,87 @@
+"""Volunteers: 接单 / 转给他人 privately, 认领 in the group, progress, 已办结, release, joining."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import texts
+from bot import tickets as T
+from bot.callbacks import Press, encode
+from bot.invites import update_profile
+from bot.people import expect_answer
+from bot.render import Button
+from bot.views import volunteer_tasks_text
+from handlers.common import Context, refusals, say, services
+from handlers.keyboards import markup
+
+
+@refusals
+async def on_ticket_button(update: Update, context: Context, press: Press) -> None:
+    """接单, 转给他人, 认领, 添加进展, 已办结 and 退回: each re-checked in the database."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    svc = services(context)
+    now, number = svc.clock.now(), press.number
+    if press.action == "t.acc":
+        T.accept_ticket(svc.uows, svc.config, now, number, user.id)
+        await query.answer(texts.ACCEPTED.format(number=number))
+        await query.edit_message_reply_markup(None)
+    elif press.action == "t.dec":
+        T.decline_ticket(svc.uows, svc.config, now, number, user.id)
+        await query.answer()
+        await query.edit_message_text(texts.DECLINED.format(number=number))
+    elif press.action == "t.clm":
+        T.claim_ticket(svc.uows, svc.config, now, number, user.id)
+        # The group post itself is edited by the sender (group_update), showing who took it.
+        await query.answer(texts.CLAIMED_OK.format(number=number), show_alert=True)
+    elif press.action == "t.prg":
+        T.check_holds(svc.uows, number, user.id)
+        expect_answer(svc.uows, now, user.id, "progress", ticket_id=number)
+        await query.answer()
+        await say(update, texts.ASK_PROGRESS)
+    elif press.action == "t.res":
+        T.check_holds(svc.uows, number, user.id)
+        expect_answer(svc.uows, now, user.id, "resolve", ticket_id=number)
+        await query.answer()
+        await say(update, texts.ASK_RESOLVE)
+    elif press.action == "t.rel":
+        T.release_ticket(svc.uows, svc.config, now, number, user.id)
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+        await say(update, texts.RELEASED.format(number=number))
+
+
+async def tasks_command(update: Update, context: Context) -> None:
+    """Lists the volunteer's open tickets."""
+    if update.effective_user is None:
+        return
+    svc = services(context)
+    await say(update, volunteer_tasks_text(svc.uows, svc.config, update.effective_user.id))
+
+
+def services_keyboard(context: Context, chosen: list[str]) -> object:
+    svc = services(context)
+    buttons = [Button(("✅ " if code in chosen else "") + c.name, encode("v.cat", code))
+               for code, c in svc.config.categories.items() if code != "other"]
+    rows = [tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3)]
+    rows.append((Button(texts.BTN_DONE, encode("v.done")),))
+    return markup(tuple(rows))
+
+
+@refusals
+async def on_registration_button(update: Update, context: Context, press: Press) -> None:
+    """The 服务菜单 during joining: toggles a category, or finishes registration."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    svc = services(context)
+    if press.action == "v.cat":
+        volunteer = update_profile(svc.uows, svc.config, svc.clock.now(), user.id,
+                                   toggle_category=str(press.args[0]))
+        await query.answer()
+        await query.edit_message_reply_markup(
+            services_keyboard(context, volunteer.categories))  # type: ignore[arg-type]
+        return
+    volunteer = update_profile(svc.uows, svc.config, svc.clock.now(), user.id, finish=True)
+    await query.answer()
+    names = "、".join(svc.config.category_name(c) for c in volunteer.categories)
+    await query.edit_message_text(texts.JOINED.format(categories=names))
