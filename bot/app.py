@@ -30,6 +30,7 @@ from bot.config import Config
 from bot.services import Services
 from handlers import answers, common, coordinator, resident, volunteer
 from handlers.buttons import on_button
+from handlers.ordering import PerChatUpdateProcessor
 from scheduler.dispatch import Dispatcher, Limits
 from storage.db import create_schema, make_engine, uow_factory
 
@@ -39,7 +40,7 @@ DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 
 def build_application(config: Config, engine: Engine, clock: Clock | None = None,
                       classifier: Classifier | None = None, limits: Limits | None = None,
-                      ) -> Application:  # type: ignore[type-arg]
+                      ) -> Application:
     """The whole bot, ready for `run_polling()` or for tests to start by hand."""
     assert config.token, "build_application needs config.token"
     base_url = config.bot.api_base_url or DEFAULT_BASE_URL
@@ -48,6 +49,7 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
         .token(config.token)
         .base_url(base_url)
         .base_file_url(base_url.replace("/bot", "/file/bot"))
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(on_startup)
         .post_stop(on_shutdown)
     )
@@ -62,7 +64,7 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
     return app
 
 
-def _add_handlers(app: Application) -> None:  # type: ignore[type-arg]
+def _add_handlers(app: Application) -> None:
     commands = {
         "start": common.start, "help": common.help_command,
         "my": resident.my_command, "cancel": resident.cancel_command,
@@ -91,7 +93,7 @@ def _add_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_error_handler(common.on_error)
 
 
-async def on_startup(app: Application) -> None:  # type: ignore[type-arg]
+async def on_startup(app: Application) -> None:
     """Start the outbox sender and register command menus (PTB's post_init under run_polling;
     called directly when the application is started by hand, as the tests do)."""
     dispatcher: Dispatcher = app.bot_data["dispatcher"]
@@ -99,7 +101,7 @@ async def on_startup(app: Application) -> None:  # type: ignore[type-arg]
     await _register_commands(app)
 
 
-async def on_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+async def on_shutdown(app: Application) -> None:
     dispatcher: Dispatcher = app.bot_data["dispatcher"]
     dispatcher.stop()
     task = app.bot_data.get("sender_task")
@@ -111,7 +113,7 @@ def _commands(pairs: list[tuple[str, str]]) -> list[BotCommand]:
     return [BotCommand(name, description) for name, description in pairs]
 
 
-async def _register_commands(app: Application) -> None:  # type: ignore[type-arg]
+async def _register_commands(app: Application) -> None:
     """Chinese command menus per scope: residents, groups, and each coordinator's chat."""
     svc: Services = app.bot_data["services"]
     private = texts.BOT_COMMANDS_PRIVATE + texts.BOT_COMMANDS_VOLUNTEER

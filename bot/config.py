@@ -217,10 +217,12 @@ class Config(_Frozen):
                 raise ValueError(texts.CONFIG_DUPLICATE_CODE.format(code=community.code))
             seen.add(community.code)
             # Unique across communities too: a building's QR code carries only its own code.
-            codes = [b.code for b in community.buildings()]
-            if len(codes) != len(set(codes)) or buildings_seen & set(codes):
+            building_codes = [b.code for b in community.buildings()]
+            if len(building_codes) != len(set(building_codes)) or (
+                buildings_seen & set(building_codes)
+            ):
                 raise ValueError(texts.CONFIG_DUPLICATE_BUILDING.format(community=community.code))
-            buildings_seen.update(codes)
+            buildings_seen.update(building_codes)
         return self
 
     @property

@@ -10,7 +10,8 @@ from bot import texts
 class DomainError(Exception):
     """A refused action; nothing was changed. `message` is the polite Chinese explanation."""
 
-    def __init__(self, code: str, **params: Any) -> None:
+    def __init__(self, code: str, /, **params: Any) -> None:
+        # Positional-only, so a parameter may itself be called `code` (bad_category).
         super().__init__(code)
         self.code = code
         self.params = params

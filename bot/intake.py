@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from bot.classify import Classifier
 from bot.config import Config
 from bot.errors import DomainError
-from bot.tickets import NewTicket, submit_ticket
+from bot.tickets import NewTicket, submit_in
 from storage.db import UnitOfWork
 from storage.models import Draft, Resident, Ticket
 from storage.queries import resident_by_tg
@@ -56,6 +56,8 @@ class Confirmed:
     # When the draft cannot be submitted yet, what must be asked first
     ask: str | None = None  # community | building
     options: list[tuple[str, str]] = field(default_factory=list)
+    has_phone: bool = False
+    already: bool = False  # submitted by an earlier press: nothing new happened
 
 
 def is_meaningful(text: str) -> bool:
@@ -205,33 +207,39 @@ def discard_draft(uow_factory: UowFactory, now: datetime, draft_id: int, user_id
 
 def confirm_draft(uow_factory: UowFactory, config: Config, now: datetime, draft_id: int,
                   user_id: int) -> Confirmed:
-    """Submit the draft as a ticket; pressing twice gives the same ticket."""
+    """Submit the draft as a ticket in one transaction; pressing twice gives the same ticket."""
     with uow_factory() as uow:
-        draft = uow.session.get(Draft, draft_id)
+        s = uow.session
+        draft = s.get(Draft, draft_id)
+        resident = resident_by_tg(s, user_id)
+        has_phone = bool(resident and resident.phone)
         if draft is not None and draft.status == "submitted" and draft.user_id == user_id:
-            return Confirmed(ticket=uow.session.get(Ticket, draft.ticket_id))
-        draft = _own_open_draft(uow.session, draft_id, user_id)
-    community = config.community(draft.community)
-    if community is None:
-        return Confirmed(ask="community", options=[(c.code, c.name) for c in config.communities])
-    if draft.building is None and community.buildings():
-        return Confirmed(ask="building", options=[(b.code, b.name) for b in community.buildings()])
-    new = NewTicket(
-        text=draft.text, kind=draft.kind, category=draft.category, urgent=draft.urgent,
-        community=community.code, building=draft.building, matched=tuple(draft.matched),
-        location=(draft.location_lat, draft.location_lon)
-        if draft.location_lat is not None and draft.location_lon is not None else None,
-        photo_file_ids=tuple(draft.photo_file_ids), voice_file_id=draft.voice_file_id,
-        source_key=f"draft:{draft.id}",
-    )
-    ticket = submit_ticket(uow_factory, config, now, user_id, new, draft.user_name)
-    with uow_factory() as uow:
-        stored = uow.session.get(Draft, draft_id)
-        if stored is not None:
+            return Confirmed(ticket=s.get(Ticket, draft.ticket_id), has_phone=has_phone,
+                             already=True)
+        draft = _own_open_draft(s, draft_id, user_id)
+        community = config.community(draft.community)
+        if community is None:
+            return Confirmed(ask="community",
+                             options=[(c.code, c.name) for c in config.communities])
+        if draft.building is None and community.buildings():
+            return Confirmed(ask="building",
+                             options=[(b.code, b.name) for b in community.buildings()])
+        new = NewTicket(
+            text=draft.text, kind=draft.kind, category=draft.category, urgent=draft.urgent,
+            community=community.code, building=draft.building, matched=tuple(draft.matched),
+            location=(draft.location_lat, draft.location_lon)
+            if draft.location_lat is not None and draft.location_lon is not None else None,
+            photo_file_ids=tuple(draft.photo_file_ids), voice_file_id=draft.voice_file_id,
+            source_key=f"draft:{draft.id}",
+        )
+        stored = draft
+
+        def mark_submitted(session: Session, ticket: Ticket) -> None:
             stored.status, stored.ticket_id, stored.updated_at = "submitted", ticket.id, now
-            uow.session.add(stored)
-            uow.commit()
-    return Confirmed(ticket=ticket)
+            session.add(stored)
+
+        ticket = submit_in(uow, config, now, user_id, new, draft.user_name, also=mark_submitted)
+        return Confirmed(ticket=ticket, has_phone=has_phone)
 
 
 def resident_of(uow_factory: UowFactory, user_id: int) -> Resident | None:

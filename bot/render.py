@@ -173,8 +173,11 @@ def render_notice(session: Session, config: Config, row: Outbox) -> list[Out]:
         return _with_media(ticket, Out("text", details_text(config, ticket, resident),
                                        work_buttons(n)))
     if row.notice == "reopened":
-        return [Out("text", texts.NOTICE_REOPENED.format(number=n, reason=p.get("reason", "")),
-                    work_buttons(n))]
+        reason = p.get("reason") or ""
+        text = texts.NOTICE_REOPENED_BY_OFFICE_TO_VOLUNTEER.format(
+            number=n, note=f"（{reason}）" if reason else "") if p.get("by_office") \
+            else texts.NOTICE_REOPENED.format(number=n, reason=reason)
+        return [Out("text", text, work_buttons(n))]
     if row.notice == "resolved":
         return [Out("text", texts.NOTICE_RESOLVED.format(number=n, summary=p.get("summary", "")),
                     ((Button(texts.BTN_RESOLVED_YES, encode("t.ok", n)),

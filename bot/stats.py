@@ -5,24 +5,7 @@ Everything is computed by aggregate queries (storage.stats_queries); this module
 small results into frozen dataclasses. Times are aware UTC in and out; only daily_series
 thinks in the community's local days.
 
-The three rates (see domain.md), each with its numerator and denominator:
-
-响应率 response = responded / response_base, over the tickets *created* in [start, end):
-    base      tickets whose accept time limit (accept_due_at) is before `end` (in the window
-              or earlier) and at or before `now` (it has passed), minus those cancelled
-              (withdrawn by the resident) before that limit. Tickets whose limit has not
-              passed yet, or falls after the window, are not judgeable here and left out,
-              whether or not someone already claimed them, so a window's rate is judged at the
-              limits only and does not favour early claims or change once the window is over.
-    responded those of the base claimed (claimed_at set) at or before accept_due_at. A ticket
-              still unclaimed, or claimed after its limit, is in the base but not responded.
-              claimed_at is the latest claim: a claim that was released again does not count.
-解决率 resolution = resolved_closed / closed_total, over tickets with closed_at in [start, end):
-    closed_total   status 'closed' or 'closed_unresolved' (cancelled ones are not closures)
-    resolved_closed status 'closed' with no close_reason; closed-unresolved never counts.
-满意率 satisfaction = satisfied / rated, over tickets with closed_at in [start, end) and a
-    rating: satisfied are ratings 4–5. Closures nobody rated are in neither number.
-A rate is None when its denominator is 0.
+The three rates are defined on Rates.
 """
 
 from __future__ import annotations
@@ -32,19 +15,37 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlmodel import Session
 
+from bot import texts
 from storage import stats_queries as q
 from storage.models import OPEN_STATUSES
 
 TOP_CATEGORIES = 5
 
-# TODO(texts): move to bot/texts.py
-RATE_TEXT = "{percent:.1f}%（{numerator}/{denominator}）"
-# TODO(texts): move to bot/texts.py
-RATE_NO_DATA = "—（暂无数据）"
 
 
 @dataclass(frozen=True)
 class Rates:
+    """The three rates of domain.md for a window [start, end), each with its numerator and
+    denominator so a coordinator sees "12/15". A rate is None when its denominator is 0.
+
+    响应率 response = responded / response_base, over tickets *created* in [start, end):
+      response_base: those whose accept time limit (accept_due_at) is before `end` (in the
+        window or earlier) and at or before `now` (it has passed), minus those cancelled by
+        the resident before that limit. A ticket whose limit has not passed yet, or falls
+        after the window, is not judgeable here and left out, claimed or not: the rate is
+        judged at the limits only, so early claims do not flatter it and a past window's
+        rate does not change later.
+      responded: those of the base with claimed_at at or before accept_due_at. A ticket
+        still unclaimed, or claimed after its limit, is in the base but not responded.
+        claimed_at is the latest claim: one released again (claimed_at cleared) does not count.
+    解决率 resolution = resolved_closed / closed_total, over tickets with closed_at in
+    [start, end):
+      closed_total: status 'closed' or 'closed_unresolved' (cancelled is not a closure).
+      resolved_closed: status 'closed' with no close_reason; closed-unresolved never counts.
+    满意率 satisfaction = satisfied / rated, over tickets with closed_at in [start, end) and a
+    rating (1–5): satisfied are ratings 4–5. Closures nobody rated are in neither number.
+    """
+
     response: float | None  # 响应率, 0..1
     resolution: float | None  # 解决率, 0..1
     satisfaction: float | None  # 满意率, 0..1
@@ -114,8 +115,8 @@ def _share(numerator: int, denominator: int) -> float | None:
 def format_rate(numerator: int, denominator: int) -> str:
     """"80.0%（12/15）", or "—（暂无数据）" when there is nothing to judge."""
     if denominator <= 0:
-        return RATE_NO_DATA
-    return RATE_TEXT.format(
+        return texts.RATE_NO_DATA
+    return texts.RATE_TEXT.format(
         percent=100 * numerator / denominator, numerator=numerator, denominator=denominator
     )
 

@@ -290,6 +290,7 @@ NOTICE_CONFIRMED = "工单 #{number}：居民确认已解决 🎉 谢谢您！"
 NOTICE_RATED = "工单 #{number}：居民打了 {stars} 分。{comment}"
 NOTICE_COMMENTED = "工单 #{number}：居民留言：{comment}"
 NOTICE_REOPENED = "工单 #{number}：居民反馈还没解决——{reason}\n请继续跟进。"
+NOTICE_REOPENED_BY_OFFICE_TO_VOLUNTEER = "工单 #{number} 已由社区重新打开{note}，请继续跟进。"
 NOTICE_REOPENED_TO_OFFICE = "工单 #{number} 被居民第二次退回，已转交社区工作人员。谢谢您的付出。"
 NOTICE_WITHDRAWN = "工单 #{number} 已被居民撤回，不用再处理了。"
 NOTICE_UNASSIGNED = "工单 #{number} 已由社区改派给其他人，您不用再处理了。"
@@ -346,3 +347,8 @@ CLASSIFY_RESULT = "类别：{category}\n类型：{kind}\n紧急：{urgent}\n命�
 YES, NO = "是", "否"
 NONE_MATCHED = "（无）"
 NOT_COORDINATOR_COMMAND = "这个命令只有社区工作人员可以使用。"
+
+# ---- statistics ------------------------------------------------------------------------------
+
+RATE_TEXT = "{percent:.1f}%（{numerator}/{denominator}）"
+RATE_NO_DATA = "—（暂无数据）"

@@ -96,10 +96,6 @@ def _volunteer_chat(session: Session, volunteer_id: int | None) -> int | None:
     return volunteer.tg_id if volunteer else None
 
 
-def _volunteer_payload(volunteer: Volunteer) -> dict[str, str]:
-    return {"volunteer": volunteer.name, "unit": volunteer.unit}
-
-
 # ---- 下单: the resident submits ------------------------------------------------------------
 
 
@@ -113,26 +109,41 @@ def submit_ticket(
 ) -> Ticket:
     """Store the ticket and route it. A source_key already seen returns the earlier ticket."""
     with uow_factory() as uow:
-        session = uow.session
-        if new.source_key and (seen := ticket_by_source_key(session, new.source_key)):
-            return seen
-        try:
-            ticket = _insert_ticket(session, config, now, reporter_tg_id, new, reporter_name)
-            route_ticket(session, config, now, ticket)
-            if ticket.urgent:
-                owe_coordinators(
-                    session, config, now, config.community(ticket.community), "urgent_alert",
-                    ticket, urgent=True,
-                )
-            uow.commit()
-        except IntegrityError:
-            # The same update raced in twice: the other copy won; give back its ticket.
-            uow.rollback()
-            seen = ticket_by_source_key(session, new.source_key) if new.source_key else None
-            if seen is None:
-                raise
-            return seen
-        return ticket
+        return submit_in(uow, config, now, reporter_tg_id, new, reporter_name)
+
+
+def submit_in(
+    uow: UnitOfWork,
+    config: Config,
+    now: datetime,
+    reporter_tg_id: int,
+    new: NewTicket,
+    reporter_name: str = "",
+    also: Callable[[Session, Ticket], None] | None = None,
+) -> Ticket:
+    """submit_ticket inside the caller's unit of work; `also` runs in the same transaction."""
+    session = uow.session
+    if new.source_key and (seen := ticket_by_source_key(session, new.source_key)):
+        return seen
+    try:
+        ticket = _insert_ticket(session, config, now, reporter_tg_id, new, reporter_name)
+        route_ticket(session, config, now, ticket)
+        if ticket.urgent:
+            owe_coordinators(
+                session, config, now, config.community(ticket.community), "urgent_alert",
+                ticket, urgent=True,
+            )
+        if also is not None:
+            also(session, ticket)
+        uow.commit()
+    except IntegrityError:
+        # The same update raced in twice: the other copy won; give back its ticket.
+        uow.rollback()
+        seen = ticket_by_source_key(session, new.source_key) if new.source_key else None
+        if seen is None:
+            raise
+        return seen
+    return ticket
 
 
 def _insert_ticket(
@@ -268,7 +279,7 @@ def _volunteer_name(session: Session, volunteer_id: int) -> str:
 def _after_claim(s: Session, config: Config, now: datetime, ticket: Ticket,
                  volunteer: Volunteer) -> None:
     owe(s, config, now, _reporter_chat(s, ticket), "claimed", ticket,
-        urgent=ticket.urgent, **_volunteer_payload(volunteer))
+        urgent=ticket.urgent, volunteer=volunteer.name, unit=volunteer.unit)
     owe(s, config, now, volunteer.tg_id, "details", ticket, urgent=ticket.urgent, quiet=False)
     _refresh_group_post(s, config, now, ticket)
 
@@ -414,7 +425,8 @@ def _reopen(s: Session, config: Config, now: datetime, ticket: Ticket, action: s
         owe_coordinators(s, config, now, community, "reopened_escalated", ticket, reason=reason,
                          quiet=False)
     elif previous is not None:
-        owe(s, config, now, _volunteer_chat(s, previous), "reopened", ticket, reason=reason)
+        owe(s, config, now, _volunteer_chat(s, previous), "reopened", ticket, reason=reason,
+            by_office=actor_kind == "coordinator")
     else:
         route_ticket(s, config, now, ticket)
 
@@ -532,6 +544,10 @@ def triage_ticket(uow_factory: UowFactory, config: Config, now: datetime, number
         if ticket.assignee_id is not None:
             raise DomainError("already_taken", number=ticket.id,
                               name=_volunteer_name(s, ticket.assignee_id))
+        if not ticket.needs_triage and ticket.offered_in_group:
+            # Another coordinator already classified it and it is posted for claim: a second
+            # press on their own copy of the triage message must not post it again.
+            raise DomainError("changed_meanwhile", number=ticket.id)
         move(s, config, now, ticket, action="triage", actor_kind="coordinator",
              actor_tg_id=tg_id, note=category, category=category, needs_triage=False,
              due_at=ticket.created_at + time_limit(config, category, ticket.urgent))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from functools import wraps
 from typing import Any
 
@@ -21,7 +21,7 @@ from storage.queries import resident_by_tg, volunteer_by_tg
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
-Handler = Callable[..., Awaitable[None]]
+Handler = Callable[..., Coroutine[Any, Any, None]]
 
 
 def services(context: Context) -> Services:

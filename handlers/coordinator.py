@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from functools import wraps
+from typing import Any
 
 from telegram import Update
 
@@ -20,7 +21,7 @@ from handlers.common import Context, is_private, refusals, say, services
 from handlers.keyboards import markup
 from handlers.resident import number_arg
 
-CommandHandlerFn = Callable[[Update, Context], Awaitable[None]]
+CommandHandlerFn = Callable[[Update, Context], Coroutine[Any, Any, None]]
 REASON_WORDS = {
     "not_our_duty": ("not_our_duty", "不属于", "非社区", "职责"),
     "duplicate": ("duplicate", "重复"),

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from telegram import Message, Update
+from telegram.error import BadRequest
 
 from bot import texts
 from bot import tickets as T
 from bot.callbacks import Press, encode
+from bot.errors import DomainError
 from bot.intake import (
     Incoming,
     Received,
@@ -14,7 +18,6 @@ from bot.intake import (
     discard_draft,
     is_meaningful,
     receive_message,
-    resident_of,
     update_draft,
 )
 from bot.people import expect_answer, save_phone
@@ -61,7 +64,15 @@ async def _show(update: Update, context: Context, got: Received) -> None:
     if got.how == "duplicate" and draft.preview_message_id is not None:
         return  # Telegram delivered this message again; the preview is already there
     if got.how == "album" and not got.text_changed and draft.preview_message_id is not None:
-        return  # another photo of the same album: the draft counts it, no new preview
+        # Another photo of the same album: no new preview, but the shown one counts it.
+        if draft.status == "open":
+            shown = preview(svc.config, draft)
+            with contextlib.suppress(BadRequest):  # e.g. the preview was deleted meanwhile
+                await context.bot.edit_message_text(
+                    shown.text, chat_id=update.effective_chat.id,  # type: ignore[union-attr]
+                    message_id=draft.preview_message_id,
+                    reply_markup=markup(shown.buttons))
+        return
     shown = preview(svc.config, draft)
     sent = await update.effective_chat.send_message(  # type: ignore[union-attr]
         shown.text, reply_markup=markup(shown.buttons))
@@ -109,6 +120,10 @@ async def _confirm(update: Update, context: Context, draft_id: int) -> None:
     assert query is not None and user is not None
     svc = services(context)
     result = confirm_draft(svc.uows, svc.config, svc.clock.now(), draft_id, user.id)
+    if result.already and result.ticket is not None:
+        # A second press (double tap, or an older preview of the same draft): say so, and
+        # do not edit the message again (Telegram refuses "not modified") or re-ask the phone.
+        raise DomainError("draft_submitted", number=result.ticket.id)
     await query.answer()
     if result.ask is not None:
         action = "d.com" if result.ask == "community" else "d.bld"
@@ -130,8 +145,7 @@ async def _confirm(update: Update, context: Context, draft_id: int) -> None:
     await query.edit_message_text(texts.SUBMITTED.format(
         number=ticket.id, category=svc.config.category_name(ticket.category),
         next_step=next_step))
-    resident = resident_of(svc.uows, user.id)
-    if resident is None or not resident.phone:
+    if not result.has_phone:
         await say(update, texts.ASK_PHONE, reply_markup=share_phone())
 
 

@@ -88,22 +88,27 @@ class Dispatcher:
         now = self.clock.now()
         with self.uows() as uow:
             rows = pending_outbox(uow.session, now, batch)
-        waited = False
+        soonest: float | None = None
         for row in rows:
             if self._stopping:
                 break
             delay = self._delay_for(row.chat_id)
+            if delay > 0.05:
+                # This chat must wait; others may go now. Remember when to look again.
+                soonest = delay if soonest is None else min(soonest, delay)
+                continue
             if delay > 0:
-                if delay > 0.5:
-                    waited = True
-                    continue  # this chat must wait; others may go now
                 await asyncio.sleep(delay)
             if not self._lease(row, now):
                 continue
             await self._deliver(row)
-        if waited:
-            await asyncio.sleep(0.05)
-        return waited or len(rows) == batch
+        if soonest is not None:
+            # Sleep until pacing allows the next send, unless new rows arrive sooner.
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), min(soonest, self.poll_interval))
+            return True
+        return len(rows) == batch
 
     def _delay_for(self, chat_id: int) -> float:
         now = time.monotonic()

@@ -8,17 +8,26 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-# Telegram ids exceed 32 bits; group chat ids are negative 64-bit numbers.
-_TG_ID = {"sa_type": BigInteger}
+# Telegram ids exceed 32 bits (group chat ids are negative 64-bit numbers): sa_type=BigInteger.
+
+
+def _new_list() -> list[Any]:
+    return []
+
+
+def _new_dict() -> dict[str, Any]:
+    return {}
 
 
 def _json_list() -> Any:
-    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # A Python function, not the builtin `list`: pydantic inspects a factory's signature on
+    # every construction, and a builtin's signature is parsed from text each time (slow).
+    return Field(default_factory=_new_list, sa_column=Column(JSON, nullable=False))
 
 
 class Resident(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    tg_id: int = Field(unique=True, index=True, **_TG_ID)
+    tg_id: int = Field(unique=True, index=True, sa_type=BigInteger)
     name: str = ""
     phone: str | None = None
     community: str | None = None
@@ -29,7 +38,7 @@ class Resident(SQLModel, table=True):
 
 class Volunteer(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    tg_id: int = Field(unique=True, index=True, **_TG_ID)
+    tg_id: int = Field(unique=True, index=True, sa_type=BigInteger)
     name: str
     unit: str = ""  # 报到单位
     community: str = Field(index=True)
@@ -78,7 +87,7 @@ class Ticket(SQLModel, table=True):
     assignee_id: int | None = Field(default=None, foreign_key="volunteer.id")
     # Posted in the volunteers' group for open claim (认领) rather than offered to one person.
     offered_in_group: bool = False
-    group_chat_id: int | None = Field(default=None, **_TG_ID)
+    group_chat_id: int | None = Field(default=None, sa_type=BigInteger)
     group_message_id: int | None = None
     created_at: datetime
     routed_at: datetime | None = None
@@ -107,7 +116,7 @@ class TicketEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id")
     actor_kind: str  # resident | volunteer | coordinator | system
-    actor_tg_id: int | None = Field(default=None, **_TG_ID)
+    actor_tg_id: int | None = Field(default=None, sa_type=BigInteger)
     action: str
     from_status: str | None = None
     to_status: str | None = None
@@ -123,10 +132,10 @@ class Invite(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     token: str
     community: str
-    created_by: int = Field(**_TG_ID)
+    created_by: int = Field(sa_type=BigInteger)
     created_at: datetime
     expires_at: datetime
-    used_by: int | None = Field(default=None, **_TG_ID)
+    used_by: int | None = Field(default=None, sa_type=BigInteger)
     used_at: datetime | None = None
 
 
@@ -136,10 +145,12 @@ class Outbox(SQLModel, table=True):
     __table_args__ = (Index("ix_outbox_pending", "status", "not_before"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    chat_id: int = Field(**_TG_ID)
+    chat_id: int = Field(sa_type=BigInteger)
     notice: str  # what to render: offer, group_post, claimed, progress, ...
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
-    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    payload: dict[str, Any] = Field(
+        default_factory=_new_dict, sa_column=Column(JSON, nullable=False)
+    )
     urgent: bool = False
     created_at: datetime
     not_before: datetime  # quiet hours push this to the morning
@@ -158,7 +169,7 @@ class Draft(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     source_key: str = Field(unique=True)  # the first message: a redelivered update finds it
-    user_id: int = Field(**_TG_ID)
+    user_id: int = Field(sa_type=BigInteger)
     user_name: str = ""
     text: str = Field(default="", sa_column=Column(Text, nullable=False))
     kind: str = "complaint"

@@ -39,7 +39,7 @@ def ticket_by_source_key(session: Session, key: str) -> Ticket | None:
 
 def volunteer_loads(session: Session, community: str) -> list[tuple[Volunteer, int]]:
     """Every volunteer of the community with how many tasks they hold now."""
-    open_count = func.count(Ticket.id)
+    open_count = func.count(col(Ticket.id))
     stmt = (
         select(Volunteer, open_count)
         .join(
@@ -58,7 +58,7 @@ def volunteer_loads(session: Session, community: str) -> list[tuple[Volunteer, i
 
 
 def open_task_count(session: Session, volunteer_id: int) -> int:
-    stmt = select(func.count(Ticket.id)).where(
+    stmt = select(func.count(col(Ticket.id))).where(
         Ticket.assignee_id == volunteer_id, col(Ticket.status).in_(WORKLOAD_STATUSES)
     )
     return int(session.exec(stmt).one())

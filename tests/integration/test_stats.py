@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import texts
 from bot.stats import (
-    RATE_NO_DATA,
     DayRow,
     OverdueRow,
     UnclaimedRow,
@@ -366,4 +366,4 @@ def test_empty_database(uows: Uows) -> None:
 )
 def test_format_rate(numerator: int, denominator: int, text: str) -> None:
     assert format_rate(numerator, denominator) == text
-    assert RATE_NO_DATA == "—（暂无数据）"
+    assert texts.RATE_NO_DATA == "—（暂无数据）"
