@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +19,8 @@ from bot.clock import ManualClock
 from bot.config import Config
 from scheduler.dispatch import Limits
 from storage.db import create_schema, make_engine, uow_factory
+from storage.models import Volunteer
+from storage.queries import volunteer_by_tg
 from tests.e2e.fake_bot_api import Call, FakeBotApi
 from tests.factories import Uows, add_volunteer
 
@@ -73,6 +77,45 @@ class Harness:
 
     def add_volunteer(self, tg_id: int, name: str = "", **kwargs: Any) -> None:
         add_volunteer(self.uows, self.clock.now(), tg_id, name, **kwargs)
+
+    def volunteer(self, tg_id: int) -> Volunteer | None:
+        """The volunteer with this Telegram id as stored now."""
+        with self.uows() as uow:
+            return volunteer_by_tg(uow.session, tg_id)
+
+    async def submit(self, user_id: int, text: str, building: str = "1号楼",
+                     **kwargs: Any) -> int:
+        """A resident sends `text`, confirms the preview and, if asked, picks the building
+        whose button label contains `building`; returns the new ticket's number."""
+        since = time.monotonic()
+        await self.send_text(user_id, text, **kwargs)
+        preview = await self.reply_to(user_id, "确认提交", since=since)
+        return await self.confirm(user_id, preview, building)
+
+    async def confirm(self, user_id: int, preview: Call, building: str = "1号楼") -> int:
+        """Press 确认提交 on a preview (and pick the building if asked); the ticket number."""
+        since = time.monotonic()
+        await self.press(user_id, preview, "确认提交")
+        answer = await self.api.wait_for(
+            lambda c: c.method == "editMessageText" and c.chat_id == user_id
+            and any(w in c.params.get("text", "") for w in ("哪个楼院", "已提交")), since=since)
+        if "哪个楼院" in answer.params["text"]:
+            await self.press(user_id, answer, building)
+            answer = await self.reply_to(user_id, "已提交", since=since)
+        return ticket_number(answer.params["text"])
+
+
+def ticket_number(text: str) -> int:
+    """The number in "工单编号 #12" / "工单 #12"."""
+    found = re.search(r"#(\d+)", text)
+    assert found, f"no ticket number in {text!r}"
+    return int(found.group(1))
+
+
+def button_labels(message: Call) -> list[list[str]]:
+    """The inline keyboard of a message the bot sent (or edited), as rows of labels."""
+    markup = message.params.get("reply_markup") or {}
+    return [[b["text"] for b in row] for row in markup.get("inline_keyboard", [])]
 
 
 async def start_harness(api: FakeBotApi, config: Config, classifier: Classifier,
