@@ -19,7 +19,7 @@ from bot.config import Config
 from bot.errors import DomainError
 from bot.tickets import NewTicket, submit_in
 from storage.db import UnitOfWork
-from storage.models import Draft, Resident, Ticket
+from storage.models import Draft, Ticket
 from storage.queries import resident_by_tg
 
 UowFactory = Callable[[], UnitOfWork]
@@ -241,7 +241,3 @@ def confirm_draft(uow_factory: UowFactory, config: Config, now: datetime, draft_
         ticket = submit_in(uow, config, now, user_id, new, draft.user_name, also=mark_submitted)
         return Confirmed(ticket=ticket, has_phone=has_phone)
 
-
-def resident_of(uow_factory: UowFactory, user_id: int) -> Resident | None:
-    with uow_factory() as uow:
-        return resident_by_tg(uow.session, user_id)

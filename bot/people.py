@@ -79,6 +79,3 @@ def take_answer(uow_factory: UowFactory, user_id: int) -> PendingInput | None:
             uow.commit()
         return pending
 
-
-def forget_answer(uow_factory: UowFactory, user_id: int) -> None:
-    take_answer(uow_factory, user_id)

@@ -180,7 +180,7 @@ async def my_command(update: Update, context: Context) -> None:
 @refusals
 async def cancel_command(update: Update, context: Context) -> None:
     """/cancel <number>: withdraws a ticket nobody has claimed yet."""
-    number = _number_arg(context)
+    number = number_arg(context)
     if number is None or update.effective_user is None:
         await say(update, texts.COMMAND_NEEDS_NUMBER.format(example="/cancel 12"))
         return
@@ -225,11 +225,9 @@ async def on_resolution_button(update: Update, context: Context, press: Press) -
         await query.edit_message_text(texts.RATED)
 
 
-def _number_arg(context: Context) -> int | None:
+def number_arg(context: Context) -> int | None:
     if not context.args:
         return None
     raw = context.args[0].lstrip("#＃")
     return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**62 else None
 
-
-number_arg = _number_arg

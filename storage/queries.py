@@ -66,11 +66,11 @@ def open_task_count(session: Session, volunteer_id: int) -> int:
 
 def volunteers_who_passed(session: Session, ticket_id: int) -> set[int]:
     """Telegram ids of volunteers who declined, released or let this ticket time out."""
-    stmt = select(TicketEvent.actor_tg_id, TicketEvent.note).where(
+    stmt = select(TicketEvent.actor_tg_id).where(
         TicketEvent.ticket_id == ticket_id,
         col(TicketEvent.action).in_(("decline", "release", "accept_timeout")),
     )
-    return {int(tg) for tg, _ in session.exec(stmt).all() if tg is not None}
+    return {int(tg) for tg in session.exec(stmt).all() if tg is not None}
 
 
 def update_ticket_if_unchanged(
@@ -102,15 +102,6 @@ def open_tickets_of_volunteer(session: Session, volunteer_id: int) -> list[Ticke
         select(Ticket)
         .where(Ticket.assignee_id == volunteer_id, col(Ticket.status).in_(OPEN_STATUSES))
         .order_by(col(Ticket.id))
-    )
-    return list(session.exec(stmt).all())
-
-
-def events_of(session: Session, ticket_id: int) -> list[TicketEvent]:
-    stmt = (
-        select(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket_id)
-        .order_by(col(TicketEvent.id))
     )
     return list(session.exec(stmt).all())
 
