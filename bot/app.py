@@ -32,6 +32,7 @@ from handlers import answers, common, coordinator, resident, volunteer
 from handlers.buttons import on_button
 from handlers.ordering import PerChatUpdateProcessor
 from scheduler.dispatch import Dispatcher, Limits
+from scheduler.sweep import schedule_sweep
 from storage.db import create_schema, make_engine, uow_factory
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
     app.bot_data["services"] = svc
     app.bot_data["dispatcher"] = dispatcher
     _add_handlers(app)
+    schedule_sweep(app)
     return app
 
 
@@ -75,6 +77,7 @@ def _add_handlers(app: Application) -> None:
         "unclaimed": coordinator.unclaimed_command,
         "volunteers": coordinator.volunteers_command, "stats": coordinator.stats_command,
         "classify": coordinator.classify_command, "invite": coordinator.invite_command,
+        "digest": coordinator.digest_command,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback))

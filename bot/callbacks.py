@@ -19,7 +19,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "t.acc": ("n",), "t.dec": ("n",), "t.clm": ("n",), "t.prg": ("n",), "t.res": ("n",),
     "t.rel": ("n",),
     # tickets: residents
-    "t.ok": ("n",), "t.no": ("n",), "t.rate": ("n", "n"), "t.still": ("n",),
+    "t.ok": ("n",), "t.no": ("n",), "t.rate": ("n", "n"),
+    "t.rvok": ("n",), "t.rvno": ("n",),  # 回头看: still fixed / broken again
     # tickets: coordinators
     "t.tri": ("n", "c"), "t.asg": ("n", "n"), "t.cls": ("n", "c"),
     # volunteer registration: toggle a category of the 服务菜单, then finish

@@ -130,6 +130,9 @@ class ClassifierSection(_Frozen):
     # Pairs that are urgent only together ("电梯" + "困"): jieba often splits such phrases.
     urgent_pairs: Tuple[WordPair] = ()
     urgent_time_limit: Duration = timedelta(hours=2)
+    # Basic services (water, power, gas, heating) out: a shorter limit than their category's.
+    utility_words: Tuple[str] = ()
+    utility_time_limit: Duration = timedelta(hours=24)
     # Categories whose requests are usually wishes rather than complaints when no kind word shows.
     wish_categories: Tuple[str] = ("elderly", "children", "hardship")
     kind_words: KindWords

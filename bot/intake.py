@@ -56,7 +56,7 @@ class Confirmed:
     # When the draft cannot be submitted yet, what must be asked first
     ask: str | None = None  # community | building
     options: list[tuple[str, str]] = field(default_factory=list)
-    has_phone: bool = False
+    ask_phone: bool = False  # first submission of a resident never asked for a phone
     already: bool = False  # submitted by an earlier press: nothing new happened
 
 
@@ -212,10 +212,8 @@ def confirm_draft(uow_factory: UowFactory, config: Config, now: datetime, draft_
         s = uow.session
         draft = s.get(Draft, draft_id)
         resident = resident_by_tg(s, user_id)
-        has_phone = bool(resident and resident.phone)
         if draft is not None and draft.status == "submitted" and draft.user_id == user_id:
-            return Confirmed(ticket=s.get(Ticket, draft.ticket_id), has_phone=has_phone,
-                             already=True)
+            return Confirmed(ticket=s.get(Ticket, draft.ticket_id), already=True)
         draft = _own_open_draft(s, draft_id, user_id)
         community = config.community(draft.community)
         if community is None:
@@ -234,10 +232,17 @@ def confirm_draft(uow_factory: UowFactory, config: Config, now: datetime, draft_
         )
         stored = draft
 
+        ask_phone = resident is None or (not resident.phone and resident.phone_asked_at is None)
+
         def mark_submitted(session: Session, ticket: Ticket) -> None:
             stored.status, stored.ticket_id, stored.updated_at = "submitted", ticket.id, now
             session.add(stored)
+            if ask_phone:
+                reporter = resident_by_tg(session, user_id)
+                if reporter is not None:
+                    reporter.phone_asked_at = now
+                    session.add(reporter)
 
         ticket = submit_in(uow, config, now, user_id, new, draft.user_name, also=mark_submitted)
-        return Confirmed(ticket=ticket, has_phone=has_phone)
+        return Confirmed(ticket=ticket, ask_phone=ask_phone)
 

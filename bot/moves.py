@@ -54,6 +54,10 @@ def move(
     from_status = ticket.status
     values["status"] = to_status or from_status
     projected = {**ticket.model_dump(), **values}
+    if _starts_waiting(ticket, projected):
+        # A new wait for a claimer: the 催办 ladder starts again from the bottom rung.
+        values["waiting_since"] = projected["waiting_since"] = now
+        values["escalation_level"] = projected["escalation_level"] = 0
     values["next_action"], values["next_action_at"] = next_action_for(config, projected)
     if not update_ticket_if_unchanged(session, ticket, values):
         raise DomainError("changed_meanwhile", number=ticket.id)
@@ -70,3 +74,15 @@ def move(
         )
     )
     session.flush()
+
+
+_CLAIMABLE = ("submitted", "reopened")
+
+
+def _starts_waiting(ticket: Ticket, projected: dict[str, Any]) -> bool:
+    """True when this change leaves the ticket newly waiting for someone to claim it."""
+    if projected["status"] not in _CLAIMABLE or projected["assignee_id"] is not None:
+        return False
+    was_waiting = ticket.status in _CLAIMABLE and ticket.assignee_id is None
+    newly_offered = projected["offered_in_group"] and not ticket.offered_in_group
+    return not was_waiting or newly_offered or ticket.waiting_since is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import col, select
@@ -24,19 +25,28 @@ def find_building(config: Config, code: str) -> tuple[Community, Building] | Non
     return None
 
 
-def remember_building(uow_factory: UowFactory, config: Config, now: datetime, user_id: int,
-                      name: str, code: str) -> tuple[Community, Building] | None:
-    """/start b_<code>: the resident scanned a building's QR code."""
-    found = find_building(config, code)
-    if found is None:
-        return None
+@dataclass(frozen=True)
+class Welcome:
+    building: tuple[Community, Building] | None  # from a QR code's b_<code>, when it is known
+    unknown_building: bool  # a b_<code> that matches no building
+    ask_phone: bool  # never asked before: the greeting carries the share-phone keyboard
+
+
+def welcome_resident(uow_factory: UowFactory, config: Config, now: datetime, user_id: int,
+                     name: str, code: str | None) -> Welcome:
+    """/start (b_<code> from a building's QR code): remember the building, offer the phone once."""
+    found = find_building(config, code) if code else None
     with uow_factory() as uow:
         resident = resident_by_tg(uow.session, user_id) or Resident(
             tg_id=user_id, name=name, created_at=now)
-        resident.community, resident.building = found[0].code, found[1].code
+        if found is not None:
+            resident.community, resident.building = found[0].code, found[1].code
+        ask_phone = not resident.phone and resident.phone_asked_at is None
+        if ask_phone:
+            resident.phone_asked_at = now
         uow.session.add(resident)
         uow.commit()
-    return found
+    return Welcome(found, bool(code) and found is None, ask_phone)
 
 
 def save_phone(uow_factory: UowFactory, now: datetime, user_id: int, name: str,

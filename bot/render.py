@@ -6,6 +6,7 @@ building and a masked summary: never the resident's name, phone or room.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,12 +34,13 @@ Keyboard = tuple[tuple[Button, ...], ...]
 class Out:
     """One Telegram message: text (with buttons), photos, a location, a voice, or an edit."""
 
-    kind: str  # text | photos | location | voice | edit
+    kind: str  # text | photos | photo (uploaded bytes, e.g. a chart) | location | voice | edit
     text: str = ""
     buttons: Keyboard = ()
     file_ids: tuple[str, ...] = ()
     location: tuple[float, float] | None = None
     message_id: int | None = None
+    photo: bytes | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -182,6 +184,8 @@ def render_notice(session: Session, config: Config, row: Outbox) -> list[Out]:
         return [Out("text", texts.NOTICE_RESOLVED.format(number=n, summary=p.get("summary", "")),
                     ((Button(texts.BTN_RESOLVED_YES, encode("t.ok", n)),
                       Button(texts.BTN_RESOLVED_NO, encode("t.no", n))),))]
+    if row.notice in _FOLLOWUPS:
+        return [_FOLLOWUPS[row.notice](config, ticket, card, p)]
     if row.notice == "triage":
         first = Out("text", texts.NOTICE_TRIAGE.format(card=card, text=ticket.text or "—"),
                     category_buttons(config, "t.tri", n))
@@ -215,3 +219,41 @@ def _group_update(session: Session, config: Config, ticket: Ticket, card: str) -
         text = texts.GROUP_CLOSED.format(
             status=texts.STATUS_NAMES.get(ticket.status, ticket.status), card=card)
     return Out("edit", text, message_id=ticket.group_message_id)
+
+
+def _yes_no(n: int) -> Keyboard:
+    return ((Button(texts.BTN_RESOLVED_YES, encode("t.ok", n)),
+             Button(texts.BTN_RESOLVED_NO, encode("t.no", n))),)
+
+
+def _status_name(ticket: Ticket) -> str:
+    return texts.STATUS_NAMES.get(ticket.status, ticket.status)
+
+
+# Follow-ups from the sweep (bot/followups.py): payload keys are set where each is owed.
+_FOLLOWUPS: dict[str, Callable[[Config, Ticket, str, dict[str, Any]], Out]] = {
+    "offer_lapsed": lambda c, t, card, p: Out("text", texts.NOTICE_OFFER_LAPSED.format(
+        number=t.id, hours=p.get("hours", ""))),
+    "chase_leader": lambda c, t, card, p: Out("text", texts.NOTICE_CHASE_LEADER.format(
+        number=t.id, waited=p.get("waited", ""), card=card)),
+    "chase_office": lambda c, t, card, p: Out("text", texts.NOTICE_CHASE_OFFICE.format(
+        number=t.id, waited=p.get("waited", ""), card=card)),
+    "progress_reminder": lambda c, t, card, p: Out("text", texts.NOTICE_PROGRESS_REMINDER.format(
+        number=t.id, waited=p.get("waited", "")), work_buttons(t.id or 0)),
+    "overdue_office": lambda c, t, card, p: Out("text", texts.NOTICE_OVERDUE_OFFICE.format(
+        number=t.id, limit=p.get("limit", ""), card=card, status=_status_name(t),
+        holder=p.get("holder", ""))),
+    "overdue_volunteer": lambda c, t, card, p: Out("text", texts.NOTICE_OVERDUE_VOLUNTEER.format(
+        number=t.id, limit=p.get("limit", "")), work_buttons(t.id or 0)),
+    "confirm_reminder": lambda c, t, card, p: Out("text", texts.NOTICE_CONFIRM_REMINDER.format(
+        number=t.id, days=p.get("days", 2)), _yes_no(t.id or 0)),
+    "auto_closed": lambda c, t, card, p: Out("text", texts.NOTICE_AUTO_CLOSED.format(
+        number=t.id), ((Button(texts.BTN_RESOLVED_NO, encode("t.no", t.id or 0)),),)),
+    "auto_closed_volunteer": lambda c, t, card, p: Out(
+        "text", texts.NOTICE_AUTO_CLOSED_VOLUNTEER.format(number=t.id)),
+    "revisit": lambda c, t, card, p: Out("text", texts.NOTICE_REVISIT.format(
+        number=t.id, category=c.category_name(t.category),
+        days=max(1, c.followups.revisit_after.days)),
+        ((Button(texts.BTN_REVISIT_OK, encode("t.rvok", t.id or 0)),
+          Button(texts.BTN_REVISIT_BAD, encode("t.rvno", t.id or 0))),)),
+}

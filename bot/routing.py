@@ -103,13 +103,14 @@ def route_ticket(session: Session, config: Config, now: datetime, ticket: Ticket
     return "group"
 
 
-def offer_to_group(session: Session, config: Config, now: datetime, ticket: Ticket) -> None:
+def offer_to_group(session: Session, config: Config, now: datetime, ticket: Ticket,
+                   action: str = "offer_group") -> None:
     """Open claim in the volunteers' group; without a group the coordinators must act."""
     community = config.community(ticket.community)
     to_status = "reopened" if ticket.status == "reopened" else "submitted"
     move(
         session, config, now, ticket,
-        action="offer_group", actor_kind="system", actor_tg_id=None, to_status=to_status,
+        action=action, actor_kind="system", actor_tg_id=None, to_status=to_status,
         assignee_id=None, offered_in_group=True, routed_at=ticket.routed_at or now,
     )
     chat_id = community.volunteer_chat_id if community else None

@@ -9,33 +9,61 @@ from typing import Any
 from bot.config import Config
 
 
-def time_limit(config: Config, category: str, urgent: bool) -> timedelta:
-    """The resolution time limit: urgent items use the urgent limit, others their category's."""
+def time_limit(config: Config, category: str, urgent: bool, text: str = "") -> timedelta:
+    """The resolution time limit: urgent items use the urgent limit; water, power, gas or
+    heating out the utility limit when it is shorter; others their category's."""
     if urgent:
         return config.classifier.urgent_time_limit
-    return config.categories[category].time_limit
+    limit = config.categories[category].time_limit
+    c = config.classifier
+    if any(word in text for word in c.utility_words):
+        return min(limit, c.utility_time_limit)
+    return limit
+
+
+# States in which nobody has finished the work yet: the resolution time limit still runs.
+_WORKING = ("submitted", "assigned", "claimed", "in_progress", "reopened")
 
 
 def next_action_for(config: Config, t: Mapping[str, Any]) -> tuple[str | None, datetime | None]:
-    """(what, when) for a ticket's fields; (None, None) when nothing is pending."""
+    """(what, when) for a ticket's fields; (None, None) when nothing is pending.
+
+    Each follow-up happens once per stage: the fields it sets (escalation_level, reminded_at,
+    overdue_at, revisit_asked_at) take it off the list until the ticket moves on.
+    """
     f = config.followups
     status = t["status"]
+    candidates: list[tuple[str, datetime]] = []
+    if status in _WORKING and t.get("due_at") and t.get("overdue_at") is None:
+        candidates.append(("overdue", t["due_at"]))
     if status == "assigned" and t.get("routed_at"):
-        return "accept_timeout", t["routed_at"] + f.accept_timeout
+        candidates.append(("accept_timeout", t["routed_at"] + f.accept_timeout))
     if status in ("submitted", "reopened") and t.get("assignee_id") is None:
-        # Waiting for someone to claim it (group offer, triage, or nobody eligible).
-        return "claim_timeout", t["created_at"] + f.claim_timeout
-    if status in ("claimed", "in_progress", "reopened"):
+        # Waiting for someone to claim it (group offer, triage, or nobody eligible): the
+        # ladder climbs from the 网格长 to the coordinators, one claim_timeout per rung.
+        base = t.get("waiting_since") or t["created_at"]
+        level = t.get("escalation_level") or 0
+        if level == 0:
+            candidates.append(("claim_timeout", base + f.claim_timeout))
+        elif level == 1:
+            candidates.append(("claim_escalate", base + 2 * f.claim_timeout))
+    if status in ("claimed", "in_progress", "reopened") and t.get("assignee_id") is not None:
         last = t.get("last_progress_at") or t.get("claimed_at") or t["created_at"]
-        candidates = [("progress_reminder", last + f.progress_reminder)]
-        if t.get("due_at") and t.get("overdue_at") is None:
-            candidates.append(("overdue", t["due_at"]))
-        return min(candidates, key=lambda c: c[1])
+        reminded = t.get("reminded_at")
+        if reminded is None or reminded < last:
+            candidates.append(("progress_reminder", last + f.progress_reminder))
     if status == "resolved" and t.get("resolved_at"):
-        return "confirm_reminder", t["resolved_at"] + f.confirm_reminder
-    if status == "closed" and t.get("close_reason") is None and t.get("closed_at"):
-        return "revisit", t["closed_at"] + f.revisit_after
-    return None, None
+        resolved = t["resolved_at"]
+        reminded = t.get("reminded_at")
+        if reminded is None or reminded < resolved:
+            candidates.append(("confirm_reminder", resolved + f.confirm_reminder))
+        candidates.append(("auto_close", resolved + f.auto_close))
+    if (status == "closed" and t.get("close_reason") is None and t.get("closed_at")
+            and t.get("revisit_asked_at") is None):
+        candidates.append(("revisit", t["closed_at"] + f.revisit_after))
+    if not candidates:
+        return None, None
+    return min(candidates, key=lambda c: c[1])
 
 
 def in_quiet_hours(config: Config, moment_utc: datetime) -> bool:

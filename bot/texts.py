@@ -50,6 +50,7 @@ ERRORS = {
     "bad_building": "没有这个楼院，请从按钮里选择。",
     "invite_invalid": "这个邀请链接已经用过或过期了。请向社区工作人员要一个新的链接。",
     "no_categories": "请至少选择一个您愿意服务的类别。",
+    "revisit_answered": "工单 #{number} 的回头看已经收到您的回复了，谢谢！",
 }
 
 ACTION_NAMES = {
@@ -70,6 +71,15 @@ ACTION_NAMES = {
     "triage": "分类",
     "auto_close": "自动结单",
     "offer_group": "发到群里认领",
+    "accept_timeout": "超时未接单，转群认领",
+    "claim_timeout": "催办（网格长）",
+    "claim_escalate": "催办（社区）",
+    "progress_reminder": "提醒更新进展",
+    "overdue": "超期督办",
+    "confirm_reminder": "提醒居民确认",
+    "revisit": "回头看",
+    "revisit_ok": "回头看：仍然解决",
+    "revisit_reopen": "回头看：又出问题",
 }
 
 # ---- configuration errors (read by whoever runs the bot) ---------------------------------
@@ -157,6 +167,7 @@ BOT_COMMANDS_COORDINATOR = [
     ("stats", "统计与三率：/stats 天数"),
     ("classify", "试一试分类：/classify 文字"),
     ("invite", "生成志愿者邀请链接"),
+    ("digest", "立即查看今日简报"),
 ]
 BOT_COMMANDS_GROUP = [("help", "在群里怎么认领任务")]
 
@@ -348,7 +359,103 @@ YES, NO = "是", "否"
 NONE_MATCHED = "（无）"
 NOT_COORDINATOR_COMMAND = "这个命令只有社区工作人员可以使用。"
 
+# ---- follow-ups (bot/followups.py): reminders, 催办, 督办, 回头看 ----------------------------
+
+NOTICE_OFFER_LAPSED = "工单 #{number} 超过 {hours} 没有接单，已发到志愿者群里供大家认领。"
+NOTICE_CHASE_LEADER = (
+    "⏰ 催办：工单 #{number} 已等待 {waited} 仍无人认领。\n{card}\n"
+    "请网格长帮忙找人认领，或联系社区派单。"
+)
+NOTICE_CHASE_OFFICE = "⏰ 催办：工单 #{number} 已等待 {waited} 仍无人认领。\n{card}\n请派单：/assign {number}"
+NOTICE_PROGRESS_REMINDER = "工单 #{number} 已有 {waited} 没有更新进展了。办到哪一步了？点「添加进展」告诉居民一声。"
+NOTICE_OVERDUE_OFFICE = (
+    "🔴 督办：工单 #{number} 已超过办理时限（{limit}）。\n{card}\n当前：{status}，经办人：{holder}。"
+    "\n可改派：/assign {number}"
+)
+NOTICE_OVERDUE_VOLUNTEER = "🔴 工单 #{number} 已超过办理时限（{limit}），社区已收到督办提醒。请尽快办结或说明情况。"
+NOTICE_CONFIRM_REMINDER = (
+    "工单 #{number} 志愿者已办结一天了，问题解决了吗？请点下面的按钮告诉我们。"
+    "\n（{days} 天内没有回复，将按“已解决”结单。）"
+)
+NOTICE_AUTO_CLOSED = "工单 #{number} 您一直没有回复，已按“已解决”结单。如果其实没解决，点下面的按钮告诉我们。"
+NOTICE_AUTO_CLOSED_VOLUNTEER = "工单 #{number}：居民未回复，已自动结单。谢谢您！"
+NOTICE_REVISIT = "回头看：工单 #{number}（{category}）办好 {days} 天了，现在还好吗？"
+BTN_REVISIT_OK = "👍 还好着"
+BTN_REVISIT_BAD = "👎 又出问题了"
+REVISIT_THANKS = "谢谢反馈！工单 #{number} 记为持续有效。"
+REVISIT_REOPENED = "已重新打开工单 #{number}，会请志愿者再来看看。"
+REVISIT_REASON = "又出问题了（回头看）"
+HOLDER_NONE = "无人认领"
+
 # ---- statistics ------------------------------------------------------------------------------
 
 RATE_TEXT = "{percent:.1f}%（{numerator}/{denominator}）"
 RATE_NO_DATA = "—（暂无数据）"
+
+# --- Daily digest (bot/digest.py, bot/chart.py) ---
+
+DIGEST_TITLE = "📋 {community} 每日简报 · {date}"
+DIGEST_DATE = "{month}月{day}日（{weekday}）"
+DIGEST_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+DIGEST_YESTERDAY = (
+    "昨日 {date}：新增 {new}，接单 {claimed}，办结 {resolved}，结单 {closed}，"
+    "关闭（未解决）{closed_unresolved}，撤回 {cancelled}"
+)
+DIGEST_BACKLOG = "当前未结 {total} 件：{parts}"
+DIGEST_BACKLOG_NONE = "当前没有未结的工单。"
+DIGEST_BACKLOG_PART = "{status} {count}"
+DIGEST_BACKLOG_SEPARATOR = "，"
+# Coordinator-facing names of the open statuses (STATUS_NAMES speaks to the resident).
+DIGEST_STATUS_NAMES = {
+    "submitted": "待接单",
+    "assigned": "待志愿者接单",
+    "claimed": "已接单",
+    "in_progress": "办理中",
+    "resolved": "待居民确认",
+    "reopened": "重新打开",
+}
+DIGEST_RATES_HEADER = "三率（昨日 ｜ 近 {days} 天）："
+DIGEST_RATE_LINE = "{name}：{day} ｜ {period}"
+DIGEST_RESPONSE = "响应率"
+DIGEST_RESOLUTION = "解决率"
+DIGEST_SATISFACTION = "满意率"
+DIGEST_TOP_YESTERDAY = "昨日新增最多：{items}"
+DIGEST_TOP_PERIOD = "近 {days} 天新增最多：{items}"
+DIGEST_TOP_ITEM = "{name} {count}"
+DIGEST_TOP_SEPARATOR = "、"
+DIGEST_TOP_NONE = "无"
+DIGEST_OVERDUE_HEADER = "⏰ 超期 {total} 件（最久的在前）："
+DIGEST_OVERDUE_NONE = "⏰ 没有超期的工单。"
+DIGEST_OVERDUE_LINE = "#{number} {category} · {assignee} · {late}"
+DIGEST_LATE_DAYS = "超期 {days} 天"
+DIGEST_LATE_UNDER_A_DAY = "超期不到 1 天"
+DIGEST_NOBODY = "无人负责"
+DIGEST_UNCLAIMED_HEADER = "🙋 待认领 {total} 件（最早的在前）："
+DIGEST_UNCLAIMED_NONE = "🙋 没有待认领的工单。"
+DIGEST_UNCLAIMED_LINE = "#{number} {category} · {building} · {waited}{triage}"
+DIGEST_WAITED_HOURS = "已等 {hours} 小时"
+DIGEST_WAITED_DAYS = "已等 {days} 天"
+DIGEST_TRIAGE_MARK = " · 待分类"
+DIGEST_NO_BUILDING = "楼院未填"
+DIGEST_MORE = "……另有 {n} 件"
+DIGEST_VOLUNTEERS_HEADER = "👥 志愿者（昨日接单 / 昨日办结 / 手上任务）："
+DIGEST_VOLUNTEER_LINE = "{name}（{unit}）{claimed} / {resolved} / {open}{inactive}"
+DIGEST_VOLUNTEER_INACTIVE = " · 已停用"
+DIGEST_VOLUNTEERS_NONE = "👥 昨日没有志愿者接单或办结，也没有人手上有任务。"
+DIGEST_MORE_VOLUNTEERS = "……另有 {n} 位志愿者"
+DIGEST_TRUNCATED = "……（内容过长，后面从略）"
+
+CHART_TITLE = "{community} 近 {days} 天工单（{first}–{last}）"
+CHART_DAY = "{month}/{day}"
+CHART_X_LABEL = "日期"
+CHART_Y_LABEL = "每日件数"
+CHART_Y2_LABEL = "未结件数"
+CHART_NEW = "新增"
+CHART_CLOSED = "结单"
+CHART_BACKLOG = "未结（当日结束时）"
+CHART_FONT_MISSING = (
+    "找不到图表用的中文字体文件 {path}（随 mplfonts 包安装）。"
+    "请在项目目录重新运行 README 中的安装命令：.venv/bin/pip install -e .\n"
+    "The CJK font for the digest chart is missing: run the README set-up command "
+    "(.venv/bin/pip install -e .)."
+)

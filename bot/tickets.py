@@ -79,7 +79,7 @@ def _require_coordinator(config: Config, tg_id: int, ticket: Ticket) -> None:
         raise DomainError("not_coordinator")
 
 
-def _require_reporter(session: Session, tg_id: int, ticket: Ticket) -> Resident:
+def require_reporter(session: Session, tg_id: int, ticket: Ticket) -> Resident:
     resident = resident_by_tg(session, tg_id)
     if resident is None or ticket.reporter_id != resident.id:
         raise DomainError("not_reporter")
@@ -185,7 +185,7 @@ def _insert_ticket(
         reporter_id=resident.id,
         created_at=now,
         accept_due_at=now + config.followups.claim_timeout,
-        due_at=now + time_limit(config, new.category, new.urgent),
+        due_at=now + time_limit(config, new.category, new.urgent, new.text),
     )
     session.add(ticket)
     session.flush()
@@ -208,7 +208,7 @@ def cancel_ticket(uow_factory: UowFactory, config: Config, now: datetime, number
     with uow_factory() as uow:
         s = uow.session
         ticket = load_ticket(s, number)
-        _require_reporter(s, tg_id, ticket)
+        require_reporter(s, tg_id, ticket)
         require_status(ticket, UNCLAIMED, "cancel")
         offered_to = _volunteer_chat(s, ticket.assignee_id)
         move(s, config, now, ticket, action="cancel", actor_kind="resident", actor_tg_id=tg_id,
@@ -371,7 +371,7 @@ def confirm_resolution(uow_factory: UowFactory, config: Config, now: datetime, n
     with uow_factory() as uow:
         s = uow.session
         ticket = load_ticket(s, number)
-        _require_reporter(s, tg_id, ticket)
+        require_reporter(s, tg_id, ticket)
         require_status(ticket, ("resolved",), "confirm")
         move(s, config, now, ticket, action="confirm", actor_kind="resident", actor_tg_id=tg_id,
              to_status="closed", closed_at=now, close_reason=None)
@@ -386,11 +386,17 @@ def reject_resolution(uow_factory: UowFactory, config: Config, now: datetime, nu
     with uow_factory() as uow:
         s = uow.session
         ticket = load_ticket(s, number)
-        _require_reporter(s, tg_id, ticket)
+        require_reporter(s, tg_id, ticket)
         require_status(ticket, ("resolved", "closed"), "reject")
         _reopen(s, config, now, ticket, "reject", "resident", tg_id, reason, count=True)
         uow.commit()
         return ticket
+
+
+def reopen_after_revisit(s: Session, config: Config, now: datetime, ticket: Ticket,
+                         tg_id: int, reason: str) -> None:
+    """回头看 found it broken again: reopened like a 未解决 (a second time goes to the office)."""
+    _reopen(s, config, now, ticket, "revisit_reopen", "resident", tg_id, reason, count=True)
 
 
 def community_of(uow_factory: UowFactory, config: Config, number: int, tg_id: int) -> str:
@@ -405,7 +411,7 @@ def check_can_reject(uow_factory: UowFactory, number: int, tg_id: int) -> None:
     """Before asking the reporter why it is not fixed: is it theirs, and can it be reopened?"""
     with uow_factory() as uow:
         ticket = load_ticket(uow.session, number)
-        _require_reporter(uow.session, tg_id, ticket)
+        require_reporter(uow.session, tg_id, ticket)
         require_status(ticket, ("resolved", "closed"), "reject")
 
 
@@ -439,7 +445,7 @@ def rate_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: 
     with uow_factory() as uow:
         s = uow.session
         ticket = load_ticket(s, number)
-        _require_reporter(s, tg_id, ticket)
+        require_reporter(s, tg_id, ticket)
         require_status(ticket, ("closed",), "rate")
         move(s, config, now, ticket, action="rate", actor_kind="resident", actor_tg_id=tg_id,
              note=comment, rating=stars, comment=comment or ticket.comment)
@@ -455,7 +461,7 @@ def comment_ticket(uow_factory: UowFactory, config: Config, now: datetime, numbe
     with uow_factory() as uow:
         s = uow.session
         ticket = load_ticket(s, number)
-        _require_reporter(s, tg_id, ticket)
+        require_reporter(s, tg_id, ticket)
         require_status(ticket, ("closed",), "rate")
         move(s, config, now, ticket, action="comment", actor_kind="resident", actor_tg_id=tg_id,
              note=comment, comment=comment)
@@ -550,7 +556,7 @@ def triage_ticket(uow_factory: UowFactory, config: Config, now: datetime, number
             raise DomainError("changed_meanwhile", number=ticket.id)
         move(s, config, now, ticket, action="triage", actor_kind="coordinator",
              actor_tg_id=tg_id, note=category, category=category, needs_triage=False,
-             due_at=ticket.created_at + time_limit(config, category, ticket.urgent))
+             due_at=ticket.created_at + time_limit(config, category, ticket.urgent, ticket.text))
         if category in config.routing.coordinator_categories:
             # The office keeps it: it stays with them rather than bouncing back to triage.
             uow.commit()

@@ -7,7 +7,7 @@ from telegram import Update
 from bot.callbacks import parse
 from handlers.common import Context, stale_button
 from handlers.coordinator import on_coordinator_button
-from handlers.resident import on_draft_button, on_resolution_button
+from handlers.resident import on_draft_button, on_resolution_button, on_revisit_button
 from handlers.volunteer import on_registration_button, on_ticket_button
 
 _ROUTES = {
@@ -15,6 +15,7 @@ _ROUTES = {
     "t.acc": on_ticket_button, "t.dec": on_ticket_button, "t.clm": on_ticket_button,
     "t.prg": on_ticket_button, "t.res": on_ticket_button, "t.rel": on_ticket_button,
     "t.ok": on_resolution_button, "t.no": on_resolution_button, "t.rate": on_resolution_button,
+    "t.rvok": on_revisit_button, "t.rvno": on_revisit_button,
     "t.tri": on_coordinator_button, "t.asg": on_coordinator_button,
     "t.cls": on_coordinator_button,
     "v": on_registration_button,

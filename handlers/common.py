@@ -14,8 +14,9 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.errors import DomainError
 from bot.invites import redeem_invite
-from bot.people import expect_answer, remember_building
+from bot.people import expect_answer, welcome_resident
 from bot.services import Services
+from handlers.keyboards import share_phone
 from storage.db import UnitOfWork
 from storage.queries import resident_by_tg, volunteer_by_tg
 
@@ -90,15 +91,21 @@ async def start(update: Update, context: Context) -> None:
         expect_answer(svc.uows, svc.clock.now(), user_id, "reg_name")
         await say(update, texts.JOIN_WELCOME.format(community=community.name if community else ""))
         return
-    await say(update, texts.START)
-    if payload.startswith("b_"):
-        found = remember_building(svc.uows, svc.config, svc.clock.now(), user_id,
-                                  user_name(update), payload[2:])
-        if found is None:
-            await say(update, texts.START_UNKNOWN_BUILDING)
-        else:
-            await say(update, texts.START_BUILDING.format(community=found[0].name,
-                                                          building=found[1].name))
+    code = payload[2:] if payload.startswith("b_") else None
+    welcome = welcome_resident(svc.uows, svc.config, svc.clock.now(), user_id,
+                               user_name(update), code)
+    parts = [texts.START]
+    if welcome.building is not None:
+        community, building = welcome.building
+        parts.append(texts.START_BUILDING.format(community=community.name,
+                                                 building=building.name))
+    elif welcome.unknown_building:
+        parts.append(texts.START_UNKNOWN_BUILDING)
+    if welcome.ask_phone:
+        parts.append(texts.ASK_PHONE)
+    # One message: the share-phone keyboard can only ride on a message that is sent.
+    await say(update, "\n\n".join(parts),
+              reply_markup=share_phone() if welcome.ask_phone else None)
 
 
 async def help_command(update: Update, context: Context) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from functools import wraps
@@ -13,6 +14,7 @@ from bot import texts
 from bot import tickets as T
 from bot.callbacks import Press, encode
 from bot.config import Community
+from bot.daily import digest_now
 from bot.invites import create_invite
 from bot.render import Button
 from bot.stats import backlog, format_rate, overdue_tickets, period_stats, unclaimed_tickets
@@ -199,6 +201,23 @@ async def stats_command(update: Update, context: Context) -> None:
             resolution=format_rate(r.resolved_closed, r.closed_total),
             satisfaction=format_rate(r.satisfied, r.rated)))
     await say(update, "\n\n".join(parts))
+
+
+@coordinators_only
+async def digest_command(update: Update, context: Context) -> None:
+    """/digest: today's digest and its 14-day chart, now, for each community one runs."""
+    svc = services(context)
+    chat = update.effective_chat
+    assert chat is not None
+    for community in _communities(update, context):
+        # Drawing the chart takes a moment; off the event loop, others are not kept waiting.
+        outs = await asyncio.to_thread(digest_now, svc.uows, svc.config, svc.clock.now(),
+                                       community)
+        for out in outs:
+            if out.kind == "photo" and out.photo is not None:
+                await chat.send_photo(out.photo)
+            else:
+                await say(update, out.text)
 
 
 @coordinators_only

@@ -11,6 +11,7 @@ from bot import texts
 from bot import tickets as T
 from bot.callbacks import Press, encode
 from bot.errors import DomainError
+from bot.followups import answer_revisit
 from bot.intake import (
     Incoming,
     Received,
@@ -145,7 +146,7 @@ async def _confirm(update: Update, context: Context, draft_id: int) -> None:
     await query.edit_message_text(texts.SUBMITTED.format(
         number=ticket.id, category=svc.config.category_name(ticket.category),
         next_step=next_step))
-    if not result.has_phone:
+    if result.ask_phone:
         await say(update, texts.ASK_PHONE, reply_markup=share_phone())
 
 
@@ -223,6 +224,19 @@ async def on_resolution_button(update: Update, context: Context, press: Press) -
         expect_answer(svc.uows, now, user.id, "comment", ticket_id=number)
         await query.answer()
         await query.edit_message_text(texts.RATED)
+
+
+@refusals
+async def on_revisit_button(update: Update, context: Context, press: Press) -> None:
+    """回头看: 还好着 thanks the resident; 又出问题了 reopens the ticket to the same volunteer."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    svc = services(context)
+    fixed = press.action == "t.rvok"
+    answer_revisit(svc.uows, svc.config, svc.clock.now(), press.number, user.id, fixed)
+    await query.answer()
+    done = texts.REVISIT_THANKS if fixed else texts.REVISIT_REOPENED
+    await query.edit_message_text(done.format(number=press.number))
 
 
 def number_arg(context: Context) -> int | None:

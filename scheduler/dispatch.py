@@ -1,29 +1,60 @@
-"""The outbox sender: every owed message goes out once, within Telegram's limits.
+"""The outbox sender: every owed message goes out once, in order per chat, within Telegram's limits.
 
-Rows are taken with a lease (a conditional update), so a second replica never sends the same
-row; a crash between sending and marking re-sends at most that one row after the lease ends.
-Pacing uses real monotonic time because Telegram's limits are real time.
+A pass reads what is due, groups it by chat and runs one worker per chat, concurrently (so a
+slow answer from Telegram does not hold back everybody else). A worker waits until its chat may
+be written to again and then for its turn at one global gate, leases the row, sends its parts
+and marks it sent in the same transaction that records anything learnt from the send.
+
+The lease is a conditional update that also refuses while an earlier due row of the same chat
+is still pending, so rows of one chat go out in id order and never two at once, even with
+several dispatchers on one database. A process that dies holding a lease delays that chat until
+the lease ends; then the row goes out again.
+
+Failures: a 429 pauses every send for retry_after (Telegram's flood control is per bot, not per
+message); 5xx and network errors put the row back and rest its chat with exponential backoff
+(the row stays due, so later rows of that chat wait behind it); 403 marks the person
+unreachable, drops what else is pending for them and tells the coordinators; any other 400
+marks the row failed and the chat moves on.
+
+Delivery is at least once, by necessity: a crash after Telegram accepted a message and before
+the row is marked re-sends that one message after the lease ends. Parts of a row already
+delivered before a failure are remembered, so a retry does not repeat them.
+
+Pacing uses real monotonic time because Telegram's limits are real time; leases and due times
+use the injected clock, so tests can expire a lease by moving the clock.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+import warnings
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Table, exists, or_, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col
 from telegram import Bot, InputMediaPhoto, Message
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.clock import Clock
 from bot.config import Config
 from bot.notices import owe_coordinators
-from bot.render import Out, render_notice
+from bot.owed import render_owed
+from bot.render import Out
 from handlers.keyboards import markup
 from storage.db import UnitOfWork
 from storage.models import Outbox, Resident, Ticket, Volunteer
@@ -32,35 +63,160 @@ from storage.queries import pending_outbox, resident_by_tg, volunteer_by_tg
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF = 300.0
+ALBUM_MAX = 10  # Telegram takes at most ten photos in one media group
+# Parts of a multi-part row delivered before a failure, kept in the row's payload so a retry
+# (even by another process) starts after them. Renderers never read keys starting with "_".
+_PARTS_SENT = "_parts_sent"
+_EARLY = 0.01  # a chat free within this many seconds counts as free: take() waits the rest
+_OUTBOX: Table = Outbox.__table__  # type: ignore[attr-defined]
+_EARLIER = _OUTBOX.alias("earlier")  # the same table again, for "an earlier row of this chat"
 
 
 @dataclass
 class Limits:
-    """Telegram's published ceilings, with a little headroom taken off."""
+    """Telegram's published ceilings, and how far under them to stay."""
 
-    per_second: float = 30.0
+    per_second: float = 30.0  # over all chats; each photo of an album and each edit counts
+    window: float = 1.0  # ...counted over any window this long: at most per_second * window
     group_interval: float = 3.0  # 20 a minute per group
     private_interval: float = 1.0  # about one a second per private chat
+    # Every interval is stretched by this fraction so that jitter between our clock and the
+    # moment Telegram counts a message can never put one too many into a window.
+    margin: float = 0.05
+    retry_base: float = 1.0  # the first wait after a 5xx or network error; doubles each time
+    retry_max: float = MAX_BACKOFF
 
 
-@dataclass
-class _Pace:
-    next_global: float = 0.0
-    next_by_chat: dict[int, float] = field(default_factory=dict)
+class _Stopped(Exception):
+    """stop() was called while a worker waited for its turn."""
+
+
+class _Outcome(enum.Enum):
+    SETTLED = "settled"  # sent, failed or unreachable: the chat's next row may follow
+    LEFT = "left"  # still pending (retry, pause, or somebody else holds it): the chat waits
+
+
+class _Pacer:
+    """When the next message may go: to anybody (the global gate) and to each chat.
+
+    Telegram counts a message when it arrives, which is some unknown moment between our send
+    and its answer. So the limits are kept against the answer: a chat's next message starts a
+    full interval after the previous one was answered, and the global window counts a message
+    until a whole window after its answer (and for as long as it is in flight). A slow or
+    jittery network then costs a little speed, never a 429. Sends are also spread evenly (one
+    per 1/per_second), so the window is never filled in a burst.
+    """
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.next_global = 0.0
+        self.next_by_chat: dict[int, float] = {}
+        self._gate = asyncio.Lock()  # FIFO: workers take global slots in the order they ask
+        self._answered: deque[tuple[float, int]] = deque()  # (answered at, messages)
+        self._in_flight = 0
+
+    def _stretch(self, interval: float) -> float:
+        return interval * (1.0 + self.limits.margin)
+
+    def global_gap(self) -> float:
+        rate = self.limits.per_second
+        return self._stretch(1.0 / rate) if rate > 0 else 0.0
+
+    def chat_gap(self, chat_id: int) -> float:
+        interval = self.limits.group_interval if chat_id < 0 else self.limits.private_interval
+        return self._stretch(interval)
+
+    def chat_wait(self, chat_id: int) -> float:
+        return self.next_by_chat.get(chat_id, 0.0) - time.monotonic()
+
+    def paced(self) -> dict[int, float]:
+        """Chats that may not be written to for a while yet, with how long to wait."""
+        now = time.monotonic()
+        self.next_by_chat = {c: at for c, at in self.next_by_chat.items() if at > now}
+        return {c: at - now for c, at in self.next_by_chat.items() if at - now > _EARLY}
+
+    def rest(self, chat_id: int, seconds: float) -> None:
+        """Write nothing to this chat for a while (backoff, or someone else holds its row)."""
+        until = time.monotonic() + seconds
+        self.next_by_chat[chat_id] = max(self.next_by_chat.get(chat_id, 0.0), until)
+
+    def pause(self, seconds: float) -> None:
+        """Flood control: nothing goes to anybody for a while."""
+        self.next_global = max(self.next_global, time.monotonic() + seconds)
+
+    def _window_wait(self, now: float, messages: int) -> float:
+        """How long until `messages` more fit in the global window (0: they fit now)."""
+        window = self._stretch(self.limits.window)
+        cap = max(1, int(self.limits.per_second * self.limits.window))
+        while self._answered and self._answered[0][0] <= now - window:
+            self._answered.popleft()
+        used = self._in_flight + sum(n for _, n in self._answered)
+        if used + min(messages, cap) <= cap:
+            return 0.0
+        if self._answered:  # the oldest answered message leaves the window then
+            return self._answered[0][0] + window - now
+        return self.global_gap() or 0.001  # all in flight: look again after the next answer
+
+    @contextlib.asynccontextmanager
+    async def slot(self, chat_id: int, messages: int,
+                   sleep: Callable[[float], Awaitable[None]]) -> AsyncIterator[None]:
+        """Wait until `messages` (an album's photos) may go to `chat_id`; send inside.
+
+        n messages that land at one instant need n slots: they go n-1 gaps after the slot that
+        is next. An album is one message to a private chat's limit (Telegram does not treat one
+        person's album as flood) but n to a group's.
+        """
+        in_chat = messages if chat_id < 0 else 1
+        # The chat first, outside the gate: waiting for one chat must not hold up the others.
+        while (wait := self.chat_wait(chat_id) + (in_chat - 1) * self.chat_gap(chat_id)) > 0:
+            await sleep(wait)
+        async with self._gate:
+            while True:
+                # Looked at afresh after every sleep: a 429 meanwhile moves the global slot.
+                now = time.monotonic()
+                wait = max(self.next_global + (messages - 1) * self.global_gap() - now,
+                           self.chat_wait(chat_id) + (in_chat - 1) * self.chat_gap(chat_id),
+                           self._window_wait(now, messages))
+                if wait <= 0:
+                    break
+                await sleep(wait)
+            self.next_global = now + self.global_gap()
+            self.next_by_chat[chat_id] = now + self.chat_gap(chat_id)
+            self._in_flight += messages
+        try:
+            yield
+        finally:
+            answered = time.monotonic()
+            self._in_flight -= messages
+            self._answered.append((answered, messages))
+            self.next_by_chat[chat_id] = max(self.next_by_chat.get(chat_id, 0.0),
+                                             answered + self.chat_gap(chat_id))
 
 
 class Dispatcher:
     def __init__(self, bot: Bot, uow_factory: Callable[[], UnitOfWork], config: Config,
-                 clock: Clock, limits: Limits | None = None, poll_interval: float = 1.0) -> None:
+                 clock: Clock, limits: Limits | None = None, poll_interval: float = 1.0,
+                 *, lease: timedelta = LEASE) -> None:
         self.bot = bot
         self.uows = uow_factory
         self.config = config
         self.clock = clock
-        self.limits = limits or Limits()
         self.poll_interval = poll_interval
-        self._pace = _Pace()
+        self.lease = lease  # how long a row is ours; must cover sending all parts of one row
+        self._pace = _Pacer(limits or Limits())
         self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
         self._stopping = False
+        self._full = False  # the last pass read a whole batch: more may be due at once
+        self._failures: dict[int, int] = {}  # row id -> transient failures in a row (backoff)
+
+    @property
+    def limits(self) -> Limits:
+        return self._pace.limits
+
+    @limits.setter
+    def limits(self, limits: Limits) -> None:
+        self._pace.limits = limits
 
     def wake(self) -> None:
         """Something was just committed to the outbox: look now rather than at the next poll."""
@@ -68,160 +224,303 @@ class Dispatcher:
 
     def stop(self) -> None:
         self._stopping = True
+        self._stop.set()
         self._wake.set()
 
     async def run_forever(self) -> None:
         while not self._stopping:
-            try:
-                busy = await self.send_due()
-            except Exception:  # a bad row or a database hiccup must not stop the sender
-                log.exception("outbox pass failed")
-                busy = False
-            if busy:
-                continue
+            # Cleared before the pass, so a row committed during the pass is looked at next.
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-
-    async def send_due(self, batch: int = 200) -> bool:
-        """Send what is due now; True when rows had to wait for pacing (call again soon)."""
-        now = self.clock.now()
-        with self.uows() as uow:
-            rows = pending_outbox(uow.session, now, batch)
-        soonest: float | None = None
-        for row in rows:
+            try:
+                await self.send_due()
+            except Exception:  # a database hiccup must not stop the sender
+                log.exception("outbox pass failed")
+                self._full = False
             if self._stopping:
                 break
-            delay = self._delay_for(row.chat_id)
-            if delay > 0.05:
-                # This chat must wait; others may go now. Remember when to look again.
-                soonest = delay if soonest is None else min(soonest, delay)
+            if self._full:
                 continue
-            if delay > 0:
-                await asyncio.sleep(delay)
-            if not self._lease(row, now):
-                continue
-            await self._deliver(row)
-        if soonest is not None:
-            # Sleep until pacing allows the next send, unless new rows arrive sooner.
-            self._wake.clear()
+            # Until the next poll, or sooner when a paced chat may be written to again.
+            wait = min([self.poll_interval, *self._pace.paced().values()])
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), min(soonest, self.poll_interval))
-            return True
-        return len(rows) == batch
+                await asyncio.wait_for(self._wake.wait(), wait)
 
-    def _delay_for(self, chat_id: int) -> float:
-        now = time.monotonic()
-        return max(self._pace.next_global, self._pace.next_by_chat.get(chat_id, 0.0)) - now
+    async def send_due(self, batch: int = 200) -> bool:
+        """Send what is due now; True when rows are left for pacing or more (call again soon)."""
+        paced = self._pace.paced()
+        with self.uows() as uow:
+            # Chats still inside their pacing interval are left in the table, so a backlog for
+            # one busy group costs nothing each time a new row for somebody else wakes us.
+            rows = pending_outbox(uow.session, self.clock.now(), batch, skip_chats=list(paced))
+        by_chat: dict[int, list[Outbox]] = {}
+        for row in rows:  # urgent first: their chats start first and queue first at the gate
+            by_chat.setdefault(row.chat_id, []).append(row)
+        results = await asyncio.gather(
+            *(self._work_chat(sorted(chat_rows, key=_row_id)) for chat_rows in by_chat.values()))
+        self._full = len(rows) == batch
+        return self._full or any(results)
 
-    def _spend(self, chat_id: int, sends: int = 1) -> None:
-        now = time.monotonic()
-        interval = self.limits.group_interval if chat_id < 0 else self.limits.private_interval
-        self._pace.next_global = max(self._pace.next_global, now) + sends / self.limits.per_second
-        self._pace.next_by_chat[chat_id] = now + interval * sends
+    async def _work_chat(self, rows: list[Outbox]) -> bool:
+        """Send one chat's rows in id order while it may take them; True if some are left."""
+        for row in rows:
+            if self._stopping or self._pace.chat_wait(row.chat_id) > _EARLY:
+                return True
+            try:
+                outcome = await self._send_row(row)
+            except Exception:  # a database error, or a bug: the row stays, the others go on
+                log.exception("outbox row %s: unexpected error", row.id)
+                self._pace.rest(row.chat_id, self._backoff(row))
+                return True
+            if outcome is not _Outcome.SETTLED:
+                return True
+        return False
 
-    def _lease(self, row: Outbox, now: datetime) -> bool:
+    async def _send_row(self, row: Outbox) -> _Outcome:
+        try:
+            with self.uows() as uow:
+                parts = list(_split_albums(render_owed(uow.session, self.config, row)))
+        except SQLAlchemyError:
+            raise
+        except Exception as exc:  # unknown notice, bad payload: it will never render
+            log.exception("outbox row %s cannot be rendered", row.id)
+            if not self._lease(row):
+                return _Outcome.LEFT
+            self._finish(row, "failed", f"render: {exc!r}"[:500])
+            return _Outcome.SETTLED
+        done = int(row.payload.get(_PARTS_SENT, 0))
+        leased = False
+        first_id: int | None = None
+        group_post: int | None = None  # the message id of a group post, to remember
+        try:
+            for index in range(done, len(parts)):
+                out = parts[index]
+                cost = _cost(out)
+                if not cost:
+                    continue  # e.g. the edit of a group post that was never sent
+                async with self._pace.slot(row.chat_id, cost, self._sleep):
+                    # Leased only now, right before the first send: never while queueing.
+                    if not leased and not self._lease(row):
+                        self._pace.rest(row.chat_id, self.poll_interval)
+                        return _Outcome.LEFT
+                    leased = True
+                    message = await self._send(row.chat_id, out)
+                    done = index + 1
+                    first = message[0] if isinstance(message, tuple) else message
+                    if isinstance(first, Message):
+                        first_id = first_id or first.message_id
+                        if out.meta.get("remember_group_post"):
+                            group_post = first.message_id
+            if not leased and not self._lease(row):  # nothing (more) to send: just settle it
+                return _Outcome.LEFT
+        except _Stopped:
+            if leased:  # let the next process have it at once rather than after the lease
+                self._release(row, done, None, group_post, count=False)
+            return _Outcome.LEFT
+        except RetryAfter as exc:
+            pause = _seconds(exc)
+            log.warning("outbox row %s: flood control, all sends wait %.1f s", row.id, pause)
+            self._pace.pause(pause)
+            self._pace.rest(row.chat_id, pause)
+            self._release(row, done, f"429 retry after {pause:g}", group_post)
+            return _Outcome.LEFT
+        except Forbidden as exc:
+            self._unreachable(row, str(exc))
+            return _Outcome.SETTLED
+        except ChatMigrated as exc:
+            self._migrate(row, int(exc.new_chat_id), done, group_post)
+            return _Outcome.LEFT
+        except BadRequest as exc:
+            log.warning("outbox row %s refused by Telegram: %s", row.id, exc)
+            self._finish(row, "failed", str(exc)[:500], first_id, group_post)
+            return _Outcome.SETTLED
+        except TelegramError as exc:  # 5xx, network errors, timeouts: try again later
+            wait = self._backoff(row)
+            self._failures[_row_id(row)] = self._failures.get(_row_id(row), 0) + 1
+            log.warning("outbox row %s: %s; retrying in %.2f s", row.id, exc, wait)
+            self._pace.rest(row.chat_id, wait)
+            self._release(row, done, str(exc), group_post)
+            return _Outcome.LEFT
+        self._finish(row, "sent", None, first_id, group_post)
+        return _Outcome.SETTLED
+
+    def _backoff(self, row: Outbox) -> float:
+        failures = self._failures.get(_row_id(row), 0)
+        return float(min(self.limits.retry_base * 2.0 ** failures, self.limits.retry_max))
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, but wake at once when stopping (a 429 may ask for minutes)."""
+        if seconds > 0 and not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), seconds)
+        if self._stopping:
+            raise _Stopped
+
+    async def _send(self, chat_id: int, out: Out) -> Message | bool | tuple[Message, ...] | None:
+        try:
+            if out.kind == "text":
+                return await self.bot.send_message(chat_id, out.text,
+                                                   reply_markup=markup(out.buttons))
+            if out.kind == "edit" and out.message_id is not None:
+                return await self.bot.edit_message_text(out.text, chat_id=chat_id,
+                                                        message_id=out.message_id)
+            if out.kind == "photos":
+                if len(out.file_ids) == 1:
+                    return await self.bot.send_photo(chat_id, out.file_ids[0])
+                media = [InputMediaPhoto(f) for f in out.file_ids]
+                return await self.bot.send_media_group(chat_id, media)
+            if out.kind == "photo" and out.photo is not None:  # an upload: the digest chart
+                return await self.bot.send_photo(chat_id, out.photo, caption=out.text or None)
+            if out.kind == "location" and out.location:
+                return await self.bot.send_location(chat_id, *out.location)
+            if out.kind == "voice":
+                return await self.bot.send_voice(chat_id, out.file_ids[0])
+        except BadRequest as exc:
+            if out.kind == "edit" and "message is not modified" in str(exc).lower():
+                return None  # it already says this: the edit is done
+            raise
+        return None
+
+    def _lease(self, row: Outbox) -> bool:
+        """Take the row for this process, unless someone holds it or an earlier due row of the
+        same chat is still pending (then that one goes first, whoever sends it)."""
+        now = self.clock.now()
+        earlier = _EARLIER.c
+        waiting_before = exists().where(
+            earlier.chat_id == row.chat_id, earlier.status == "pending",
+            earlier.not_before <= now, earlier.id < row.id)
         with self.uows() as uow:
             taken = uow.session.exec(
                 update(Outbox)
                 .where(col(Outbox.id) == row.id, col(Outbox.status) == "pending",
-                       (col(Outbox.lease_until).is_(None)) | (col(Outbox.lease_until) < now))
-                .values(lease_until=now + LEASE)
+                       or_(col(Outbox.lease_until).is_(None), col(Outbox.lease_until) < now),
+                       ~waiting_before)
+                .values(lease_until=now + self.lease)
             )
             uow.commit()
             return bool(taken.rowcount == 1)
 
-    async def _deliver(self, row: Outbox) -> None:
+    def _remember_group_post(self, uow: UnitOfWork, row: Outbox, message_id: int | None) -> None:
+        """Where the post is, so it can be edited when someone claims: not a state change."""
+        ticket = uow.session.get(Ticket, row.ticket_id) if row.ticket_id and message_id else None
+        if ticket is not None:
+            ticket.group_chat_id, ticket.group_message_id = row.chat_id, message_id
+            uow.session.add(ticket)
+
+    def _finish(self, row: Outbox, status: str, error: str | None,
+                message_id: int | None = None, group_post: int | None = None) -> None:
+        self._failures.pop(_row_id(row), None)
         with self.uows() as uow:
-            outs = render_notice(uow.session, self.config, row)
-        try:
-            for out in outs:
-                message = await self._send(row.chat_id, out)
-                self._spend(row.chat_id)
-                if out.meta.get("remember_group_post") and isinstance(message, Message):
-                    self._remember_group_post(row, message)
-        except RetryAfter as exc:
-            pause = exc.retry_after if isinstance(exc.retry_after, (int, float)) \
-                else exc.retry_after.total_seconds()
-            self._pace.next_global = time.monotonic() + float(pause)
-            self._release(row, f"429 retry after {pause}", retry_in=0.0)
-        except Forbidden as exc:
-            self._unreachable(row, str(exc))
-        except BadRequest as exc:
-            log.warning("outbox row %s refused by Telegram: %s", row.id, exc)
-            self._finish(row, "failed", str(exc))
-        except (NetworkError, TelegramError) as exc:
-            self._release(row, str(exc), retry_in=min(2.0 ** row.attempts, MAX_BACKOFF))
-        else:
-            self._finish(row, "sent", None)
+            # One statement rather than load-and-save: this runs for every message sent.
+            uow.session.exec(
+                update(Outbox)
+                .where(col(Outbox.id) == row.id)
+                .values(status=status, last_error=error, attempts=col(Outbox.attempts) + 1,
+                        sent_at=self.clock.now() if status == "sent" else None,
+                        sent_message_id=message_id, lease_until=None)
+            )
+            self._remember_group_post(uow, row, group_post)
+            uow.commit()
 
-    async def _send(self, chat_id: int, out: Out) -> Message | bool | tuple[Message, ...] | None:
-        if out.kind == "text":
-            return await self.bot.send_message(chat_id, out.text, reply_markup=markup(out.buttons))
-        if out.kind == "edit":
-            if out.message_id is None:
-                return None  # the group post was never sent: nothing to update
-            return await self.bot.edit_message_text(out.text, chat_id=chat_id,
-                                                    message_id=out.message_id)
-        if out.kind == "photos":
-            if len(out.file_ids) == 1:
-                return await self.bot.send_photo(chat_id, out.file_ids[0])
-            media = [InputMediaPhoto(f) for f in out.file_ids[:10]]
-            return await self.bot.send_media_group(chat_id, media)
-        if out.kind == "location" and out.location:
-            return await self.bot.send_location(chat_id, *out.location)
-        if out.kind == "voice":
-            return await self.bot.send_voice(chat_id, out.file_ids[0])
-        return None
-
-    def _remember_group_post(self, row: Outbox, message: Message) -> None:
-        with self.uows() as uow:
-            ticket = uow.session.get(Ticket, row.ticket_id)
-            if ticket is not None:
-                # Where the post is, so it can be edited when someone claims: not a state change.
-                ticket.group_chat_id, ticket.group_message_id = row.chat_id, message.message_id
-                uow.session.add(ticket)
-                uow.commit()
-
-    def _finish(self, row: Outbox, status: str, error: str | None) -> None:
+    def _release(self, row: Outbox, parts_sent: int, error: str | None,
+                 group_post: int | None, count: bool = True) -> None:
+        """Back to pending (still due, so it keeps its place in its chat's queue)."""
         with self.uows() as uow:
             stored = uow.session.get(Outbox, row.id)
             if stored is not None:
-                stored.status, stored.last_error = status, error
-                stored.attempts += 1
-                stored.sent_at = self.clock.now() if status == "sent" else None
+                stored.attempts += int(count)
+                if error is not None:
+                    stored.last_error = error[:500]
                 stored.lease_until = None
+                if parts_sent > int(stored.payload.get(_PARTS_SENT, 0)):
+                    stored.payload = {**stored.payload, _PARTS_SENT: parts_sent}
                 uow.session.add(stored)
-                uow.commit()
+            self._remember_group_post(uow, row, group_post)
+            uow.commit()
+        row.payload = {**row.payload, _PARTS_SENT: parts_sent}
 
-    def _release(self, row: Outbox, error: str, retry_in: float) -> None:
+    def _migrate(self, row: Outbox, new_chat_id: int, parts_sent: int,
+                 group_post: int | None) -> None:
+        """A group became a supergroup: what is pending for it goes to the new chat id."""
+        log.warning("chat %s is now %s: update config.toml; pending rows were moved",
+                    row.chat_id, new_chat_id)
+        self._release(row, parts_sent, f"chat migrated to {new_chat_id}", group_post,
+                      count=False)
         with self.uows() as uow:
-            stored = uow.session.get(Outbox, row.id)
-            if stored is not None:
-                stored.attempts += 1
-                stored.last_error = error[:500]
-                stored.lease_until = None
-                stored.not_before = self.clock.now() + timedelta(seconds=retry_in)
-                uow.session.add(stored)
-                uow.commit()
+            uow.session.exec(
+                update(Outbox)
+                .where(col(Outbox.chat_id) == row.chat_id, col(Outbox.status) == "pending")
+                .values(chat_id=new_chat_id)
+            )
+            uow.commit()
+        self._wake.set()
 
     def _unreachable(self, row: Outbox, error: str) -> None:
         """The person blocked the bot: stop writing to them and tell the coordinators."""
+        self._failures.pop(_row_id(row), None)
         with self.uows() as uow:
             s = uow.session
             stored = s.get(Outbox, row.id)
             if stored is None:
                 return
             stored.status, stored.last_error, stored.lease_until = "unreachable", error, None
+            stored.attempts += 1
             s.add(stored)
+            # Everything else pending for this chat would only earn the same 403, one by one.
+            s.exec(
+                update(Outbox)
+                .where(col(Outbox.chat_id) == row.chat_id, col(Outbox.status) == "pending",
+                       col(Outbox.id) != row.id)
+                .values(status="unreachable", last_error=f"after row {row.id}: {error}"[:500])
+            )
             person: Resident | Volunteer | None = resident_by_tg(s, row.chat_id) or \
                 volunteer_by_tg(s, row.chat_id)
             ticket = s.get(Ticket, row.ticket_id) if row.ticket_id else None
+            if person is None and row.chat_id < 0:
+                log.error("the bot cannot post in group %s any more: %s", row.chat_id, error)
             if person is not None and not person.unreachable:
                 person.unreachable = True
                 s.add(person)
                 if ticket is not None:
                     owe_coordinators(s, self.config, self.clock.now(),
                                      self.config.community(ticket.community), "unreachable",
-                                     ticket, quiet=False, chat_id=row.chat_id, name=person.name)
+                                     ticket, quiet=False, tg_id=row.chat_id, name=person.name)
             uow.commit()
+        self._wake.set()
+
+
+def _row_id(row: Outbox) -> int:
+    return row.id or 0
+
+
+def _seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 deprecates the int form it still hands out
+        warnings.simplefilter("ignore", DeprecationWarning)
+        value: Any = exc.retry_after
+    return float(value.total_seconds() if isinstance(value, timedelta) else value)
+
+
+def _cost(out: Out) -> int:
+    """How many messages Telegram counts for this part (0: nothing will be sent)."""
+    if out.kind == "text":
+        return 1
+    if out.kind == "edit":
+        return 1 if out.message_id is not None else 0  # the post never went out: no edit
+    if out.kind == "photos":
+        return len(out.file_ids)
+    if out.kind == "photo":
+        return 1 if out.photo is not None else 0
+    if out.kind == "location":
+        return 1 if out.location else 0
+    if out.kind == "voice":
+        return 1 if out.file_ids else 0
+    return 0
+
+
+def _split_albums(outs: list[Out]) -> Iterator[Out]:
+    """Photos in albums of at most ten, as Telegram requires; none is dropped."""
+    for out in outs:
+        if out.kind == "photos" and len(out.file_ids) > ALBUM_MAX:
+            for start in range(0, len(out.file_ids), ALBUM_MAX):
+                yield Out("photos", file_ids=out.file_ids[start:start + ALBUM_MAX])
+        else:
+            yield out

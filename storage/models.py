@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
@@ -30,6 +30,8 @@ class Resident(SQLModel, table=True):
     tg_id: int = Field(unique=True, index=True, sa_type=BigInteger)
     name: str = ""
     phone: str | None = None
+    # Asked once (on /start or the first submission); a resident who said no is not nagged.
+    phone_asked_at: datetime | None = None
     community: str | None = None
     building: str | None = None
     unreachable: bool = False
@@ -65,6 +67,7 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_assignee_status", "assignee_id", "status"),
         Index("ix_ticket_community_created", "community", "created_at"),
         Index("ix_ticket_community_closed", "community", "closed_at"),
+        Index("ix_ticket_community_due", "community", "due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)  # the public number: #id
@@ -100,6 +103,11 @@ class Ticket(SQLModel, table=True):
     overdue_at: datetime | None = None  # set once when the time limit passed (督办)
     next_action: str | None = None
     next_action_at: datetime | None = None
+    # Follow-up bookkeeping (the sweep reads these through bot.schedule.next_action_for).
+    waiting_since: datetime | None = None  # became claimable: the claim ladder counts from here
+    escalation_level: int = 0  # 0: nobody chased yet; 1: 网格长 told; 2: coordinators told
+    reminded_at: datetime | None = None  # last reminder of the current stage
+    revisit_asked_at: datetime | None = None  # 回头看 asked (once per resolved closure)
     reopen_count: int = 0
     rating: int | None = None
     comment: str | None = None
@@ -122,6 +130,17 @@ class TicketEvent(SQLModel, table=True):
     to_status: str | None = None
     note: str | None = Field(default=None, sa_column=Column(Text))
     at: datetime
+
+
+class DigestRun(SQLModel, table=True):
+    """One row per community per local day: the unique key makes the digest go out once."""
+
+    __table_args__ = (UniqueConstraint("community", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community: str
+    day: date  # the community's local date the digest was sent on (it covers the day before)
+    created_at: datetime
 
 
 class Invite(SQLModel, table=True):

@@ -110,11 +110,29 @@ def add_outbox(session: Session, message: Outbox) -> None:
     session.add(message)
 
 
-def pending_outbox(session: Session, now: datetime, limit: int = 100) -> list[Outbox]:
+def pending_outbox(session: Session, now: datetime, limit: int = 100,
+                   skip_chats: Sequence[int] = ()) -> list[Outbox]:
+    stmt = select(Outbox).where(Outbox.status == "pending", col(Outbox.not_before) <= now)
+    if skip_chats:
+        stmt = stmt.where(col(Outbox.chat_id).not_in(skip_chats))
+    stmt = stmt.order_by(col(Outbox.urgent).desc(), col(Outbox.id)).limit(limit)
+    return list(session.exec(stmt).all())
+
+
+def due_ticket_ids(session: Session, now: datetime, limit: int) -> list[int]:
+    """Tickets whose next follow-up is due, soonest first (a range scan of ix_ticket_due)."""
     stmt = (
-        select(Outbox)
-        .where(Outbox.status == "pending", col(Outbox.not_before) <= now)
-        .order_by(col(Outbox.urgent).desc(), col(Outbox.id))
+        select(Ticket.id)
+        .where(col(Ticket.next_action_at) <= now)
+        .order_by(col(Ticket.next_action_at))
         .limit(limit)
     )
-    return list(session.exec(stmt).all())
+    return [int(i) for i in session.exec(stmt).all() if i is not None]
+
+
+def has_event_since(session: Session, ticket_id: int, actions: Sequence[str],
+                    since: datetime) -> bool:
+    stmt = select(TicketEvent.id).where(
+        TicketEvent.ticket_id == ticket_id, col(TicketEvent.action).in_(actions),
+        col(TicketEvent.at) >= since).limit(1)
+    return session.exec(stmt).first() is not None

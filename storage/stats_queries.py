@@ -145,6 +145,26 @@ def open_by_status(session: Session, community: str) -> dict[str, int]:
     return {str(s): int(n) for s, n in _rows(session, stmt)}
 
 
+def _overdue_where(community: str, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    # due_at is compared through an expression so SQLite reads the (community, status) index,
+    # bounded by the open tickets: on (community, due_at) it would walk every closed ticket
+    # of the community's history that was ever due before now, checking each one's status.
+    due = func.coalesce(col(Ticket.due_at), col(Ticket.due_at))
+    return (
+        col(Ticket.community) == community,
+        col(Ticket.status).in_(NOT_DONE_STATUSES),
+        due < utc(now),
+    )
+
+
+def _unclaimed_where(community: str) -> tuple[ColumnElement[bool], ...]:
+    return (
+        col(Ticket.community) == community,
+        col(Ticket.status).in_(UNCLAIMED_STATUSES),
+        col(Ticket.assignee_id).is_(None),
+    )
+
+
 def overdue(
     session: Session, community: str, now: datetime, limit: int
 ) -> list[tuple[int, str, str | None, datetime]]:
@@ -152,12 +172,10 @@ def overdue(
     stmt = (
         select(col(Ticket.id), col(Ticket.category), col(Volunteer.name), col(Ticket.due_at))
         .join(Volunteer, col(Volunteer.id) == col(Ticket.assignee_id), isouter=True)
-        .where(
-            col(Ticket.community) == community,
-            col(Ticket.status).in_(NOT_DONE_STATUSES),
-            col(Ticket.due_at) < utc(now),
-        )
-        .order_by(col(Ticket.due_at), col(Ticket.id))
+        .where(*_overdue_where(community, now))
+        # An expression again: sorting on the bare column would have SQLite walk the due_at
+        # index from the community's first ticket to find the few still open.
+        .order_by(func.coalesce(col(Ticket.due_at), col(Ticket.due_at)), col(Ticket.id))
         .limit(limit)
     )
     return [
@@ -175,11 +193,7 @@ def unclaimed(
             col(Ticket.id), col(Ticket.category), col(Ticket.created_at),
             col(Ticket.needs_triage), col(Ticket.building),
         )
-        .where(
-            col(Ticket.community) == community,
-            col(Ticket.status).in_(UNCLAIMED_STATUSES),
-            col(Ticket.assignee_id).is_(None),
-        )
+        .where(*_unclaimed_where(community))
         # Sorting on an expression rather than the bare column keeps SQLite from walking the
         # whole (community, created_at) index to skip a sort: the (community, status) index
         # bounds the work to the tickets actually waiting.
@@ -190,6 +204,18 @@ def unclaimed(
         (int(n), str(c), _read(t), bool(triage), b)
         for n, c, t, triage, b in _rows(session, stmt)
     ]
+
+
+def overdue_count(session: Session, community: str, now: datetime) -> int:
+    """How many tickets `overdue` would list without a limit."""
+    stmt = select(func.count()).select_from(Ticket).where(*_overdue_where(community, now))
+    return int(_one(session, stmt)[0])
+
+
+def unclaimed_count(session: Session, community: str) -> int:
+    """How many tickets `unclaimed` would list without a limit."""
+    stmt = select(func.count()).select_from(Ticket).where(*_unclaimed_where(community))
+    return int(_one(session, stmt)[0])
 
 
 # ---- volunteers -----------------------------------------------------------------------------
@@ -337,7 +363,9 @@ __all__ = [
     "lifetimes_per_bucket",
     "open_by_status",
     "overdue",
+    "overdue_count",
     "unclaimed",
+    "unclaimed_count",
     "utc",
     "volunteers_of",
 ]

@@ -6,7 +6,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -119,11 +119,15 @@ def button_labels(message: Call) -> list[list[str]]:
 
 
 async def start_harness(api: FakeBotApi, config: Config, classifier: Classifier,
-                        db_path: Path, clock: ManualClock,
-                        limits: Limits = FAST) -> AsyncIterator[Harness]:
+                        db_path: Path, clock: ManualClock, limits: Limits = FAST,
+                        sweep_interval: timedelta = timedelta(hours=1),
+                        ) -> AsyncIterator[Harness]:
+    """The bot on a fresh or existing SQLite file. The sweep ticks every `sweep_interval`:
+    an hour by default, so only the follow-up tests (which pass a second) see it run."""
     cfg = config.model_copy(update={
         "token": TOKEN,
         "bot": config.bot.model_copy(update={"api_base_url": f"{api.url}/bot"}),
+        "followups": config.followups.model_copy(update={"sweep_interval": sweep_interval}),
     })
     engine = make_engine(f"sqlite:///{db_path}")
     create_schema(engine)

@@ -18,13 +18,17 @@ Usage::
 
 PTB posts ``application/x-www-form-urlencoded`` (``multipart/form-data`` when uploading) where
 string values are sent raw and every other value is JSON-dumped; ``_decode`` reverses that.
-Faults: ``fail_next("sendMessage", status=429, retry_after=3)``. Telegram-like rate limits:
-``FakeBotApi(enforce_limits=True, group_window=0.5, clock=fake_clock)``; violations are answered
-429 and listed in ``limit_violations``.
+Faults: ``fail_next("sendMessage", status=429, retry_after=3)``; ``drop_next("sendMessage")``
+closes the connection without an answer (the call is not carried out: a connection reset);
+``stop()`` then ``start()`` again serves on the same port, so calls in between are refused.
+Telegram-like rate limits: ``FakeBotApi(enforce_limits=True, group_window=0.5,
+clock=fake_clock)``; violations are answered 429 and listed in ``limit_violations``. Every
+message counts, so a media group of n photos is n sends against the global and group limits
+(against a private chat's limit it is one: albums to one person are not flood).
 
-Deliberate simplifications: ``parse_mode`` is not applied (text is echoed raw); a media group
-counts as one send for rate limits; an update re-pushed with an already acknowledged
-``update_id`` is still delivered once, which is how redelivery is simulated.
+Deliberate simplifications: ``parse_mode`` is not applied (text is echoed raw); an update
+re-pushed with an already acknowledged ``update_id`` is still delivered once, which is how
+redelivery is simulated.
 """
 
 from __future__ import annotations
@@ -142,7 +146,7 @@ class FakeBotApi:
                  global_limit: int = 30, global_window: float = 1.0, group_limit: int = 20,
                  group_window: float = 60.0, private_limit: int = 1, private_window: float = 1.0,
                  private_burst: int = 0, latency: float = 0.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, port: int = 0) -> None:
         self.bot_username = bot_username
         self.enforce_limits = enforce_limits
         self.global_limit, self.global_window = global_limit, global_window
@@ -152,6 +156,7 @@ class FakeBotApi:
         self.latency = latency  # artificial per-request delay, for benchmarks
         self.clock = clock  # rate-limit clock only; injectable so tests need not sleep
         self.url = ""
+        self.port = port  # 0: any free port; kept after the first start, so a restart reuses it
         self.tokens: set[str] = set()
         self.limit_violations: list[tuple[int | None, str, float]] = []
         self._cond = threading.Condition(threading.RLock())
@@ -177,9 +182,10 @@ class FakeBotApi:
         self._t0 = time.monotonic()
 
     def start(self) -> FakeBotApi:
-        httpd = _Server(("127.0.0.1", 0), type("Handler", (_Handler,), {"api": self}))
+        httpd = _Server(("127.0.0.1", self.port), type("Handler", (_Handler,), {"api": self}))
         self._httpd, self._stopping = httpd, False
-        self.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        self.port = int(httpd.server_address[1])
+        self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="FakeBotApi", daemon=True)
         self._thread.start()
@@ -238,6 +244,16 @@ class FakeBotApi:
             for _ in range(count):
                 self._faults[method.lower()].append(
                     ApiError(status, description, retry_after if status == 429 else None))
+
+    def drop_next(self, method: str, count: int = 1) -> None:
+        """Close the connection of the next ``count`` calls of ``method`` without answering.
+
+        The call is not carried out (nothing is sent), as when a connection is reset before the
+        request reaches Telegram; the client sees a network error. Recorded with status 0.
+        """
+        with self._cond:
+            for _ in range(count):
+                self._faults[method.lower()].append(ApiError(0, "connection dropped"))
 
     def _select(self, what: Matcher, chat_id: int | None, since: float | None,
                 include_failed: bool) -> list[Call]:
@@ -486,27 +502,30 @@ class FakeBotApi:
         self._messages[(old["chat"]["id"], old["message_id"])] = new
         return new
 
-    def _check_limits(self, method: str, chat_id: int | None) -> None:
+    def _check_limits(self, method: str, chat_id: int | None, messages: int = 1) -> None:
+        """429 if ``messages`` more (an album's photos) would overfill a sliding window."""
         if not self.enforce_limits or not _is_counted(method):
             return
         now = self.clock()
-        checks = [("global", self.global_limit, self.global_window)]
+        checks = [("global", self.global_limit, self.global_window, messages)]
         if chat_id is not None and chat_id < 0:
-            checks.append(("group", self.group_limit, self.group_window))
+            checks.append(("group", self.group_limit, self.group_window, messages))
         elif chat_id is not None:
             checks.append(("private", self.private_limit + self.private_burst,
-                           self.private_window))
-        for name, limit, window in checks:
+                           self.private_window, 1))
+        for name, limit, window, count in checks:
             times = self._sends["global" if name == "global" else chat_id]
             while times and times[0] <= now - window:
                 times.popleft()
-            if len(times) >= limit:
-                retry = max(1, math.ceil(times[0] + window - now))
+            if len(times) + count > limit:
+                # When enough of the window will have passed for `count` more to fit.
+                oldest = times[min(len(times) - 1, max(0, len(times) + count - limit - 1))] \
+                    if times else now
+                retry = max(1, math.ceil(oldest + window - now))
                 self.limit_violations.append((chat_id, name, now))
                 raise ApiError(429, f"Too Many Requests: retry after {retry}", retry)
-        self._sends["global"].append(now)
-        if chat_id is not None:
-            self._sends[chat_id].append(now)
+        for name, _, _, count in checks:
+            self._sends["global" if name == "global" else chat_id].extend([now] * count)
 
     def _get_updates(self, params: JSON) -> list[JSON]:
         offset = int(params.get("offset") or 0)
@@ -667,7 +686,9 @@ class FakeBotApi:
                 if queue:
                     raise queue.popleft()
                 if not polling:
-                    self._check_limits(method, call.chat_id)
+                    media = params.get("media") if method.lower() == "sendmediagroup" else None
+                    self._check_limits(method, call.chat_id,
+                                       len(media) if isinstance(media, list) and media else 1)
                     call.result = self._method(method, token, params)
             if polling:
                 call.result = self._get_updates(params)
@@ -737,6 +758,11 @@ class _Handler(BaseHTTPRequestHandler):
             token, _, method = url.path[4:].partition("/")
             status, out = self.api.dispatch(token, method, self.headers.get("Content-Type", ""),
                                             body, url.query)
+            if status == 0:  # drop_next: hang up without a word, as a reset connection does
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                return
             self._reply(status, out)
         else:
             self._reply(404, b'{"ok":false,"error_code":404,"description":"Not Found"}')

@@ -174,7 +174,8 @@ async def test_redelivered_update_and_double_confirm_give_one_ticket(
     assert [e[0] for e in events(bot.uows, ticket.id or 0)].count("submit") == 1
     [draft] = drafts(bot, RESIDENT)
     assert (draft.status, draft.ticket_id) == ("submitted", ticket.id)
-    assert bot.api.sent_to(RESIDENT).count(texts.ASK_PHONE) == 1  # asked once, not per press
+    # The phone was offered once, with the /start greeting; not again per press or ticket.
+    assert sum(texts.ASK_PHONE in sent for sent in bot.api.sent_to(RESIDENT)) == 1
     assert_no_crash(bot, caplog)
 
 
@@ -262,10 +263,38 @@ async def test_start_greets_with_the_privacy_note(
         bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
     await bot.send_text(RESIDENT, "/start")
     greeting = await bot.reply_to(RESIDENT)
-    assert greeting.params["text"] == texts.START
+    assert greeting.params["text"] == f"{texts.START}\n\n{texts.ASK_PHONE}"
     assert "个人信息" in greeting.params["text"] and "打码" in greeting.params["text"]
+    # The phone is offered with Telegram's own contact button, and it is optional.
+    keyboard = greeting.params["reply_markup"]["keyboard"]
+    assert keyboard[0][0].get("request_contact") is True
+    assert keyboard[1][0]["text"] == texts.BTN_NO_PHONE
     await bot.api.wait_idle()
-    assert bot.api.sent_to(RESIDENT) == [texts.START]
+    assert bot.api.sent_to(RESIDENT) == [greeting.params["text"]]
+
+    since = time.monotonic()
+    await bot.send_text(RESIDENT, "/start")  # a second /start does not ask again
+    again = await bot.reply_to(RESIDENT, since=since)
+    assert again.params["text"] == texts.START and "reply_markup" not in again.params
+    assert_no_crash(bot, caplog)
+
+
+async def test_phone_is_asked_once_for_a_resident_who_never_sent_start(
+        bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    texts_sent = ["1号楼楼道灯坏了三天了，晚上上楼看不见", "小区门口垃圾堆了三天没人清"]
+    for n, text in enumerate(texts_sent):
+        since = time.monotonic()
+        await bot.send_text(RESIDENT, text)
+        preview = await bot.reply_to(RESIDENT, "确认提交", since=since)
+        await bot.press(RESIDENT, preview, "确认提交")
+        if n == 0:  # the first time the bot also asks which building (then remembers it)
+            question = await bot.reply_to(RESIDENT, texts.PICK_BUILDING, since=since)
+            await bot.press(RESIDENT, question, "1号楼")
+        await bot.reply_to(RESIDENT, "已提交", since=since)
+        if n == 0:
+            await bot.reply_to(RESIDENT, texts.ASK_PHONE, since=since)
+        await bot.api.wait_idle()
+    assert bot.api.sent_to(RESIDENT).count(texts.ASK_PHONE) == 1
     assert_no_crash(bot, caplog)
 
 
@@ -294,7 +323,8 @@ async def test_start_with_an_unknown_building_code_is_answered_politely(
     await bot.send_text(RESIDENT, "/start b_nonexistent")
     await bot.reply_to(RESIDENT, texts.START_UNKNOWN_BUILDING)
     await bot.api.wait_idle()
-    assert bot.api.sent_to(RESIDENT) == [texts.START, texts.START_UNKNOWN_BUILDING]
+    assert bot.api.sent_to(RESIDENT) == [
+        "\n\n".join([texts.START, texts.START_UNKNOWN_BUILDING, texts.ASK_PHONE])]
     stored = resident(bot, RESIDENT)
     assert stored is None or stored.building is None
     assert_no_crash(bot, caplog)

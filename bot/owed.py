@@ -1,0 +1,24 @@
+"""What one outbox row says when it is sent: a ticket notice, or a community's digest."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session
+
+from bot.config import Config
+from bot.daily import digest_messages
+from bot.render import Out, render_notice
+from storage.models import Outbox
+
+
+def render_owed(session: Session, config: Config, row: Outbox) -> list[Out]:
+    """The messages for `row`, rendered from the database as it is now."""
+    if row.notice == "digest":
+        community = config.community(row.payload.get("community_code"))
+        if community is None:
+            return []  # the community left the config since: nothing to report
+        day = date.fromisoformat(row.payload["day"])
+        # Numbers as of when the digest was owed, so a retry sends the same digest.
+        return digest_messages(session, config, community, day, row.created_at)
+    return render_notice(session, config, row)

@@ -1,0 +1,113 @@
+"""Follow-ups and digests through the real Application: the JobQueue ticks, the DB decides."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot import texts
+from bot import tickets as T
+from bot.classify import Classifier
+from bot.clock import ManualClock
+from bot.config import Config
+from storage.models import Outbox
+from tests.e2e.conftest import COORDINATORS, Harness, start_harness
+from tests.e2e.fake_bot_api import FakeBotApi
+from tests.factories import RESIDENT, add_volunteer, reload, submit
+
+VOLUNTEER = 500
+TICK = timedelta(seconds=1)
+EARLY = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai: before the digest
+
+
+def resolved_ticket(h: Harness) -> int:
+    now = h.clock.now()
+    add_volunteer(h.uows, now, VOLUNTEER, name="李明", buildings=["b1"])
+    number = submit(h.uows, h.config, now).id or 0
+    T.accept_ticket(h.uows, h.config, now, number, VOLUNTEER)
+    T.resolve_ticket(h.uows, h.config, now, number, VOLUNTEER, "换了灯泡")
+    return number
+
+
+def sent_count(api: FakeBotApi, chat_id: int, contains: str) -> int:
+    return sum(contains in (c.params.get("text") or "") for c in api.calls()
+               if c.chat_id == chat_id and c.ok and c.method == "sendMessage")
+
+
+@pytest.fixture
+async def ticking(fake_api: FakeBotApi, config: Config, classifier: Classifier,
+                  tmp_path: Path) -> AsyncIterator[Harness]:
+    async for h in start_harness(fake_api, config, classifier, tmp_path / "bot.db",
+                                 ManualClock(EARLY), sweep_interval=TICK):
+        yield h
+
+
+async def test_the_ticking_sweep_reminds_the_resident_who_then_confirms(
+        ticking: Harness) -> None:
+    h = ticking
+    number = resolved_ticket(h)
+    h.clock.advance(h.config.followups.confirm_reminder)
+    reminder = await h.reply_to(RESIDENT, "问题解决了吗", timeout=10)
+    assert f"#{number}" in reminder.params["text"]
+    # Later ticks find nothing new to do for it: the next step is auto-close, days away.
+    ticket = reload(h.uows, number)
+    assert ticket.next_action == "auto_close"
+    since = time.monotonic()
+    await h.press(RESIDENT, reminder, "已解决")
+    await h.reply_to(RESIDENT, "打个分", since=since)
+    assert reload(h.uows, number).status == "closed"
+    assert sent_count(h.api, RESIDENT, "问题解决了吗") == 1
+
+
+async def test_the_daily_digest_reaches_each_coordinator_once_with_its_chart(
+        ticking: Harness) -> None:
+    h = ticking
+    resolved_ticket(h)
+    h.clock.advance(timedelta(minutes=30))  # 08:30 in Shanghai
+    for coordinator in COORDINATORS:
+        await h.reply_to(coordinator, "简报", timeout=15)
+    photos = [c for c in h.api.calls("sendPhoto") if c.ok]
+    assert sorted(c.chat_id for c in photos) == sorted(COORDINATORS)
+    assert all(c.files and next(iter(c.files.values()))["size"] > 1000 for c in photos)
+    # Several more ticks the same day: still one digest each.
+    with h.uows() as uow:
+        runs = uow.session.exec(
+            Outbox.__table__.select().where(Outbox.notice == "digest")).all()  # type: ignore
+    assert len(runs) == len(COORDINATORS)
+
+
+async def test_a_restarted_bot_carries_on_where_the_old_one_stopped(
+        fake_api: FakeBotApi, config: Config, classifier: Classifier, tmp_path: Path) -> None:
+    clock = ManualClock(EARLY + timedelta(hours=2))  # 10:00: no quiet hours in the way
+    db = tmp_path / "bot.db"
+    async for first in start_harness(fake_api, config, classifier, db, clock,
+                                     sweep_interval=TICK):
+        number = resolved_ticket(first)
+    # While the bot is down the deadline passes; the new process finds it in the database.
+    clock.advance(first.config.followups.confirm_reminder)
+    async for second in start_harness(fake_api, config, classifier, db, clock,
+                                      sweep_interval=TICK):
+        await second.reply_to(RESIDENT, "问题解决了吗", timeout=10)
+        clock.advance(second.config.followups.auto_close)
+        await second.reply_to(RESIDENT, "已按“已解决”结单", timeout=10)
+        assert reload(second.uows, number).status == "closed"
+    assert sent_count(fake_api, RESIDENT, "问题解决了吗") == 1
+
+
+async def test_digest_command_sends_the_chart_and_numbers_now(bot: Harness) -> None:
+    resolved_ticket(bot)
+    since = time.monotonic()
+    await bot.send_text(COORDINATORS[0], "/digest")
+    text = await bot.reply_to(COORDINATORS[0], "简报", since=since, timeout=15)
+    assert "和兴社区" in text.params["text"]
+    [photo] = [c for c in bot.api.calls("sendPhoto") if c.chat_id == COORDINATORS[0]]
+    assert photo.ok
+    # Residents and volunteers are refused politely.
+    since = time.monotonic()
+    await bot.send_text(RESIDENT, "/digest")
+    refusal = await bot.reply_to(RESIDENT, since=since)
+    assert refusal.params["text"] == texts.NOT_COORDINATOR_COMMAND

@@ -1,0 +1,175 @@
+"""Notifications are never lost: the whole Application against a stand-in Bot API that enforces
+Telegram's limits (scaled down in time so the test is quick), fails some sends, and is restarted.
+
+Rows are queued straight into the outbox, as every service does inside its transaction; the
+Application's own dispatcher sends them. Waits are for observable events (calls the stand-in
+server records, rows the database marks), never for a fixed time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncGenerator, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from sqlalchemy import delete
+from sqlmodel import col, select
+
+from bot.classify import Classifier
+from bot.clock import ManualClock
+from bot.config import Config
+from scheduler.dispatch import LEASE, Limits
+from storage.db import create_schema, make_engine, uow_factory
+from storage.models import Outbox
+from tests.e2e.conftest import FAST, Harness, start_harness
+from tests.e2e.fake_bot_api import FakeBotApi
+from tests.factories import Uows, submit
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after`:DeprecationWarning")
+
+# Telegram's limits five to ten times faster: 30 a second becomes 30 per 0.2 s, one a second per
+# person becomes one per 0.1 s, twenty a minute per group becomes five per 0.5 s.
+def scaled_api() -> FakeBotApi:
+    return FakeBotApi(enforce_limits=True, global_limit=30, global_window=0.2, group_limit=5,
+                      group_window=0.5, private_limit=1, private_window=0.1)
+
+
+# The dispatcher paced to match; a wider margin than production's because these windows are
+# so short that a busy test machine's scheduling jitter is a larger share of them.
+SCALED = Limits(per_second=150, group_interval=0.1, private_interval=0.1, margin=0.15,
+                retry_base=0.05)
+PHOTOS = ("ph-1", "ph-2", "ph-3", "ph-4")
+
+
+def prepared_db(path: Path, config: Config, clock: ManualClock) -> tuple[int, int]:
+    """A database with two tickets (one with an album) and an empty outbox, before any bot runs
+    (so nothing the tickets owe gets sent behind the test's back)."""
+    engine = make_engine(f"sqlite:///{path}")
+    create_schema(engine)
+    uows = uow_factory(engine)
+    plain = submit(uows, config, clock.now()).id or 0
+    album = submit(uows, config, clock.now(), photo_file_ids=PHOTOS).id or 0
+    with uows() as uow:
+        uow.session.exec(delete(Outbox))
+        uow.commit()
+    engine.dispose()
+    return plain, album
+
+
+def queue(uows: Uows, clock: ManualClock, rows: list[tuple[int, str, int, str]],
+          **fields: Any) -> list[int]:
+    """Outbox rows (chat, notice, ticket, note) committed in one transaction; ids in order."""
+    with uows() as uow:
+        made = [Outbox(chat_id=chat, notice=notice, ticket_id=ticket, payload={"note": note},
+                       created_at=clock.now(), not_before=clock.now(), **fields)
+                for chat, notice, ticket, note in rows]
+        uow.session.add_all(made)
+        uow.commit()
+        return [row.id or 0 for row in made]
+
+
+def rows(uows: Uows) -> list[Outbox]:
+    with uows() as uow:
+        return list(uow.session.exec(select(Outbox).order_by(col(Outbox.id))).all())
+
+
+def notes_to(api: FakeBotApi, chat: int) -> list[str]:
+    return [text.split("有新进展：", 1)[-1] for text in api.sent_to(chat)
+            if "有新进展：" in text]
+
+
+async def until(check: Callable[[], bool], timeout: float = 8.0,
+                why: Callable[[], object] = lambda: "") -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"condition not reached in time {why()}"
+        await asyncio.sleep(0.01)
+
+
+async def harness(api: FakeBotApi, config: Config, classifier: Classifier, db: Path,
+                  clock: ManualClock, limits: Limits) -> tuple[Harness, AsyncGenerator[Harness]]:
+    # start_harness is an async generator (annotated as the iterator it is used as elsewhere).
+    running = cast(AsyncGenerator[Harness], start_harness(api, config, classifier, db, clock,
+                                                          limits))
+    return await running.__anext__(), running
+
+
+async def test_every_message_arrives_once_within_the_limits_despite_429_500_and_resets(
+        config: Config, classifier: Classifier, tmp_path: Path, clock: ManualClock) -> None:
+    plain, album = prepared_db(tmp_path / "bot.db", config, clock)
+    private = list(range(6000, 6010))
+    groups = [-100500, -100501]
+    wanted = [(chat, "progress", plain, f"{chat}/{i}") for i in range(6)
+              for chat in (*private, *groups)]
+    details_to = [6100, 6101, 6102]  # text, then an album of four: four messages, not one
+    wanted += [(chat, "details", album, "") for chat in details_to]
+    with scaled_api() as api:
+        h, running = await harness(api, config, classifier, tmp_path / "bot.db", clock, SCALED)
+        try:
+            api.fail_next("sendMessage", status=500, count=2)
+            api.drop_next("sendMessage", count=1)
+            api.fail_next("sendMediaGroup", status=502, count=1)
+            queue(h.uows, clock, wanted)
+            h.app.bot_data["dispatcher"].wake()
+            await api.wait_for("sendMessage", count=30, timeout=8)
+            api.fail_next("*", status=429, retry_after=1)  # flood control in mid-stream
+            await until(lambda: all(r.status == "sent" for r in rows(h.uows)),
+                        why=lambda: f"limit violations: {api.limit_violations[:5]}")
+            await api.wait_idle(quiet=0.1)
+        finally:
+            await running.aclose()
+
+    assert api.limit_violations == []  # the bot's own pace never tripped a limit
+    statuses = [c.status for c in api.calls() if c.method.startswith("send") and not c.ok]
+    assert sorted(statuses) == [0, 429, 500, 500, 502]  # only what was injected
+    for chat in (*private, *groups):  # each once, in the order queued
+        assert notes_to(api, chat) == [f"{chat}/{i}" for i in range(6)]
+    for chat in details_to:
+        [text] = [m for m in api.messages_to(chat) if "text" in m]
+        assert f"#{album}" in text["text"]
+        assert [m["photo"][-1]["file_id"] for m in api.messages_to(chat)
+                if "photo" in m] == list(PHOTOS)
+    assert len(api.calls("sendMediaGroup")) == len(details_to) + 1  # one retried after its 502
+
+
+async def test_a_restart_sends_what_the_old_process_left(
+        config: Config, classifier: Classifier, tmp_path: Path, clock: ManualClock) -> None:
+    db = tmp_path / "bot.db"
+    plain, _ = prepared_db(db, config, clock)
+    chats = [6200, 6201]
+    with FakeBotApi() as api:
+        slow = Limits(per_second=1000, private_interval=0.2, margin=0.0)
+        old, running = await harness(api, config, classifier, db, clock, slow)
+        try:
+            queue(old.uows, clock, [(chat, "progress", plain, f"{chat}/{i}") for i in range(6)
+                                    for chat in chats])
+            # Left by a process that died holding it: the lease still runs; the row behind it
+            # in the same chat must wait too.
+            dead = queue(old.uows, clock, [(6202, "progress", plain, "z1")],
+                         lease_until=clock.now() + LEASE)
+            queue(old.uows, clock, [(6202, "progress", plain, "z2")])
+            old.app.bot_data["dispatcher"].wake()
+            await api.wait_for("sendMessage", chat_id=6200, count=2, timeout=5)
+        finally:
+            await running.aclose()  # stops the old Application with rows still queued
+        left = [r for r in rows(old.uows) if r.status == "pending"]
+        assert len(left) > 2 and all(r.lease_until is None for r in left if r.id not in dead)
+
+        new, running = await harness(api, config, classifier, db, clock, FAST)
+        try:
+            await until(lambda: all(r.status == "sent" for r in rows(new.uows)
+                                    if r.chat_id != 6202))
+            assert api.sent_to(6202) == []  # still held by the dead process's lease
+            clock.advance(LEASE + timedelta(seconds=1))
+            new.app.bot_data["dispatcher"].wake()
+            await api.wait_for("sendMessage", chat_id=6202, count=2, timeout=5)
+            await until(lambda: all(r.status == "sent" for r in rows(new.uows)))
+        finally:
+            await running.aclose()
+    for chat in chats:  # every row once over both processes, in order
+        assert notes_to(api, chat) == [f"{chat}/{i}" for i in range(6)]
+    assert notes_to(api, 6202) == ["z1", "z2"]

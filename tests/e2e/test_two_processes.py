@@ -1,0 +1,116 @@
+"""Two real bot processes (`python -m bot run`) on one PostgreSQL database: each follow-up and
+each digest is sent once, whichever process's sweep gets to it first."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, update
+from sqlmodel import select
+
+from bot import tickets as T
+from bot.config import Config, load_config
+from storage.db import uow_factory as uow_factory_for
+from storage.models import DigestRun, Outbox
+from tests.conftest import PG_SKIP_REASON, PG_URL, REPO, _truncate_all
+from tests.e2e.conftest import COORDINATORS, TOKEN
+from tests.e2e.fake_bot_api import Call, FakeBotApi
+from tests.factories import add_volunteer, submit
+
+pytestmark = pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)
+
+TICKETS = 20
+VOLUNTEER = 500
+
+
+def fast_config_file(tmp: Path) -> Path:
+    """The shipped config with a 1 s sweep, the digest due at any hour, and no quiet hours
+    (the processes run on the real clock, whatever time of day the suite runs)."""
+    text = (REPO / "config.toml").read_text(encoding="utf-8")
+    for old, new in (('sweep_interval = "30s"', 'sweep_interval = "1s"'),
+                     ('time = "08:30"', 'time = "00:00"'),
+                     ('start = "22:00"', 'start = "03:00"'),
+                     ('end = "07:30"', 'end = "03:00"')):
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def resolved_a_day_ago(engine: Engine, config: Config, reporters: range) -> list[int]:
+    """Tickets whose confirm reminder is due now, on the real clock the processes use."""
+    uows = uow_factory_for(engine)
+    then = datetime.now(UTC) - config.followups.confirm_reminder - timedelta(minutes=1)
+    numbers = []
+    for reporter in reporters:
+        number = submit(uows, config, then, reporter=reporter).id or 0
+        T.accept_ticket(uows, config, then, number, VOLUNTEER)
+        T.resolve_ticket(uows, config, then, number, VOLUNTEER, "修好了")
+        numbers.append(number)
+    with uows() as uow:  # the set-up's own notices are not what this test is about
+        uow.session.execute(update(Outbox).values(status="sent"))
+        uow.commit()
+    return numbers
+
+
+@pytest.fixture
+def pg(_pg_engine: Engine) -> Iterator[Engine]:
+    _truncate_all(_pg_engine)
+    yield _pg_engine
+
+
+def reminder_to(residents: range) -> Callable[[Call], bool]:
+    return lambda c: (c.method == "sendMessage" and c.ok and c.chat_id in residents
+                      and "问题解决了吗" in (c.params.get("text") or ""))
+
+
+def start_bot(config_file: Path, api: FakeBotApi, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "BOT_CONFIG": str(config_file), "TELEGRAM_BOT_TOKEN": TOKEN,
+           "DATABASE_URL": str(PG_URL), "TELEGRAM_API_BASE_URL": f"{api.url}/bot"}
+    with log.open("wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=REPO, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+
+
+def test_two_processes_send_each_follow_up_and_digest_once(pg: Engine, tmp_path: Path) -> None:
+    config_file = fast_config_file(tmp_path)
+    config = load_config(config_file, env={})
+    add_volunteer(uow_factory_for(pg), datetime.now(UTC), VOLUNTEER, buildings=["b1"],
+                  max_open=1000)
+    first = resolved_a_day_ago(pg, config, range(900, 900 + TICKETS))
+    with FakeBotApi() as api:
+        bots = [start_bot(config_file, api, tmp_path / f"bot{i}.log") for i in range(2)]
+        try:
+            api.wait_for_sync(reminder_to(range(900, 900 + TICKETS)), count=TICKETS, timeout=60)
+            for coordinator in COORDINATORS:
+                api.wait_for_sync("sendPhoto", chat_id=coordinator, timeout=60)
+            # A second batch made while both run: by the time it is done, both processes have
+            # swept the first batch again several times; duplicates would show by then.
+            later = range(2000, 2000 + TICKETS)
+            second = resolved_a_day_ago(pg, config, later)
+            api.wait_for_sync(reminder_to(later), count=TICKETS, timeout=60)
+            api.wait_idle_sync(quiet=2.5, timeout=30)  # over two more ticks with nothing sent
+        finally:
+            for bot in bots:
+                bot.send_signal(signal.SIGINT)
+            for bot in bots:
+                bot.wait(timeout=30)
+        assert all(b.returncode == 0 for b in bots), [
+            (tmp_path / f"bot{i}.log").read_text()[-2000:] for i in range(2)]
+        assert len(first) + len(second) == 2 * TICKETS
+        for resident in [*range(900, 900 + TICKETS), *later]:
+            assert len([c for c in api.calls() if reminder_to(range(resident, resident + 1))(c)
+                        ]) == 1, resident
+        for coordinator in COORDINATORS:
+            digests = [c for c in api.calls("sendPhoto") if c.ok and c.chat_id == coordinator]
+            assert len(digests) == 1
+    with uow_factory_for(pg)() as uow:
+        assert len(uow.session.exec(select(DigestRun)).all()) == 1
