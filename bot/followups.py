@@ -20,9 +20,10 @@ from bot.config import Config
 from bot.errors import DomainError
 from bot.moves import load_ticket, move
 from bot.notices import owe, owe_coordinators
+from bot.roles import require_reporter
 from bot.routing import offer_to_group
 from bot.schedule import time_limit
-from bot.tickets import reopen_after_revisit, require_reporter
+from bot.tickets import reopen_after_revisit
 from storage.db import UnitOfWork
 from storage.models import Resident, Ticket, Volunteer
 from storage.queries import due_ticket_ids, has_event_since

@@ -27,7 +27,7 @@ CLOSE_REASONS = {
     "unable": "暂时无法解决",
 }
 
-# ---- domain errors (codes raised by bot.tickets; shown as polite refusals) ---------------
+# ---- domain errors (codes raised by the domain services; shown as polite refusals) -------
 
 ERRORS = {
     "ticket_not_found": "没有找到工单 #{number}。请核对编号。",

@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot import texts
 from bot import tickets as T
+from bot import volunteering as V
 from bot.intake import append_text, clean_text, is_meaningful
 from bot.invites import update_profile
 from bot.people import expect_answer, take_answer
@@ -37,10 +38,10 @@ async def on_private_text(update: Update, context: Context) -> None:
         return
     kind = pending.kind
     if kind == "progress":
-        T.add_progress(svc.uows, svc.config, now, number, user.id, text)
+        V.add_progress(svc.uows, svc.config, now, number, user.id, text)
         await say(update, texts.PROGRESS_SAVED)
     elif kind == "resolve":
-        T.resolve_ticket(svc.uows, svc.config, now, number, user.id, text)
+        V.resolve_ticket(svc.uows, svc.config, now, number, user.id, text)
         await say(update, texts.RESOLVE_SAVED)
     elif kind == "reject_reason":
         ticket = T.reject_resolution(svc.uows, svc.config, now, number, user.id, text)

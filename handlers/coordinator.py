@@ -10,8 +10,8 @@ from typing import Any
 
 from telegram import Update
 
+from bot import office as O
 from bot import texts
-from bot import tickets as T
 from bot.callbacks import Press, encode
 from bot.config import Community
 from bot.daily import digest_now
@@ -61,7 +61,7 @@ async def assign_command(update: Update, context: Context) -> None:
         await say(update, texts.COMMAND_NEEDS_NUMBER.format(example="/assign 12"))
         return
     svc = services(context)
-    community = T.community_of(svc.uows, svc.config, number, update.effective_user.id)  # type: ignore[union-attr]
+    community = O.community_of(svc.uows, svc.config, number, update.effective_user.id)  # type: ignore[union-attr]
     people = assignable_volunteers(svc.uows, community)
     if not people:
         await say(update, texts.NO_VOLUNTEERS)
@@ -89,7 +89,7 @@ async def close_command(update: Update, context: Context) -> None:
         await say(update, texts.PICK_REASON.format(number=number), reply_markup=markup(rows))
         return
     svc = services(context)
-    T.close_ticket(svc.uows, svc.config, svc.clock.now(), number,
+    O.close_ticket(svc.uows, svc.config, svc.clock.now(), number,
                    update.effective_user.id, reason, note=words or None)  # type: ignore[union-attr]
     await say(update, texts.CLOSED.format(number=number, reason=texts.CLOSE_REASONS[reason]))
 
@@ -104,7 +104,7 @@ async def reopen_command(update: Update, context: Context) -> None:
         return
     svc = services(context)
     note = " ".join(context.args[1:]) if context.args else ""
-    T.reopen_ticket(svc.uows, svc.config, svc.clock.now(), number,
+    O.reopen_ticket(svc.uows, svc.config, svc.clock.now(), number,
                     update.effective_user.id, note)  # type: ignore[union-attr]
     await say(update, texts.REOPENED.format(number=number))
 
@@ -117,16 +117,16 @@ async def on_coordinator_button(update: Update, context: Context, press: Press) 
     svc = services(context)
     now, number = svc.clock.now(), press.number
     if press.action == "t.tri":
-        ticket = T.triage_ticket(svc.uows, svc.config, now, number, user.id, str(press.args[1]))
+        ticket = O.triage_ticket(svc.uows, svc.config, now, number, user.id, str(press.args[1]))
         text = texts.TRIAGED.format(number=number,
                                     category=svc.config.category_name(ticket.category))
     elif press.action == "t.asg":
-        ticket = T.assign_ticket(svc.uows, svc.config, now, number, user.id, int(press.args[1]))
+        ticket = O.assign_ticket(svc.uows, svc.config, now, number, user.id, int(press.args[1]))
         names = {tg: name for tg, name, _ in assignable_volunteers(svc.uows, ticket.community)}
         text = texts.ASSIGNED.format(number=number, volunteer=names.get(int(press.args[1]), ""))
     else:
         reason = str(press.args[1])
-        T.close_ticket(svc.uows, svc.config, now, number, user.id, reason)
+        O.close_ticket(svc.uows, svc.config, now, number, user.id, reason)
         text = texts.CLOSED.format(number=number, reason=texts.CLOSE_REASONS.get(reason, reason))
     await query.answer()
     await query.edit_message_text(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import texts
-from bot import tickets as T
+from bot import volunteering as V
 from bot.callbacks import Press, encode
 from bot.invites import update_profile
 from bot.people import expect_answer
@@ -23,29 +23,29 @@ async def on_ticket_button(update: Update, context: Context, press: Press) -> No
     svc = services(context)
     now, number = svc.clock.now(), press.number
     if press.action == "t.acc":
-        T.accept_ticket(svc.uows, svc.config, now, number, user.id)
+        V.accept_ticket(svc.uows, svc.config, now, number, user.id)
         await query.answer(texts.ACCEPTED.format(number=number))
         await query.edit_message_reply_markup(None)
     elif press.action == "t.dec":
-        T.decline_ticket(svc.uows, svc.config, now, number, user.id)
+        V.decline_ticket(svc.uows, svc.config, now, number, user.id)
         await query.answer()
         await query.edit_message_text(texts.DECLINED.format(number=number))
     elif press.action == "t.clm":
-        T.claim_ticket(svc.uows, svc.config, now, number, user.id)
+        V.claim_ticket(svc.uows, svc.config, now, number, user.id)
         # The group post itself is edited by the sender (group_update), showing who took it.
         await query.answer(texts.CLAIMED_OK.format(number=number), show_alert=True)
     elif press.action == "t.prg":
-        T.check_holds(svc.uows, number, user.id)
+        V.check_holds(svc.uows, number, user.id)
         expect_answer(svc.uows, now, user.id, "progress", ticket_id=number)
         await query.answer()
         await say(update, texts.ASK_PROGRESS)
     elif press.action == "t.res":
-        T.check_holds(svc.uows, number, user.id)
+        V.check_holds(svc.uows, number, user.id)
         expect_answer(svc.uows, now, user.id, "resolve", ticket_id=number)
         await query.answer()
         await say(update, texts.ASK_RESOLVE)
     elif press.action == "t.rel":
-        T.release_ticket(svc.uows, svc.config, now, number, user.id)
+        V.release_ticket(svc.uows, svc.config, now, number, user.id)
         await query.answer()
         await query.edit_message_reply_markup(None)
         await say(update, texts.RELEASED.format(number=number))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot import texts
-from bot import tickets as T
+from bot import volunteering as V
 from bot.classify import Classifier
 from bot.clock import ManualClock
 from bot.config import Config
@@ -28,8 +28,8 @@ def resolved_ticket(h: Harness) -> int:
     now = h.clock.now()
     add_volunteer(h.uows, now, VOLUNTEER, name="李明", buildings=["b1"])
     number = submit(h.uows, h.config, now).id or 0
-    T.accept_ticket(h.uows, h.config, now, number, VOLUNTEER)
-    T.resolve_ticket(h.uows, h.config, now, number, VOLUNTEER, "换了灯泡")
+    V.accept_ticket(h.uows, h.config, now, number, VOLUNTEER)
+    V.resolve_ticket(h.uows, h.config, now, number, VOLUNTEER, "换了灯泡")
     return number
 
 

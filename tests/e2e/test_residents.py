@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from bot import texts
 from bot import tickets as T
+from bot import volunteering as V
 from storage.models import Draft, Resident, Ticket
 from tests.e2e.conftest import COORDINATORS, GROUP, Harness
 from tests.e2e.fake_bot_api import Call
@@ -206,7 +207,7 @@ async def test_cancel_is_refused_for_claimed_or_foreign_tickets_and_needs_a_numb
     bot.add_volunteer(VOLUNTEER, "李明", categories=("repairs",))
     now = bot.clock.now()
     claimed = submit(bot.uows, bot.config, now, reporter=RESIDENT).id or 0
-    T.accept_ticket(bot.uows, bot.config, now, claimed, VOLUNTEER)
+    V.accept_ticket(bot.uows, bot.config, now, claimed, VOLUNTEER)
     foreign = submit(bot.uows, bot.config, now, reporter=OTHER, text="2号楼门口的路灯不亮").id or 0
     before = {n: (reload(bot.uows, n).status, events(bot.uows, n)) for n in (claimed, foreign)}
     await bot.api.wait_idle()
@@ -392,8 +393,8 @@ async def _resolved_ticket(bot: Harness) -> int:
     bot.add_volunteer(VOLUNTEER, "李明", categories=("repairs",))
     now = bot.clock.now()
     number = submit(bot.uows, bot.config, now, reporter=RESIDENT).id or 0
-    T.accept_ticket(bot.uows, bot.config, now, number, VOLUNTEER)
-    T.resolve_ticket(bot.uows, bot.config, now, number, VOLUNTEER, "换了新灯泡")
+    V.accept_ticket(bot.uows, bot.config, now, number, VOLUNTEER)
+    V.resolve_ticket(bot.uows, bot.config, now, number, VOLUNTEER, "换了新灯泡")
     return number
 
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, update
 from sqlmodel import select
 
-from bot import tickets as T
+from bot import volunteering as V
 from bot.config import Config, load_config
 from storage.db import uow_factory as uow_factory_for
 from storage.models import DigestRun, Outbox
@@ -52,8 +52,8 @@ def resolved_a_day_ago(engine: Engine, config: Config, reporters: range) -> list
     numbers = []
     for reporter in reporters:
         number = submit(uows, config, then, reporter=reporter).id or 0
-        T.accept_ticket(uows, config, then, number, VOLUNTEER)
-        T.resolve_ticket(uows, config, then, number, VOLUNTEER, "修好了")
+        V.accept_ticket(uows, config, then, number, VOLUNTEER)
+        V.resolve_ticket(uows, config, then, number, VOLUNTEER, "修好了")
         numbers.append(number)
     with uows() as uow:  # the set-up's own notices are not what this test is about
         uow.session.execute(update(Outbox).values(status="sent"))

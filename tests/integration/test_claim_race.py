@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot import tickets as T
+from bot import volunteering as V
 from bot.clock import ManualClock
 from bot.config import Config
 from bot.errors import DomainError
@@ -29,7 +29,7 @@ def test_ten_simultaneous_claims_make_exactly_one_owner(
     def press(tg_id: int) -> str:
         start.wait()  # release every thread at once so the claims really overlap
         try:
-            T.claim_ticket(uows, config, now, number, tg_id)
+            V.claim_ticket(uows, config, now, number, tg_id)
             return "won"
         except DomainError as refused:
             return refused.code

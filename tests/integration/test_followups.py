@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from bot import office as O
 from bot import tickets as T
+from bot import volunteering as V
 from bot.clock import ManualClock
 from bot.config import Config
 from bot.errors import DomainError
@@ -46,14 +48,14 @@ def routed(uows: Uows, config: Config, clock: ManualClock, building: str = "b1")
 
 def claimed(uows: Uows, config: Config, clock: ManualClock) -> int:
     number = routed(uows, config, clock)
-    T.accept_ticket(uows, config, clock.now(), number, VOL)
+    V.accept_ticket(uows, config, clock.now(), number, VOL)
     return number
 
 
 def in_group(uows: Uows, config: Config, clock: ManualClock, building: str) -> int:
     """A ticket nobody holds: its only volunteer passed it on, so it waits in the group."""
     number = routed(uows, config, clock, building)
-    T.decline_ticket(uows, config, clock.now(), number, VOL)
+    V.decline_ticket(uows, config, clock.now(), number, VOL)
     ticket = reload(uows, number)
     assert (ticket.status, ticket.assignee_id, ticket.offered_in_group) == (
         "submitted", None, True)
@@ -80,7 +82,7 @@ def test_unaccepted_offer_goes_to_the_group_after_accept_timeout(
     assert events(uows, number)[-1] == ("accept_timeout", "assigned", "submitted")
     # The lapsed volunteer's old 接单 button no longer works.
     with pytest.raises(DomainError):
-        T.accept_ticket(uows, config, clock.now(), number, VOL)
+        V.accept_ticket(uows, config, clock.now(), number, VOL)
 
 
 # ---- 催办 ladder ------------------------------------------------------------------------------
@@ -126,8 +128,8 @@ def test_a_claim_resets_the_ladder_and_a_release_starts_it_again(
     clock.advance(config.followups.claim_timeout)
     sweep(uows, config, clock.now())
     add_volunteer(uows, clock.now(), VOL2, name="王芳")
-    T.claim_ticket(uows, config, clock.now(), number, VOL2)
-    T.release_ticket(uows, config, clock.now(), number, VOL2)
+    V.claim_ticket(uows, config, clock.now(), number, VOL2)
+    V.release_ticket(uows, config, clock.now(), number, VOL2)
     ticket = reload(uows, number)
     # Both volunteers passed, so it is back in the group: a fresh wait from the bottom rung.
     assert (ticket.assignee_id, ticket.escalation_level) == (None, 0)
@@ -148,7 +150,7 @@ def test_claimed_without_progress_reminds_the_volunteer_once_per_silence(
     clock.advance(config.followups.progress_reminder)
     assert not sweep(uows, config, clock.now())  # once, not every day
 
-    T.add_progress(uows, config, clock.now(), number, VOL, "已联系物业")
+    V.add_progress(uows, config, clock.now(), number, VOL, "已联系物业")
     clock.advance(config.followups.progress_reminder)
     assert sweep(uows, config, clock.now()) == {"progress_reminder": 1}
 
@@ -159,7 +161,7 @@ def test_past_the_time_limit_the_coordinators_get_one_overdue_notice(
     limit = config.categories["repairs"].time_limit
     for _ in range(int(limit / config.followups.progress_reminder) + 1):
         clock.advance(config.followups.progress_reminder - H)
-        T.add_progress(uows, config, clock.now(), number, VOL, "还在等配件")
+        V.add_progress(uows, config, clock.now(), number, VOL, "还在等配件")
         sweep(uows, config, clock.now())
     ticket = reload(uows, number)
     assert ticket.overdue_at is not None and ticket.overdue_at >= ticket.due_at  # type: ignore
@@ -167,7 +169,7 @@ def test_past_the_time_limit_the_coordinators_get_one_overdue_notice(
     assert sorted(overdue) == sorted([(c, "overdue_office") for c in COORDINATORS]
                                      + [(VOL, "overdue_volunteer")])
     clock.advance(timedelta(days=5))
-    T.add_progress(uows, config, clock.now(), number, VOL, "快了")
+    V.add_progress(uows, config, clock.now(), number, VOL, "快了")
     sweep(uows, config, clock.now())
     assert len([n for _, n in outbox(uows, number) if n == "overdue_office"]) == 2
 
@@ -190,7 +192,7 @@ def test_an_unclaimed_urgent_ticket_is_overdue_after_two_hours_even_at_night(
 
 def resolved(uows: Uows, config: Config, clock: ManualClock) -> int:
     number = claimed(uows, config, clock)
-    T.resolve_ticket(uows, config, clock.now(), number, VOL, "换了灯泡")
+    V.resolve_ticket(uows, config, clock.now(), number, VOL, "换了灯泡")
     return number
 
 
@@ -218,8 +220,8 @@ def test_confirm_reminder_at_night_waits_for_morning(uows: Uows, config: Config)
     evening = ManualClock(datetime(2026, 11, 2, 14, 30, tzinfo=UTC))  # 22:30 in Shanghai
     add_volunteer(uows, evening.now(), VOL, buildings=["b1"])
     number = submit(uows, config, evening.now()).id or 0
-    T.accept_ticket(uows, config, evening.now(), number, VOL)
-    T.resolve_ticket(uows, config, evening.now(), number, VOL, "修好了")
+    V.accept_ticket(uows, config, evening.now(), number, VOL)
+    V.resolve_ticket(uows, config, evening.now(), number, VOL, "修好了")
     evening.advance(config.followups.confirm_reminder)
     sweep(uows, config, evening.now())
     with uows() as uow:
@@ -267,7 +269,7 @@ def test_revisit_not_fixed_reopens_to_the_same_volunteer(
 def test_closures_that_were_not_resolved_get_no_revisit(
         uows: Uows, config: Config, clock: ManualClock) -> None:
     number = routed(uows, config, clock)
-    T.close_ticket(uows, config, clock.now(), number, COORDINATOR, "duplicate")
+    O.close_ticket(uows, config, clock.now(), number, COORDINATOR, "duplicate")
     clock.advance(config.followups.revisit_after + H)
     assert not sweep(uows, config, clock.now())
 

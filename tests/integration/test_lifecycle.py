@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot import office as O
 from bot import tickets as T
+from bot import volunteering as V
 from bot.clock import ManualClock
 from bot.config import Config
 from bot.errors import DomainError
@@ -35,19 +37,19 @@ def drive(uows: Uows, cfg: Config, now: datetime, state: str) -> int:
     assert reload(uows, number).status == "assigned"
     steps: dict[str, list[Callable[[], object]]] = {
         "assigned": [],
-        "submitted": [lambda: T.decline_ticket(uows, cfg, now, number, VOL)],
+        "submitted": [lambda: V.decline_ticket(uows, cfg, now, number, VOL)],
         "cancelled": [lambda: T.cancel_ticket(uows, cfg, now, number, RESIDENT)],
-        "claimed": [lambda: T.accept_ticket(uows, cfg, now, number, VOL)],
+        "claimed": [lambda: V.accept_ticket(uows, cfg, now, number, VOL)],
     }
     held = steps["claimed"]
-    steps["in_progress"] = [*held, lambda: T.add_progress(uows, cfg, now, number, VOL, "已联系")]
-    steps["resolved"] = [*held, lambda: T.resolve_ticket(uows, cfg, now, number, VOL, "修好了")]
+    steps["in_progress"] = [*held, lambda: V.add_progress(uows, cfg, now, number, VOL, "已联系")]
+    steps["resolved"] = [*held, lambda: V.resolve_ticket(uows, cfg, now, number, VOL, "修好了")]
     steps["closed"] = [*steps["resolved"],
                        lambda: T.confirm_resolution(uows, cfg, now, number, RESIDENT)]
     steps["reopened"] = [*steps["resolved"],
                          lambda: T.reject_resolution(uows, cfg, now, number, RESIDENT, "还是黑")]
     steps["closed_unresolved"] = [
-        lambda: T.close_ticket(uows, cfg, now, number, COORDINATOR, "duplicate")
+        lambda: O.close_ticket(uows, cfg, now, number, COORDINATOR, "duplicate")
     ]
     for step in steps[state]:
         step()
@@ -57,13 +59,13 @@ def drive(uows: Uows, cfg: Config, now: datetime, state: str) -> int:
 
 # action name -> (call, states where it is legal, status afterwards)
 ACTIONS: dict[str, tuple[Callable[[Uows, Config, datetime, int], object], set[str], str]] = {
-    "accept": (lambda u, c, n, t: T.accept_ticket(u, c, n, t, VOL), {"assigned"}, "claimed"),
-    "decline": (lambda u, c, n, t: T.decline_ticket(u, c, n, t, VOL), {"assigned"}, "submitted"),
-    "release": (lambda u, c, n, t: T.release_ticket(u, c, n, t, VOL),
+    "accept": (lambda u, c, n, t: V.accept_ticket(u, c, n, t, VOL), {"assigned"}, "claimed"),
+    "decline": (lambda u, c, n, t: V.decline_ticket(u, c, n, t, VOL), {"assigned"}, "submitted"),
+    "release": (lambda u, c, n, t: V.release_ticket(u, c, n, t, VOL),
                 {"claimed", "in_progress", "reopened"}, "submitted"),
-    "progress": (lambda u, c, n, t: T.add_progress(u, c, n, t, VOL, "在办"),
+    "progress": (lambda u, c, n, t: V.add_progress(u, c, n, t, VOL, "在办"),
                  {"claimed", "in_progress", "reopened"}, "in_progress"),
-    "resolve": (lambda u, c, n, t: T.resolve_ticket(u, c, n, t, VOL, "办好了"),
+    "resolve": (lambda u, c, n, t: V.resolve_ticket(u, c, n, t, VOL, "办好了"),
                 {"claimed", "in_progress", "reopened"}, "resolved"),
     "confirm": (lambda u, c, n, t: T.confirm_resolution(u, c, n, t, RESIDENT),
                 {"resolved"}, "closed"),
@@ -72,12 +74,12 @@ ACTIONS: dict[str, tuple[Callable[[Uows, Config, datetime, int], object], set[st
     "rate": (lambda u, c, n, t: T.rate_ticket(u, c, n, t, RESIDENT, 5), {"closed"}, "closed"),
     "cancel": (lambda u, c, n, t: T.cancel_ticket(u, c, n, t, RESIDENT),
                {"submitted", "assigned"}, "cancelled"),
-    "assign": (lambda u, c, n, t: T.assign_ticket(u, c, n, t, COORDINATOR, VOL2),
+    "assign": (lambda u, c, n, t: O.assign_ticket(u, c, n, t, COORDINATOR, VOL2),
                {"submitted", "assigned", "claimed", "in_progress", "reopened"}, "assigned"),
-    "close": (lambda u, c, n, t: T.close_ticket(u, c, n, t, COORDINATOR, "unable"),
+    "close": (lambda u, c, n, t: O.close_ticket(u, c, n, t, COORDINATOR, "unable"),
               {"submitted", "assigned", "claimed", "in_progress", "reopened", "resolved"},
               "closed_unresolved"),
-    "reopen": (lambda u, c, n, t: T.reopen_ticket(u, c, n, t, COORDINATOR, "回访发现没修好"),
+    "reopen": (lambda u, c, n, t: O.reopen_ticket(u, c, n, t, COORDINATOR, "回访发现没修好"),
                {"resolved", "closed", "closed_unresolved"}, "reopened"),
 }
 
@@ -122,9 +124,9 @@ def test_full_loop_writes_one_event_per_step_and_tells_each_person(
         uows: Uows, config: Config, clock: ManualClock) -> None:
     now = clock.now()
     number = submit(uows, config, now).id or 0
-    T.accept_ticket(uows, config, now, number, VOL)
-    T.add_progress(uows, config, now, number, VOL, "已联系电工，明天上午来")
-    T.resolve_ticket(uows, config, now, number, VOL, "换了新灯泡")
+    V.accept_ticket(uows, config, now, number, VOL)
+    V.add_progress(uows, config, now, number, VOL, "已联系电工，明天上午来")
+    V.resolve_ticket(uows, config, now, number, VOL, "换了新灯泡")
     T.confirm_resolution(uows, config, now, number, RESIDENT)
     T.rate_ticket(uows, config, now, number, RESIDENT, 5, "谢谢小李")
     assert events(uows, number) == [
@@ -162,14 +164,14 @@ def test_someone_elses_ticket_is_refused_for_residents(
 def test_volunteer_actions_need_the_assignee(uows: Uows, config: Config,
                                              clock: ManualClock) -> None:
     number = drive(uows, config, clock.now(), "claimed")
-    for call in (T.release_ticket, T.accept_ticket, T.decline_ticket):
+    for call in (V.release_ticket, V.accept_ticket, V.decline_ticket):
         with pytest.raises(DomainError) as refused:
             call(uows, config, clock.now(), number, VOL2)
         assert refused.value.code in {"not_assignee", "bad_state"}
     with pytest.raises(DomainError, match="not_assignee"):
-        T.resolve_ticket(uows, config, clock.now(), number, VOL2, "我办好了")
+        V.resolve_ticket(uows, config, clock.now(), number, VOL2, "我办好了")
     with pytest.raises(DomainError, match="not_assignee"):
-        T.add_progress(uows, config, clock.now(), number, RESIDENT, "居民冒充")
+        V.add_progress(uows, config, clock.now(), number, RESIDENT, "居民冒充")
 
 
 @pytest.mark.usefixtures("two_volunteers")
@@ -178,9 +180,9 @@ def test_coordinator_actions_refuse_everyone_else(uows: Uows, config: Config,
     number = drive(uows, config, clock.now(), "claimed")
     for actor in (RESIDENT, VOL, 10012):  # a resident, a volunteer, a grid leader
         with pytest.raises(DomainError, match="not_coordinator"):
-            T.close_ticket(uows, config, clock.now(), number, actor, "unable")
+            O.close_ticket(uows, config, clock.now(), number, actor, "unable")
         with pytest.raises(DomainError, match="not_coordinator"):
-            T.assign_ticket(uows, config, clock.now(), number, actor, VOL2)
+            O.assign_ticket(uows, config, clock.now(), number, actor, VOL2)
     assert reload(uows, number).status == "claimed"
 
 
@@ -192,9 +194,9 @@ def test_bad_rating_and_reason_and_unknown_ticket(uows: Uows, config: Config,
         with pytest.raises(DomainError, match="bad_rating"):
             T.rate_ticket(uows, config, clock.now(), number, RESIDENT, stars)
     with pytest.raises(DomainError, match="bad_reason"):
-        T.close_ticket(uows, config, clock.now(), number, COORDINATOR, "because")
+        O.close_ticket(uows, config, clock.now(), number, COORDINATOR, "because")
     with pytest.raises(DomainError) as missing:
-        T.claim_ticket(uows, config, clock.now(), 99999, VOL)
+        V.claim_ticket(uows, config, clock.now(), 99999, VOL)
     assert missing.value.code == "ticket_not_found" and "99999" in missing.value.message
 
 
@@ -205,7 +207,7 @@ def test_claim_from_the_group(uows: Uows, config: Config, clock: ManualClock) ->
     ticket = reload(uows, number)
     assert (ticket.status, ticket.offered_in_group, ticket.assignee_id) == ("submitted", True, None)
     assert outbox(uows, number) == [(config.community("hx").volunteer_chat_id, "group_post")]
-    T.claim_ticket(uows, config, now, number, VOL)  # any volunteer of the community may claim
+    V.claim_ticket(uows, config, now, number, VOL)  # any volunteer of the community may claim
     ticket = reload(uows, number)
     assert ticket.status == "claimed" and ticket.claimed_at == now
     assert (RESIDENT, "claimed") in outbox(uows, number)
@@ -221,16 +223,16 @@ def test_claim_refusals(uows: Uows, config: Config, clock: ManualClock) -> None:
     number = submit(uows, config, now).id or 0
     busy = submit(uows, config, now, text="想请人陪老人看病", category="elderly").id or 0
     # 602 and 603 both serve elderly; make 602 hold one task so it is full.
-    T.assign_ticket(uows, config, now, busy, COORDINATOR, 602)
+    O.assign_ticket(uows, config, now, busy, COORDINATOR, 602)
     expected = {600: "wrong_community", 601: "volunteer_inactive", 602: "volunteer_full",
                 RESIDENT: "not_volunteer"}
     for tg_id, code in expected.items():
         with pytest.raises(DomainError) as refused:
-            T.claim_ticket(uows, config, now, number, tg_id)
+            V.claim_ticket(uows, config, now, number, tg_id)
         assert refused.value.code == code
-    T.claim_ticket(uows, config, now, number, 603)
+    V.claim_ticket(uows, config, now, number, 603)
     with pytest.raises(DomainError) as late:
-        T.claim_ticket(uows, config, now, number, 603)
+        V.claim_ticket(uows, config, now, number, 603)
     assert late.value.code == "already_taken" and "小赵" in late.value.message
 
 
@@ -253,9 +255,9 @@ def test_decline_goes_to_the_next_volunteer_and_never_back(uows: Uows, config: C
     add_volunteer(uows, now, 700, categories=("repairs",), buildings=("b1",))
     add_volunteer(uows, now, 701, categories=("repairs",))
     number = submit(uows, config, now).id or 0
-    T.decline_ticket(uows, config, now, number, 700)
+    V.decline_ticket(uows, config, now, number, 700)
     assert outbox(uows, number)[-1] == (701, "offer")
-    T.decline_ticket(uows, config, now, number, 701)
+    V.decline_ticket(uows, config, now, number, 701)
     ticket = reload(uows, number)
     assert ticket.status == "submitted" and ticket.offered_in_group
     assert outbox(uows, number)[-1][1] == "group_post"
@@ -267,8 +269,8 @@ def test_release_tells_the_resident_and_reroutes(uows: Uows, config: Config,
     add_volunteer(uows, now, 700, categories=("repairs",), buildings=("b1",))
     add_volunteer(uows, now, 701, categories=("repairs",))
     number = submit(uows, config, now).id or 0
-    T.accept_ticket(uows, config, now, number, 700)
-    T.release_ticket(uows, config, now, number, 700)
+    V.accept_ticket(uows, config, now, number, 700)
+    V.release_ticket(uows, config, now, number, 700)
     assert outbox(uows, number)[-2:] == [(RESIDENT, "released"), (701, "offer")]
     assert reload(uows, number).status == "assigned"
 
@@ -278,21 +280,21 @@ def test_unresolved_goes_back_to_the_same_volunteer_then_to_the_office(
     now = clock.now()
     add_volunteer(uows, now, 700, categories=("repairs",), buildings=("b1",))
     number = submit(uows, config, now).id or 0
-    T.accept_ticket(uows, config, now, number, 700)
-    T.resolve_ticket(uows, config, now, number, 700, "修了")
+    V.accept_ticket(uows, config, now, number, 700)
+    V.resolve_ticket(uows, config, now, number, 700, "修了")
     T.reject_resolution(uows, config, now, number, RESIDENT, "灯还是不亮")
     ticket = reload(uows, number)
     assert (ticket.status, ticket.reopen_count, ticket.assignee_id is not None) == (
         "reopened", 1, True)
     assert outbox(uows, number)[-1] == (700, "reopened")
-    T.resolve_ticket(uows, config, now, number, 700, "又修了一次")
+    V.resolve_ticket(uows, config, now, number, 700, "又修了一次")
     T.reject_resolution(uows, config, now, number, RESIDENT, "还是不亮")
     ticket = reload(uows, number)
     assert (ticket.status, ticket.reopen_count, ticket.assignee_id) == ("reopened", 2, None)
     coordinators = config.community("hx").coordinators
     assert [c for c, n in outbox(uows, number) if n == "reopened_escalated"] == list(coordinators)
     # The office assigns it again; the resolution counters restart from there.
-    T.assign_ticket(uows, config, now, number, COORDINATOR, 700)
+    O.assign_ticket(uows, config, now, number, COORDINATOR, 700)
     assert reload(uows, number).status == "assigned"
 
 
@@ -334,12 +336,12 @@ def test_other_and_voice_go_to_triage_and_then_route(uows: Uows, config: Config,
         assert ticket.needs_triage and ticket.status == "submitted"
         assert [n for _, n in outbox(uows, number)] == ["triage", "triage"]
         with pytest.raises(DomainError):
-            T.claim_ticket(uows, config, now, number, 700)
-    T.triage_ticket(uows, config, now, vague, COORDINATOR, "greening")
+            V.claim_ticket(uows, config, now, number, 700)
+    O.triage_ticket(uows, config, now, vague, COORDINATOR, "greening")
     ticket = reload(uows, vague)
     assert (ticket.category, ticket.needs_triage, ticket.status) == ("greening", False, "assigned")
     with pytest.raises(DomainError, match="not_coordinator"):
-        T.triage_ticket(uows, config, now, voice, RESIDENT, "repairs")
+        O.triage_ticket(uows, config, now, voice, RESIDENT, "repairs")
 
 
 def test_no_group_configured_tells_the_coordinators(uows: Uows, config: Config,
@@ -370,7 +372,7 @@ def test_a_stale_write_changes_nothing_and_logs_nothing(uows: Uows, config: Conf
     with uows() as stale:
         ticket = stale.session.get(T.Ticket, number)
         assert ticket is not None
-        T.add_progress(uows, config, clock.now(), number, VOL, "别人先改了")  # meanwhile
+        V.add_progress(uows, config, clock.now(), number, VOL, "别人先改了")  # meanwhile
         logged = events(uows, number)
         with pytest.raises(DomainError, match="changed_meanwhile"):
             move(stale.session, config, clock.now(), ticket, action="resolve",

@@ -1,0 +1,134 @@
+"""The coordinators' actions: assign, close, reopen and triage a ticket of their community.
+
+Same rules as bot/tickets.py: one transaction per action, checked against the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from bot import texts
+from bot.config import Config
+from bot.errors import DomainError
+from bot.moves import load_ticket, move, require_status
+from bot.notices import owe
+from bot.roles import (
+    HELD,
+    UNCLAIMED,
+    refresh_group_post,
+    reporter_chat,
+    require_coordinator,
+    volunteer_chat,
+    volunteer_name,
+)
+from bot.routing import route_ticket
+from bot.schedule import time_limit
+from bot.tickets import reopen
+from storage.db import UnitOfWork
+from storage.models import Ticket
+from storage.queries import (
+    volunteer_by_tg,
+)
+
+UowFactory = Callable[[], UnitOfWork]
+
+
+def community_of(uow_factory: UowFactory, config: Config, number: int, tg_id: int) -> str:
+    """The ticket's community, if this coordinator runs it (before showing assign buttons)."""
+    with uow_factory() as uow:
+        ticket = load_ticket(uow.session, number)
+        require_coordinator(config, tg_id, ticket)
+        return ticket.community
+
+
+def assign_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
+                  tg_id: int, volunteer_tg_id: int) -> Ticket:
+    """A coordinator (re)assigns a ticket to a volunteer, who is asked to 接单."""
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = load_ticket(s, number)
+        require_coordinator(config, tg_id, ticket)
+        require_status(ticket, (*UNCLAIMED, *HELD), "assign")
+        volunteer = volunteer_by_tg(s, volunteer_tg_id)
+        if volunteer is None or volunteer.community != ticket.community:
+            raise DomainError("volunteer_not_found")
+        if not volunteer.active:
+            raise DomainError("volunteer_inactive")
+        previous = ticket.assignee_id
+        move(s, config, now, ticket, action="assign", actor_kind="coordinator",
+             actor_tg_id=tg_id, to_status="assigned", note=volunteer.name,
+             assignee_id=volunteer.id, routed_at=now, claimed_at=None, needs_triage=False)
+        volunteer.last_assigned_at = now
+        s.add(volunteer)
+        if previous is not None and previous != volunteer.id:
+            owe(s, config, now, volunteer_chat(s, previous), "unassigned", ticket)
+        owe(s, config, now, volunteer.tg_id, "offer", ticket, urgent=ticket.urgent)
+        refresh_group_post(s, config, now, ticket)
+        uow.commit()
+        return ticket
+
+
+def close_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
+                 tg_id: int, reason: str, note: str | None = None) -> Ticket:
+    """A coordinator closes a ticket unresolved, with one of the reasons."""
+    if reason not in texts.CLOSE_REASONS:
+        raise DomainError("bad_reason", reasons="、".join(texts.CLOSE_REASONS.values()))
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = load_ticket(s, number)
+        require_coordinator(config, tg_id, ticket)
+        require_status(ticket, (*UNCLAIMED, *HELD, "resolved"), "close")
+        move(s, config, now, ticket, action="close", actor_kind="coordinator", actor_tg_id=tg_id,
+             to_status="closed_unresolved", note=note or reason, close_reason=reason,
+             closed_at=now)
+        owe(s, config, now, reporter_chat(s, ticket), "closed_unresolved", ticket,
+            reason=reason, note=note)
+        owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "closed_by_office", ticket,
+            reason=reason)
+        refresh_group_post(s, config, now, ticket)
+        uow.commit()
+        return ticket
+
+
+def reopen_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
+                  tg_id: int, note: str = "") -> Ticket:
+    """A coordinator reopens a resolved or closed ticket; it goes back to its volunteer."""
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = load_ticket(s, number)
+        require_coordinator(config, tg_id, ticket)
+        require_status(ticket, ("resolved", "closed", "closed_unresolved"), "reopen")
+        reopen(s, config, now, ticket, "reopen", "coordinator", tg_id, note, count=False)
+        owe(s, config, now, reporter_chat(s, ticket), "reopened_by_office", ticket)
+        uow.commit()
+        return ticket
+
+
+def triage_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
+                  tg_id: int, category: str) -> Ticket:
+    """A coordinator picks the category of a ticket waiting for triage; routing proceeds."""
+    if category not in config.categories:
+        raise DomainError("bad_category", code=category)
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = load_ticket(s, number)
+        require_coordinator(config, tg_id, ticket)
+        require_status(ticket, ("submitted", "reopened"), "triage")
+        if ticket.assignee_id is not None:
+            raise DomainError("already_taken", number=ticket.id,
+                              name=volunteer_name(s, ticket.assignee_id))
+        if not ticket.needs_triage and ticket.offered_in_group:
+            # Another coordinator already classified it and it is posted for claim: a second
+            # press on their own copy of the triage message must not post it again.
+            raise DomainError("changed_meanwhile", number=ticket.id)
+        move(s, config, now, ticket, action="triage", actor_kind="coordinator",
+             actor_tg_id=tg_id, note=category, category=category, needs_triage=False,
+             due_at=ticket.created_at + time_limit(config, category, ticket.urgent, ticket.text))
+        if category in config.routing.coordinator_categories:
+            # The office keeps it: it stays with them rather than bouncing back to triage.
+            uow.commit()
+            return ticket
+        route_ticket(s, config, now, ticket)
+        uow.commit()
+        return ticket
