@@ -67,7 +67,7 @@ ALBUM_MAX = 10  # Telegram takes at most ten photos in one media group
 # Parts of a multi-part row delivered before a failure, kept in the row's payload so a retry
 # (even by another process) starts after them. Renderers never read keys starting with "_".
 _PARTS_SENT = "_parts_sent"
-_EARLY = 0.01  # a chat free within this many seconds counts as free: take() waits the rest
+_EARLY = 0.01  # a chat free within this many seconds counts as free: slot() waits the rest
 _OUTBOX: Table = Outbox.__table__  # type: ignore[attr-defined]
 _EARLIER = _OUTBOX.alias("earlier")  # the same table again, for "an earlier row of this chat"
 
@@ -80,9 +80,10 @@ class Limits:
     window: float = 1.0  # ...counted over any window this long: at most per_second * window
     group_interval: float = 3.0  # 20 a minute per group
     private_interval: float = 1.0  # about one a second per private chat
-    # Every interval is stretched by this fraction so that jitter between our clock and the
-    # moment Telegram counts a message can never put one too many into a window.
-    margin: float = 0.05
+    # The global window and each chat's interval are stretched by this fraction: headroom for
+    # any difference between our clock and the way Telegram counts. Network jitter needs none
+    # (see _Pacer), so it is small.
+    margin: float = 0.02
     retry_base: float = 1.0  # the first wait after a 5xx or network error; doubles each time
     retry_max: float = MAX_BACKOFF
 
@@ -119,8 +120,9 @@ class _Pacer:
         return interval * (1.0 + self.limits.margin)
 
     def global_gap(self) -> float:
+        # Only spreads sends out; the window below (stretched by the margin) keeps the limit.
         rate = self.limits.per_second
-        return self._stretch(1.0 / rate) if rate > 0 else 0.0
+        return 1.0 / rate if rate > 0 else 0.0
 
     def chat_gap(self, chat_id: int) -> float:
         interval = self.limits.group_interval if chat_id < 0 else self.limits.private_interval
@@ -171,6 +173,7 @@ class _Pacer:
         while (wait := self.chat_wait(chat_id) + (in_chat - 1) * self.chat_gap(chat_id)) > 0:
             await sleep(wait)
         async with self._gate:
+            await sleep(0.0)  # stopped while queueing at the gate: send nothing more
             while True:
                 # Looked at afresh after every sleep: a 429 meanwhile moves the global slot.
                 now = time.monotonic()
@@ -194,6 +197,8 @@ class _Pacer:
 
 
 class Dispatcher:
+    """Sends the outbox: `run_forever()` as a task beside the bot; `wake()` after a commit."""
+
     def __init__(self, bot: Bot, uow_factory: Callable[[], UnitOfWork], config: Config,
                  clock: Clock, limits: Limits | None = None, poll_interval: float = 1.0,
                  *, lease: timedelta = LEASE) -> None:
@@ -291,6 +296,7 @@ class Dispatcher:
         leased = False
         first_id: int | None = None
         group_post: int | None = None  # the message id of a group post, to remember
+        part_errors: list[str] = []
         try:
             for index in range(done, len(parts)):
                 out = parts[index]
@@ -303,7 +309,15 @@ class Dispatcher:
                         self._pace.rest(row.chat_id, self.poll_interval)
                         return _Outcome.LEFT
                     leased = True
-                    message = await self._send(row.chat_id, out)
+                    try:
+                        message = await self._send(row.chat_id, out)
+                    except BadRequest as exc:
+                        if done == 0:
+                            raise  # nothing of it arrived: the row failed
+                        # A later part (an expired photo, say): the rest still goes.
+                        log.warning("outbox row %s part %s refused: %s", row.id, index, exc)
+                        part_errors.append(f"part {index}: {exc}")
+                        message = None
                     done = index + 1
                     first = message[0] if isinstance(message, tuple) else message
                     if isinstance(first, Message):
@@ -340,7 +354,7 @@ class Dispatcher:
             self._pace.rest(row.chat_id, wait)
             self._release(row, done, str(exc), group_post)
             return _Outcome.LEFT
-        self._finish(row, "sent", None, first_id, group_post)
+        self._finish(row, "sent", "; ".join(part_errors)[:500] or None, first_id, group_post)
         return _Outcome.SETTLED
 
     def _backoff(self, row: Outbox) -> float:

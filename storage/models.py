@@ -161,7 +161,11 @@ class Invite(SQLModel, table=True):
 class Outbox(SQLModel, table=True):
     """A message the bot owes someone, written in the same transaction as the state change."""
 
-    __table_args__ = (Index("ix_outbox_pending", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "status", "not_before"),
+        # The lease checks for an earlier pending row of the same chat (order per chat).
+        Index("ix_outbox_chat", "chat_id", "status", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_type=BigInteger)

@@ -18,6 +18,8 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import delete
 from sqlmodel import col, select
+from telegram import Bot, InputMediaPhoto
+from telegram.error import RetryAfter
 
 from bot.classify import Classifier
 from bot.clock import ManualClock
@@ -25,23 +27,23 @@ from bot.config import Config
 from scheduler.dispatch import LEASE, Limits
 from storage.db import create_schema, make_engine, uow_factory
 from storage.models import Outbox
-from tests.e2e.conftest import FAST, Harness, start_harness
+from tests.e2e.conftest import FAST, TOKEN, Harness, start_harness
 from tests.e2e.fake_bot_api import FakeBotApi
 from tests.factories import Uows, submit
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after`:DeprecationWarning")
 
-# Telegram's limits five to ten times faster: 30 a second becomes 30 per 0.2 s, one a second per
-# person becomes one per 0.1 s, twenty a minute per group becomes five per 0.5 s.
+# Telegram's kind of limits on a faster clock: 30 per 0.2 s over all chats (not per second),
+# one per 0.1 s per person (not per second), five per 0.5 s per group (not twenty a minute).
 def scaled_api() -> FakeBotApi:
     return FakeBotApi(enforce_limits=True, global_limit=30, global_window=0.2, group_limit=5,
                       group_window=0.5, private_limit=1, private_window=0.1)
 
 
-# The dispatcher paced to match; a wider margin than production's because these windows are
-# so short that a busy test machine's scheduling jitter is a larger share of them.
-SCALED = Limits(per_second=150, group_interval=0.1, private_interval=0.1, margin=0.15,
-                retry_base=0.05)
+# The dispatcher paced to match, with no margin at all: it keeps the limits against the moment
+# each answer came back, so no scheduling or network jitter can tip a window over.
+SCALED = Limits(per_second=150, window=0.2, group_interval=0.1, private_interval=0.1,
+                margin=0.0, retry_base=0.05)
 PHOTOS = ("ph-1", "ph-2", "ph-3", "ph-4")
 
 
@@ -173,3 +175,19 @@ async def test_a_restart_sends_what_the_old_process_left(
     for chat in chats:  # every row once over both processes, in order
         assert notes_to(api, chat) == [f"{chat}/{i}" for i in range(6)]
     assert notes_to(api, 6202) == ["z1", "z2"]
+
+
+async def test_the_stand_in_counts_every_photo_of_an_album() -> None:
+    """The limits the dispatcher is held to: an album of n is n messages to the global and group
+    limits (one to a private chat's), so pacing that counted it as one would be caught."""
+    now = [1000.0]
+    with FakeBotApi(enforce_limits=True, global_limit=6, clock=lambda: now[0]) as api:
+        async with Bot(TOKEN, base_url=f"{api.url}/bot") as bot:
+            await bot.send_media_group(7, [InputMediaPhoto(f"p{i}") for i in range(3)])
+            with pytest.raises(RetryAfter):
+                await bot.send_message(7, "a private chat: the album was one message")
+            await bot.send_media_group(-100, [InputMediaPhoto(f"q{i}") for i in range(3)])
+            with pytest.raises(RetryAfter):
+                await bot.send_message(8, "the seventh message within the second")
+    assert [(chat, kind) for chat, kind, _ in api.limit_violations] == [
+        (7, "private"), (8, "global")]

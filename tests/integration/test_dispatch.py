@@ -299,6 +299,23 @@ async def test_a_multi_part_notice_resumes_after_the_part_that_failed(
     assert (row.id, row.status, row.attempts) == (row_id, "sent", 2)
 
 
+async def test_a_refused_later_part_does_not_stop_the_rest(
+        api: FakeBotApi, uows: Uows, config: Config, clock: ManualClock) -> None:
+    number = submit(uows, config, clock.now(), photo_file_ids=("gone-1", "gone-2"),
+                    location=(31.2, 121.4)).id or 0
+    with uows() as uow:
+        uow.session.exec(delete(Outbox))
+        uow.commit()
+    queue(uows, clock, number, [(7451, "")], notice="details")
+    api.fail_next("sendMediaGroup", status=400, description="Bad Request: wrong file identifier")
+    async with dispatcher(api, uows, config, clock) as sender:
+        await sender.send_due()
+    assert [c.status for c in api.calls("sendMediaGroup")] == [400]
+    assert len(api.calls("sendMessage")) == len(api.calls("sendLocation")) == 1
+    [row] = stored(uows)
+    assert row.status == "sent" and "wrong file identifier" in (row.last_error or "").lower()
+
+
 async def test_flood_control_pauses_every_chat_and_stop_does_not_sit_it_out(
         api: FakeBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
     queue(uows, clock, ticket, [(7501, "a")])
