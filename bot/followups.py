@@ -201,8 +201,11 @@ def answer_revisit(uow_factory: UowFactory, config: Config, now: datetime, numbe
         s = uow.session
         ticket = load_ticket(s, number)
         require_reporter(s, tg_id, ticket)
-        if ticket.status != "closed" or ticket.revisit_asked_at is None \
-                or _revisit_answered(s, ticket):
+        if ticket.revisit_asked_at is None:  # never asked: a forged or foreign button
+            raise DomainError("bad_state", number=number,
+                              status=texts.STATUS_NAMES.get(ticket.status, ticket.status),
+                              action=texts.ACTION_NAMES["revisit"])
+        if ticket.status != "closed" or _revisit_answered(s, ticket):
             raise DomainError("revisit_answered", number=number)
         if fixed:
             move(s, config, now, ticket, action="revisit_ok", actor_kind="resident",

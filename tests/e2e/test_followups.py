@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from bot import texts
+from bot import tickets as T
 from bot import volunteering as V
 from bot.classify import Classifier
 from bot.clock import ManualClock
@@ -111,3 +113,49 @@ async def test_digest_command_sends_the_chart_and_numbers_now(bot: Harness) -> N
     await bot.send_text(RESIDENT, "/digest")
     refusal = await bot.reply_to(RESIDENT, since=since)
     assert refusal.params["text"] == texts.NOT_COORDINATOR_COMMAND
+
+
+async def test_revisit_buttons_reopen_to_the_same_volunteer(ticking: Harness) -> None:
+    h = ticking
+    number = resolved_ticket(h)
+    T.confirm_resolution(h.uows, h.config, h.clock.now(), number, RESIDENT)
+    h.clock.advance(h.config.followups.revisit_after)
+    asked = await h.reply_to(RESIDENT, "回头看", timeout=10)
+    since = time.monotonic()
+    await h.press(RESIDENT, asked, "又出问题了")
+    await h.reply_to(RESIDENT, "已重新打开", since=since)
+    told = await h.reply_to(VOLUNTEER, "还没解决", since=since)
+    assert f"#{number}" in told.params["text"]
+    ticket = reload(h.uows, number)
+    assert ticket.status == "reopened" and ticket.assignee_id is not None
+    # Pressing the other button of the same question afterwards changes nothing.
+    again = await h.press(RESIDENT, asked, "还好着")
+    alert = await h.api.wait_for(lambda c: c.method == "answerCallbackQuery"
+                                 and c.params.get("callback_query_id")
+                                 == again["callback_query"]["id"])
+    assert alert.params.get("show_alert") is True
+    assert reload(h.uows, number).status == "reopened"
+
+
+async def test_quiet_hours_hold_a_reminder_until_morning_but_not_an_urgent_alert(
+        fake_api: FakeBotApi, config: Config, classifier: Classifier, tmp_path: Path) -> None:
+    evening = ManualClock(datetime(2026, 11, 2, 14, 0, tzinfo=UTC))  # 22:00 in Shanghai
+    async for h in start_harness(fake_api, config, classifier, tmp_path / "bot.db", evening,
+                                 sweep_interval=TICK):
+        number = resolved_ticket(h)
+        h.clock.advance(h.config.followups.confirm_reminder)  # 22:00 the next day
+        urgent = submit(h.uows, h.config, h.clock.now(), text="电梯里困了人", urgent=True)
+        h.clock.advance(h.config.classifier.urgent_time_limit)  # midnight: overdue already
+        await h.reply_to(COORDINATORS[0], f"#{urgent.id}", timeout=10)
+        await h.api.wait_for(lambda c: c.chat_id == COORDINATORS[0]
+                             and "督办" in (c.params.get("text") or ""), timeout=10)
+        # The same sweep owed the resident's reminder; it waits in the outbox for 07:30.
+        with h.uows() as uow:
+            [held] = uow.session.exec(select(Outbox).where(
+                Outbox.ticket_id == number, Outbox.notice == "confirm_reminder")).all()
+        assert (held.status, held.not_before) == (
+            "pending", datetime(2026, 11, 3, 23, 30, tzinfo=UTC))
+        assert sent_count(h.api, RESIDENT, "问题解决了吗") == 0
+        h.clock.advance(timedelta(hours=7, minutes=31))  # 07:31
+        reminder = await h.reply_to(RESIDENT, "问题解决了吗", timeout=10)
+        assert f"#{number}" in reminder.params["text"]

@@ -323,3 +323,13 @@ def test_water_or_power_out_gets_the_24_hour_limit_not_its_category_s(
     sweep(uows, config, clock.now())
     assert reload(uows, outage).overdue_at is not None
     assert reload(uows, lamp).overdue_at is None
+
+
+def test_a_revisit_answer_for_a_ticket_never_asked_is_refused(
+        uows: Uows, config: Config, clock: ManualClock) -> None:
+    number = resolved(uows, config, clock)
+    T.confirm_resolution(uows, config, clock.now(), number, RESIDENT)
+    with pytest.raises(DomainError) as refused:
+        answer_revisit(uows, config, clock.now(), number, RESIDENT, fixed=False)
+    assert refused.value.code == "bad_state"
+    assert reload(uows, number).status == "closed"
