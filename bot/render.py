@@ -212,9 +212,17 @@ def _with_media(ticket: Ticket, first: Out) -> list[Out]:
 
 def _group_update(session: Session, config: Config, ticket: Ticket, card: str) -> Out:
     volunteer = session.get(Volunteer, ticket.assignee_id) if ticket.assignee_id else None
-    if ticket.status in ("claimed", "in_progress", "resolved", "assigned") and volunteer:
+    if ticket.status in ("claimed", "in_progress", "resolved") and volunteer:
         text = texts.GROUP_TAKEN.format(volunteer=volunteer.name, unit=volunteer.unit or "—",
                                         card=card)
+    elif ticket.status == "assigned" and volunteer:
+        text = texts.GROUP_ASSIGNED.format(volunteer=volunteer.name,
+                                           unit=volunteer.unit or "—", card=card)
+    elif (ticket.status in ("submitted", "reopened") and volunteer is None
+          and ticket.offered_in_group and not ticket.needs_triage):
+        return Out("edit", texts.GROUP_POST.format(card=card),
+                   ((Button(texts.BTN_CLAIM, encode("t.clm", ticket.id or 0)),),),
+                   message_id=ticket.group_message_id)
     else:
         text = texts.GROUP_CLOSED.format(
             status=texts.STATUS_NAMES.get(ticket.status, ticket.status), card=card)

@@ -114,7 +114,12 @@ def offer_to_group(session: Session, config: Config, now: datetime, ticket: Tick
         assignee_id=None, offered_in_group=True, routed_at=ticket.routed_at or now,
     )
     chat_id = community.volunteer_chat_id if community else None
-    if chat_id is not None:
+    if chat_id is not None and ticket.group_message_id is not None \
+            and ticket.group_chat_id == chat_id:
+        # Already posted once (then taken and handed back): the same post offers it again,
+        # so the group never shows a stale "taken by" next to a second copy.
+        owe(session, config, now, chat_id, "group_update", ticket, urgent=ticket.urgent)
+    elif chat_id is not None:
         owe(session, config, now, chat_id, "group_post", ticket, urgent=ticket.urgent)
     else:
         owe_coordinators(session, config, now, community, "no_volunteer", ticket)

@@ -274,6 +274,7 @@ BTN_ACCEPT = "✅ 接单"
 BTN_DECLINE = "↪️ 转给他人"
 GROUP_POST = "🙋 待认领\n{card}"
 GROUP_TAKEN = "✅ 已被 {volunteer}（{unit}）认领\n{card}"
+GROUP_ASSIGNED = "📌 社区已指派给 {volunteer}（{unit}），等其接单\n{card}"
 GROUP_CLOSED = "（{status}）\n{card}"
 BTN_CLAIM = "🙋 认领"
 DETAILS = (

@@ -375,8 +375,11 @@ class Dispatcher:
                 return await self.bot.send_message(chat_id, out.text,
                                                    reply_markup=markup(out.buttons))
             if out.kind == "edit" and out.message_id is not None:
+                # Without reply_markup an edit drops the buttons (a taken post loses 认领);
+                # a post offered again gets its 认领 button back.
                 return await self.bot.edit_message_text(out.text, chat_id=chat_id,
-                                                        message_id=out.message_id)
+                                                        message_id=out.message_id,
+                                                        reply_markup=markup(out.buttons))
             if out.kind == "photos":
                 if len(out.file_ids) == 1:
                     return await self.bot.send_photo(chat_id, out.file_ids[0])

@@ -283,6 +283,11 @@ async def test_group_chat_never_sees_the_residents_personal_data(bot: Harness) -
     assert "13912345678" in _text(details) and "王秀英" in _text(details)
     await bot.press(PAIRED, details, "退回")
     repost = await bot.reply_to(GROUP, "待认领", count=2)
+    # Handed back: the same post is offered again (no stale "taken by" beside a new copy).
+    assert repost.method == "editMessageText"
+    assert repost.params["message_id"] == post.result["message_id"]
+    assert button_labels(repost) == [["🙋 认领"]]
+    assert len([c for c in bot.api.calls("sendMessage") if c.chat_id == GROUP]) == 1
     await bot.press(OTHER, repost, "认领")
     details = await bot.reply_to(OTHER, "详情")
     await bot.reply_to(GROUP, "赵强")
