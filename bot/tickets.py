@@ -212,9 +212,11 @@ def check_can_reject(uow_factory: UowFactory, number: int, tg_id: int) -> None:
 
 def reopen(s: Session, config: Config, now: datetime, ticket: Ticket, action: str,
             actor_kind: str, actor_tg_id: int | None, reason: str, *, count: bool) -> None:
+    """Back to work: to the volunteer who worked on it, or routed afresh if nobody ever did
+    (a ticket closed while only offered must not come back as if its offeree had taken it)."""
     reopen_count = ticket.reopen_count + (1 if count else 0)
     escalate = count and reopen_count >= 2
-    previous = ticket.assignee_id
+    previous = ticket.assignee_id if ticket.claimed_at is not None else None
     move(s, config, now, ticket, action=action, actor_kind=actor_kind, actor_tg_id=actor_tg_id,
          to_status="reopened", note=reason, reopen_count=reopen_count, resolved_at=None,
          closed_at=None, close_reason=None, last_progress_at=now,

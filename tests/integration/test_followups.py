@@ -333,3 +333,14 @@ def test_a_revisit_answer_for_a_ticket_never_asked_is_refused(
         answer_revisit(uows, config, clock.now(), number, RESIDENT, fixed=False)
     assert refused.value.code == "bad_state"
     assert reload(uows, number).status == "closed"
+
+
+def test_reopening_a_ticket_closed_while_only_offered_routes_it_afresh(
+        uows: Uows, config: Config, clock: ManualClock) -> None:
+    number = routed(uows, config, clock)  # offered to VOL, never accepted
+    O.close_ticket(uows, config, clock.now(), number, COORDINATOR, "duplicate")
+    O.reopen_ticket(uows, config, clock.now(), number, COORDINATOR)
+    ticket = reload(uows, number)
+    # Routed again as a fresh offer (VOL must press 接单), not held by VOL as if claimed.
+    assert (ticket.status, ticket.claimed_at) == ("assigned", None)
+    assert outbox(uows, number)[-2:] == [(VOL, "offer"), (RESIDENT, "reopened_by_office")]

@@ -105,6 +105,9 @@ def test_each_action_from_each_state(uows: Uows, config: Config, clock: ManualCl
         call(uows, config, clock.now(), number)
         ticket = reload(uows, number)
         # decline/release hand the ticket on at once: with nobody else eligible, to the group
+        if (action, state) == ("reopen", "closed_unresolved"):
+            # It was closed while only offered to VOL: reopening routes it afresh (an offer).
+            after = "assigned"
         assert ticket.status == after
         assert len(events(uows, number)) > len(logged)
         assert ticket.version > before.version
