@@ -36,7 +36,8 @@ from telegram.request import HTTPXRequest
 from bot.clock import ManualClock
 from bot.config import load_config
 from bot.tickets import NewTicket, submit_ticket
-from scheduler.dispatch import Dispatcher, Limits
+from scheduler.dispatch import Dispatcher
+from scheduler.pacing import Limits
 from storage.db import create_schema, make_engine, uow_factory
 from storage.models import Outbox, SQLModel
 from tests.e2e.fake_bot_api import Call, FakeBotApi

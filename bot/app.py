@@ -31,7 +31,8 @@ from bot.services import Services
 from handlers import answers, common, coordinator, resident, volunteer
 from handlers.buttons import on_button
 from handlers.ordering import PerChatUpdateProcessor
-from scheduler.dispatch import Dispatcher, Limits
+from scheduler.dispatch import Dispatcher
+from scheduler.pacing import Limits
 from scheduler.sweep import schedule_sweep
 from storage.db import create_schema, make_engine, uow_factory
 

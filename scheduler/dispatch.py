@@ -30,11 +30,8 @@ import asyncio
 import contextlib
 import enum
 import logging
-import time
 import warnings
-from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -56,36 +53,19 @@ from bot.notices import owe_coordinators
 from bot.owed import render_owed
 from bot.render import Out
 from handlers.keyboards import markup
+from scheduler.pacing import EARLY, Limits, Pacer
 from storage.db import UnitOfWork
 from storage.models import Outbox, Resident, Ticket, Volunteer
 from storage.queries import pending_outbox, resident_by_tg, volunteer_by_tg
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
-MAX_BACKOFF = 300.0
 ALBUM_MAX = 10  # Telegram takes at most ten photos in one media group
 # Parts of a multi-part row delivered before a failure, kept in the row's payload so a retry
 # (even by another process) starts after them. Renderers never read keys starting with "_".
 _PARTS_SENT = "_parts_sent"
-_EARLY = 0.01  # a chat free within this many seconds counts as free: slot() waits the rest
 _OUTBOX: Table = Outbox.__table__  # type: ignore[attr-defined]
 _EARLIER = _OUTBOX.alias("earlier")  # the same table again, for "an earlier row of this chat"
-
-
-@dataclass
-class Limits:
-    """Telegram's published ceilings, and how far under them to stay."""
-
-    per_second: float = 30.0  # over all chats; each photo of an album and each edit counts
-    window: float = 1.0  # ...counted over any window this long: at most per_second * window
-    group_interval: float = 3.0  # 20 a minute per group
-    private_interval: float = 1.0  # about one a second per private chat
-    # The global window and each chat's interval are stretched by this fraction: headroom for
-    # any difference between our clock and the way Telegram counts. Network jitter needs none
-    # (see _Pacer), so it is small.
-    margin: float = 0.02
-    retry_base: float = 1.0  # the first wait after a 5xx or network error; doubles each time
-    retry_max: float = MAX_BACKOFF
 
 
 class _Stopped(Exception):
@@ -95,105 +75,6 @@ class _Stopped(Exception):
 class _Outcome(enum.Enum):
     SETTLED = "settled"  # sent, failed or unreachable: the chat's next row may follow
     LEFT = "left"  # still pending (retry, pause, or somebody else holds it): the chat waits
-
-
-class _Pacer:
-    """When the next message may go: to anybody (the global gate) and to each chat.
-
-    Telegram counts a message when it arrives, which is some unknown moment between our send
-    and its answer. So the limits are kept against the answer: a chat's next message starts a
-    full interval after the previous one was answered, and the global window counts a message
-    until a whole window after its answer (and for as long as it is in flight). A slow or
-    jittery network then costs a little speed, never a 429. Sends are also spread evenly (one
-    per 1/per_second), so the window is never filled in a burst.
-    """
-
-    def __init__(self, limits: Limits) -> None:
-        self.limits = limits
-        self.next_global = 0.0
-        self.next_by_chat: dict[int, float] = {}
-        self._gate = asyncio.Lock()  # FIFO: workers take global slots in the order they ask
-        self._answered: deque[tuple[float, int]] = deque()  # (answered at, messages)
-        self._in_flight = 0
-
-    def _stretch(self, interval: float) -> float:
-        return interval * (1.0 + self.limits.margin)
-
-    def global_gap(self) -> float:
-        # Only spreads sends out; the window below (stretched by the margin) keeps the limit.
-        rate = self.limits.per_second
-        return 1.0 / rate if rate > 0 else 0.0
-
-    def chat_gap(self, chat_id: int) -> float:
-        interval = self.limits.group_interval if chat_id < 0 else self.limits.private_interval
-        return self._stretch(interval)
-
-    def chat_wait(self, chat_id: int) -> float:
-        return self.next_by_chat.get(chat_id, 0.0) - time.monotonic()
-
-    def paced(self) -> dict[int, float]:
-        """Chats that may not be written to for a while yet, with how long to wait."""
-        now = time.monotonic()
-        self.next_by_chat = {c: at for c, at in self.next_by_chat.items() if at > now}
-        return {c: at - now for c, at in self.next_by_chat.items() if at - now > _EARLY}
-
-    def rest(self, chat_id: int, seconds: float) -> None:
-        """Write nothing to this chat for a while (backoff, or someone else holds its row)."""
-        until = time.monotonic() + seconds
-        self.next_by_chat[chat_id] = max(self.next_by_chat.get(chat_id, 0.0), until)
-
-    def pause(self, seconds: float) -> None:
-        """Flood control: nothing goes to anybody for a while."""
-        self.next_global = max(self.next_global, time.monotonic() + seconds)
-
-    def _window_wait(self, now: float, messages: int) -> float:
-        """How long until `messages` more fit in the global window (0: they fit now)."""
-        window = self._stretch(self.limits.window)
-        cap = max(1, int(self.limits.per_second * self.limits.window))
-        while self._answered and self._answered[0][0] <= now - window:
-            self._answered.popleft()
-        used = self._in_flight + sum(n for _, n in self._answered)
-        if used + min(messages, cap) <= cap:
-            return 0.0
-        if self._answered:  # the oldest answered message leaves the window then
-            return self._answered[0][0] + window - now
-        return self.global_gap() or 0.001  # all in flight: look again after the next answer
-
-    @contextlib.asynccontextmanager
-    async def slot(self, chat_id: int, messages: int,
-                   sleep: Callable[[float], Awaitable[None]]) -> AsyncIterator[None]:
-        """Wait until `messages` (an album's photos) may go to `chat_id`; send inside.
-
-        n messages that land at one instant need n slots: they go n-1 gaps after the slot that
-        is next. An album is one message to a private chat's limit (Telegram does not treat one
-        person's album as flood) but n to a group's.
-        """
-        in_chat = messages if chat_id < 0 else 1
-        # The chat first, outside the gate: waiting for one chat must not hold up the others.
-        while (wait := self.chat_wait(chat_id) + (in_chat - 1) * self.chat_gap(chat_id)) > 0:
-            await sleep(wait)
-        async with self._gate:
-            await sleep(0.0)  # stopped while queueing at the gate: send nothing more
-            while True:
-                # Looked at afresh after every sleep: a 429 meanwhile moves the global slot.
-                now = time.monotonic()
-                wait = max(self.next_global + (messages - 1) * self.global_gap() - now,
-                           self.chat_wait(chat_id) + (in_chat - 1) * self.chat_gap(chat_id),
-                           self._window_wait(now, messages))
-                if wait <= 0:
-                    break
-                await sleep(wait)
-            self.next_global = now + self.global_gap()
-            self.next_by_chat[chat_id] = now + self.chat_gap(chat_id)
-            self._in_flight += messages
-        try:
-            yield
-        finally:
-            answered = time.monotonic()
-            self._in_flight -= messages
-            self._answered.append((answered, messages))
-            self.next_by_chat[chat_id] = max(self.next_by_chat.get(chat_id, 0.0),
-                                             answered + self.chat_gap(chat_id))
 
 
 class Dispatcher:
@@ -208,7 +89,7 @@ class Dispatcher:
         self.clock = clock
         self.poll_interval = poll_interval
         self.lease = lease  # how long a row is ours; must cover sending all parts of one row
-        self._pace = _Pacer(limits or Limits())
+        self._pace = Pacer(limits or Limits())
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._stopping = False
@@ -268,7 +149,7 @@ class Dispatcher:
     async def _work_chat(self, rows: list[Outbox]) -> bool:
         """Send one chat's rows in id order while it may take them; True if some are left."""
         for row in rows:
-            if self._stopping or self._pace.chat_wait(row.chat_id) > _EARLY:
+            if self._stopping or self._pace.chat_wait(row.chat_id) > EARLY:
                 return True
             try:
                 outcome = await self._send_row(row)

@@ -17,7 +17,7 @@ from bot.app import build_application, on_shutdown, on_startup
 from bot.classify import Classifier
 from bot.clock import ManualClock
 from bot.config import Config
-from scheduler.dispatch import Limits
+from scheduler.pacing import Limits
 from storage.db import create_schema, make_engine, uow_factory
 from storage.models import Volunteer
 from storage.queries import volunteer_by_tg

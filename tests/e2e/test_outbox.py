@@ -24,7 +24,8 @@ from telegram.error import RetryAfter
 from bot.classify import Classifier
 from bot.clock import ManualClock
 from bot.config import Config
-from scheduler.dispatch import LEASE, Limits
+from scheduler.dispatch import LEASE
+from scheduler.pacing import Limits
 from storage.db import create_schema, make_engine, uow_factory
 from storage.models import Outbox
 from tests.e2e.conftest import FAST, TOKEN, Harness, start_harness

@@ -24,7 +24,8 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import ManualClock
 from bot.config import Config
-from scheduler.dispatch import LEASE, Dispatcher, Limits
+from scheduler.dispatch import LEASE, Dispatcher
+from scheduler.pacing import Limits
 from storage.db import make_engine, uow_factory
 from storage.models import Outbox, Resident
 from tests.e2e.fake_bot_api import FakeBotApi
