@@ -20,6 +20,10 @@ Delivery is at least once, by necessity: a crash after Telegram accepted a messa
 the row is marked re-sends that one message after the lease ends. Parts of a row already
 delivered before a failure are remembered, so a retry does not repeat them.
 
+Only one dispatcher per database sends at a time (a renewed lease row): Telegram's limits are
+per bot, so replicas must not each pace to the full limit. The others stand by and take over
+within SENDER_LEASE when the sender stops renewing (at once when it stops cleanly).
+
 Pacing uses real monotonic time because Telegram's limits are real time; leases and due times
 use the injected clock, so tests can expire a lease by moving the clock.
 """
@@ -30,6 +34,9 @@ import asyncio
 import contextlib
 import enum
 import logging
+import os
+import socket
+import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -56,10 +63,18 @@ from handlers.keyboards import markup
 from scheduler.pacing import EARLY, Limits, Pacer
 from storage.db import UnitOfWork
 from storage.models import Outbox, Resident, Ticket, Volunteer
-from storage.queries import pending_outbox, resident_by_tg, volunteer_by_tg
+from storage.queries import (
+    pending_outbox,
+    release_sender_lease,
+    resident_by_tg,
+    take_sender_lease,
+    volunteer_by_tg,
+)
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
+# One dispatcher per database sends; a replica takes over this long after the sender died.
+SENDER_LEASE = timedelta(seconds=60)
 ALBUM_MAX = 10  # Telegram takes at most ten photos in one media group
 # Parts of a multi-part row delivered before a failure, kept in the row's payload so a retry
 # (even by another process) starts after them. Renderers never read keys starting with "_".
@@ -95,6 +110,7 @@ class Dispatcher:
         self._stopping = False
         self._full = False  # the last pass read a whole batch: more may be due at once
         self._failures: dict[int, int] = {}  # row id -> transient failures in a row (backoff)
+        self._me = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     @property
     def limits(self) -> Limits:
@@ -114,22 +130,48 @@ class Dispatcher:
         self._wake.set()
 
     async def run_forever(self) -> None:
-        while not self._stopping:
-            # Cleared before the pass, so a row committed during the pass is looked at next.
-            self._wake.clear()
-            try:
-                await self.send_due()
-            except Exception:  # a database hiccup must not stop the sender
-                log.exception("outbox pass failed")
-                self._full = False
-            if self._stopping:
-                break
-            if self._full:
-                continue
-            # Until the next poll, or sooner when a paced chat may be written to again.
-            wait = min([self.poll_interval, *self._pace.paced().values()])
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+        try:
+            while not self._stopping:
+                if not self._hold_sender_lease():
+                    # Another replica sends for this database; take over if it stops renewing.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stop.wait(), self.poll_interval)
+                    continue
+                await self._pass()
+        finally:
+            self._release_sender_lease()
+
+    def _hold_sender_lease(self) -> bool:
+        now = self.clock.now()
+        try:
+            with self.uows() as uow:
+                mine = take_sender_lease(uow.session, self._me, now, now + SENDER_LEASE)
+                uow.commit()
+        except SQLAlchemyError:  # a database hiccup: try again at the next poll
+            log.exception("could not renew the sender lease")
+            return False
+        return mine
+
+    def _release_sender_lease(self) -> None:
+        with contextlib.suppress(SQLAlchemyError), self.uows() as uow:
+            release_sender_lease(uow.session, self._me, self.clock.now())
+            uow.commit()
+
+    async def _pass(self) -> None:
+        """One pass over what is due, then a wait for the next poll or a wake()."""
+        # Cleared before the pass, so a row committed during the pass is looked at next.
+        self._wake.clear()
+        try:
+            await self.send_due()
+        except Exception:  # a database hiccup must not stop the sender
+            log.exception("outbox pass failed")
+            self._full = False
+        if self._stopping or self._full:
+            return
+        # Until the next poll, or sooner when a paced chat may be written to again.
+        wait = min([self.poll_interval, *self._pace.paced().values()])
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), wait)
 
     async def send_due(self, batch: int = 200) -> bool:
         """Send what is due now; True when rows are left for pacing or more (call again soon)."""

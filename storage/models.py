@@ -185,6 +185,15 @@ class Outbox(SQLModel, table=True):
     last_error: str | None = None
 
 
+class SenderLease(SQLModel, table=True):
+    """Which dispatcher sends for this database now. One at a time: Telegram's limits are per
+    bot, so two replicas sending side by side would each pace to the full limit."""
+
+    id: int = Field(default=1, primary_key=True)
+    holder: str
+    until: datetime
+
+
 class Draft(SQLModel, table=True):
     """What a resident sent, before they press 确认提交: stored so a restart loses nothing."""
 

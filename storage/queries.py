@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -14,6 +15,7 @@ from storage.models import (
     WORKLOAD_STATUSES,
     Outbox,
     Resident,
+    SenderLease,
     Ticket,
     TicketEvent,
     Volunteer,
@@ -136,3 +138,28 @@ def has_event_since(session: Session, ticket_id: int, actions: Sequence[str],
         TicketEvent.ticket_id == ticket_id, col(TicketEvent.action).in_(actions),
         col(TicketEvent.at) >= since).limit(1)
     return session.exec(stmt).first() is not None
+
+
+def take_sender_lease(session: Session, holder: str, now: datetime, until: datetime) -> bool:
+    """Renew our lease, or take it when its holder stopped renewing; False: another sends."""
+    stmt = (
+        update(SenderLease)
+        .where(col(SenderLease.id) == 1,
+               (col(SenderLease.holder) == holder) | (col(SenderLease.until) <= now))
+        .values(holder=holder, until=until)
+    )
+    if session.exec(stmt).rowcount == 1:
+        return True
+    if session.get(SenderLease, 1) is not None:
+        return False
+    try:
+        with session.begin_nested():  # the first dispatcher ever: two may race to insert
+            session.add(SenderLease(id=1, holder=holder, until=until))
+    except IntegrityError:
+        return False
+    return True
+
+
+def release_sender_lease(session: Session, holder: str, now: datetime) -> None:
+    """Stopping: another replica (or our restart) may take over at once."""
+    session.exec(update(SenderLease).where(col(SenderLease.holder) == holder).values(until=now))
