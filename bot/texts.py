@@ -323,6 +323,10 @@ JOINED = "登记完成！您服务的类别：{categories}。有任务时我会�
 NOTICE_TRIAGE = "需要分类的新事项：\n{card}\n居民原话：{text}\n请选择类别："
 NOTICE_URGENT = "⚠️ 紧急事项 #{number}\n{card}\n居民：{name}  电话：{phone}\n请立即处置！"
 NOTICE_NO_VOLUNTEER = "工单 #{number} 没有合适的志愿者，且未配置志愿者群，请派单：/assign {number}"
+NOTICE_GROUP_UNREACHABLE = (
+    "⚠️ 工单 #{number} 没能发到志愿者群：机器人可能被移出群或被禁言了。"
+    "请检查群设置，并直接派单：/assign {number}"
+)
 NOTICE_UNREACHABLE = "工单 #{number}：{name} 屏蔽了机器人，消息发不出去了，请电话联系或改派。"
 NOTICE_REOPENED_ESCALATED = "工单 #{number} 被居民第二次退回（{reason}），请改派：/assign {number}"
 INVITE_LINK = "志愿者邀请链接（仅能使用一次，{days} 天内有效）：\n{link}"

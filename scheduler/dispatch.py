@@ -417,6 +417,12 @@ class Dispatcher:
             ticket = s.get(Ticket, row.ticket_id) if row.ticket_id else None
             if person is None and row.chat_id < 0:
                 log.error("the bot cannot post in group %s any more: %s", row.chat_id, error)
+                if ticket is not None:
+                    # Kicked out or muted: open claim in the group is broken, and only the
+                    # coordinators can route this ticket (and fix the group) now.
+                    owe_coordinators(s, self.config, self.clock.now(),
+                                     self.config.community(ticket.community),
+                                     "group_unreachable", ticket, quiet=False)
             if person is not None and not person.unreachable:
                 person.unreachable = True
                 s.add(person)

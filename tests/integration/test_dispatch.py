@@ -334,3 +334,18 @@ async def test_flood_control_pauses_every_chat_and_stop_does_not_sit_it_out(
     rows = stored(uows)
     assert [(r.status, r.lease_until, r.attempts) for r in rows] == [
         ("pending", None, 1), ("pending", None, 0)]  # nothing is left held by a stopped process
+
+
+async def test_a_group_the_bot_was_removed_from_is_reported_to_the_coordinators(
+        api: FakeBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
+    group = config.communities[0].volunteer_chat_id
+    assert group is not None
+    [post] = queue(uows, clock, ticket, [(group, "")], notice="group_post")
+    api.fail_next("sendMessage", status=403, description="Forbidden: bot was kicked")
+    async with dispatcher(api, uows, config, clock) as sender:
+        await sender.send_due()  # the 403; the coordinators' notices are queued
+        await sender.send_due()  # ...and sent
+    assert {row.id: row for row in stored(uows)}[post].status == "unreachable"
+    for coordinator in COORDINATORS:
+        [told] = api.sent_to(coordinator)
+        assert f"/assign {ticket}" in told and "志愿者群" in told
