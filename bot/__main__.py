@@ -17,17 +17,17 @@ EXIT_USAGE = 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="社区微心愿与问题反馈机器人")
-    parser.add_argument("--config", help="配置文件路径（默认 BOT_CONFIG 或仓库中的 config.toml）")
+    parser = argparse.ArgumentParser(prog="python -m bot", description=texts.CLI_DESCRIPTION)
+    parser.add_argument("--config", help=texts.CLI_HELP_CONFIG)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="启动机器人（需要环境变量 TELEGRAM_BOT_TOKEN）")
-    classify = commands.add_parser("classify", help="对一段文字分类，输出 JSON")
-    classify.add_argument("text", nargs="?", help="要分类的文字")
-    classify.add_argument("--jsonl", help='每行一个 {"text": ...} 的文件；"-" 表示标准输入')
-    volunteers = commands.add_parser("volunteers", help="志愿者名单")
+    commands.add_parser("run", help=texts.CLI_HELP_RUN)
+    classify = commands.add_parser("classify", help=texts.CLI_HELP_CLASSIFY)
+    classify.add_argument("text", nargs="?", help=texts.CLI_HELP_TEXT)
+    classify.add_argument("--jsonl", help=texts.CLI_HELP_JSONL)
+    volunteers = commands.add_parser("volunteers", help=texts.CLI_HELP_VOLUNTEERS)
     volunteer_commands = volunteers.add_subparsers(dest="volunteers_command", required=True)
     importer = volunteer_commands.add_parser(
-        "import", help="导入 CSV：telegram_id,name,unit,community,categories,buildings"
+        "import", help=texts.CLI_HELP_IMPORT
     )
     importer.add_argument("file")
     return parser
@@ -63,7 +63,7 @@ def _classify(config: Config, text: str | None, jsonl: str | None, out: TextIO,
     from bot.classify import Classifier
 
     if (text is None) == (jsonl is None):
-        print("请给出要分类的文字，或用 --jsonl 文件（二选一）。", file=err)
+        print(texts.CLI_CLASSIFY_USAGE, file=err)
         return EXIT_USAGE
     classifier = Classifier(config)
     if text is not None:

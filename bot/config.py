@@ -252,7 +252,7 @@ def _error_location(loc: tuple[Any, ...]) -> str:
             continue
         else:
             parts.append(("." if parts else "") + str(item))
-    return "".join(parts) or "（顶层）"
+    return "".join(parts) or texts.CONFIG_TOP_LEVEL
 
 
 def _describe(error: Mapping[str, Any]) -> str:

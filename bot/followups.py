@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -20,12 +20,13 @@ from bot.config import Config
 from bot.errors import DomainError
 from bot.moves import load_ticket, move
 from bot.notices import owe, owe_coordinators
-from bot.roles import require_reporter
+from bot.render import describe_span
+from bot.roles import reporter_chat, require_reporter, volunteer_chat
 from bot.routing import offer_to_group
 from bot.schedule import time_limit
 from bot.tickets import reopen_after_revisit
 from storage.db import UnitOfWork
-from storage.models import Resident, Ticket, Volunteer
+from storage.models import Ticket, Volunteer
 from storage.queries import due_ticket_ids, has_event_since
 from storage.stats_queries import utc
 
@@ -35,27 +36,6 @@ MAX_PASSES = 10  # per sweep; the next tick carries on
 Action = Callable[[Session, Config, datetime, Ticket], None]
 
 
-def describe_wait(span: timedelta) -> str:
-    """A span in words a person reads at a glance: 3小时, 2天5小时."""
-    hours = int(span.total_seconds() // 3600)
-    if hours < 1:
-        return f"{max(1, int(span.total_seconds() // 60))}分钟"
-    if hours < 48:
-        return f"{hours}小时"
-    days, rest = divmod(hours, 24)
-    return f"{days}天{rest}小时" if rest else f"{days}天"
-
-
-def _volunteer_chat(s: Session, ticket: Ticket) -> int | None:
-    volunteer = s.get(Volunteer, ticket.assignee_id) if ticket.assignee_id else None
-    return volunteer.tg_id if volunteer else None
-
-
-def _resident_chat(s: Session, ticket: Ticket) -> int | None:
-    resident = s.get(Resident, ticket.reporter_id) if ticket.reporter_id else None
-    return resident.tg_id if resident else None
-
-
 def _system(s: Session, config: Config, now: datetime, ticket: Ticket, action: str,
             **values: Any) -> None:
     move(s, config, now, ticket, action=action, actor_kind="system", actor_tg_id=None, **values)
@@ -63,17 +43,17 @@ def _system(s: Session, config: Config, now: datetime, ticket: Ticket, action: s
 
 def accept_timeout(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
     """The routed volunteer did not press 接单 in time: open the ticket to the whole group."""
-    lapsed_chat = _volunteer_chat(s, ticket)
+    lapsed_chat = volunteer_chat(s, ticket.assignee_id)
     offer_to_group(s, config, now, ticket, action="accept_timeout")
     owe(s, config, now, lapsed_chat, "offer_lapsed", ticket,
-        hours=describe_wait(config.followups.accept_timeout))
+        hours=describe_span(config.followups.accept_timeout))
 
 
 def claim_timeout(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
     """Nobody claimed it: 催办 the 网格长 of the building's grid, or the coordinators if none."""
     community = config.community(ticket.community)
     grid = community.grid_of(ticket.building) if community else None
-    waited = describe_wait(now - (ticket.waiting_since or ticket.created_at))
+    waited = describe_span(now - (ticket.waiting_since or ticket.created_at))
     if grid is not None and grid.leader_id is not None and not ticket.needs_triage:
         _system(s, config, now, ticket, "claim_timeout", escalation_level=1)
         owe(s, config, now, grid.leader_id, "chase_leader", ticket, waited=waited)
@@ -84,7 +64,7 @@ def claim_timeout(s: Session, config: Config, now: datetime, ticket: Ticket) -> 
 
 def claim_escalate(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
     """Still unclaimed a rung later: 小事不出小区 did not work, so the community steps in."""
-    waited = describe_wait(now - (ticket.waiting_since or ticket.created_at))
+    waited = describe_span(now - (ticket.waiting_since or ticket.created_at))
     _system(s, config, now, ticket, "claim_escalate", escalation_level=2)
     owe_coordinators(s, config, now, config.community(ticket.community), "chase_office", ticket,
                      waited=waited)
@@ -94,13 +74,13 @@ def progress_reminder(s: Session, config: Config, now: datetime, ticket: Ticket)
     """Claimed, and the resident has heard nothing for a while: nudge the volunteer."""
     last = ticket.last_progress_at or ticket.claimed_at or ticket.created_at
     _system(s, config, now, ticket, "progress_reminder", reminded_at=now)
-    owe(s, config, now, _volunteer_chat(s, ticket), "progress_reminder", ticket,
-        waited=describe_wait(now - last))
+    owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "progress_reminder", ticket,
+        waited=describe_span(now - last))
 
 
 def overdue(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
     """Past the time limit: marked overdue and 督办 to the coordinators, once."""
-    limit = describe_wait(time_limit(config, ticket.category, ticket.urgent, ticket.text))
+    limit = describe_span(time_limit(config, ticket.category, ticket.urgent, ticket.text))
     _system(s, config, now, ticket, "overdue", overdue_at=now)
     holder = s.get(Volunteer, ticket.assignee_id) if ticket.assignee_id else None
     owe_coordinators(s, config, now, config.community(ticket.community), "overdue_office",
@@ -114,7 +94,7 @@ def confirm_reminder(s: Session, config: Config, now: datetime, ticket: Ticket) 
     """Resolved, and the resident has not said whether it is fixed: ask once more."""
     _system(s, config, now, ticket, "confirm_reminder", reminded_at=now)
     left = config.followups.auto_close - config.followups.confirm_reminder
-    owe(s, config, now, _resident_chat(s, ticket), "confirm_reminder", ticket,
+    owe(s, config, now, reporter_chat(s, ticket), "confirm_reminder", ticket,
         days=max(1, round(left.total_seconds() / 86400)))
 
 
@@ -122,14 +102,14 @@ def auto_close(s: Session, config: Config, now: datetime, ticket: Ticket) -> Non
     """No answer at all: closed as resolved, not rated (and 回头看 will still ask later)."""
     _system(s, config, now, ticket, "auto_close", to_status="closed", closed_at=now,
             close_reason=None)
-    owe(s, config, now, _resident_chat(s, ticket), "auto_closed", ticket)
-    owe(s, config, now, _volunteer_chat(s, ticket), "auto_closed_volunteer", ticket)
+    owe(s, config, now, reporter_chat(s, ticket), "auto_closed", ticket)
+    owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "auto_closed_volunteer", ticket)
 
 
 def revisit(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
     """回头看: some time after a resolved closure, ask the resident once if it is still fixed."""
     _system(s, config, now, ticket, "revisit", revisit_asked_at=now)
-    owe(s, config, now, _resident_chat(s, ticket), "revisit", ticket)
+    owe(s, config, now, reporter_chat(s, ticket), "revisit", ticket)
 
 
 ACTIONS: dict[str, Action] = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -266,3 +266,16 @@ _FOLLOWUPS: dict[str, Callable[[Config, Ticket, str, dict[str, Any]], Out]] = {
         ((Button(texts.BTN_REVISIT_OK, encode("t.rvok", t.id or 0)),
           Button(texts.BTN_REVISIT_BAD, encode("t.rvno", t.id or 0))),)),
 }
+
+
+def describe_span(span: timedelta) -> str:
+    """A span in words a person reads at a glance: 45分钟, 3小时, 2天5小时."""
+    hours = int(span.total_seconds() // 3600)
+    if hours < 1:
+        return texts.SPAN_MINUTES.format(n=max(1, int(span.total_seconds() // 60)))
+    if hours < 48:
+        return texts.SPAN_HOURS.format(n=hours)
+    days, rest = divmod(hours, 24)
+    if rest:
+        return texts.SPAN_DAYS_HOURS.format(days=days, hours=rest)
+    return texts.SPAN_DAYS.format(n=days)

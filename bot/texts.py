@@ -129,6 +129,16 @@ NO_TOKEN = (
     "令牌只放在环境变量里，不要写进 config.toml，也不要提交到代码仓库。\n"
     "No Telegram bot token: create one with @BotFather and set TELEGRAM_BOT_TOKEN."
 )
+CLI_DESCRIPTION = "社区微心愿与问题反馈机器人"
+CLI_HELP_CONFIG = "配置文件路径（默认 BOT_CONFIG 或仓库中的 config.toml）"
+CLI_HELP_RUN = "启动机器人（需要环境变量 TELEGRAM_BOT_TOKEN）"
+CLI_HELP_CLASSIFY = "对一段文字分类，输出 JSON"
+CLI_HELP_TEXT = "要分类的文字"
+CLI_HELP_JSONL = '每行一个 {"text": ...} 的文件；"-" 表示标准输入'
+CLI_HELP_VOLUNTEERS = "志愿者名单"
+CLI_HELP_IMPORT = "导入 CSV：telegram_id,name,unit,community,categories,buildings"
+CLI_CLASSIFY_USAGE = "请给出要分类的文字，或用 --jsonl 文件（二选一）。"
+CONFIG_TOP_LEVEL = "（顶层）"
 CLI_CONFIG_ERROR = "配置有误，机器人没有启动：\n{error}"
 CLI_FILE_NOT_FOUND = "找不到文件：{path}"
 CLI_BAD_JSONL = "{path} 第 {line} 行不是 {{\"text\": ...}} 形式的 JSON：{error}"
@@ -366,6 +376,10 @@ NOT_COORDINATOR_COMMAND = "这个命令只有社区工作人员可以使用。"
 
 # ---- follow-ups (bot/followups.py): reminders, 催办, 督办, 回头看 ----------------------------
 
+SPAN_MINUTES = "{n}分钟"
+SPAN_HOURS = "{n}小时"
+SPAN_DAYS = "{n}天"
+SPAN_DAYS_HOURS = "{days}天{hours}小时"
 NOTICE_OFFER_LAPSED = "工单 #{number} 超过 {hours} 没有接单，已发到志愿者群里供大家认领。"
 NOTICE_CHASE_LEADER = (
     "⏰ 催办：工单 #{number} 已等待 {waited} 仍无人认领。\n{card}\n"
