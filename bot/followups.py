@@ -53,13 +53,12 @@ def claim_timeout(s: Session, config: Config, now: datetime, ticket: Ticket) -> 
     """Nobody claimed it: 催办 the 网格长 of the building's grid, or the coordinators if none."""
     community = config.community(ticket.community)
     grid = community.grid_of(ticket.building) if community else None
-    waited = describe_span(now - (ticket.waiting_since or ticket.created_at))
-    if grid is not None and grid.leader_id is not None and not ticket.needs_triage:
-        _system(s, config, now, ticket, "claim_timeout", escalation_level=1)
-        owe(s, config, now, grid.leader_id, "chase_leader", ticket, waited=waited)
+    if grid is None or grid.leader_id is None or ticket.needs_triage:
+        claim_escalate(s, config, now, ticket)  # no 网格长 to ask (or it awaits triage)
         return
-    _system(s, config, now, ticket, "claim_escalate", escalation_level=2)
-    owe_coordinators(s, config, now, community, "chase_office", ticket, waited=waited)
+    waited = describe_span(now - (ticket.waiting_since or ticket.created_at))
+    _system(s, config, now, ticket, "claim_timeout", escalation_level=1)
+    owe(s, config, now, grid.leader_id, "chase_leader", ticket, waited=waited)
 
 
 def claim_escalate(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
