@@ -144,3 +144,31 @@ async def on_error(update: object, context: Context) -> None:
             await say(update, texts.ERROR_TRY_AGAIN)
     except Exception:  # the apology itself failing must not raise from the error handler
         log.exception("could not tell the person about update %s", update_id)
+
+
+def number_arg(context: Context) -> int | None:
+    if not context.args:
+        return None
+    raw = context.args[0].lstrip("#＃")
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**62 else None
+
+
+NumberedHandler = Callable[[Update, Context, int, int], Coroutine[Any, Any, None]]
+
+
+def with_ticket_number(example: str) -> Callable[[NumberedHandler], Handler]:
+    """`/command <number> …`: the handler gets the ticket number and the sender's id; a
+    missing or malformed number gets the usage hint with `example` instead."""
+
+    def decorate(handler: NumberedHandler) -> Handler:
+        @wraps(handler)
+        async def wrapper(update: Update, context: Context) -> None:
+            number, user = number_arg(context), update.effective_user
+            if number is None or user is None:
+                await say(update, texts.COMMAND_NEEDS_NUMBER.format(example=example))
+                return
+            await handler(update, context, number, user.id)
+
+        return wrapper
+
+    return decorate

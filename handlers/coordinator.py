@@ -19,9 +19,8 @@ from bot.invites import create_invite
 from bot.render import Button
 from bot.stats import backlog, format_rate, overdue_tickets, period_stats, unclaimed_tickets
 from bot.views import assignable_volunteers, roster_text
-from handlers.common import Context, is_private, refusals, say, services
+from handlers.common import Context, is_private, refusals, say, services, with_ticket_number
 from handlers.keyboards import markup
-from handlers.resident import number_arg
 
 CommandHandlerFn = Callable[[Update, Context], Coroutine[Any, Any, None]]
 REASON_WORDS = {
@@ -54,14 +53,11 @@ def coordinators_only(handler: CommandHandlerFn) -> CommandHandlerFn:
 
 @coordinators_only
 @refusals
-async def assign_command(update: Update, context: Context) -> None:
+@with_ticket_number("/assign 12")
+async def assign_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/assign <number>: shows the community's volunteers as buttons, least busy first."""
-    number = number_arg(context)
-    if number is None:
-        await say(update, texts.COMMAND_NEEDS_NUMBER.format(example="/assign 12"))
-        return
     svc = services(context)
-    community = O.community_of(svc.uows, svc.config, number, update.effective_user.id)  # type: ignore[union-attr]
+    community = O.community_of(svc.uows, svc.config, number, user_id)
     people = assignable_volunteers(svc.uows, community)
     if not people:
         await say(update, texts.NO_VOLUNTEERS)
@@ -74,12 +70,9 @@ async def assign_command(update: Update, context: Context) -> None:
 
 @coordinators_only
 @refusals
-async def close_command(update: Update, context: Context) -> None:
+@with_ticket_number("/close 12 重复")
+async def close_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/close <number> [reason]: closes unresolved; without a reason, offers the three."""
-    number = number_arg(context)
-    if number is None:
-        await say(update, texts.COMMAND_NEEDS_NUMBER.format(example="/close 12 重复"))
-        return
     words = " ".join(context.args[1:]) if context.args else ""
     reason = next((code for code, keys in REASON_WORDS.items() if any(k in words for k in keys)),
                   None)
@@ -89,23 +82,19 @@ async def close_command(update: Update, context: Context) -> None:
         await say(update, texts.PICK_REASON.format(number=number), reply_markup=markup(rows))
         return
     svc = services(context)
-    O.close_ticket(svc.uows, svc.config, svc.clock.now(), number,
-                   update.effective_user.id, reason, note=words or None)  # type: ignore[union-attr]
+    O.close_ticket(svc.uows, svc.config, svc.clock.now(), number, user_id, reason,
+                   note=words or None)
     await say(update, texts.CLOSED.format(number=number, reason=texts.CLOSE_REASONS[reason]))
 
 
 @coordinators_only
 @refusals
-async def reopen_command(update: Update, context: Context) -> None:
+@with_ticket_number("/reopen 12")
+async def reopen_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/reopen <number>: reopens a resolved or closed ticket."""
-    number = number_arg(context)
-    if number is None:
-        await say(update, texts.COMMAND_NEEDS_NUMBER.format(example="/reopen 12"))
-        return
     svc = services(context)
     note = " ".join(context.args[1:]) if context.args else ""
-    O.reopen_ticket(svc.uows, svc.config, svc.clock.now(), number,
-                    update.effective_user.id, note)  # type: ignore[union-attr]
+    O.reopen_ticket(svc.uows, svc.config, svc.clock.now(), number, user_id, note)
     await say(update, texts.REOPENED.format(number=number))
 
 

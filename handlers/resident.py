@@ -24,7 +24,15 @@ from bot.intake import (
 from bot.people import expect_answer, save_phone
 from bot.render import Button, category_buttons, preview, rating_buttons
 from bot.views import my_tickets_text
-from handlers.common import Context, is_private, refusals, say, services, user_name
+from handlers.common import (
+    Context,
+    is_private,
+    refusals,
+    say,
+    services,
+    user_name,
+    with_ticket_number,
+)
 from handlers.keyboards import markup, remove, share_phone
 
 
@@ -179,14 +187,11 @@ async def my_command(update: Update, context: Context) -> None:
 
 
 @refusals
-async def cancel_command(update: Update, context: Context) -> None:
+@with_ticket_number("/cancel 12")
+async def cancel_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/cancel <number>: withdraws a ticket nobody has claimed yet."""
-    number = number_arg(context)
-    if number is None or update.effective_user is None:
-        await say(update, texts.COMMAND_NEEDS_NUMBER.format(example="/cancel 12"))
-        return
     svc = services(context)
-    T.cancel_ticket(svc.uows, svc.config, svc.clock.now(), number, update.effective_user.id)
+    T.cancel_ticket(svc.uows, svc.config, svc.clock.now(), number, user_id)
     await say(update, texts.CANCELLED.format(number=number))
 
 
@@ -237,11 +242,3 @@ async def on_revisit_button(update: Update, context: Context, press: Press) -> N
     await query.answer()
     done = texts.REVISIT_THANKS if fixed else texts.REVISIT_REOPENED
     await query.edit_message_text(done.format(number=press.number))
-
-
-def number_arg(context: Context) -> int | None:
-    if not context.args:
-        return None
-    raw = context.args[0].lstrip("#＃")
-    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**62 else None
-

@@ -272,3 +272,14 @@ async def test_coordinator_commands_are_refused_to_residents_and_volunteers(
     with bot.uows() as uow:
         assert uow.session.exec(select(Invite)).all() == []
         assert all(row.chat_id != OFFICE for row in uow.session.exec(select(Outbox)).all())
+
+
+async def test_ticket_commands_without_a_number_show_how_to_write_them(bot: Harness) -> None:
+    for command, example in (("/assign", "/assign 12"), ("/close 重复", "/close 12 重复"),
+                             ("/reopen 十二", "/reopen 12")):
+        since = time.monotonic()
+        await bot.send_text(OFFICE, command)
+        hint = await bot.reply_to(OFFICE, since=since)
+        assert _text(hint) == texts.COMMAND_NEEDS_NUMBER.format(example=example)
+    await bot.api.wait_idle()
+    assert outbox(bot.uows) == []
