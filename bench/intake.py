@@ -19,6 +19,7 @@ import asyncio
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,17 +69,26 @@ async def _stop_app(app: Any, bot_app: bool) -> None:
     await app.shutdown()
 
 
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+async def _bare_app(api: FakeBotApi, on_text: Callback, on_press: Callback) -> Any:
+    """A plain python-telegram-bot Application (sequential updates) on the stand-in, started."""
+    app = (ApplicationBuilder().token(TOKEN).base_url(f"{api.url}/bot")
+           .base_file_url(f"{api.url}/file/bot").build())
+    app.add_handler(MessageHandler(filters.TEXT, on_text))
+    app.add_handler(CallbackQueryHandler(on_press))
+    await _run_app(app, bot_app=False)
+    return app
+
+
 async def echo_rate(api: FakeBotApi, updates: int) -> float:
     """Updates per second of a bot that replies once to each text and each button press."""
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_chat.send_message("收到")  # type: ignore[union-attr]
 
-    app = (ApplicationBuilder().token(TOKEN).base_url(f"{api.url}/bot")
-           .base_file_url(f"{api.url}/file/bot").build())
-    app.add_handler(MessageHandler(filters.TEXT, echo))
-    app.add_handler(CallbackQueryHandler(echo))
-    await _run_app(app, bot_app=False)
+    app = await _bare_app(api, echo, echo)
     try:
         api.clear()
         users = range(1_000_000, 1_000_000 + updates // 2)
@@ -112,11 +122,7 @@ async def calls_only_rate(api: FakeBotApi, updates: int) -> float:
         await query.answer()
         await query.edit_message_text("已提交 #1")
 
-    app = (ApplicationBuilder().token(TOKEN).base_url(f"{api.url}/bot")
-           .base_file_url(f"{api.url}/file/bot").build())
-    app.add_handler(MessageHandler(filters.TEXT, on_text))
-    app.add_handler(CallbackQueryHandler(on_press))
-    await _run_app(app, bot_app=False)
+    app = await _bare_app(api, on_text, on_press)
     try:
         api.clear()
         users = range(3_000_000, 3_000_000 + updates // 2)
