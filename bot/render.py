@@ -155,6 +155,7 @@ def render_notice(session: Session, config: Config, row: Outbox) -> list[Out]:
         "reopened_by_office": lambda: texts.NOTICE_REOPENED_BY_OFFICE.format(number=n),
         "no_volunteer": lambda: texts.NOTICE_NO_VOLUNTEER.format(number=n),
         "group_unreachable": lambda: texts.NOTICE_GROUP_UNREACHABLE.format(number=n),
+        "leader_unreachable": lambda: texts.NOTICE_LEADER_UNREACHABLE.format(number=n),
         "unreachable": lambda: texts.NOTICE_UNREACHABLE.format(number=n,
                                                                name=p.get("name") or "—"),
         "reopened_escalated": lambda: texts.NOTICE_REOPENED_ESCALATED.format(

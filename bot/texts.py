@@ -337,6 +337,10 @@ NOTICE_GROUP_UNREACHABLE = (
     "⚠️ 工单 #{number} 没能发到志愿者群：机器人可能被移出群或被禁言了。"
     "请检查群设置，并直接派单：/assign {number}"
 )
+NOTICE_LEADER_UNREACHABLE = (
+    "工单 #{number} 的催办没能发给网格长：ta 可能还没在 Telegram 里打开过本机器人，或屏蔽了它。"
+    "请提醒网格长私聊机器人发送 /start；这件工单请直接派单：/assign {number}"
+)
 NOTICE_UNREACHABLE = "工单 #{number}：{name} 屏蔽了机器人，消息发不出去了，请电话联系或改派。"
 NOTICE_REOPENED_ESCALATED = "工单 #{number} 被居民第二次退回（{reason}），请改派：/assign {number}"
 INVITE_LINK = "志愿者邀请链接（仅能使用一次，{days} 天内有效）：\n{link}"

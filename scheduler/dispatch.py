@@ -415,6 +415,13 @@ class Dispatcher:
             person: Resident | Volunteer | None = resident_by_tg(s, row.chat_id) or \
                 volunteer_by_tg(s, row.chat_id)
             ticket = s.get(Ticket, row.ticket_id) if row.ticket_id else None
+            community = self.config.community(ticket.community) if ticket else None
+            if person is None and community is not None and ticket is not None and any(
+                    grid.leader_id == row.chat_id for grid in community.grids):
+                # A 网格长 who never opened the bot (or blocked it) missed a 催办: the office
+                # must act on the ticket, and ask the 网格长 to /start the bot.
+                owe_coordinators(s, self.config, self.clock.now(), community,
+                                 "leader_unreachable", ticket, quiet=False)
             if person is None and row.chat_id < 0:
                 log.error("the bot cannot post in group %s any more: %s", row.chat_id, error)
                 if ticket is not None:

@@ -369,3 +369,19 @@ async def test_a_group_the_bot_was_removed_from_is_reported_to_the_coordinators(
     for coordinator in COORDINATORS:
         [told] = api.sent_to(coordinator)
         assert f"/assign {ticket}" in told and "志愿者群" in told
+
+
+async def test_a_grid_leader_who_never_started_the_bot_is_reported_to_the_coordinators(
+        api: FakeBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
+    leader = config.communities[0].grids[0].leader_id
+    assert leader is not None
+    [chase] = queue(uows, clock, ticket, [(leader, "")], notice="chase_leader")
+    api.fail_next("sendMessage", status=403,
+                  description="Forbidden: bot can't initiate conversation with a user")
+    async with dispatcher(api, uows, config, clock) as sender:
+        await sender.send_due()  # the 403; the coordinators' notices are queued
+        await sender.send_due()  # ...and sent
+    assert {row.id: row for row in stored(uows)}[chase].status == "unreachable"
+    for coordinator in COORDINATORS:
+        [told] = api.sent_to(coordinator)
+        assert "网格长" in told and f"/assign {ticket}" in told
