@@ -56,19 +56,17 @@ from telegram.error import (
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.notices import owe_coordinators
 from bot.owed import render_owed
 from bot.render import Out
+from bot.unreachable import mark_unreachable
 from handlers.keyboards import markup
 from scheduler.pacing import EARLY, Limits, Pacer
 from storage.db import UnitOfWork
-from storage.models import Outbox, Resident, Ticket, Volunteer
+from storage.models import Outbox, Ticket
 from storage.queries import (
     pending_outbox,
     release_sender_lease,
-    resident_by_tg,
     take_sender_lease,
-    volunteer_by_tg,
 )
 
 log = logging.getLogger(__name__)
@@ -395,48 +393,10 @@ class Dispatcher:
         self._wake.set()
 
     def _unreachable(self, row: Outbox, error: str) -> None:
-        """The person blocked the bot: stop writing to them and tell the coordinators."""
+        """The person blocked the bot (or the bot left the group): see bot/unreachable.py."""
         self._failures.pop(_row_id(row), None)
         with self.uows() as uow:
-            s = uow.session
-            stored = s.get(Outbox, row.id)
-            if stored is None:
-                return
-            stored.status, stored.last_error, stored.lease_until = "unreachable", error, None
-            stored.attempts += 1
-            s.add(stored)
-            # Everything else pending for this chat would only earn the same 403, one by one.
-            s.exec(
-                update(Outbox)
-                .where(col(Outbox.chat_id) == row.chat_id, col(Outbox.status) == "pending",
-                       col(Outbox.id) != row.id)
-                .values(status="unreachable", last_error=f"after row {row.id}: {error}"[:500])
-            )
-            person: Resident | Volunteer | None = resident_by_tg(s, row.chat_id) or \
-                volunteer_by_tg(s, row.chat_id)
-            ticket = s.get(Ticket, row.ticket_id) if row.ticket_id else None
-            community = self.config.community(ticket.community) if ticket else None
-            if person is None and community is not None and ticket is not None and any(
-                    grid.leader_id == row.chat_id for grid in community.grids):
-                # A 网格长 who never opened the bot (or blocked it) missed a 催办: the office
-                # must act on the ticket, and ask the 网格长 to /start the bot.
-                owe_coordinators(s, self.config, self.clock.now(), community,
-                                 "leader_unreachable", ticket, quiet=False)
-            if person is None and row.chat_id < 0:
-                log.error("the bot cannot post in group %s any more: %s", row.chat_id, error)
-                if ticket is not None:
-                    # Kicked out or muted: open claim in the group is broken, and only the
-                    # coordinators can route this ticket (and fix the group) now.
-                    owe_coordinators(s, self.config, self.clock.now(),
-                                     self.config.community(ticket.community),
-                                     "group_unreachable", ticket, quiet=False)
-            if person is not None and not person.unreachable:
-                person.unreachable = True
-                s.add(person)
-                if ticket is not None:
-                    owe_coordinators(s, self.config, self.clock.now(),
-                                     self.config.community(ticket.community), "unreachable",
-                                     ticket, quiet=False, tg_id=row.chat_id, name=person.name)
+            mark_unreachable(uow.session, self.config, self.clock.now(), row, error)
             uow.commit()
         self._wake.set()
 
