@@ -17,9 +17,10 @@ from sqlmodel import Session, col, select
 from bot.classify import Classifier
 from bot.config import Config
 from bot.errors import DomainError
+from bot.people import offer_phone_once
 from bot.tickets import NewTicket, submit_in
 from storage.db import UnitOfWork
-from storage.models import Draft, Ticket
+from storage.models import Draft, Resident, Ticket
 from storage.queries import resident_by_tg
 
 UowFactory = Callable[[], UnitOfWork]
@@ -211,7 +212,6 @@ def confirm_draft(uow_factory: UowFactory, config: Config, now: datetime, draft_
     with uow_factory() as uow:
         s = uow.session
         draft = s.get(Draft, draft_id)
-        resident = resident_by_tg(s, user_id)
         if draft is not None and draft.status == "submitted" and draft.user_id == user_id:
             return Confirmed(ticket=s.get(Ticket, draft.ticket_id), already=True)
         draft = _own_open_draft(s, draft_id, user_id)
@@ -232,16 +232,17 @@ def confirm_draft(uow_factory: UowFactory, config: Config, now: datetime, draft_
         )
         stored = draft
 
-        ask_phone = resident is None or (not resident.phone and resident.phone_asked_at is None)
+        ask_phone = False
 
         def mark_submitted(session: Session, ticket: Ticket) -> None:
+            nonlocal ask_phone
             stored.status, stored.ticket_id, stored.updated_at = "submitted", ticket.id, now
             session.add(stored)
-            if ask_phone:
-                reporter = resident_by_tg(session, user_id)
-                if reporter is not None:
-                    reporter.phone_asked_at = now
-                    session.add(reporter)
+            # Just stored by submit_in: found in the session, no query.
+            reporter = session.get(Resident, ticket.reporter_id) if ticket.reporter_id else None
+            if reporter is not None:
+                ask_phone = offer_phone_once(reporter, now)
+                session.add(reporter)
 
         ticket = submit_in(uow, config, now, user_id, new, draft.user_name, also=mark_submitted)
         return Confirmed(ticket=ticket, ask_phone=ask_phone)

@@ -32,6 +32,14 @@ class Welcome:
     ask_phone: bool  # never asked before: the greeting carries the share-phone keyboard
 
 
+def offer_phone_once(resident: Resident, now: datetime) -> bool:
+    """True (and remembered) the first time a resident without a phone can be asked for one."""
+    if resident.phone or resident.phone_asked_at is not None:
+        return False
+    resident.phone_asked_at = now
+    return True
+
+
 def welcome_resident(uow_factory: UowFactory, config: Config, now: datetime, user_id: int,
                      name: str, code: str | None) -> Welcome:
     """/start (b_<code> from a building's QR code): remember the building, offer the phone once."""
@@ -41,9 +49,7 @@ def welcome_resident(uow_factory: UowFactory, config: Config, now: datetime, use
             tg_id=user_id, name=name, created_at=now)
         if found is not None:
             resident.community, resident.building = found[0].code, found[1].code
-        ask_phone = not resident.phone and resident.phone_asked_at is None
-        if ask_phone:
-            resident.phone_asked_at = now
+        ask_phone = offer_phone_once(resident, now)
         uow.session.add(resident)
         uow.commit()
     return Welcome(found, bool(code) and found is None, ask_phone)
