@@ -94,6 +94,7 @@ def confirm_reminder(s: Session, config: Config, now: datetime, ticket: Ticket) 
     _system(s, config, now, ticket, "confirm_reminder", reminded_at=now)
     left = config.followups.auto_close - config.followups.confirm_reminder
     owe(s, config, now, reporter_chat(s, ticket), "confirm_reminder", ticket,
+        waited=describe_span(config.followups.confirm_reminder),
         days=max(1, round(left.total_seconds() / 86400)))
 
 

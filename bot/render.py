@@ -256,7 +256,7 @@ _FOLLOWUPS: dict[str, Callable[[Config, Ticket, str, dict[str, Any]], Out]] = {
     "overdue_volunteer": lambda c, t, card, p: Out("text", texts.NOTICE_OVERDUE_VOLUNTEER.format(
         number=t.id, limit=p.get("limit", "")), work_buttons(t.id or 0)),
     "confirm_reminder": lambda c, t, card, p: Out("text", texts.NOTICE_CONFIRM_REMINDER.format(
-        number=t.id, days=p.get("days", 2)), _yes_no(t.id or 0)),
+        number=t.id, waited=p.get("waited", ""), days=p.get("days", 2)), _yes_no(t.id or 0)),
     "auto_closed": lambda c, t, card, p: Out("text", texts.NOTICE_AUTO_CLOSED.format(
         number=t.id), ((Button(texts.BTN_RESOLVED_NO, encode("t.no", t.id or 0)),),)),
     "auto_closed_volunteer": lambda c, t, card, p: Out(

@@ -397,7 +397,7 @@ NOTICE_OVERDUE_OFFICE = (
 )
 NOTICE_OVERDUE_VOLUNTEER = "🔴 工单 #{number} 已超过办理时限（{limit}），社区已收到督办提醒。请尽快办结或说明情况。"
 NOTICE_CONFIRM_REMINDER = (
-    "工单 #{number} 志愿者已办结一天了，问题解决了吗？请点下面的按钮告诉我们。"
+    "工单 #{number} 志愿者办结已有 {waited}，问题解决了吗？请点下面的按钮告诉我们。"
     "\n（{days} 天内没有回复，将按“已解决”结单。）"
 )
 NOTICE_AUTO_CLOSED = "工单 #{number} 您一直没有回复，已按“已解决”结单。如果其实没解决，点下面的按钮告诉我们。"
