@@ -35,6 +35,7 @@ from scheduler.dispatch import Dispatcher
 from scheduler.pacing import Limits
 from scheduler.sweep import schedule_sweep
 from storage.db import create_schema, make_engine, uow_factory
+from storage.tallies import ensure_tallies
 
 log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
@@ -141,5 +142,8 @@ def run_bot(config: Config) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     engine = make_engine(config.bot.database_url)
     create_schema(engine)
+    # A database from before the digest's tallies, or a changed timezone: count them once.
+    if ensure_tallies(engine, config.tz, SystemClock().now()):
+        log.info("digest tallies counted from the tickets")
     app = build_application(config, engine)
     app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,8 +1,9 @@
 """The coordinators' daily digest: yesterday's numbers, the backlog, what is late or waiting,
 the three rates, busy categories and volunteers, and a 14-day series for the chart.
 
-build_digest only runs aggregate queries (bot.stats, storage.stats_queries), so its cost
-follows the size of the windows it reports on, not the size of the ticket table.
+build_digest sums per-day counters (bot.daystats) and counts what is open from indexes, so
+its cost follows how many days and open tickets it reports on, not how busy those days were
+or how large the ticket table is.
 render_digest turns the numbers into one Telegram message (≤ 4096 characters).
 """
 
@@ -15,6 +16,7 @@ from sqlmodel import Session
 
 from bot import texts
 from bot.config import Config
+from bot.daystats import DayTallies
 from bot.stats import (
     DayRow,
     OverdueRow,
@@ -22,10 +24,8 @@ from bot.stats import (
     UnclaimedRow,
     VolunteerRow,
     backlog,
-    daily_series,
     format_rate,
     overdue_tickets,
-    period_stats,
     unclaimed_tickets,
     volunteer_counts,
 )
@@ -95,14 +95,21 @@ def _named(config: Config, top: list[tuple[str, int]]) -> tuple[CategoryCount, .
 def build_digest(
     session: Session, config: Config, community_code: str, day: date, now: datetime
 ) -> Digest:
-    """The digest sent on local date `day` (reporting on the day before), as seen at `now`."""
+    """The digest sent on local date `day` (reporting on the day before), as seen at `now`.
+
+    Window counts, rates and the chart come from the per-day tallies (bot.daystats); what is
+    open now (backlog, overdue, unclaimed, held) is counted from the ticket indexes.
+    """
     community = config.community(community_code)
     if community is None:
         raise ValueError(f"unknown community {community_code!r}")
-    start, end = _midnight(config, day - timedelta(days=1)), _midnight(config, day)
-    period_start = _midnight(config, day - timedelta(days=PERIOD_DAYS))
-    yesterday = period_stats(session, community_code, start, end, now)
-    period = period_stats(session, community_code, period_start, end, now)
+    if q.utc(now) < _midnight(config, day):
+        raise ValueError("a digest reports on days that have ended")
+    yesterday_date = day - timedelta(days=1)
+    first = day - timedelta(days=max(PERIOD_DAYS, SERIES_DAYS))
+    tallies = DayTallies(session, config, community_code, first)
+    yesterday = tallies.window(yesterday_date, day)
+    period = tallies.window(day - timedelta(days=PERIOD_DAYS), day)
     open_counts = backlog(session, community_code)
     return Digest(
         community=community_code,
@@ -125,8 +132,9 @@ def build_digest(
         rates_period=period.rates,
         top_yesterday=_named(config, yesterday.top_categories),
         top_period=_named(config, period.top_categories),
-        volunteers=tuple(volunteer_counts(session, community_code, start, end)),
-        series=tuple(daily_series(session, community_code, SERIES_DAYS, end, config.tz)),
+        volunteers=tuple(volunteer_counts(
+            session, community_code, tallies.by_volunteer(yesterday_date, day))),
+        series=tuple(tallies.series(SERIES_DAYS, day, open_counts["total"])),
     )
 
 

@@ -14,6 +14,7 @@ from bot.errors import DomainError
 from bot.schedule import next_action_for
 from storage.models import Ticket, TicketEvent
 from storage.queries import update_ticket_if_unchanged
+from storage.tallies import note_event, note_ticket, tallied
 
 
 def load_ticket(session: Session, number: int) -> Ticket:
@@ -59,8 +60,11 @@ def move(
         values["waiting_since"] = projected["waiting_since"] = now
         values["escalation_level"] = projected["escalation_level"] = 0
     values["next_action"], values["next_action_at"] = next_action_for(config, projected)
+    before = tallied(ticket.model_dump())
     if not update_ticket_if_unchanged(session, ticket, values):
         raise DomainError("changed_meanwhile", number=ticket.id)
+    note_ticket(session, config.tz, before, projected)
+    note_event(session, config.tz, ticket.community, now, action, actor_tg_id)
     session.add(
         TicketEvent(
             ticket_id=ticket.id,  # type: ignore[arg-type]

@@ -2,16 +2,17 @@
 coordinator works from, per-volunteer counts and a per-day series.
 
 Everything is computed by aggregate queries (storage.stats_queries); this module turns their
-small results into frozen dataclasses. Times are aware UTC in and out; only daily_series
-thinks in the community's local days.
+small results into frozen dataclasses. Times are aware UTC in and out. The digest sums the
+same numbers per local day from tallies instead (bot.daystats).
 
 The three rates are defined on Rates.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -108,7 +109,7 @@ class DayRow:
     backlog: int  # created before the day's end and not closed/cancelled by then
 
 
-def _share(numerator: int, denominator: int) -> float | None:
+def share(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
@@ -132,9 +133,9 @@ def period_stats(
     response_base = sum(b for _, _, b, _ in by_category)
     closed_total = closed["closed"] + closed["closed_unresolved"]
     rates = Rates(
-        response=_share(responded, response_base),
-        resolution=_share(closed["resolved_closed"], closed_total),
-        satisfaction=_share(closed["satisfied"], closed["rated"]),
+        response=share(responded, response_base),
+        resolution=share(closed["resolved_closed"], closed_total),
+        satisfaction=share(closed["satisfied"], closed["rated"]),
         responded=responded,
         response_base=response_base,
         resolved_closed=closed["resolved_closed"],
@@ -182,12 +183,13 @@ def unclaimed_tickets(session: Session, community: str, limit: int = 50) -> list
 
 
 def volunteer_counts(
-    session: Session, community: str, start: datetime, end: datetime
+    session: Session, community: str, in_window: Mapping[int, tuple[int, int]]
 ) -> list[VolunteerRow]:
     """Every volunteer of the community (inactive ones too, flagged), the active first, then
-    by resolved and claimed in the window, most first."""
+    by resolved and claimed in the window, most first. `in_window`: Telegram id -> (claims,
+    resolves) they made in the window (bot.daystats.DayTallies.by_volunteer)."""
     held = q.held_counts(session, community)
-    events = q.event_counts_by_actor(session, community, start, end)
+    events = in_window
     rows = []
     for volunteer_id, tg_id, name, unit, active in q.volunteers_of(session, community):
         claims, resolves = events.get(tg_id, (0, 0))
@@ -195,48 +197,4 @@ def volunteer_counts(
             VolunteerRow(tg_id, name, unit, held.get(volunteer_id, 0), claims, resolves, active)
         )
     rows.sort(key=lambda r: (not r.active, -r.resolved_in_window, -r.claimed_in_window))
-    return rows
-
-
-def local_day_bounds(days: int, end: datetime, tz: tzinfo) -> tuple[list[date], datetime,
-                                                                     list[datetime]]:
-    """The `days` local days up to the one holding the last instant before `end`: their dates,
-    the first day's start and each day's end (aware UTC; the last one cut at `end`)."""
-    last = (q.utc(end) - timedelta(microseconds=1)).astimezone(tz).date()
-    dates = [last - timedelta(days=days - 1 - i) for i in range(days)]
-
-    def midnight(day: date) -> datetime:
-        return q.utc(datetime.combine(day, time(0), tzinfo=tz))
-
-    ends = [midnight(d + timedelta(days=1)) for d in dates]
-    ends[-1] = min(ends[-1], q.utc(end))
-    return dates, midnight(dates[0]), ends
-
-
-def daily_series(
-    session: Session, community: str, days: int, end: datetime, tz: tzinfo
-) -> list[DayRow]:
-    """One row per local day (in `tz`) for the `days` days up to `end`, oldest first.
-
-    The last day stops at `end`. Backlog counts tickets created before the day's end whose
-    closed_at is not before it; a ticket reopened later has lost its closed_at, so it counts as
-    open on the days it was closed before the reopen.
-    """
-    if days <= 0:
-        return []
-    dates, first, ends = local_day_bounds(days, end, tz)
-    created = q.created_per_bucket(session, community, first, ends)
-    closed = q.closed_per_bucket(session, community, first, ends)
-    # A ticket created in bucket c and ended in bucket e was open at the ends of days c..e-1:
-    # add +1 at c and -1 at e, then a running sum gives the backlog at each day's end.
-    delta = [0] * (days + 2)
-    for (c, e), n in q.lifetimes_per_bucket(session, community, ends).items():
-        if c < e:
-            delta[c] += n
-            delta[e] -= n
-    rows = []
-    running = 0
-    for i, day in enumerate(dates, start=1):
-        running += delta[i]
-        rows.append(DayRow(day, created.get(i, 0), closed.get(i, 0), running))
     return rows

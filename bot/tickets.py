@@ -33,6 +33,7 @@ from storage.queries import (
     resident_by_tg,
     ticket_by_source_key,
 )
+from storage.tallies import note_ticket
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -144,6 +145,7 @@ def _insert_ticket(
     )
     session.add(ticket)
     session.flush()
+    note_ticket(session, config.tz, None, ticket.model_dump())
     session.add(
         TicketEvent(
             ticket_id=ticket.id,  # type: ignore[arg-type]

@@ -63,11 +63,15 @@ FINAL_STATUSES = ("closed", "cancelled", "closed_unresolved")
 class Ticket(SQLModel, table=True):
     __table_args__ = (
         Index("ix_ticket_due", "next_action_at"),
-        Index("ix_ticket_community_status", "community", "status"),
+        # (community, status) first for the backlog; due_at after it lets the digest count and
+        # list the overdue from the index alone.
+        Index("ix_ticket_community_status_due", "community", "status", "due_at"),
         Index("ix_ticket_assignee_status", "assignee_id", "status"),
         Index("ix_ticket_community_created", "community", "created_at"),
         Index("ix_ticket_community_closed", "community", "closed_at"),
-        Index("ix_ticket_community_due", "community", "due_at"),
+        # The digest's unclaimed list and count (status submitted/reopened, nobody holding it),
+        # oldest first, from the index alone.
+        Index("ix_ticket_unclaimed", "community", "status", "assignee_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)  # the public number: #id
@@ -141,6 +145,27 @@ class DigestRun(SQLModel, table=True):
     community: str
     day: date  # the community's local date the digest was sent on (it covers the day before)
     created_at: datetime
+
+
+class Tally(SQLModel, table=True):
+    """A per-day counter of storage.tallies: how many tickets of a community contribute
+    `metric`/`key` on local date `day`. The key order serves "one metric over a day range"."""
+
+    community: str = Field(primary_key=True)
+    metric: str = Field(primary_key=True)
+    day: int = Field(primary_key=True)  # the local date as yyyymmdd (storage.tallies.day_number)
+    key: str = Field(default="", primary_key=True)
+    n: int = 0
+
+
+class TallyState(SQLModel, table=True):
+    """One row: how the tallies were counted: in which timezone (their days are local days) and
+    by which version of storage.tallies.contributions."""
+
+    id: int = Field(default=1, primary_key=True)
+    tz: str
+    version: int
+    built_at: datetime
 
 
 class Invite(SQLModel, table=True):

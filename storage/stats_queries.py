@@ -18,21 +18,18 @@ activity inside a window therefore read only those two index ranges instead of t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select, union_all
 from sqlmodel import Session, col
 
-from storage.models import OPEN_STATUSES, WORKLOAD_STATUSES, Ticket, TicketEvent, Volunteer
+from storage.models import OPEN_STATUSES, WORKLOAD_STATUSES, Ticket, Volunteer
 
 # Open and not yet done: what can be late for its resolution time limit.
 NOT_DONE_STATUSES = tuple(s for s in OPEN_STATUSES if s != "resolved")
 UNCLAIMED_STATUSES = ("submitted", "reopened")
 CLOSED_STATUSES = ("closed", "closed_unresolved")
-CLAIM_ACTIONS = ("accept", "claim")
-RESOLVE_ACTION = "resolve"
 
 
 def utc(moment: datetime) -> datetime:
@@ -146,15 +143,32 @@ def open_by_status(session: Session, community: str) -> dict[str, int]:
 
 
 def _overdue_where(community: str, now: datetime) -> tuple[ColumnElement[bool], ...]:
-    # due_at is compared through an expression so SQLite reads the (community, status) index,
-    # bounded by the open tickets: on (community, due_at) it would walk every closed ticket
-    # of the community's history that was ever due before now, checking each one's status.
-    due = func.coalesce(col(Ticket.due_at), col(Ticket.due_at))
+    # Served by the (community, status, due_at) index alone: one short range per status.
     return (
         col(Ticket.community) == community,
         col(Ticket.status).in_(NOT_DONE_STATUSES),
-        due < utc(now),
+        col(Ticket.due_at) < utc(now),
     )
+
+
+def _first_ids(column: Any, statuses: tuple[str, ...], where: tuple[ColumnElement[bool], ...],
+               limit: int) -> Any:
+    """The `limit` ticket numbers first by `column` among `statuses`, as a scalar subquery.
+
+    One ordered, limited scan per status, then a merge of those few: an index that starts
+    (community, status, ...) and continues with `column` then serves each scan in order, where
+    one sort over every matching row (thousands of open tickets in a big community) would not.
+    """
+    parts = [
+        select(col(Ticket.id).label("id"), column.label("at"))
+        .where(*where, col(Ticket.status) == status)
+        .order_by(column, col(Ticket.id))
+        .limit(limit)
+        .subquery()
+        for status in statuses
+    ]
+    merged = union_all(*(select(p.c.id, p.c.at) for p in parts)).subquery()
+    return select(merged.c.id).order_by(merged.c.at, merged.c.id).limit(limit).scalar_subquery()
 
 
 def _unclaimed_where(community: str) -> tuple[ColumnElement[bool], ...]:
@@ -169,14 +183,14 @@ def overdue(
     session: Session, community: str, now: datetime, limit: int
 ) -> list[tuple[int, str, str | None, datetime]]:
     """(number, category, assignee name, due_at) of open, not yet resolved tickets past due_at."""
+    # First the numbers, from the index alone; only those few rows are then read in full.
+    first = _first_ids(col(Ticket.due_at), NOT_DONE_STATUSES,
+                       (col(Ticket.community) == community, col(Ticket.due_at) < utc(now)), limit)
     stmt = (
         select(col(Ticket.id), col(Ticket.category), col(Volunteer.name), col(Ticket.due_at))
         .join(Volunteer, col(Volunteer.id) == col(Ticket.assignee_id), isouter=True)
-        .where(*_overdue_where(community, now))
-        # An expression again: sorting on the bare column would have SQLite walk the due_at
-        # index from the community's first ticket to find the few still open.
-        .order_by(func.coalesce(col(Ticket.due_at), col(Ticket.due_at)), col(Ticket.id))
-        .limit(limit)
+        .where(col(Ticket.id).in_(first))
+        .order_by(col(Ticket.due_at), col(Ticket.id))
     )
     return [
         (int(n), str(c), None if v is None else str(v), _read(d))
@@ -188,17 +202,16 @@ def unclaimed(
     session: Session, community: str, limit: int
 ) -> list[tuple[int, str, datetime, bool, str | None]]:
     """(number, category, created_at, needs_triage, building) waiting for someone, oldest first."""
+    first = _first_ids(col(Ticket.created_at), UNCLAIMED_STATUSES,
+                       (col(Ticket.community) == community, col(Ticket.assignee_id).is_(None)),
+                       limit)
     stmt = (
         select(
             col(Ticket.id), col(Ticket.category), col(Ticket.created_at),
             col(Ticket.needs_triage), col(Ticket.building),
         )
-        .where(*_unclaimed_where(community))
-        # Sorting on an expression rather than the bare column keeps SQLite from walking the
-        # whole (community, created_at) index to skip a sort: the (community, status) index
-        # bounds the work to the tickets actually waiting.
-        .order_by(func.coalesce(col(Ticket.created_at), col(Ticket.created_at)), col(Ticket.id))
-        .limit(limit)
+        .where(col(Ticket.id).in_(first))
+        .order_by(col(Ticket.created_at), col(Ticket.id))
     )
     return [
         (int(n), str(c), _read(t), bool(triage), b)
@@ -245,122 +258,11 @@ def held_counts(session: Session, community: str) -> dict[int, int]:
     return {int(v): int(n) for v, n in _rows(session, stmt) if v is not None}
 
 
-def event_counts_by_actor(
-    session: Session, community: str, start: datetime, end: datetime
-) -> dict[int, tuple[int, int]]:
-    """Telegram id -> (claims, resolves) they made in [start, end) on the community's tickets.
-
-    Claims are 'accept' (of a ticket offered to them) and 'claim' (from the group) events.
-    """
-    action = col(TicketEvent.action)
-    result: dict[int, tuple[int, int]] = {}
-    for touched in _touched_since(start):
-        stmt = (
-            select(
-                col(TicketEvent.actor_tg_id),
-                _count_if(action.in_(CLAIM_ACTIONS)),
-                _count_if(action == RESOLVE_ACTION),
-            )
-            .select_from(Ticket)
-            .join(
-                TicketEvent,
-                and_(
-                    col(TicketEvent.ticket_id) == col(Ticket.id),
-                    _in(col(TicketEvent.at), start, end),
-                ),
-            )
-            .where(
-                col(Ticket.community) == community,
-                touched,
-                col(TicketEvent.actor_tg_id).is_not(None),
-                action.in_((*CLAIM_ACTIONS, RESOLVE_ACTION)),
-            )
-            .group_by(col(TicketEvent.actor_tg_id))
-        )
-        for tg_id, claims, resolves in _rows(session, stmt):
-            before = result.get(int(tg_id), (0, 0))
-            result[int(tg_id)] = (before[0] + int(claims), before[1] + int(resolves))
-    return result
-
-
-# ---- per-day series -------------------------------------------------------------------------
-
-
-def _bucket(column: Any, bounds: Sequence[datetime]) -> Any:
-    """1 + how many of the ascending `bounds` are at or before the value (NULL -> past the end).
-
-    With bounds = day ends B1..Bn: bucket i (1..n) means the value lies in day i; n + 1 means
-    at or after Bn, or NULL.
-    """
-    whens = [(column < utc(b), i) for i, b in enumerate(bounds, start=1)]
-    return case(*whens, else_=len(bounds) + 1)
-
-
-def created_per_bucket(
-    session: Session, community: str, first: datetime, bounds: Sequence[datetime]
-) -> dict[int, int]:
-    """Bucket (see _bucket) -> tickets created in [first, bounds[-1])."""
-    sub = (
-        select(_bucket(col(Ticket.created_at), bounds).label("b"))
-        .where(col(Ticket.community) == community, _in(col(Ticket.created_at), first, bounds[-1]))
-        .subquery()
-    )
-    stmt = select(sub.c.b, func.count()).group_by(sub.c.b)
-    return {int(b): int(n) for b, n in _rows(session, stmt)}
-
-
-def closed_per_bucket(
-    session: Session, community: str, first: datetime, bounds: Sequence[datetime]
-) -> dict[int, int]:
-    """Bucket -> tickets closed (resolved or unresolved, not cancelled) in [first, bounds[-1])."""
-    sub = (
-        select(_bucket(col(Ticket.closed_at), bounds).label("b"))
-        .where(
-            col(Ticket.community) == community,
-            _in(col(Ticket.closed_at), first, bounds[-1]),
-            col(Ticket.status).in_(CLOSED_STATUSES),
-        )
-        .subquery()
-    )
-    stmt = select(sub.c.b, func.count()).group_by(sub.c.b)
-    return {int(b): int(n) for b, n in _rows(session, stmt)}
-
-
-def lifetimes_per_bucket(
-    session: Session, community: str, bounds: Sequence[datetime]
-) -> dict[tuple[int, int], int]:
-    """(created bucket, ended bucket) -> tickets, for tickets possibly open at some bound.
-
-    Only tickets not final before the first bound are read (through the closed_at index).
-    A ticket with created bucket c and ended bucket e (closed_at bucket; NULL -> n + 1) was
-    open at bounds c..e-1; one created at or after the last bound has c = n + 1 >= e.
-    """
-    result: dict[tuple[int, int], int] = {}
-    for touched in _touched_since(bounds[0]):
-        sub = (
-            select(
-                _bucket(col(Ticket.created_at), bounds).label("c"),
-                _bucket(col(Ticket.closed_at), bounds).label("e"),
-            )
-            .where(col(Ticket.community) == community, touched)
-            .subquery()
-        )
-        stmt = select(sub.c.c, sub.c.e, func.count()).group_by(sub.c.c, sub.c.e)
-        for c, e, n in _rows(session, stmt):
-            key = (int(c), int(e))
-            result[key] = result.get(key, 0) + int(n)
-    return result
-
-
 __all__ = [
     "claimed_resolved_counts",
     "closed_counts",
-    "closed_per_bucket",
     "created_by_category",
-    "created_per_bucket",
-    "event_counts_by_actor",
     "held_counts",
-    "lifetimes_per_bucket",
     "open_by_status",
     "overdue",
     "overdue_count",

@@ -15,6 +15,7 @@ from bot.clock import ManualClock
 from bot.config import Config, load_config
 from storage.db import UnitOfWork, create_schema, make_engine, uow_factory
 from storage.models import SQLModel
+from tests.factories import recounted_tallies, tallies_now
 
 REPO = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -74,5 +75,9 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def uows(engine: Engine) -> Callable[[], UnitOfWork]:
-    return uow_factory(engine)
+def uows(engine: Engine, config: Config) -> Iterator[Callable[[], UnitOfWork]]:
+    yield uow_factory(engine)
+    # Whatever the test did through the services, the digest's tallies must still equal a
+    # recount from the tickets: each change kept them in step, in its own transaction.
+    assert tallies_now(engine) == recounted_tallies(engine, config.tz), (
+        "the per-day tallies drifted from the tickets")

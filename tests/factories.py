@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
+from sqlalchemy import Engine
+from sqlalchemy import select as sa_select
 from sqlmodel import select
 
 from bot.config import Config
 from bot.tickets import NewTicket, submit_ticket
 from storage.db import UnitOfWork
-from storage.models import Outbox, Ticket, TicketEvent, Volunteer
+from storage.models import Outbox, Tally, Ticket, TicketEvent, Volunteer
+from storage.tallies import rebuild_tallies
 
 Uows = Callable[[], UnitOfWork]
 RESIDENT = 900
@@ -83,3 +86,31 @@ def outbox(uows: Uows, number: int | None = None) -> list[tuple[int, str]]:
         if number is not None:
             stmt = stmt.where(Outbox.ticket_id == number)
         return [(o.chat_id, o.notice) for o in uow.session.exec(stmt).all()]
+
+
+def recount_tallies(uows: Uows, tz: tzinfo, now: datetime) -> None:
+    """Count the digest's tallies from tickets put in by hand (services keep them as they go)."""
+    with uows() as uow:
+        rebuild_tallies(uow.session.connection(), tz, now)
+        uow.commit()
+
+
+def tallies_now(engine: Engine) -> dict[tuple[str, str, int, str], int]:
+    """Every non-zero counter: (community, metric, day, key) -> n."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa_select(Tally.community, Tally.metric, Tally.day, Tally.key,
+                                      Tally.n)).all()
+    return {(c, m, d, k): n for c, m, d, k, n in rows if n}
+
+
+def recounted_tallies(engine: Engine, tz: tzinfo) -> dict[tuple[str, str, int, str], int]:
+    """What a recount from the tickets would give, leaving the database as it is."""
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            rebuild_tallies(conn, tz, datetime.now(UTC))
+            rows = conn.execute(sa_select(Tally.community, Tally.metric, Tally.day, Tally.key,
+                                          Tally.n)).all()
+        finally:
+            transaction.rollback()
+    return {(c, m, d, k): n for c, m, d, k, n in rows if n}

@@ -25,7 +25,7 @@ from bot.digest import (
 )
 from bot.stats import DayRow, OverdueRow, UnclaimedRow, VolunteerRow
 from storage.models import Ticket, TicketEvent, Volunteer
-from tests.factories import Uows
+from tests.factories import Uows, recount_tallies
 
 SH = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 2)
@@ -133,6 +133,7 @@ def build_ledger(uows: Uows) -> None:
         uow.session.flush()
         uow.session.add_all(events)
         uow.commit()
+    recount_tallies(uows, SH, NOW)
 
 
 @pytest.fixture
@@ -318,6 +319,7 @@ def test_render_fits_one_message_with_500_overdue(uows: Uows, config: Config) ->
             _ticket(2000 + i, "elderly", L(10, 1, 10), "claimed", claimed=L(10, 1, 11),
                     assignee=100 + i) for i in range(40))
         uow.commit()
+    recount_tallies(uows, SH, NOW)
     with uows() as uow:
         big = build_digest(uow.session, config, "hx", DAY, NOW)
     assert (big.overdue_total, big.unclaimed_total) == (540, 500)

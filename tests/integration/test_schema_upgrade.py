@@ -21,7 +21,7 @@ def test_an_older_database_is_brought_up_to_date_without_losing_rows(
     uows = uow_factory(engine)
     number = submit(uows, config, NOW).id or 0
     with engine.begin() as conn:  # turn the tables back into what the earlier version made
-        conn.execute(text("DROP INDEX ix_ticket_community_due"))
+        conn.execute(text("DROP INDEX ix_ticket_unclaimed"))
         conn.execute(text("DROP INDEX ix_outbox_chat"))
         for column in NEW_TICKET_COLUMNS:
             conn.execute(text(f"ALTER TABLE ticket DROP COLUMN {column}"))
@@ -34,7 +34,7 @@ def test_an_older_database_is_brought_up_to_date_without_losing_rows(
     inspector = inspect(engine)
     assert set(NEW_TICKET_COLUMNS) <= {c["name"] for c in inspector.get_columns("ticket")}
     assert "phone_asked_at" in {c["name"] for c in inspector.get_columns("resident")}
-    assert "ix_ticket_community_due" in {i["name"] for i in inspector.get_indexes("ticket")}
+    assert "ix_ticket_unclaimed" in {i["name"] for i in inspector.get_indexes("ticket")}
     assert "ix_outbox_chat" in {i["name"] for i in inspector.get_indexes("outbox")}
     with uows() as uow:
         ticket = uow.session.get(Ticket, number)

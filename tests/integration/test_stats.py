@@ -12,21 +12,23 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import texts
+from bot.config import Config
+from bot.daystats import DayTallies
 from bot.stats import (
     DayRow,
     OverdueRow,
     UnclaimedRow,
     VolunteerRow,
     backlog,
-    daily_series,
     format_rate,
     overdue_tickets,
     period_stats,
     unclaimed_tickets,
     volunteer_counts,
 )
+from storage.db import UnitOfWork
 from storage.models import Ticket, TicketEvent, Volunteer
-from tests.factories import Uows
+from tests.factories import Uows, recount_tallies
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -167,12 +169,17 @@ def build_ledger(uows: Uows) -> None:
         uow.session.flush()
         uow.session.add_all(events)
         uow.commit()
+    recount_tallies(uows, SH, NOW)
 
 
 @pytest.fixture
 def ledger(uows: Uows) -> Uows:
     build_ledger(uows)
     return uows
+
+
+def _tallies(uow: UnitOfWork, config: Config) -> DayTallies:
+    return DayTallies(uow.session, config, "hx", date(2026, 10, 1))
 
 
 # ---- period_stats ---------------------------------------------------------------------------
@@ -288,9 +295,10 @@ def test_unclaimed_oldest_first(ledger: Uows) -> None:
         assert [r.number for r in unclaimed_tickets(uow.session, "hx", limit=1)] == [17]
 
 
-def test_volunteer_counts(ledger: Uows) -> None:
+def test_volunteer_counts(ledger: Uows, config: Config) -> None:
     with ledger() as uow:
-        rows = volunteer_counts(uow.session, "hx", START, END)
+        in_window = _tallies(uow, config).by_volunteer(date(2026, 11, 1), date(2026, 11, 2))
+        rows = volunteer_counts(uow.session, "hx", in_window)
     assert rows == [
         # holds 10, 12, 15; claimed 1, 5, 15 and resolved 1, 5 in the window
         VolunteerRow(V1, "张三", "单位1", 3, 3, 2, True),
@@ -303,9 +311,10 @@ def test_volunteer_counts(ledger: Uows) -> None:
 # ---- daily series ---------------------------------------------------------------------------
 
 
-def test_daily_series_by_local_day(ledger: Uows) -> None:
+def test_series_by_local_day(ledger: Uows, config: Config) -> None:
     with ledger() as uow:
-        rows = daily_series(uow.session, "hx", 3, NOW, SH)
+        open_now = backlog(uow.session, "hx")["total"]
+        rows = _tallies(uow, config).series(2, date(2026, 11, 2), open_now)
     assert rows == [
         # 13 (23:00 local); 1 was created at 16:30 UTC on 31 Oct but 00:30 local on 1 Nov.
         # open at midnight: 8, 9, 10, 11, 13, 17
@@ -313,21 +322,25 @@ def test_daily_series_by_local_day(ledger: Uows) -> None:
         # 1-7, 14, 15, 16 (4 at 23:30 local); closed 1, 5, 8 and 9 (6, 7 were cancelled)
         # open at midnight: 2, 3, 4, 10, 11, 13, 14, 15, 16, 17
         DayRow(date(2026, 11, 1), 10, 4, 10),
-        # today until 09:00: 12
-        DayRow(date(2026, 11, 2), 1, 0, 11),
     ]
 
 
-def test_daily_series_end_at_midnight_stops_at_the_day_before(ledger: Uows) -> None:
+def test_tallied_window_counts_what_the_direct_queries_count(
+        ledger: Uows, config: Config) -> None:
+    """The digest's window (from tallies) and /stats (straight from the tickets) agree on
+    every number of the tricky ledger above."""
     with ledger() as uow:
-        rows = daily_series(uow.session, "hx", 1, END, SH)
-    assert rows == [DayRow(date(2026, 11, 1), 10, 4, 10)]
+        tallied = _tallies(uow, config).window(date(2026, 11, 1), date(2026, 11, 2))
+        direct = period_stats(uow.session, "hx", START, END, NOW)
+        assert tallied == direct
+        month = _tallies(uow, config).window(date(2026, 10, 3), date(2026, 11, 2))
+        assert month == period_stats(uow.session, "hx", L(10, 3, 0), END, NOW)
 
 
 # ---- empty database -------------------------------------------------------------------------
 
 
-def test_empty_database(uows: Uows) -> None:
+def test_empty_database(uows: Uows, config: Config) -> None:
     with uows() as uow:
         s = uow.session
         stats = period_stats(s, "hx", START, END, NOW)
@@ -344,11 +357,13 @@ def test_empty_database(uows: Uows) -> None:
         }
         assert overdue_tickets(s, "hx", NOW) == []
         assert unclaimed_tickets(s, "hx") == []
-        assert volunteer_counts(s, "hx", START, END) == []
-        assert daily_series(s, "hx", 2, NOW, SH) == [
-            DayRow(date(2026, 11, 1), 0, 0, 0), DayRow(date(2026, 11, 2), 0, 0, 0),
+        assert volunteer_counts(s, "hx", {}) == []
+        tallies = _tallies(uow, config)
+        assert tallies.series(2, date(2026, 11, 2), 0) == [
+            DayRow(date(2026, 10, 31), 0, 0, 0), DayRow(date(2026, 11, 1), 0, 0, 0),
         ]
-        assert daily_series(s, "hx", 0, NOW, SH) == []
+        assert tallies.series(0, date(2026, 11, 2), 0) == []
+        assert tallies.by_volunteer(date(2026, 11, 1), date(2026, 11, 2)) == {}
 
 
 # ---- formatting -----------------------------------------------------------------------------
