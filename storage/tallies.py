@@ -39,7 +39,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import delete, event, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, col
@@ -62,6 +62,7 @@ EVENT_METRICS = {"accept": "claims_by", "claim": "claims_by", "resolve": "resolv
 VERSION = 1
 _PENDING = "tally_pending"  # session.info key: Counter of changes not yet written
 _BATCH = 5_000  # tickets per read while rebuilding
+_LOCK_KEY = 0x7A11  # PostgreSQL advisory lock taken while the counters are (re)counted
 
 
 def _utc(moment: datetime) -> datetime:
@@ -223,17 +224,19 @@ def ensure_tallies(engine: Engine, tz: tzinfo, now: datetime) -> bool:
     """Rebuild the counters unless they were built for this timezone by this VERSION; True if
     rebuilt.
 
-    Called on start. Two replicas starting together rebuild once: the state row is locked
-    (PostgreSQL) or the whole database is (SQLite) while the first one counts.
+    Called on start. Two replicas starting together count once: the second waits for the
+    first and then finds the counters built.
     """
     with engine.begin() as conn:
-        # Take the write lock first (a no-op update on SQLite, a row lock on PostgreSQL), so
-        # a second replica waits here and then finds the counters already built.
-        if conn.dialect.name == "sqlite":
+        # Serialize the starts first, so a second replica waits here and then finds the
+        # counters built: a transaction-scoped advisory lock on PostgreSQL (a row lock would
+        # not do, the state row may not exist yet), the database's write lock on SQLite (any
+        # UPDATE takes it, even one that matches no row).
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+        else:
             conn.exec_driver_sql("UPDATE tallystate SET id = id")
         stmt = select(col(TallyState.tz), col(TallyState.version)).where(col(TallyState.id) == 1)
-        if conn.dialect.name == "postgresql":
-            stmt = stmt.with_for_update()
         if conn.execute(stmt).first() == (_tz_name(tz), VERSION):
             return False
         rebuild_tallies(conn, tz, now)

@@ -7,6 +7,7 @@ import contextlib
 import random
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -227,4 +228,21 @@ def test_counters_are_recounted_once_for_an_older_database_or_another_timezone(
     days = {day for (_c, metric, day, _k) in tallies_now(engine) if metric == "new"}
     assert days == {20261101}  # 12:30 on 1 November in New York
     assert ensure_tallies(engine, config.tz, clock.now()) is True  # and back
+    assert tallies_now(engine) == kept
+
+
+def test_two_replicas_starting_together_count_once(
+        uows: Uows, engine: Engine, config: Config) -> None:
+    clock = ManualClock(START)
+    add_volunteer(uows, clock.now(), VOLUNTEERS[0], categories=CATEGORIES)
+    for _ in range(20):
+        submit(uows, config, clock.now())
+    kept = tallies_now(engine)
+    with engine.begin() as conn:  # as if upgraded from a version without tallies
+        conn.execute(text("DELETE FROM tally"))
+        conn.execute(text("DELETE FROM tallystate"))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        counted = list(pool.map(lambda _: ensure_tallies(engine, config.tz, clock.now()),
+                                range(2)))
+    assert sorted(counted) == [False, True]
     assert tallies_now(engine) == kept
