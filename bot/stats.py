@@ -1,5 +1,5 @@
 """The numbers behind /stats and the daily digest: counts, the three rates, the lists a
-coordinator works from, per-volunteer counts and a per-day series.
+coordinator works from, per-volunteer counts and a chart's row per day (DayRow).
 
 Everything is computed by aggregate queries (storage.stats_queries); this module turns their
 small results into frozen dataclasses. Times are aware UTC in and out. The digest sums the
@@ -189,10 +189,9 @@ def volunteer_counts(
     by resolved and claimed in the window, most first. `in_window`: Telegram id -> (claims,
     resolves) they made in the window (bot.daystats.DayTallies.by_volunteer)."""
     held = q.held_counts(session, community)
-    events = in_window
     rows = []
     for volunteer_id, tg_id, name, unit, active in q.volunteers_of(session, community):
-        claims, resolves = events.get(tg_id, (0, 0))
+        claims, resolves = in_window.get(tg_id, (0, 0))
         rows.append(
             VolunteerRow(tg_id, name, unit, held.get(volunteer_id, 0), claims, resolves, active)
         )

@@ -29,7 +29,6 @@ from storage.models import OPEN_STATUSES, WORKLOAD_STATUSES, Ticket, Volunteer
 # Open and not yet done: what can be late for its resolution time limit.
 NOT_DONE_STATUSES = tuple(s for s in OPEN_STATUSES if s != "resolved")
 UNCLAIMED_STATUSES = ("submitted", "reopened")
-CLOSED_STATUSES = ("closed", "closed_unresolved")
 
 
 def utc(moment: datetime) -> datetime:
