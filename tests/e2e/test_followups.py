@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import select
 
-from bot import texts
+from bot import daily, texts
 from bot import tickets as T
 from bot import volunteering as V
 from bot.classify import Classifier
@@ -80,6 +83,32 @@ async def test_the_daily_digest_reaches_each_coordinator_once_with_its_chart(
         runs = uow.session.exec(
             Outbox.__table__.select().where(Outbox.notice == "digest")).all()  # type: ignore
     assert len(runs) == len(COORDINATORS)
+
+
+async def test_residents_get_answers_while_the_digest_chart_is_drawn(
+        ticking: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    h = ticking
+    drawing, finish = threading.Event(), threading.Event()
+    released: list[bool] = []
+
+    def slow_chart(*args: Any, **kwargs: Any) -> bytes:
+        drawing.set()
+        # Held until the resident has had an answer. Drawn on the event loop, it would hold the
+        # whole bot (and this test) until the wait gives up: released would then be False.
+        released.append(finish.wait(timeout=10))
+        return draw(*args, **kwargs)
+
+    draw = daily.render_chart
+    monkeypatch.setattr(daily, "render_chart", slow_chart)
+    h.clock.advance(timedelta(minutes=30))  # 08:30 in Shanghai: the digest is owed
+    assert await asyncio.to_thread(drawing.wait, 15), "the digest was never drawn"
+    since = time.monotonic()
+    await h.send_text(RESIDENT, "/start")
+    await h.reply_to(RESIDENT, since=since, timeout=5)
+    finish.set()
+    for coordinator in COORDINATORS:
+        await h.reply_to(coordinator, "简报", timeout=15)
+    assert released and all(released), "the bot stood still while the chart was drawn"
 
 
 async def test_a_restarted_bot_carries_on_where_the_old_one_stopped(
