@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
         "import", help=texts.CLI_HELP_IMPORT
     )
     importer.add_argument("file")
+    commands.add_parser("recount", help=texts.CLI_HELP_RECOUNT)
     return parser
 
 
@@ -45,6 +46,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
         return _classify(config, args.text, args.jsonl, out, err)
     if args.command == "volunteers":
         return _import_volunteers(config, args.file, out, err)
+    if args.command == "recount":
+        return _recount(config, out)
     return _run(config, err)
 
 
@@ -120,6 +123,22 @@ def _import_volunteers(config: Config, file: str, out: TextIO, err: TextIO) -> i
     finally:
         engine.dispose()
     print(texts.IMPORT_DONE.format(created=result.created, updated=result.updated), file=out)
+    return 0
+
+
+def _recount(config: Config, out: TextIO) -> int:
+    """Count the digest's tallies again from the tickets (after someone edited tickets by hand)."""
+    from storage.db import create_schema, make_engine
+    from storage.tallies import rebuild_tallies
+
+    engine = make_engine(config.bot.database_url)
+    try:
+        create_schema(engine)
+        with engine.begin() as conn:
+            tickets = rebuild_tallies(conn, config.tz, SystemClock().now())
+    finally:
+        engine.dispose()
+    print(texts.CLI_RECOUNT_DONE.format(tickets=tickets), file=out)
     return 0
 
 

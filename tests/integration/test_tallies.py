@@ -4,11 +4,15 @@ and summing to what counting the tickets directly gives. SQLite and PostgreSQL."
 from __future__ import annotations
 
 import contextlib
+import os
 import random
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,8 +29,10 @@ from bot.office import close_ticket, reopen_ticket
 from bot.stats import DayRow, backlog, period_stats
 from bot.tickets import cancel_ticket, confirm_resolution, rate_ticket, reject_resolution
 from bot.volunteering import accept_ticket, claim_ticket, release_ticket, resolve_ticket
+from storage.db import create_schema, make_engine, uow_factory
 from storage.models import OPEN_STATUSES, Ticket, TicketEvent, Volunteer
 from storage.tallies import ensure_tallies
+from tests.conftest import REPO
 from tests.factories import (
     COORDINATOR,
     RESIDENT,
@@ -246,3 +252,25 @@ def test_two_replicas_starting_together_count_once(
                                 range(2)))
     assert sorted(counted) == [False, True]
     assert tallies_now(engine) == kept
+
+
+def test_the_recount_command_repairs_tallies_after_a_hand_edit(tmp_path: Path,
+                                                                config: Config) -> None:
+    db_path = tmp_path / "bot.db"
+    engine = make_engine(f"sqlite:///{db_path}")
+    create_schema(engine)
+    uows = uow_factory(engine)
+    add_volunteer(uows, START, VOLUNTEERS[0], categories=CATEGORIES)
+    number = submit(uows, config, START).id
+    with engine.begin() as conn:  # someone fixes a category straight in the database
+        conn.execute(text("UPDATE ticket SET category = 'parking' WHERE id = :n"), {"n": number})
+    assert tallies_now(engine) != recounted_tallies(engine, config.tz)
+    env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "BOT_CONFIG")}
+    env.update(DATABASE_URL=f"sqlite:///{db_path}", PYTHONIOENCODING="utf-8")
+    result = subprocess.run([sys.executable, "-m", "bot", "recount"], cwd=REPO, env=env,
+                            capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "已按 1 件工单重新统计简报计数。" in result.stdout
+    assert tallies_now(engine) == recounted_tallies(engine, config.tz)
+    assert ("hx", "new", 20260920, "parking") in tallies_now(engine)
+    engine.dispose()
