@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, tzinfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy import select as sa_select
 from sqlmodel import select
 
@@ -95,12 +95,16 @@ def recount_tallies(uows: Uows, tz: tzinfo, now: datetime) -> None:
         uow.commit()
 
 
+def _tally_rows(conn: Connection) -> dict[tuple[str, str, int, str], int]:
+    rows = conn.execute(sa_select(Tally.community, Tally.metric, Tally.day, Tally.key,
+                                  Tally.n)).all()
+    return {(c, m, d, k): n for c, m, d, k, n in rows if n}
+
+
 def tallies_now(engine: Engine) -> dict[tuple[str, str, int, str], int]:
     """Every non-zero counter: (community, metric, day, key) -> n."""
     with engine.connect() as conn:
-        rows = conn.execute(sa_select(Tally.community, Tally.metric, Tally.day, Tally.key,
-                                      Tally.n)).all()
-    return {(c, m, d, k): n for c, m, d, k, n in rows if n}
+        return _tally_rows(conn)
 
 
 def recounted_tallies(engine: Engine, tz: tzinfo) -> dict[tuple[str, str, int, str], int]:
@@ -109,8 +113,6 @@ def recounted_tallies(engine: Engine, tz: tzinfo) -> dict[tuple[str, str, int, s
         transaction = conn.begin()
         try:
             rebuild_tallies(conn, tz, datetime.now(UTC))
-            rows = conn.execute(sa_select(Tally.community, Tally.metric, Tally.day, Tally.key,
-                                          Tally.n)).all()
+            return _tally_rows(conn)
         finally:
             transaction.rollback()
-    return {(c, m, d, k): n for c, m, d, k, n in rows if n}
