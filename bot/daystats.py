@@ -18,6 +18,11 @@ from storage.stats_queries import utc
 from storage.tallies import TICKET_METRICS, tallies_from
 
 
+def local_midnight(config: Config, day: date) -> datetime:
+    """The start of a local calendar day as aware UTC."""
+    return utc(datetime.combine(day, time(0), tzinfo=config.tz))
+
+
 class DayTallies:
     """One community's counters from local date `first` on, read in one query."""
 
@@ -44,9 +49,6 @@ class DayTallies:
                        if day >= first and (end is None or day < end))
         return sum(by_key.get(k, 0) for day, by_key in self._by[metric].items()
                    if day >= first and (end is None or day < end) for k in keys)
-
-    def _midnight(self, day: date) -> datetime:
-        return utc(datetime.combine(day, time(0), tzinfo=self.config.tz))
 
     def window(self, first: date, end: date) -> PeriodStats:
         """period_stats for the local days [first, end), with every response limit before
@@ -78,8 +80,8 @@ class DayTallies:
         )
         ranked = sorted(categories.items(), key=lambda cn: (-cn[1], cn[0]))
         return PeriodStats(
-            start=self._midnight(first),
-            end=self._midnight(end),
+            start=local_midnight(self.config, first),
+            end=local_midnight(self.config, end),
             new=sum(categories.values()),
             claimed=self._sum("claimed", first, end),
             resolved=self._sum("resolved", first, end),

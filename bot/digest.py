@@ -10,13 +10,13 @@ render_digest turns the numbers into one Telegram message (≤ 4096 characters).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
 from bot import texts
 from bot.config import Config
-from bot.daystats import DayTallies
+from bot.daystats import DayTallies, local_midnight
 from bot.stats import (
     DayRow,
     OverdueRow,
@@ -83,11 +83,6 @@ class Digest:
         return self.day - timedelta(days=1)
 
 
-def _midnight(config: Config, day: date) -> datetime:
-    """The start of a local calendar day as aware UTC."""
-    return q.utc(datetime.combine(day, time(0), tzinfo=config.tz))
-
-
 def _named(config: Config, top: list[tuple[str, int]]) -> tuple[CategoryCount, ...]:
     return tuple(CategoryCount(c, config.category_name(c), n) for c, n in top[:TOP_LIMIT])
 
@@ -103,7 +98,7 @@ def build_digest(
     community = config.community(community_code)
     if community is None:
         raise ValueError(f"unknown community {community_code!r}")
-    if q.utc(now) < _midnight(config, day):
+    if q.utc(now) < local_midnight(config, day):
         raise ValueError("a digest reports on days that have ended")
     yesterday_date = day - timedelta(days=1)
     first = day - timedelta(days=max(PERIOD_DAYS, SERIES_DAYS))

@@ -54,13 +54,14 @@ def move(
     """
     from_status = ticket.status
     values["status"] = to_status or from_status
-    projected = {**ticket.model_dump(), **values}
+    current = ticket.model_dump()
+    projected = {**current, **values}
     if _starts_waiting(ticket, projected):
         # A new wait for a claimer: the 催办 ladder starts again from the bottom rung.
         values["waiting_since"] = projected["waiting_since"] = now
         values["escalation_level"] = projected["escalation_level"] = 0
     values["next_action"], values["next_action_at"] = next_action_for(config, projected)
-    before = tallied(ticket.model_dump())
+    before = tallied(current)
     if not update_ticket_if_unchanged(session, ticket, values):
         raise DomainError("changed_meanwhile", number=ticket.id)
     note_ticket(session, config.tz, before, projected)

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import delete, event, insert, select, text, update
@@ -45,6 +45,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, col
 
 from storage.models import Tally, TallyState, Ticket, TicketEvent
+from storage.stats_queries import utc
 
 Key = tuple[str, date, str, str]  # (community, day, metric, key)
 
@@ -65,11 +66,6 @@ _BATCH = 5_000  # tickets per read while rebuilding
 _LOCK_KEY = 0x7A11  # PostgreSQL advisory lock taken while the counters are (re)counted
 
 
-def _utc(moment: datetime) -> datetime:
-    # Both databases hand back naive UTC; the services hold aware UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def day_number(day: date) -> int:
     """How a day is stored: yyyymmdd as an integer (ordered like dates, and read back without
     the per-row date parsing SQLite's text dates would cost)."""
@@ -82,7 +78,7 @@ def _day(number: int) -> date:
 
 def local_day(moment: datetime, tz: tzinfo) -> date:
     """The local calendar date of a moment."""
-    return _utc(moment).astimezone(tz).date()
+    return utc(moment).astimezone(tz).date()
 
 
 def contributions(t: Mapping[str, Any], tz: tzinfo) -> Counter[Key]:
@@ -97,11 +93,11 @@ def contributions(t: Mapping[str, Any], tz: tzinfo) -> Counter[Key]:
     claimed, closed, status = t["claimed_at"], t["closed_at"], t["status"]
     add(created, "new", t["category"])
     if due is not None:
-        withdrawn = status == "cancelled" and closed is not None and _utc(closed) < _utc(due)
+        withdrawn = status == "cancelled" and closed is not None and utc(closed) < utc(due)
         if not withdrawn:
             due_day = local_day(due, tz).isoformat()
             add(created, "judged", due_day)
-            if claimed is not None and _utc(claimed) <= _utc(due):
+            if claimed is not None and utc(claimed) <= utc(due):
                 add(created, "responded", due_day)
     if claimed is not None:
         add(claimed, "claimed")
@@ -212,7 +208,7 @@ def rebuild_tallies(conn: Connection, tz: tzinfo, now: datetime) -> int:
     rows = _rows(totals.items())
     for start in range(0, len(rows), _BATCH):
         conn.execute(insert(Tally), rows[start:start + _BATCH])
-    state = {"id": 1, "tz": _tz_name(tz), "version": VERSION, "built_at": _utc(now)}
+    state = {"id": 1, "tz": _tz_name(tz), "version": VERSION, "built_at": utc(now)}
     if conn.execute(select(col(TallyState.id))).first() is None:
         conn.execute(insert(TallyState), [state])
     else:
