@@ -35,12 +35,12 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import ManualClock
 from bot.config import load_config
+from bot.localapi import Call, LocalBotApi
 from bot.tickets import NewTicket, submit_ticket
 from scheduler.dispatch import Dispatcher
 from scheduler.pacing import Limits
 from storage.db import create_schema, make_engine, uow_factory
 from storage.models import Outbox, SQLModel
-from tests.e2e.fake_bot_api import Call, FakeBotApi
 
 TOKEN = "123456:BENCH"
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai: no quiet hours
@@ -70,7 +70,7 @@ def queue_rows(url: str, rows: int, chats: list[int]) -> None:
     engine.dispose()
 
 
-async def send_all(api: FakeBotApi, url: str, rows: int) -> float:
+async def send_all(api: LocalBotApi, url: str, rows: int) -> float:
     """Run the Dispatcher until the server has every message; the seconds it took."""
     engine = make_engine(url)
     config = load_config(env={})
@@ -129,7 +129,7 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'dispatch.db'}"
         queue_rows(url, args.rows, chats)
-        with FakeBotApi(enforce_limits=True, latency=args.latency) as api:
+        with LocalBotApi(enforce_limits=True, latency=args.latency) as api:
             elapsed = await send_all(api, url, args.rows)
             calls = api.calls("sendMessage")
             violations = list(api.limit_violations)

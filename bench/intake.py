@@ -38,9 +38,9 @@ from bot.app import build_application, on_shutdown, on_startup
 from bot.classify import Classifier
 from bot.clock import ManualClock
 from bot.config import Config, load_config
+from bot.localapi import LocalBotApi
 from bot.people import welcome_resident
 from storage.db import create_schema, make_engine, uow_factory
-from tests.e2e.fake_bot_api import FakeBotApi
 
 TOKEN = "123456:BENCH"
 MESSAGES = [
@@ -72,7 +72,7 @@ async def _stop_app(app: Any, bot_app: bool) -> None:
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
-async def _bare_app(api: FakeBotApi, on_text: Callback, on_press: Callback) -> Any:
+async def _bare_app(api: LocalBotApi, on_text: Callback, on_press: Callback) -> Any:
     """A plain python-telegram-bot Application (sequential updates) on the stand-in, started."""
     app = (ApplicationBuilder().token(TOKEN).base_url(f"{api.url}/bot")
            .base_file_url(f"{api.url}/file/bot").build())
@@ -82,7 +82,7 @@ async def _bare_app(api: FakeBotApi, on_text: Callback, on_press: Callback) -> A
     return app
 
 
-async def echo_rate(api: FakeBotApi, updates: int) -> float:
+async def echo_rate(api: LocalBotApi, updates: int) -> float:
     """Updates per second of a bot that replies once to each text and each button press."""
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -104,7 +104,7 @@ async def echo_rate(api: FakeBotApi, updates: int) -> float:
         await _stop_app(app, bot_app=False)
 
 
-async def calls_only_rate(api: FakeBotApi, updates: int) -> float:
+async def calls_only_rate(api: LocalBotApi, updates: int) -> float:
     """Updates per second of a bot making exactly the flow's Bot API calls and nothing else.
 
     Text → a preview with a 确认提交 button; the press → answerCallbackQuery + editMessageText.
@@ -138,7 +138,7 @@ async def calls_only_rate(api: FakeBotApi, updates: int) -> float:
         await _stop_app(app, bot_app=False)
 
 
-async def bot_rate(api: FakeBotApi, config: Config, classifier: Classifier, updates: int,
+async def bot_rate(api: LocalBotApi, config: Config, classifier: Classifier, updates: int,
                    db: Path) -> float:
     """Updates per second of the real submission flow: text → preview, 确认提交 → 已提交."""
     engine = make_engine(f"sqlite:///{db}")
@@ -179,7 +179,7 @@ async def main() -> None:
     classifier = Classifier(base)
     updates = 2 * args.residents
     best = {"echo": 0.0, "calls": 0.0, "bot": 0.0}
-    with FakeBotApi() as api, tempfile.TemporaryDirectory() as tmp:
+    with LocalBotApi() as api, tempfile.TemporaryDirectory() as tmp:
         config = base.model_copy(update={
             "token": TOKEN,
             "bot": base.bot.model_copy(update={"api_base_url": f"{api.url}/bot"}),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("file")
     commands.add_parser("recount", help=texts.CLI_HELP_RECOUNT)
+    playground = commands.add_parser("try", help=texts.CLI_HELP_TRY)
+    playground.add_argument("--port", type=int, default=8080, help=texts.CLI_HELP_TRY_PORT)
+    playground.add_argument("--host", default="127.0.0.1", help=texts.CLI_HELP_TRY_HOST)
+    playground.add_argument("--fresh", action="store_true", help=texts.CLI_HELP_TRY_FRESH)
     return parser
 
 
@@ -38,7 +43,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
          err: TextIO = sys.stderr) -> int:
     args = _parser().parse_args(argv)
     try:
-        config = load_config(args.config)
+        # The playground never reads the environment: no token, no real database.
+        config = load_config(args.config, env=_playground_env() if args.command == "try" else None)
     except ConfigError as exc:
         print(texts.CLI_CONFIG_ERROR.format(error=exc), file=err)
         return EXIT_USAGE
@@ -48,12 +54,22 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
         return _import_volunteers(config, args.file, out, err)
     if args.command == "recount":
         return _recount(config, out)
+    if args.command == "try":
+        from bot.playground.run import run_try  # imports the web stack only when asked
+
+        return run_try(config, host=args.host, port=args.port, fresh=args.fresh, out=out,
+                       err=err)
     return _run(config, err)
+
+
+def _playground_env() -> dict[str, str]:
+    """Only which config file to read: never the token or the real database's address."""
+    return {k: v for k, v in os.environ.items() if k == "BOT_CONFIG"}
 
 
 def _run(config: Config, err: TextIO) -> int:
     if not config.token:
-        print(texts.NO_TOKEN, file=err)
+        print(texts.NO_TOKEN + texts.NO_TOKEN_TRY_HINT, file=err)
         return EXIT_USAGE
     from bot.app import run_bot  # imports telegram only when the bot really starts
 

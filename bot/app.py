@@ -11,7 +11,6 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
-    Update,
 )
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -135,15 +134,27 @@ async def _register_commands(app: Application) -> None:
             log.warning("could not set commands for coordinator %s: %s", chat_id, exc)
 
 
-def run_bot(config: Config) -> None:
-    """`python -m bot run`: create the database if needed and poll until stopped."""
+def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def prepare_database(config: Config, clock: Clock) -> Engine:
+    """Open the database, create what is missing and count the digest's tallies if needed."""
     engine = make_engine(config.bot.database_url)
     create_schema(engine)
     # A database from before the digest's tallies, or a changed timezone: count them once.
-    if ensure_tallies(engine, config.tz, SystemClock().now()):
+    if ensure_tallies(engine, config.tz, clock.now()):
         log.info("digest tallies counted from the tickets")
+    return engine
+
+
+def run_bot(config: Config) -> None:
+    """`python -m bot run`: create the database if needed and poll until stopped."""
+    from bot.serve import serve  # the run path `try` shares
+
+    configure_logging()
+    engine = prepare_database(config, SystemClock())
     app = build_application(config, engine)
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    asyncio.run(serve(app))

@@ -484,3 +484,54 @@ CHART_FONT_MISSING = (
     "The CJK font for the digest chart is missing: run the README set-up command "
     "(.venv/bin/pip install -e .)."
 )
+
+# ---- the playground (`python -m bot try`, bot/playground, bot/web) ------------------------
+
+CLI_HELP_TRY = "不用 Telegram，在浏览器里试用整个流程（本机演示，数据单独存放）"
+CLI_HELP_TRY_PORT = "网页端口（默认 8080）"
+CLI_HELP_TRY_HOST = "监听地址（默认 127.0.0.1，只有本机能打开）"
+CLI_HELP_TRY_FRESH = "清空演示数据，从头开始"
+TRY_READY = "试用环境已启动：请用浏览器打开 {url}\n（按 Ctrl+C 结束；演示数据存在 {db}）"
+TRY_HOST_WARNING = (
+    "注意：试用环境监听在 {host}，同一网络里的其他人也能打开这个页面。"
+    "演示用，不要在这里填写真实的个人信息。"
+)
+TRY_PORT_BUSY = "端口 {port} 已被占用。请换一个端口，例如：python -m bot try --port 8081"
+NO_TOKEN_TRY_HINT = (
+    "\n想先不用 Telegram 看看效果？运行：python -m bot try ，然后用浏览器打开 http://127.0.0.1:8080"
+)
+
+# Demo people of the playground: (Telegram id, name, role label, unit, categories, buildings).
+PLAYGROUND_VOLUNTEERS = (
+    # Nobody serves 环境卫生: a rubbish complaint goes straight to the group for open claim.
+    (20001, "李建国", "区税务局第二党支部", ("repairs", "safety"), ("b1", "b2", "b3")),
+    (20002, "王芳", "市第一医院党总支", ("elderly", "children", "hardship", "culture"), ()),
+    (20003, "赵磊", "区城管局党支部",
+     ("parking", "greening", "construction", "property", "disputes"), ("b5", "b6")),
+)
+PLAYGROUND_RESIDENTS = (
+    # (Telegram id, name shown, building code of the QR code they "scan", phone for 分享手机号)
+    (30001, "刘奶奶", "b1", "+8613800000001"),
+    (30002, "陈师傅", "b5", "+8613800000002"),
+    (30003, "小周", "az1", "+8613800000003"),
+)
+PLAYGROUND_LEADER_NAME = "吴网格长"
+PLAYGROUND_COORDINATOR_NAME = "张主任"
+PLAYGROUND_ROLE_RESIDENT = "居民"
+PLAYGROUND_ROLE_VOLUNTEER = "党员志愿者 · {unit}"
+PLAYGROUND_ROLE_LEADER = "网格长 · {grid}"
+PLAYGROUND_ROLE_COORDINATOR = "社区工作人员"
+PLAYGROUND_GROUP_NAME = "{community}志愿者群"
+PLAYGROUND_TIME = "{month}月{day}日 {weekday} {hour:02d}:{minute:02d}"
+
+# The guided tour: (milestone, title, what to press next).
+PLAYGROUND_TOUR = (
+    ("submitted", "居民下单", "选“刘奶奶”，点“开始”，再打字说一件事，比如“楼下垃圾堆了好几天”，可以加张照片；然后点“确认提交”。"),
+    ("claimed", "党员接单", "选“李建国”，在右边的志愿者群里点“认领”（派给他本人的事，在他的私聊里点“接单”）。"),
+    ("worked", "共建做单", "还是李建国：点“添加进展”写一句，再点“已办结”说说怎么办好的。"),
+    ("closed", "居民结单", "回到刘奶奶：点“已解决”，再给个星。"),
+    ("lapsed", "没人接的事会发到群里", "选“陈师傅”说一件事，比如“楼道灯坏了”，提交；再点上面的“一小时后”两次：派给的志愿者一直没接，这件事就发到志愿者群里。"),
+    ("revisit", "回访", "点“一周后”两次：办好两周后，机器人会问刘奶奶“现在还好吗”。"),
+    ("digest", "每日简报", "点“明天早上”：8:30 社区工作人员（张主任）会收到简报和图表。"),
+)
+PLAYGROUND_TOUR_DONE = "✅"

@@ -17,11 +17,11 @@ from bot.app import build_application, on_shutdown, on_startup
 from bot.classify import Classifier
 from bot.clock import ManualClock
 from bot.config import Config
+from bot.localapi import Call, LocalBotApi
 from scheduler.pacing import Limits
 from storage.db import create_schema, make_engine, uow_factory
 from storage.models import Volunteer
 from storage.queries import volunteer_by_tg
-from tests.e2e.fake_bot_api import Call, FakeBotApi
 from tests.factories import Uows, add_volunteer
 
 TOKEN = "123456:TEST-TOKEN"
@@ -37,14 +37,14 @@ def classifier(config: Config) -> Classifier:
 
 
 @pytest.fixture
-def fake_api() -> Iterator[FakeBotApi]:
-    with FakeBotApi() as server:
+def fake_api() -> Iterator[LocalBotApi]:
+    with LocalBotApi() as server:
         yield server
 
 
 @dataclass
 class Harness:
-    api: FakeBotApi
+    api: LocalBotApi
     app: Any
     engine: Engine
     uows: Uows
@@ -118,7 +118,7 @@ def button_labels(message: Call) -> list[list[str]]:
     return [[b["text"] for b in row] for row in markup.get("inline_keyboard", [])]
 
 
-async def start_harness(api: FakeBotApi, config: Config, classifier: Classifier,
+async def start_harness(api: LocalBotApi, config: Config, classifier: Classifier,
                         db_path: Path, clock: ManualClock, limits: Limits = FAST,
                         sweep_interval: timedelta = timedelta(hours=1),
                         ) -> AsyncIterator[Harness]:
@@ -149,7 +149,7 @@ async def start_harness(api: FakeBotApi, config: Config, classifier: Classifier,
 
 
 @pytest.fixture
-async def bot(fake_api: FakeBotApi, config: Config, classifier: Classifier, tmp_path: Path,
+async def bot(fake_api: LocalBotApi, config: Config, classifier: Classifier, tmp_path: Path,
               clock: ManualClock) -> AsyncIterator[Harness]:
     async for harness in start_harness(fake_api, config, classifier, tmp_path / "bot.db", clock):
         yield harness

@@ -19,9 +19,9 @@ from bot import volunteering as V
 from bot.classify import Classifier
 from bot.clock import ManualClock
 from bot.config import Config
+from bot.localapi import LocalBotApi
 from storage.models import Outbox
 from tests.e2e.conftest import COORDINATORS, Harness, start_harness
-from tests.e2e.fake_bot_api import FakeBotApi
 from tests.factories import RESIDENT, add_volunteer, reload, submit
 
 VOLUNTEER = 500
@@ -38,13 +38,13 @@ def resolved_ticket(h: Harness) -> int:
     return number
 
 
-def sent_count(api: FakeBotApi, chat_id: int, contains: str) -> int:
+def sent_count(api: LocalBotApi, chat_id: int, contains: str) -> int:
     return sum(contains in (c.params.get("text") or "") for c in api.calls()
                if c.chat_id == chat_id and c.ok and c.method == "sendMessage")
 
 
 @pytest.fixture
-async def ticking(fake_api: FakeBotApi, config: Config, classifier: Classifier,
+async def ticking(fake_api: LocalBotApi, config: Config, classifier: Classifier,
                   tmp_path: Path) -> AsyncIterator[Harness]:
     async for h in start_harness(fake_api, config, classifier, tmp_path / "bot.db",
                                  ManualClock(EARLY), sweep_interval=TICK):
@@ -112,7 +112,7 @@ async def test_residents_get_answers_while_the_digest_chart_is_drawn(
 
 
 async def test_a_restarted_bot_carries_on_where_the_old_one_stopped(
-        fake_api: FakeBotApi, config: Config, classifier: Classifier, tmp_path: Path) -> None:
+        fake_api: LocalBotApi, config: Config, classifier: Classifier, tmp_path: Path) -> None:
     clock = ManualClock(EARLY + timedelta(hours=2))  # 10:00: no quiet hours in the way
     db = tmp_path / "bot.db"
     async for first in start_harness(fake_api, config, classifier, db, clock,
@@ -167,7 +167,7 @@ async def test_revisit_buttons_reopen_to_the_same_volunteer(ticking: Harness) ->
 
 
 async def test_quiet_hours_hold_a_reminder_until_morning_but_not_an_urgent_alert(
-        fake_api: FakeBotApi, config: Config, classifier: Classifier, tmp_path: Path) -> None:
+        fake_api: LocalBotApi, config: Config, classifier: Classifier, tmp_path: Path) -> None:
     evening = ManualClock(datetime(2026, 11, 2, 14, 0, tzinfo=UTC))  # 22:00 in Shanghai
     async for h in start_harness(fake_api, config, classifier, tmp_path / "bot.db", evening,
                                  sweep_interval=TICK):

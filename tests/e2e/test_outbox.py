@@ -24,20 +24,20 @@ from telegram.error import RetryAfter
 from bot.classify import Classifier
 from bot.clock import ManualClock
 from bot.config import Config
+from bot.localapi import LocalBotApi
 from scheduler.dispatch import LEASE
 from scheduler.pacing import Limits
 from storage.db import create_schema, make_engine, uow_factory
 from storage.models import Outbox
 from tests.e2e.conftest import FAST, TOKEN, Harness, start_harness
-from tests.e2e.fake_bot_api import FakeBotApi
 from tests.factories import Uows, submit
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after`:DeprecationWarning")
 
 # Telegram's kind of limits on a faster clock: 30 per 0.2 s over all chats (not per second),
 # one per 0.1 s per person (not per second), five per 0.5 s per group (not twenty a minute).
-def scaled_api() -> FakeBotApi:
-    return FakeBotApi(enforce_limits=True, global_limit=30, global_window=0.2, group_limit=5,
+def scaled_api() -> LocalBotApi:
+    return LocalBotApi(enforce_limits=True, global_limit=30, global_window=0.2, group_limit=5,
                       group_window=0.5, private_limit=1, private_window=0.1)
 
 
@@ -80,7 +80,7 @@ def rows(uows: Uows) -> list[Outbox]:
         return list(uow.session.exec(select(Outbox).order_by(col(Outbox.id))).all())
 
 
-def notes_to(api: FakeBotApi, chat: int) -> list[str]:
+def notes_to(api: LocalBotApi, chat: int) -> list[str]:
     return [text.split("有新进展：", 1)[-1] for text in api.sent_to(chat)
             if "有新进展：" in text]
 
@@ -93,7 +93,7 @@ async def until(check: Callable[[], bool], timeout: float = 8.0,
         await asyncio.sleep(0.01)
 
 
-async def harness(api: FakeBotApi, config: Config, classifier: Classifier, db: Path,
+async def harness(api: LocalBotApi, config: Config, classifier: Classifier, db: Path,
                   clock: ManualClock, limits: Limits) -> tuple[Harness, AsyncGenerator[Harness]]:
     # start_harness is an async generator (annotated as the iterator it is used as elsewhere).
     running = cast(AsyncGenerator[Harness], start_harness(api, config, classifier, db, clock,
@@ -144,7 +144,7 @@ async def test_a_restart_sends_what_the_old_process_left(
     db = tmp_path / "bot.db"
     plain, _ = prepared_db(db, config, clock)
     chats = [6200, 6201]
-    with FakeBotApi() as api:
+    with LocalBotApi() as api:
         slow = Limits(per_second=1000, private_interval=0.2, margin=0.0)
         old, running = await harness(api, config, classifier, db, clock, slow)
         try:
@@ -182,7 +182,7 @@ async def test_the_stand_in_counts_every_photo_of_an_album() -> None:
     """The limits the dispatcher is held to: an album of n is n messages to the global and group
     limits (one to a private chat's), so pacing that counted it as one would be caught."""
     now = [1000.0]
-    with FakeBotApi(enforce_limits=True, global_limit=6, clock=lambda: now[0]) as api:
+    with LocalBotApi(enforce_limits=True, global_limit=6, clock=lambda: now[0]) as api:
         async with Bot(TOKEN, base_url=f"{api.url}/bot") as bot:
             await bot.send_media_group(7, [InputMediaPhoto(f"p{i}") for i in range(3)])
             with pytest.raises(RetryAfter):

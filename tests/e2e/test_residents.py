@@ -14,9 +14,9 @@ from sqlmodel import select
 from bot import texts
 from bot import tickets as T
 from bot import volunteering as V
+from bot.localapi import Call
 from storage.models import Draft, Resident, Ticket
 from tests.e2e.conftest import COORDINATORS, GROUP, Harness
-from tests.e2e.fake_bot_api import Call
 from tests.factories import events, reload, submit
 
 RESIDENT = 900

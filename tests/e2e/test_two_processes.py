@@ -17,11 +17,11 @@ from sqlmodel import col, select
 
 from bot import volunteering as V
 from bot.config import Config, load_config
+from bot.localapi import Call, LocalBotApi
 from storage.db import uow_factory as uow_factory_for
 from storage.models import DigestRun, Outbox
 from tests.conftest import PG_SKIP_REASON, PG_URL, REPO, _truncate_all
 from tests.e2e.conftest import COORDINATORS, TOKEN
-from tests.e2e.fake_bot_api import Call, FakeBotApi
 from tests.factories import add_volunteer, submit
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)
@@ -77,7 +77,7 @@ def reminder_to(residents: range) -> Callable[[Call], bool]:
                       and "问题解决了吗" in (c.params.get("text") or ""))
 
 
-def start_bot(config_file: Path, api: FakeBotApi, log: Path) -> subprocess.Popen[bytes]:
+def start_bot(config_file: Path, api: LocalBotApi, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "BOT_CONFIG": str(config_file), "TELEGRAM_BOT_TOKEN": TOKEN,
            "DATABASE_URL": str(PG_URL), "TELEGRAM_API_BASE_URL": f"{api.url}/bot"}
     with log.open("wb") as out:
@@ -91,7 +91,7 @@ def test_two_processes_send_each_follow_up_and_digest_once(pg: Engine, tmp_path:
     add_volunteer(uow_factory_for(pg), datetime.now(UTC), VOLUNTEER, buildings=["b1"],
                   max_open=1000)
     first = resolved_a_day_ago(pg, config, range(900, 900 + TICKETS))
-    with FakeBotApi() as api:
+    with LocalBotApi() as api:
         bots = [start_bot(config_file, api, tmp_path / f"bot{i}.log") for i in range(2)]
         try:
             api.wait_for_sync(reminder_to(range(900, 900 + TICKETS)), count=TICKETS, timeout=60)

@@ -24,11 +24,11 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import ManualClock
 from bot.config import Config
+from bot.localapi import LocalBotApi
 from scheduler.dispatch import LEASE, Dispatcher
 from scheduler.pacing import Limits
 from storage.db import make_engine, uow_factory
 from storage.models import Outbox, Resident
-from tests.e2e.fake_bot_api import FakeBotApi
 from tests.factories import RESIDENT, Uows, submit
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after`:DeprecationWarning")
@@ -38,8 +38,8 @@ COORDINATORS = (10001, 10002)
 
 
 @pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    with FakeBotApi() as server:
+def api() -> Iterator[LocalBotApi]:
+    with LocalBotApi() as server:
         yield server
 
 
@@ -70,13 +70,13 @@ def stored(uows: Uows) -> list[Outbox]:
         return list(uow.session.exec(select(Outbox).order_by(col(Outbox.id))).all())
 
 
-def notes_to(api: FakeBotApi, chat: int) -> list[str]:
+def notes_to(api: LocalBotApi, chat: int) -> list[str]:
     """What each progress notice to `chat` said after "有新进展：", in the order it arrived."""
     return [text.split("有新进展：", 1)[-1] for text in api.sent_to(chat)]
 
 
 @asynccontextmanager
-async def dispatcher(api: FakeBotApi, uows: Uows, config: Config, clock: ManualClock,
+async def dispatcher(api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock,
                      limits: Limits = FAST, token: str = "123456:TEST-TOKEN",
                      poll_interval: float = 0.0) -> AsyncIterator[Dispatcher]:
     # A pool as large as the Application's: workers of different chats send concurrently.
@@ -96,7 +96,7 @@ class Replica(threading.Thread):
     """A stand-in for a second process: its own thread, event loop, engine and Bot token, so
     its database statements really overlap with the other replica's."""
 
-    def __init__(self, api: FakeBotApi, url: str, config: Config, clock: ManualClock,
+    def __init__(self, api: LocalBotApi, url: str, config: Config, clock: ManualClock,
                  token: str, limits: Limits) -> None:
         super().__init__(name=f"replica-{token}", daemon=True)
         self.api, self.url, self.config, self.clock = api, url, config, clock
@@ -135,7 +135,7 @@ class Replica(threading.Thread):
 
 
 def test_two_dispatchers_on_one_database_send_every_row_exactly_once(
-        api: FakeBotApi, engine: Engine, uows: Uows, config: Config, clock: ManualClock,
+        api: LocalBotApi, engine: Engine, uows: Uows, config: Config, clock: ManualClock,
         ticket: int) -> None:
     chats = range(5000, 5020)
     ids = queue(uows, clock, ticket, [(chat, f"{chat}-{i}") for i in range(10) for chat in chats])
@@ -161,7 +161,7 @@ def test_two_dispatchers_on_one_database_send_every_row_exactly_once(
 
 
 def test_a_standby_replica_takes_over_when_the_sender_stops(
-        api: FakeBotApi, engine: Engine, uows: Uows, config: Config, clock: ManualClock,
+        api: LocalBotApi, engine: Engine, uows: Uows, config: Config, clock: ManualClock,
         ticket: int) -> None:
     url = engine.url.render_as_string(hide_password=False)
     first = Replica(api, url, config, clock, "111:A", FAST)
@@ -199,7 +199,7 @@ def test_racing_leases_on_one_row_have_exactly_one_winner(
 
 
 async def test_a_refused_row_is_failed_and_the_chat_goes_on_in_order(
-        api: FakeBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
     first, second, third = queue(uows, clock, ticket, [(7001, "a"), (7001, "b"), (7001, "c")])
     [broken] = queue(uows, clock, ticket, [(7002, "x")], notice="no_such_notice")
     [after_broken] = queue(uows, clock, ticket, [(7002, "y")])
@@ -215,7 +215,7 @@ async def test_a_refused_row_is_failed_and_the_chat_goes_on_in_order(
 
 
 async def test_5xx_and_dropped_connections_retry_without_losing_or_repeating(
-        api: FakeBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
     queue(uows, clock, ticket, [(7101, "one"), (7101, "two"), (7102, "other")])
     api.fail_next("sendMessage", status=500, count=2)
     api.fail_next("sendMessage", status=502, count=1)
@@ -237,7 +237,7 @@ async def test_5xx_and_dropped_connections_retry_without_losing_or_repeating(
 
 
 async def test_connection_refused_then_the_server_returns(
-        api: FakeBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
     [row_id] = queue(uows, clock, ticket, [(7201, "while down")])
     async with dispatcher(api, uows, config, clock, poll_interval=0.01) as sender:
         await asyncio.to_thread(api.stop)  # nothing listens on the port: connection refused
@@ -258,7 +258,7 @@ async def test_connection_refused_then_the_server_returns(
 
 
 async def test_blocked_person_is_marked_unreachable_and_coordinators_are_told(
-        api: FakeBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
     blocked, later = queue(uows, clock, ticket, [(RESIDENT, "a"), (RESIDENT, "b")])
     api.fail_next("sendMessage", status=403)
     async with dispatcher(api, uows, config, clock) as sender:
@@ -277,7 +277,7 @@ async def test_blocked_person_is_marked_unreachable_and_coordinators_are_told(
 
 
 async def test_a_row_held_by_a_dead_process_goes_out_once_its_lease_ends(
-        api: FakeBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
     # The dead process leased "first" and never marked it; "second" must still wait behind it.
     first, _second = queue(uows, clock, ticket, [(7301, "first"), (7301, "second")])
     with uows() as uow:
@@ -295,7 +295,7 @@ async def test_a_row_held_by_a_dead_process_goes_out_once_its_lease_ends(
 
 
 async def test_a_multi_part_notice_resumes_after_the_part_that_failed(
-        api: FakeBotApi, uows: Uows, config: Config, clock: ManualClock) -> None:
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock) -> None:
     photos = tuple(f"p{i}" for i in range(12))  # more than one album holds
     number = submit(uows, config, clock.now(), photo_file_ids=photos,
                     location=(31.2, 121.4)).id or 0
@@ -321,7 +321,7 @@ async def test_a_multi_part_notice_resumes_after_the_part_that_failed(
 
 
 async def test_a_refused_later_part_does_not_stop_the_rest(
-        api: FakeBotApi, uows: Uows, config: Config, clock: ManualClock) -> None:
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock) -> None:
     number = submit(uows, config, clock.now(), photo_file_ids=("gone-1", "gone-2"),
                     location=(31.2, 121.4)).id or 0
     with uows() as uow:
@@ -338,7 +338,7 @@ async def test_a_refused_later_part_does_not_stop_the_rest(
 
 
 async def test_flood_control_pauses_every_chat_and_stop_does_not_sit_it_out(
-        api: FakeBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
     queue(uows, clock, ticket, [(7501, "a")])
     api.fail_next("sendMessage", status=429, retry_after=30)
     async with dispatcher(api, uows, config, clock) as sender:
@@ -357,7 +357,7 @@ async def test_flood_control_pauses_every_chat_and_stop_does_not_sit_it_out(
 
 
 async def test_a_group_the_bot_was_removed_from_is_reported_to_the_coordinators(
-        api: FakeBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
     group = config.communities[0].volunteer_chat_id
     assert group is not None
     [post] = queue(uows, clock, ticket, [(group, "")], notice="group_post")
@@ -372,7 +372,7 @@ async def test_a_group_the_bot_was_removed_from_is_reported_to_the_coordinators(
 
 
 async def test_a_grid_leader_who_never_started_the_bot_is_reported_to_the_coordinators(
-        api: FakeBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
     leader = config.communities[0].grids[0].leader_id
     assert leader is not None
     [chase] = queue(uows, clock, ticket, [(leader, "")], notice="chase_leader")

@@ -1,11 +1,13 @@
-"""A stand-in Telegram Bot API HTTP server for end-to-end tests and benchmarks.
+"""The local Bot API: Telegram's Bot API methods the bot uses, with Telegram's own rules.
 
-Stdlib only: a ``ThreadingHTTPServer`` on 127.0.0.1 with an ephemeral port, run in a daemon
-thread, so it works both from the pytest-asyncio event loop and from plain scripts.
+Product code since the playground (`python -m bot try`): one implementation serves the e2e
+tests, the benchmarks and the page a person clicks, so what the tests trust is what a person
+sees. It stands for Telegram, so it imports nothing else of ours. The HTTP side is a Starlette
+app (bot/localapi/asgi.py); `start()` serves it alone on 127.0.0.1 in a background thread.
 
 Usage::
 
-    with FakeBotApi() as server:  # or server.start() / server.stop()
+    with LocalBotApi() as server:  # or server.start() / server.stop()
         app = (ApplicationBuilder().token("123:ABC")
                .base_url(f"{server.url}/bot").base_file_url(f"{server.url}/file/bot").build())
         ...  # app.initialize(); app.start(); app.updater.start_polling(poll_interval=0, timeout=1)
@@ -13,18 +15,20 @@ Usage::
         call = await server.wait_for("sendMessage", chat_id=42)  # or wait_for_sync in scripts
         button_msg = call.result
         server.push_callback(42, "yes", button_msg)
-        await server.wait_idle()
         assert server.sent_to(42) == ["hi", ...]
 
 PTB posts ``application/x-www-form-urlencoded`` (``multipart/form-data`` when uploading) where
 string values are sent raw and every other value is JSON-dumped; ``_decode`` reverses that.
+Uploaded files are kept, and served back under ``/file/bot<token>/files/<file_id>``.
 Faults: ``fail_next("sendMessage", status=429, retry_after=3)``; ``drop_next("sendMessage")``
-closes the connection without an answer (the call is not carried out: a connection reset);
+hangs up without a complete answer (the call is not carried out: a connection reset);
 ``stop()`` then ``start()`` again serves on the same port, so calls in between are refused.
-Telegram-like rate limits: ``FakeBotApi(enforce_limits=True, group_window=0.5,
+Telegram-like rate limits: ``LocalBotApi(enforce_limits=True, group_window=0.5,
 clock=fake_clock)``; violations are answered 429 and listed in ``limit_violations``. Every
 message counts, so a media group of n photos is n sends against the global and group limits
 (against a private chat's limit it is one: albums to one person are not flood).
+``subscribe(listener)`` tells a listener (the playground page) of every message stored,
+edited or deleted and of every answer to a button press.
 
 Deliberate simplifications: ``parse_mode`` is not applied (text is echoed raw); an update
 re-pushed with an already acknowledged ``update_id`` is still delivered once, which is how
@@ -34,22 +38,22 @@ redelivery is simulated.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email.parser
 import email.policy
 import itertools
 import json
 import logging
 import math
-import socket
 import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+if TYPE_CHECKING:
+    from bot.localapi.server import ThreadedServer
 
 JSON = dict[str, Any]
 Matcher = str | Callable[["Call"], bool]
@@ -120,6 +124,20 @@ def _decode(key: str, raw: str) -> Any:
         return raw
 
 
+_MAGIC = ((b"\x89PNG", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"),
+          (b"%PDF", "application/pdf"), (b"OggS", "audio/ogg"),
+          (b"PK\x03\x04", "application/zip"))
+
+
+def _sniff(content: bytes) -> str:
+    """A media type from the first bytes, for uploads sent as application/octet-stream (python-
+    telegram-bot sends files so), as Telegram's clients recognise a photo by its content."""
+    if content[:4] == b"RIFF" and content[8:12] in (b"WAVE", b"WEBP"):
+        return "audio/wav" if content[8:12] == b"WAVE" else "image/webp"
+    return next((kind for magic, kind in _MAGIC if content.startswith(magic)),
+                "application/octet-stream")
+
+
 def _as_chat_id(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -139,14 +157,15 @@ def _is_counted(method: str) -> bool:
             and m != "sendchataction")
 
 
-class FakeBotApi:
+class LocalBotApi:
     """In-process fake of ``https://api.telegram.org`` (see module docstring)."""
 
     def __init__(self, *, bot_username: str = "community_test_bot", enforce_limits: bool = False,
                  global_limit: int = 30, global_window: float = 1.0, group_limit: int = 20,
                  group_window: float = 60.0, private_limit: int = 1, private_window: float = 1.0,
                  private_burst: int = 0, latency: float = 0.0,
-                 clock: Callable[[], float] = time.monotonic, port: int = 0) -> None:
+                 clock: Callable[[], float] = time.monotonic, port: int = 0,
+                 wall_clock: Callable[[], float] = time.time) -> None:
         self.bot_username = bot_username
         self.enforce_limits = enforce_limits
         self.global_limit, self.global_window = global_limit, global_window
@@ -155,6 +174,8 @@ class FakeBotApi:
         self.private_burst = private_burst
         self.latency = latency  # artificial per-request delay, for benchmarks
         self.clock = clock  # rate-limit clock only; injectable so tests need not sleep
+        # Messages' `date`: the playground passes its movable clock, so times match the bot's.
+        self.wall_clock = wall_clock
         self.url = ""
         self.port = port  # 0: any free port; kept after the first start, so a restart reuses it
         self.tokens: set[str] = set()
@@ -176,40 +197,41 @@ class FakeBotApi:
         self._busy = 0  # requests being served, excluding getUpdates
         self._last_activity = time.monotonic()
         self._stopping = False
-        self._conns: set[socket.socket] = set()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: ThreadedServer | None = None
         self._t0 = time.monotonic()
+        # Uploaded and pushed files by file_id: (content, media type, file name).
+        self._files: dict[str, tuple[bytes, str, str]] = {}
+        self._callback_users: dict[str, int] = {}  # callback query id -> who pressed
+        self._uploads: dict[str, JSON] = {}  # the files of the call being served
+        self._listeners: list[Callable[[JSON], None]] = []
+        self._keyboards: dict[int, JSON | None] = {}  # the reply keyboard each chat shows
 
-    def start(self) -> FakeBotApi:
-        httpd = _Server(("127.0.0.1", self.port), type("Handler", (_Handler,), {"api": self}))
-        self._httpd, self._stopping = httpd, False
-        self.port = int(httpd.server_address[1])
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="FakeBotApi", daemon=True)
-        self._thread.start()
+    def start(self) -> LocalBotApi:
+        """Serve on 127.0.0.1 in a background thread (the port is kept for a restart)."""
+        from bot.localapi.asgi import local_api_app
+        from bot.localapi.server import ThreadedServer
+
+        with self._cond:
+            self._stopping = False
+        server = ThreadedServer(local_api_app(self), port=self.port)
+        server.start()
+        self._server, self.port, self.url = server, server.port, server.url
         return self
 
     def stop(self) -> None:
-        if self._httpd is None:
+        if self._server is None:
             return
+        self.end_polls()
+        self._server.stop()
+        self._server = None
+
+    def end_polls(self) -> None:
+        """Answer every waiting getUpdates now (with what there is), as before a shutdown."""
         with self._cond:
             self._stopping = True
-            self._cond.notify_all()  # wakes long polls, which then answer []
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        with self._cond:
-            self._cond.wait_for(lambda: self._active == 0, timeout=2.0)
-            conns = list(self._conns)
-        for conn in conns:  # idle keep-alive connections would otherwise linger
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout=2.0)
-        self._httpd = self._thread = None
+            self._cond.notify_all()
 
-    def __enter__(self) -> FakeBotApi:
+    def __enter__(self) -> LocalBotApi:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -368,9 +390,10 @@ class FakeBotApi:
             else:
                 chat = {"id": cid, "title": f"测试群 {cid}"}
             self._chats[cid] = chat = {**chat, "type": ctype}
-            msg = {"message_id": self._next_message_id(cid), "date": int(time.time()),
+            msg = {"message_id": self._next_message_id(cid), "date": int(self.wall_clock()),
                    "chat": chat, "from": user, **content}
             self._messages[(cid, msg["message_id"])] = msg
+            self._emit({"type": "message", "chat_id": cid, "message": msg})
             return self.push_raw({"message": msg})
 
     def push_text(self, user_id: int, text: str, chat_id: int | None = None,
@@ -383,21 +406,24 @@ class FakeBotApi:
         return self._push_message(user_id, content, chat_id, first_name, username, chat_type)
 
     def push_photo(self, user_id: int, file_id: str = "photo-file-id", caption: str | None = None,
-                   media_group_id: str | None = None, chat_id: int | None = None) -> JSON:
+                   media_group_id: str | None = None, chat_id: int | None = None,
+                   first_name: str = "张") -> JSON:
         content: JSON = {"photo": self._media("photo", file_id)}
         if caption is not None:
             content["caption"] = caption
         if media_group_id is not None:
             content["media_group_id"] = media_group_id
-        return self._push_message(user_id, content, chat_id)
+        return self._push_message(user_id, content, chat_id, first_name)
 
     def push_location(self, user_id: int, lat: float, lon: float,
-                      chat_id: int | None = None) -> JSON:
+                      chat_id: int | None = None, first_name: str = "张") -> JSON:
         return self._push_message(user_id, {"location": {"latitude": lat, "longitude": lon}},
-                                  chat_id)
+                                  chat_id, first_name)
 
-    def push_voice(self, user_id: int, file_id: str = "voice-file-id", duration: int = 5) -> JSON:
-        return self._push_message(user_id, {"voice": self._media("voice", file_id, duration)})
+    def push_voice(self, user_id: int, file_id: str = "voice-file-id", duration: int = 5,
+                   first_name: str = "张") -> JSON:
+        return self._push_message(user_id, {"voice": self._media("voice", file_id, duration)},
+                                  first_name=first_name)
 
     def push_sticker(self, user_id: int, file_id: str = "sticker-file-id") -> JSON:
         return self._push_message(user_id, {"sticker": self._media("sticker", file_id)})
@@ -419,9 +445,85 @@ class FakeBotApi:
             key = (msg["chat"]["id"], msg["message_id"])
             self._messages.setdefault(key, msg)
             n = next(self._ids)
+            self._callback_users[f"cbq-{n}"] = user_id
             return self.push_raw({"callback_query": {
                 "id": f"cbq-{n}", "from": self._user(user_id, first_name, username),
                 "message": self._messages[key], "chat_instance": f"ci-{key[0]}", "data": data}})
+
+    def add_file(self, kind: str, content: bytes, content_type: str, filename: str) -> str:
+        """Keep a file a person sends (a photo, a voice note) and give it a file_id."""
+        with self._cond:
+            file_id = f"{kind}-{next(self._ids)}"
+            self._keep_file(file_id, content, content_type, filename)
+            return file_id
+
+    def _keep_file(self, file_id: str, content: bytes, content_type: str, filename: str) -> None:
+        if not content_type or content_type == "application/octet-stream":
+            content_type = _sniff(content)
+        self._files[file_id] = (content, content_type, filename)
+
+    def _kept_file(self, file_id: str) -> tuple[bytes, str, str] | None:
+        # A photo's smaller size ("<id>-s") shows the same picture.
+        return self._files.get(file_id) or self._files.get(file_id.removesuffix("-s"))
+
+    def file_content(self, path: str) -> tuple[bytes, str]:
+        """What GET /file/bot<token>/<path> answers: a kept file, or a stand-in for others."""
+        file_id = path.removeprefix("files/").removesuffix(".bin")
+        with self._cond:
+            kept = self._kept_file(file_id)
+        if kept is None:
+            return b"local file content: " + path.encode(), "application/octet-stream"
+        return kept[0], kept[1]
+
+    def file_info(self, file_id: str) -> tuple[bytes, str, str] | None:
+        """A kept file's content, media type and name (None for files nobody uploaded)."""
+        with self._cond:
+            return self._kept_file(file_id)
+
+    def chat_log(self, chat_id: int) -> list[JSON]:
+        """The messages of a chat as they are now (edits applied, deleted ones gone)."""
+        with self._cond:
+            found = [m for (cid, _), m in self._messages.items() if cid == chat_id]
+        return sorted(found, key=lambda m: m["message_id"])
+
+    def reply_keyboard(self, chat_id: int) -> JSON | None:
+        """The reply keyboard (e.g. 分享手机号) the chat shows now, if any."""
+        with self._cond:
+            return self._keyboards.get(chat_id)
+
+    def subscribe(self, listener: Callable[[JSON], None]) -> None:
+        """Call `listener(event)` on every message stored, edited or deleted and on every
+        answer to a button press. It runs in the serving thread: it must not block."""
+        with self._cond:
+            self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Callable[[JSON], None]) -> None:
+        with self._cond:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def _emit(self, event: JSON) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a listener's bug must not fail the Bot API call
+                _log.exception("local bot api listener failed")
+
+    def forget_chats(self) -> None:
+        """Start over (the playground's 重新开始): messages, calls and files go; update ids keep
+        counting up, so a bot still polling takes the next updates as new."""
+        with self._cond:
+            self._calls.clear()
+            self._sent.clear()
+            self._messages.clear()
+            self._message_ids.clear()
+            self._chats.clear()
+            self._files.clear()
+            self._callback_users.clear()
+            self._keyboards.clear()
+            self._queue = [q for q in self._queue if not q.delivered]
+            self.limit_violations.clear()
+        self._emit({"type": "reset"})
 
     def push_raw(self, update: JSON) -> JSON:
         """Queue ``update``; pushing the same ``update_id`` twice delivers it twice."""
@@ -447,11 +549,19 @@ class FakeBotApi:
                 "has_main_web_app": False}
 
     def _media(self, kind: str, value: Any, duration: int | None = None) -> Any:
+        size = 1024
         if isinstance(value, str) and not value.startswith(("attach://", "http://", "https://")):
             file_id = value
         else:  # uploads and URLs get a fresh server-side file_id, as on Telegram
             file_id = f"{kind}-{next(self._ids)}"
-        base: JSON = {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": 1024}
+            upload = value if isinstance(value, dict) else (
+                self._uploads.get(value[len("attach://"):])
+                if isinstance(value, str) and value.startswith("attach://") else None)
+            if upload is not None and "content" in upload:
+                self._keep_file(file_id, upload["content"], upload.get("content_type") or "",
+                                upload.get("filename") or file_id)
+                size = len(upload["content"])
+        base: JSON = {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": size}
         if kind == "photo":
             small = {**base, "file_id": f"{file_id}-s", "file_unique_id": f"u-{file_id}-s"}
             return [{**small, "width": 90, "height": 90, "file_size": 512},
@@ -467,7 +577,7 @@ class FakeBotApi:
         return base
 
     def _store(self, chat_id: int, token: str, params: JSON, content: JSON) -> JSON:
-        msg: JSON = {"message_id": self._next_message_id(chat_id), "date": int(time.time()),
+        msg: JSON = {"message_id": self._next_message_id(chat_id), "date": int(self.wall_clock()),
                      "chat": self._chat(chat_id), "from": self._bot_user(token), **content}
         for key in ("caption", "entities", "caption_entities", "media_group_id"):
             if key in params and key not in msg:
@@ -475,11 +585,17 @@ class FakeBotApi:
         markup = params.get("reply_markup")
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             msg["reply_markup"] = markup  # Telegram only echoes inline keyboards
+        elif isinstance(markup, dict) and ("keyboard" in markup or "remove_keyboard" in markup):
+            # A reply keyboard is not part of the message: the chat shows it until replaced.
+            self._keyboards[chat_id] = markup if "keyboard" in markup else None
+            self._emit({"type": "keyboard", "chat_id": chat_id,
+                        "keyboard": self._keyboards[chat_id]})
         reply = params.get("reply_parameters") or {}
         if (target := self._messages.get((chat_id, reply.get("message_id", 0)))) is not None:
             msg["reply_to_message"] = {k: v for k, v in target.items() if k != "reply_to_message"}
         self._messages[(chat_id, msg["message_id"])] = msg
         self._sent.append((chat_id, msg))
+        self._emit({"type": "message", "chat_id": chat_id, "message": msg})
         return msg
 
     def _find(self, params: JSON, action: str, chat_key: str = "chat_id") -> JSON:
@@ -498,8 +614,9 @@ class FakeBotApi:
         if all(new.get(k) == old.get(k) for k in ("text", "caption", "reply_markup",
                                                   *_MEDIA_KINDS)):
             raise ApiError(400, _NOT_MODIFIED)
-        new["edit_date"] = int(time.time())
+        new["edit_date"] = int(self.wall_clock())
         self._messages[(old["chat"]["id"], old["message_id"])] = new
+        self._emit({"type": "edit", "chat_id": old["chat"]["id"], "message": new})
         return new
 
     def _check_limits(self, method: str, chat_id: int | None, messages: int = 1) -> None:
@@ -582,8 +699,15 @@ class FakeBotApi:
                     "accepted_gift_types": gifts}
         if m == "getfile":
             fid = str(params["file_id"])
-            return {"file_id": fid, "file_unique_id": f"u-{fid}", "file_size": 1024,
-                    "file_path": f"files/{fid}.bin"}
+            kept = self._kept_file(fid)
+            return {"file_id": fid, "file_unique_id": f"u-{fid}",
+                    "file_size": len(kept[0]) if kept else 1024, "file_path": f"files/{fid}"}
+        if m == "answercallbackquery":
+            query_id = str(params.get("callback_query_id") or "")
+            self._emit({"type": "answer", "user_id": self._callback_users.get(query_id),
+                        "text": params.get("text") or "",
+                        "show_alert": bool(params.get("show_alert"))})
+            return True
         if m == "sendchataction" or not (_is_counted(m) or m == "deletemessage"):
             return True
         if m.startswith("editmessage") and "inline_message_id" in params:
@@ -637,10 +761,12 @@ class FakeBotApi:
             return self._edit(params, {kind: self._media(kind, media.get("media")),
                                        "caption": media.get("caption")})
         if m.startswith("editmessage"):  # live locations, checklists: content left unchanged
-            return {**self._find(params, "edit"), "edit_date": int(time.time())}
+            return {**self._find(params, "edit"), "edit_date": int(self.wall_clock())}
         if m == "deletemessage":
             msg = self._find(params, "delete")
             del self._messages[(msg["chat"]["id"], msg["message_id"])]
+            self._emit({"type": "delete", "chat_id": msg["chat"]["id"],
+                        "message_id": msg["message_id"]})
             return True
         return self._store(chat_id, token, params, {})  # unknown send*: an empty message
 
@@ -675,7 +801,8 @@ class FakeBotApi:
                         params[str(name)] = _decode(str(name), payload.decode())
                     else:
                         files[str(name)] = {"filename": part.get_filename(), "size": len(payload),
-                                            "content_type": part.get_content_type()}
+                                            "content_type": part.get_content_type(),
+                                            "content": payload}
                 for name, info in files.items():
                     params.setdefault(name, info)  # uploads without an attach:// reference
             call.chat_id, call.files = _as_chat_id(params.get("chat_id")), files
@@ -689,7 +816,11 @@ class FakeBotApi:
                     media = params.get("media") if method.lower() == "sendmediagroup" else None
                     self._check_limits(method, call.chat_id,
                                        len(media) if isinstance(media, list) and media else 1)
-                    call.result = self._method(method, token, params)
+                    self._uploads = files
+                    try:
+                        call.result = self._method(method, token, params)
+                    finally:
+                        self._uploads = {}
             if polling:
                 call.result = self._get_updates(params)
             payload_out: JSON = {"ok": True, "result": call.result}
@@ -713,58 +844,3 @@ class FakeBotApi:
                 self._last_activity = time.monotonic()
             self._cond.notify_all()
         return call.status, json.dumps(payload_out, ensure_ascii=False).encode()
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True  # a hung client must never block interpreter exit
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients dropping keep-alive connections is routine; keep test output quiet.
-        _log.debug("fake bot api: error serving %s", client_address, exc_info=True)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, so benchmarks do not measure TCP handshakes
-    disable_nagle_algorithm = True  # headers and body are separate writes: avoid 40 ms stalls
-    api: FakeBotApi
-
-    def setup(self) -> None:
-        super().setup()
-        with self.api._cond:
-            self.api._conns.add(self.connection)
-
-    def finish(self) -> None:
-        with self.api._cond:
-            self.api._conns.discard(self.connection)
-        super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _reply(self, status: int, body: bytes, ctype: str = "application/json") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _serve(self) -> None:
-        url = urlsplit(self.path)
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if url.path.startswith("/file/bot"):
-            self._reply(200, b"fake file content: " + url.path.encode(),
-                        "application/octet-stream")
-        elif url.path.startswith("/bot") and url.path.count("/") == 2:
-            token, _, method = url.path[4:].partition("/")
-            status, out = self.api.dispatch(token, method, self.headers.get("Content-Type", ""),
-                                            body, url.query)
-            if status == 0:  # drop_next: hang up without a word, as a reset connection does
-                self.close_connection = True
-                with contextlib.suppress(OSError):
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                return
-            self._reply(status, out)
-        else:
-            self._reply(404, b'{"ok":false,"error_code":404,"description":"Not Found"}')
-
-    do_GET = do_POST = _serve

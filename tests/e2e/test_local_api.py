@@ -1,4 +1,4 @@
-"""Tests proving FakeBotApi works with a real python-telegram-bot Application."""
+"""Tests proving LocalBotApi works with a real python-telegram-bot Application."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.e2e.fake_bot_api import Call, FakeBotApi
+from bot.localapi import Call, LocalBotApi
 
 # PTB 22.x warns inside RetryAfter.__init__ itself (int-valued `retry_after` is deprecated).
 pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after`:DeprecationWarning")
@@ -47,17 +47,17 @@ GROUP = -1001234
 
 
 @pytest.fixture
-def fake_api() -> Iterator[FakeBotApi]:
-    with FakeBotApi() as server:
+def fake_api() -> Iterator[LocalBotApi]:
+    with LocalBotApi() as server:
         yield server
 
 
-def make_bot(server: FakeBotApi) -> Bot:
+def make_bot(server: LocalBotApi) -> Bot:
     return Bot(TOKEN, base_url=f"{server.url}/bot", base_file_url=f"{server.url}/file/bot")
 
 
 @asynccontextmanager
-async def running_app(server: FakeBotApi, *handlers: BaseHandler[Any, Any, Any]
+async def running_app(server: LocalBotApi, *handlers: BaseHandler[Any, Any, Any]
                       ) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
     """A polling PTB Application wired to ``server``; stopped cleanly on exit."""
     app = (ApplicationBuilder().token(TOKEN).base_url(f"{server.url}/bot")
@@ -91,7 +91,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.edit_message_text(f"pressed {query.data}")
 
 
-async def test_command_round_trip(fake_api: FakeBotApi) -> None:
+async def test_command_round_trip(fake_api: LocalBotApi) -> None:
     async with running_app(fake_api, CommandHandler("start", start)):
         update = fake_api.push_text(USER, "/start@community_test_bot 参数 2")
         assert update["message"]["entities"] == [
@@ -106,7 +106,7 @@ async def test_command_round_trip(fake_api: FakeBotApi) -> None:
     assert fake_api.calls("getMe") and fake_api.tokens == {TOKEN}
 
 
-async def test_callback_button_press(fake_api: FakeBotApi) -> None:
+async def test_callback_button_press(fake_api: LocalBotApi) -> None:
     handlers = (CommandHandler("start", start), CallbackQueryHandler(on_button))
     async with running_app(fake_api, *handlers):
         fake_api.push_text(USER, "/start")
@@ -127,7 +127,7 @@ async def test_callback_button_press(fake_api: FakeBotApi) -> None:
         assert failed.error is not None and "message is not modified" in failed.error
 
 
-async def test_photo_with_caption_and_media_group(fake_api: FakeBotApi) -> None:
+async def test_photo_with_caption_and_media_group(fake_api: LocalBotApi) -> None:
     seen: list[Update] = []
 
     async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -154,7 +154,7 @@ async def test_photo_with_caption_and_media_group(fake_api: FakeBotApi) -> None:
         assert len(call.files) == 1
 
 
-async def test_other_update_kinds_parse(fake_api: FakeBotApi) -> None:
+async def test_other_update_kinds_parse(fake_api: LocalBotApi) -> None:
     seen: list[Update] = []
 
     async def collect(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -176,7 +176,7 @@ async def test_other_update_kinds_parse(fake_api: FakeBotApi) -> None:
     assert text.chat.type == "supergroup" and text.from_user and text.from_user.username == "zhang"
 
 
-async def test_bot_side_methods(fake_api: FakeBotApi) -> None:
+async def test_bot_side_methods(fake_api: LocalBotApi) -> None:
     async with make_bot(fake_api) as bot:
         assert bot.username == "community_test_bot" and bot.id == 123456
         scope = BotCommandScopeAllPrivateChats()
@@ -204,7 +204,7 @@ async def test_bot_side_methods(fake_api: FakeBotApi) -> None:
     assert fake_api.sent_to(USER) == ["附件", "附件", "附件", "", ""]
 
 
-async def test_edits_follow_telegram_rules(fake_api: FakeBotApi) -> None:
+async def test_edits_follow_telegram_rules(fake_api: LocalBotApi) -> None:
     async with make_bot(fake_api) as bot:
         photo = await bot.send_photo(GROUP, "AgACfile", caption="旧", reply_markup=KEYBOARD)
         edited = await bot.edit_message_caption(GROUP, photo.message_id, caption="新",
@@ -224,7 +224,7 @@ async def test_edits_follow_telegram_rules(fake_api: FakeBotApi) -> None:
     assert len(fake_api.calls("editMessageCaption")) == 2
 
 
-async def test_get_updates_offset_semantics(fake_api: FakeBotApi) -> None:
+async def test_get_updates_offset_semantics(fake_api: LocalBotApi) -> None:
     async with make_bot(fake_api) as bot:
         first = fake_api.push_text(USER, "一")
         second = fake_api.push_text(USER, "二")
@@ -245,7 +245,7 @@ async def test_get_updates_offset_semantics(fake_api: FakeBotApi) -> None:
 
 
 async def test_long_poll_wakes_on_push_and_stop_does_not_hang() -> None:
-    server = FakeBotApi().start()
+    server = LocalBotApi().start()
     async with make_bot(server) as bot:
         poll = asyncio.create_task(bot.get_updates(timeout=20, read_timeout=30))
         await asyncio.sleep(0.05)  # not an assertion: a push before the poll also works
@@ -266,7 +266,7 @@ async def test_long_poll_wakes_on_push_and_stop_does_not_hang() -> None:
     ("status", "exc_type", "text"),
     [(429, RetryAfter, "Retry in 3 seconds"), (500, NetworkError, "Internal Server Error"),
      (403, Forbidden, "bot was blocked by the user"), (400, BadRequest, "(?i)chat not found")])
-async def test_fault_injection(fake_api: FakeBotApi, status: int, exc_type: type[Exception],
+async def test_fault_injection(fake_api: LocalBotApi, status: int, exc_type: type[Exception],
                                text: str) -> None:
     fake_api.fail_next("sendMessage", status=status, retry_after=3)
     async with make_bot(fake_api) as bot:
@@ -278,7 +278,7 @@ async def test_fault_injection(fake_api: FakeBotApi, status: int, exc_type: type
     assert fake_api.sent_to(USER) == ["y"]
 
 
-async def test_fault_injection_in_handler_path(fake_api: FakeBotApi) -> None:
+async def test_fault_injection_in_handler_path(fake_api: LocalBotApi) -> None:
     errors: list[object] = []
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -303,7 +303,7 @@ class FakeClock:
 
 async def test_rate_limits() -> None:
     clock = FakeClock()
-    with FakeBotApi(enforce_limits=True, group_window=5.0, clock=clock) as server:
+    with LocalBotApi(enforce_limits=True, group_window=5.0, clock=clock) as server:
         async with make_bot(server) as bot:
             await bot.send_message(USER, "1")
             with pytest.raises(RetryAfter):
@@ -331,7 +331,7 @@ async def test_rate_limits() -> None:
 
 
 async def test_private_burst_tolerance() -> None:
-    with FakeBotApi(enforce_limits=True, private_burst=1, clock=FakeClock()) as server:
+    with LocalBotApi(enforce_limits=True, private_burst=1, clock=FakeClock()) as server:
         async with make_bot(server) as bot:
             await bot.send_message(USER, "1")
             await bot.send_message(USER, "2")
@@ -339,7 +339,7 @@ async def test_private_burst_tolerance() -> None:
                 await bot.send_message(USER, "3")
 
 
-async def test_wait_for_timeout_lists_recent_calls(fake_api: FakeBotApi) -> None:
+async def test_wait_for_timeout_lists_recent_calls(fake_api: LocalBotApi) -> None:
     async with make_bot(fake_api) as bot:
         await bot.send_message(USER, "unrelated")
     with pytest.raises(AssertionError) as err:
@@ -352,7 +352,7 @@ async def test_wait_for_timeout_lists_recent_calls(fake_api: FakeBotApi) -> None
 
 
 def test_plain_script_usage_with_form_json_and_get() -> None:
-    with FakeBotApi() as server:
+    with LocalBotApi() as server:
         base = f"{server.url}/bot{TOKEN}"
 
         def client_thread() -> None:
