@@ -372,3 +372,44 @@ def test_plain_script_usage_with_form_json_and_get() -> None:
         server.wait_idle_sync(quiet=0.01)
         server.clear()
         assert server.calls() == [] and server.sent_to(7) == []
+
+
+async def test_uploaded_files_are_kept_and_served_back(fake_api: LocalBotApi) -> None:
+    """A chart or a ledger the bot uploads can be downloaded again, as from Telegram."""
+    bot = make_bot(fake_api)
+    async with bot:
+        png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+        sent = await bot.send_photo(USER, io.BytesIO(png), caption="图表")
+        doc = await bot.send_document(USER, io.BytesIO(b"PK\x03\x04ledger"), filename="台账.xlsx")
+        photo_file = await bot.get_file(sent.photo[-1].file_id)
+        assert bytes(await photo_file.download_as_bytearray()) == png
+        doc_file = await bot.get_file(doc.document.file_id)
+        assert bytes(await doc_file.download_as_bytearray()) == b"PK\x03\x04ledger"
+    assert fake_api.file_info(sent.photo[-1].file_id)[1] == "image/png"  # type: ignore[index]
+    assert doc.document.file_name == "台账.xlsx"
+    # A file a person sends (the playground's 照片) is served the same way.
+    file_id = fake_api.add_file("photo", png, "image/png", "snap.png")
+    fake_api.push_photo(USER, file_id)
+    assert fake_api.file_content(f"files/{file_id}") == (png, "image/png")
+
+
+async def test_listeners_hear_messages_edits_keyboards_and_alerts(fake_api: LocalBotApi) -> None:
+    """What the playground page is told: every message, edit, reply keyboard and alert."""
+    events: list[dict[str, Any]] = []
+    fake_api.subscribe(events.append)
+    bot = make_bot(fake_api)
+    async with bot:
+        sent = await bot.send_message(USER, "一", reply_markup=KEYBOARD)
+        await bot.edit_message_text("二", chat_id=USER, message_id=sent.message_id)
+        from telegram import KeyboardButton, ReplyKeyboardMarkup
+
+        await bot.send_message(USER, "分享？", reply_markup=ReplyKeyboardMarkup(
+            [[KeyboardButton("📞 分享手机号", request_contact=True)]]))
+        pressed = fake_api.push_callback(USER, "confirm:7", sent.to_dict())
+        await bot.answer_callback_query(pressed["callback_query"]["id"], "不行", show_alert=True)
+    kinds = [e["type"] for e in events]
+    assert kinds == ["message", "edit", "keyboard", "message", "answer"]
+    assert events[-1] == {"type": "answer", "user_id": USER, "text": "不行", "show_alert": True}
+    assert fake_api.reply_keyboard(USER)["keyboard"][0][0]["request_contact"]  # type: ignore[index]
+    assert [m["text"] for m in fake_api.chat_log(USER)] == ["二", "分享？"]
+    fake_api.unsubscribe(events.append)
