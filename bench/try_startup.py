@@ -53,8 +53,10 @@ def main() -> None:
         helps.append(time_help())
         tries.append(time_try())
     h, t = statistics.median(helps), statistics.median(tries)
-    print(f"python -m bot --help: median {h:.2f} s over {runs} runs ({min(helps):.2f}-{max(helps):.2f})")
-    print(f"python -m bot try, to the first page: median {t:.2f} s ({min(tries):.2f}-{max(tries):.2f})")
+    print(f"python -m bot --help: median {h:.2f} s over {runs} runs "
+          f"({min(helps):.2f}-{max(helps):.2f})")
+    print(f"python -m bot try, to the first page: median {t:.2f} s "
+          f"({min(tries):.2f}-{max(tries):.2f})")
     print(f"ratio try/help: {t / h:.1f}")
 
 
