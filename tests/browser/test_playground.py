@@ -84,9 +84,9 @@ def test_the_whole_loop_in_the_browser(playground: Playground, page: Any, tmp_pa
                          {"name": "rubbish.png", "mimeType": "image/png", "buffer": photo_png()})
     page.locator("#private-messages img.photo").first.wait_for()
     press(page, "private", "垃圾", texts.BTN_CONFIRM)
-    submitted = last_message(page, "private", "#")
+    submitted = last_message(page, "private", "编号")
     first = until(lambda: next(iter(tickets(engine)), None), "the first ticket")
-    assert f"#{first.id}" in submitted.inner_text()
+    assert f"编号 {first.id}" in submitted.inner_text()
     assert first.category == "sanitation" and first.photo_file_ids and first.building == "b1"
 
     # 接单: nobody serves 环境卫生, so it waits in the volunteers' group; 李建国 claims it there.
@@ -114,7 +114,7 @@ def test_the_whole_loop_in_the_browser(playground: Playground, page: Any, tmp_pa
     # 结单: 刘奶奶 sees the news, confirms and rates five stars.
     be(page, "刘奶奶")
     press(page, "private", "清走", texts.BTN_RESOLVED_YES.split()[-1])
-    press(page, "private", f"#{first.id}", "⭐⭐⭐⭐⭐")
+    press(page, "private", f"编号 {first.id}", "⭐⭐⭐⭐⭐")
     done = until(lambda: (t := tickets(engine)[0]).rating == 5 and t, "the rating")
     assert done.status == "closed"
 
@@ -165,7 +165,7 @@ def test_phone_sized_window_and_starting_over(playground: Playground, browser: A
     page.click("[data-testid=start]")
     say(page, "小区健身器材坏了一个，小孩玩的时候容易夹手")
     page.locator("#private-messages .msg .keyboard button", has_text=texts.BTN_CONFIRM).last.click()
-    page.locator("#private-messages .msg", has_text="#").last.wait_for()
+    page.locator("#private-messages .msg", has_text="编号").last.wait_for()
     until(lambda: tickets(engine) or None, "the ticket")
     page.click("#tabs button[data-pane=tour]")
     assert page.locator("#pane-tour").is_visible()
