@@ -51,6 +51,7 @@ _ORG_AFTER = re.compile(
     r"公司|矿|集团|小学|中学|学校|大学|幼儿园|大厦|公园|物业|小区|花园|广场|酒店|宾馆|医院|银行"
     r"|项目|大道|社区|超市|商店|饭店|餐馆|市场|工厂|加油站|花苑|家园|新村|名苑|国际"
 )
+_NOT_A_GIVEN_NAME_END = frozenset("说的了在和是家也又就都要把给让叫找讲问去来被跟与对着过等们")
 NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
 # A dictionary word tagged nr this common is an ordinary word (张贴 401, 谢谢 1089), not a
 # person one resident might mention; rarer ones (王建国 12, 刘德华 37) are names.
@@ -186,7 +187,9 @@ def _name_token(words: Words, text: str, token: Token) -> bool:
     if len(token.word) >= 3 and _common_word(words, token.word[:2]):
         return False  # begins with a common word: 马路边, 严格执行, 蓝天白云, 谢谢您
     if not words.known(token.word):
-        return True  # discovered by jieba's model, not a dictionary word: 刘利宏, 张伟
+        # Discovered by jieba's model, not a dictionary word (刘利宏, 张伟), unless the model
+        # glued a surname to a word that follows it (老刘说 → 刘说).
+        return token.word[-1] not in _NOT_A_GIVEN_NAME_END
     return len(token.word) >= 3 and words.freq[token.word] < COMMON_WORD_FREQ
 
 
@@ -196,8 +199,8 @@ def tagged_names(text: str, words: Words) -> Iterator[Span]:
         if _name_token(words, text, token):
             yield token.start, token.end, texts.MASK_NAME
             continue
-        # 王/秀英, 李/红梅: a surname on its own, then a given name jieba knows as a name.
-        if token.word in SURNAMES and i + 1 < len(tokens):
+        # 王/秀英, 李/红梅, 欧阳/娜娜: a surname on its own, then a given name jieba knows.
+        if (token.word in SURNAMES or token.word in COMPOUND_SURNAMES) and i + 1 < len(tokens):
             given = tokens[i + 1]
             if (given.flag in NAME_TAGS and len(given.word) <= 2 and not _is_title(given.word)
                     and not _place_at(text, given) and given.word not in SURNAMES):
