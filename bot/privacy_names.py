@@ -72,8 +72,10 @@ _HOUSEHOLD_RE = re.compile(
 )
 _HAN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_NAME_PART = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z\u00C0-\u024F]+")
 # Phrases that introduce a name; the strong ones introduce nothing else.
 _STRONG_INTRO = re.compile(r"(?:我叫|名叫|叫做|名字叫|名字是|联系人[:：]?|本人叫|本人是|称呼我)\s*")
+_NAME_ENDS = re.compile(r"[的了在住是家和，。]|" + "|".join(TITLES))
 _WEAK_INTRO = re.compile(r"(?:我是|找|联系|问问|告诉)\s*")
 
 
@@ -216,7 +218,7 @@ def addressed(text: str, words: Words) -> Iterator[Span]:
         if words.boundary(m.start()):
             yield m.start(1), m.end(1), texts.MASK_SURNAME
     for m in _OLD_YOUNG_RE.finditer(text):
-        if words.boundary(m.start()) or words.token_at(m.start()).start == m.start():
+        if words.boundary(m.start()):
             yield m.start(2), m.end(2), texts.MASK_SURNAME
 
 
@@ -248,7 +250,7 @@ def _introduced(text: str, words: Words, start: int, strong: bool) -> Span | Non
         # 我叫张三: whatever short run of Chinese follows is the name (张/三 cut apart).
         m = re.match(r"[\u4e00-\u9fff]{2,4}", text[start:])
         if m:
-            name = re.split(r"[的了在住是家和，。]|" + "|".join(TITLES), m.group())[0]
+            name = _NAME_ENDS.split(m.group())[0]
             if len(name) >= 2:
                 return start, start + len(name), texts.MASK_NAME
     if token.flag in NAME_TAGS and len(token.word) >= 2:
@@ -283,7 +285,8 @@ def telegram_name_pieces(names: Iterable[str]) -> list[str]:
     a Chinese given name without its surname. Single characters are too common to mask."""
     pieces: set[str] = set()
     for name in names:
-        parts = [p for p in re.split(r"[\s·・.,_\-]+", name or "") if p]
+        # Letters only: a name is often decorated (🌸王秀英, 王秀英（3号楼）, Anna_W).
+        parts = _NAME_PART.findall(name or "")
         candidates = set(parts)
         if len(parts) >= 2:
             candidates.update({"".join(parts), "".join(reversed(parts)), " ".join(parts)})

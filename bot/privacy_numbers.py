@@ -68,18 +68,24 @@ def _groups_in(chain: re.Match[str]) -> list[tuple[int, int, str]]:
     return [(base + g.start(), base + g.end(), g.group()) for g in _GROUP.finditer(chain.group())]
 
 
-def _classify_run(text: str, start: int, digits: str, groups: int) -> str | None:
-    """The mask for `digits` (read from `groups` digit groups starting at `start`), or None."""
+def _classify_run(text: str, start: int, digits: str, sizes: list[int]) -> str | None:
+    """The mask for `digits`, read from digit groups of `sizes` starting at `start`, or None.
+    Mobiles in any grouping (1 3 9 1 2 …); other numbers only as people group them."""
     if len(digits) == 11 and re.fullmatch(r"1[3-9]\d{9}", digits):
         return _phone_mask(digits)
     if len(digits) == 13 and re.fullmatch(r"861[3-9]\d{9}", digits):
         return "86 " + _phone_mask(digits[2:])
-    if len(digits) in (10, 11, 12) and digits.startswith("0") and not digits.startswith("00"):
+    if min(sizes) < 3:
+        return None
+    if len(digits) in (10, 11, 12) and digits.startswith("0") and not digits.startswith("00") \
+            and len(sizes) <= 3:
         return _landline_mask(digits[:_area_length(digits)], digits)
     if len(digits) in (7, 8) and _PHONE_CONTEXT.search(text[max(0, start - 12):start]):
         return "****" + digits[-4:]
-    if len(digits) in (15, 18) and groups <= 4:
-        return texts.MASK_NUMBER  # an ID card (the 18th may be X, see _ID_CARD)
+    id_card = len(digits) == 18 and sizes in ([6, 8, 4], [6, 4, 4, 4], [3, 3, 4, 4, 4])
+    bank_card = 16 <= len(digits) <= 19 and digits[0] in "3456" and set(sizes[:-1]) == {4}
+    if (len(sizes) == 1 and 15 <= len(digits) <= 19) or id_card or bank_card:
+        return texts.MASK_NUMBER  # an ID card (the 18th may be X, see _ID_CARD) or bank card
     return None
 
 
@@ -87,26 +93,30 @@ def phones_and_ids(text: str, shadowed: str) -> Iterator[Span]:
     """Phones, landlines, ID cards and other long numbers, in any spacing or numerals."""
     for chain in _CHAIN.finditer(shadowed):
         groups = _groups_in(chain)
-        taken_until = -1
-        # Try every run of whole groups, longest first from each start: a phone typed after
-        # a building number ("2号楼 139 1234 5678") is still found.
-        for i in range(len(groups)):
-            if groups[i][0] < taken_until:
-                continue
-            for j in range(len(groups), i, -1):
-                digits = "".join(g[2] for g in groups[i:j])
+        i = 0
+        # From each group, the longest run of whole groups that reads as a number: a phone
+        # typed after a building number ("2号楼 139 1234 5678") is still found.
+        while i < len(groups):
+            found: tuple[int, int, str] | None = None
+            digits = ""
+            for j in range(i, len(groups)):
+                digits += groups[j][2]
                 if len(digits) > 19:
-                    continue
-                start, end = groups[i][0], groups[j - 1][1]
-                mask = _classify_run(shadowed, start, digits, j - i)
-                if mask and digits.startswith("0") and j - i > 1 \
-                        and len(groups[i][2]) == _area_length(digits):
-                    # (0731) 8456 7890: the area code stays as written, the number is masked.
-                    start, mask = groups[i + 1][0], _landline_mask("", digits)
-                if mask:
-                    yield start, end, mask
-                    taken_until = end
                     break
+                sizes = [len(g[2]) for g in groups[i:j + 1]]
+                mask = _classify_run(shadowed, groups[i][0], digits, sizes)
+                if mask:
+                    found = (j, groups[i][0], mask)
+            if found is None:
+                i += 1
+                continue
+            j, start, mask = found
+            run = "".join(g[2] for g in groups[i:j + 1])
+            if run.startswith("0") and j > i and len(groups[i][2]) == _area_length(run):
+                # (0731) 8456 7890: the area code stays as written, the number is masked.
+                start, mask = groups[i + 1][0], _landline_mask("", run)
+            yield start, groups[j][1], mask
+            i = j + 1
     for m in _ID_CARD.finditer(shadowed):
         yield m.start(), m.end(), texts.MASK_NUMBER
     for m in _LONG.finditer(shadowed):
