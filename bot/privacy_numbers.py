@@ -136,7 +136,7 @@ _ROOM_AFTER = re.compile(
     r"|那户|那家|住户|的住户|业主|的业主|房主)"
 )
 # 新开铺路579号, 第030号, 规意字0638号: a street address or a document, not a household.
-_NOT_A_ROOM_BEFORE = re.compile(r"(?:[路街道巷段里弄字第〕\]】)]|号文)\s*$")
+_NOT_A_ROOM_BEFORE = re.compile(r"(?:[路街道巷段里弄字第〕\]】)）]|号文)\s*$")
 # 3单元502, 5号楼1102, 楼上502, 住在1102, B座1203: a room number after what points at it.
 _ROOM_BEFORE = re.compile(
     r"(单元|楼上|楼下|对门|隔壁|对面|住在|家住|住|[楼栋幢座])\s*[-－#]?\s*(\d{3,4})(?!\d)(?!\s*[-－]\d)"

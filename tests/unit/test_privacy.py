@@ -147,6 +147,7 @@ UNCHANGED: list[str] = [
     "一一零来过了",
     "新开铺路579号门口",
     "第030号文件",
+    "按（2016）680号文件执行",
     # the community's own names from config.toml
     "老粮站楼院的路灯坏了",
     "安置小区A栋门口积水",
