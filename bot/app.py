@@ -27,6 +27,7 @@ from bot import texts
 from bot.classify import Classifier
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.privacy import prepare as prepare_privacy
 from bot.services import Services
 from handlers import answers, common, coordinator, resident, volunteer, welcome
 from handlers.buttons import on_button
@@ -57,6 +58,7 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
         .post_stop(on_shutdown)
     )
     app = builder.build()
+    prepare_privacy()  # the group posts' name tagger, loaded once per process
     svc = Services(config=config, uows=uow_factory(engine), clock=clock or SystemClock(),
                    classifier=classifier or Classifier(config))
     dispatcher = Dispatcher(app.bot, svc.uows, config, svc.clock, limits)

@@ -1,7 +1,8 @@
 """What each person sees: notices and lists as text plus button specs (no Telegram types here).
 
 Group-chat text goes through `ticket_card`, which only ever shows the number, category,
-building and a masked summary: never the resident's name, phone or room.
+building and a summary masked by bot.privacy (the resident's own Telegram name included):
+never a name, phone, door number or other personal detail, whatever form it is written in.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlmodel import Session
 from bot import texts
 from bot.callbacks import encode
 from bot.config import Config
-from bot.privacy import mask_phones, public_summary
+from bot.privacy import mask_phones, public_summary, public_words
 from bot.schedule import local_time
 from storage.models import Draft, Outbox, Resident, Ticket, Volunteer
 
@@ -50,14 +51,21 @@ def building_name(config: Config, community_code: str | None, code: str | None) 
     return building.name if building else texts.BUILDING_UNKNOWN
 
 
-def ticket_card(config: Config, ticket: Ticket) -> str:
-    """The group-safe card: number, category, building, masked summary."""
+def resident_names(resident: Resident | None) -> tuple[str, ...]:
+    """What the resident is called on Telegram, to be masked where it appears in the text."""
+    return (resident.name,) if resident and resident.name else ()
+
+
+def ticket_card(config: Config, ticket: Ticket, names: tuple[str, ...] = ()) -> str:
+    """The group-safe card: number, category, building, masked summary. `names` are the
+    resident's own (Telegram) names; building names from the config stay readable."""
+    summary = public_summary(ticket.text, names=names, keep=public_words(config))
     return texts.TICKET_CARD.format(
         number=ticket.id,
         category=config.category_name(ticket.category),
         urgent=texts.URGENT_MARK if ticket.urgent else "",
         building=building_name(config, ticket.community, ticket.building),
-        summary=public_summary(ticket.text) if ticket.text else texts.PREVIEW_NO_TEXT,
+        summary=summary or texts.PREVIEW_NO_TEXT,
     )
 
 
@@ -165,8 +173,8 @@ def render_notice(session: Session, config: Config, row: Outbox) -> list[Out]:
         return []
     p = row.payload
     n = ticket.id or 0
-    card = ticket_card(config, ticket)
     resident = session.get(Resident, ticket.reporter_id) if ticket.reporter_id else None
+    card = ticket_card(config, ticket, resident_names(resident))
     simple = {
         "claimed": lambda: texts.NOTICE_CLAIMED.format(number=n, volunteer=p.get("volunteer"),
                                                        unit=p.get("unit") or "—"),

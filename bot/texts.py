@@ -562,3 +562,8 @@ CHART_FONT_MISSING = (
     "The CJK font for the digest chart is missing: run the README set-up command "
     "(.venv/bin/pip install -e .)."
 )
+
+# ---- issue 10 privacy: masks in group posts and digests ----
+MASK_NAME = "某某"  # a person's name: 王秀英 → 某某
+MASK_SURNAME = "某"  # a surname: 王阿姨 → 某阿姨, 姓刘 → 姓某
+MASK_NUMBER = "***"  # a door, ID, account or plate number: 502室 → ***室
