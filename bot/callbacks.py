@@ -23,6 +23,9 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "t.rvok": ("n",), "t.rvno": ("n",),  # 回头看: still fixed / broken again
     # tickets: coordinators
     "t.tri": ("n", "c"), "t.asg": ("n", "n"), "t.cls": ("n", "c"),
+    # a question the bot waits for words to answer: 跳过/取消 (its seq); a kept text is the
+    # answer after all, or a new matter (the kept draft's id)
+    "q.end": ("n",), "q.ans": ("n",), "q.new": ("n",),
     # volunteer registration: toggle a category of the 服务菜单, then finish
     "v.cat": ("c",), "v.done": (),
 }
