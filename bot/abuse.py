@@ -109,8 +109,8 @@ def check_submission(uows: UowFactory, config: Config, key: bytes, now: datetime
         if is_blocked(s, key, user_id):
             raise DomainError("blocked")
         draft = s.get(Draft, draft_id)
-        if draft is not None and draft.urgent:
-            return None
+        if draft is not None and (draft.urgent or draft.status == "submitted"):
+            return None  # (a second press of a submitted draft is told its number)
         limit = config.abuse.max_submissions
         times = submissions_since(s, user_id, now - config.abuse.window)
         if len(times) < limit:

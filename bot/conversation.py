@@ -155,10 +155,13 @@ def read_text(uows: UowFactory, config: Config, classifier: Classifier, key: byt
     try:
         with uows() as uow:
             s = uow.session
-            seen = draft_by_source_key(s, msg.source_key)
-            if seen is not None and seen.status == "held":  # redelivered: ask again
-                pending = s.get(PendingInput, msg.user_id)
-                return Reading("ask", pending.kind if pending else "", draft=seen)
+            held = s.get(PendingInput, msg.user_id)
+            if held is not None and held.state == "holding":
+                seen = draft_by_source_key(s, msg.source_key)
+                if seen is not None and seen.id == held.held_draft_id:  # redelivered
+                    return Reading("ask", held.kind, held.seq, draft=seen,
+                                   ticket=s.get(Ticket, held.ticket_id) if held.ticket_id
+                                   else None)
             pending = waiting_for(s, config, now, msg.user_id)
             if pending is None:
                 uow.commit()  # an expired wait is marked so

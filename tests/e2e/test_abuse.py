@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from bot import abuse as A
 from bot import texts
 from storage.models import Block, Draft, Ticket
 from tests.e2e.conftest import COORDINATORS, GROUP, Harness
@@ -94,3 +95,28 @@ async def test_a_coordinator_blocks_and_unblocks_a_resident(bot: Harness) -> Non
     assert [e[0] for e in events(bot.uows, number)][-2:] == ["block", "unblock"]
     assert count(bot, Block) == 0
     assert await bot.submit(RESIDENT, "2号楼电梯坏了，老人上不去") > number
+
+
+async def test_a_flood_of_texts_stops_making_previews_but_keeps_the_words(
+        bot: Harness) -> None:
+    cap = A.PREVIEWS_PER_SUBMISSION * bot.config.abuse.max_submissions
+    for n in range(cap):
+        since = time.monotonic()
+        await bot.send_text(RESIDENT, f"第{n + 1}件：楼道灯坏了")
+        await bot.reply_to(RESIDENT, texts.BTN_CONFIRM, since=since)
+    await bot.api.wait_idle()
+    previews = len([c for c in bot.api.calls("sendMessage") if c.chat_id == RESIDENT])
+    assert previews == cap
+
+    since = time.monotonic()
+    await bot.send_text(RESIDENT, "还有：垃圾桶也满了")
+    edited = await bot.api.wait_for("editMessageText", chat_id=RESIDENT, since=since)
+    assert "还有：垃圾桶也满了" in _text(edited) and texts.BTN_CONFIRM in str(
+        edited.params.get("reply_markup"))
+    await bot.api.wait_idle()
+    assert len([c for c in bot.api.calls("sendMessage") if c.chat_id == RESIDENT]) == previews
+    assert count(bot, Draft) == cap  # joined the newest draft: kept, and can be submitted
+    await bot.confirm(RESIDENT, edited)
+    with bot.uows() as uow:
+        [ticket] = uow.session.exec(select(Ticket)).all()
+        assert ticket.text.endswith("还有：垃圾桶也满了")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import Engine, text
 from sqlmodel import select
 
 from bot import conversation as C
@@ -22,6 +23,7 @@ from bot.config import Config
 from bot.errors import DomainError
 from bot.intake import Incoming, receive_message
 from bot.invites import update_profile
+from storage.db import create_schema
 from storage.models import Draft, PendingInput, TicketEvent
 from storage.queries import volunteer_by_tg
 from tests.factories import COORDINATOR, RESIDENT, Uows, add_volunteer, reload, submit
@@ -330,3 +332,20 @@ def test_a_new_question_replaces_the_old_one_and_its_button(
 def test_what_reads_as_a_new_matter(classifier: Classifier, kind: str, text: str,
                                     own: str | None, new: bool) -> None:
     assert C.reads_as_new(C.RULES[kind], classifier, text, own) is new
+
+
+def test_a_wait_left_by_an_older_version_expires_too(
+        engine: Engine, uows: Uows, config: Config, classifier: Classifier,
+        clock: ManualClock, key: bytes) -> None:
+    """Before waits expired, a row meant "waiting" for ever: after the upgrade such a row
+    is a waiting question like any other, and days later it is over."""
+    w = waiting("comment", uows, config, classifier, clock)
+    with engine.begin() as conn:  # the table as the earlier version made it
+        for column in ("seq", "state", "held_draft_id"):
+            conn.execute(text(f"ALTER TABLE pendinginput DROP COLUMN {column}"))
+    create_schema(engine)
+    assert state(uows, RESIDENT) == "waiting"
+    clock.advance(timedelta(days=2))
+    assert C.read_text(uows, config, classifier, key, clock.now(),
+                       message(RESIDENT, NEW_MATTERS["comment"])).how == "new"
+    assert reload(uows, w.ticket or 0).comment is None
