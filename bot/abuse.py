@@ -80,6 +80,13 @@ def is_blocked(session: Session, key: bytes, tg_id: int) -> bool:
     return block_by_hash(session, resident_hash(key, tg_id)) is not None
 
 
+def refuse_blocked(uows: UowFactory, key: bytes, user_id: int) -> None:
+    """Before a resident's press that would send work to someone (未解决, 又出问题了)."""
+    with uows() as uow:
+        if is_blocked(uow.session, key, user_id):
+            raise DomainError("blocked")
+
+
 @dataclass(frozen=True)
 class Gate:
     """What may happen to a resident's new message."""

@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 
 from bot import texts
 from bot import tickets as T
-from bot.abuse import check_submission, gate_message
+from bot.abuse import check_submission, gate_message, refuse_blocked
 from bot.callbacks import Press, encode
 from bot.config import Config
 from bot.conversation import ask, wait_buttons
@@ -248,6 +248,7 @@ async def on_resolution_button(update: Update, context: Context, press: Press) -
         await query.edit_message_text(texts.ASK_RATING.format(number=number),
                                       reply_markup=markup(rating_buttons(number)))
     elif press.action == "t.no":
+        refuse_blocked(svc.uows, svc.key(), user.id)
         T.check_can_reject(svc.uows, number, user.id)
         seq = ask(svc.uows, now, user.id, "reject_reason", ticket_id=number)
         await query.answer()
@@ -268,6 +269,8 @@ async def on_revisit_button(update: Update, context: Context, press: Press) -> N
     assert query is not None and user is not None
     svc = services(context)
     fixed = press.action == "t.rvok"
+    if not fixed:  # reopening sends work to a volunteer: not for a blocked resident
+        refuse_blocked(svc.uows, svc.key(), user.id)
     answer_revisit(svc.uows, svc.config, svc.clock.now(), press.number, user.id, fixed)
     await query.answer()
     done = texts.REVISIT_THANKS if fixed else texts.REVISIT_REOPENED

@@ -11,10 +11,11 @@ from sqlmodel import select
 
 from bot import abuse as A
 from bot import texts
+from bot import volunteering as V
 from storage.models import Block, Draft, Ticket
 from tests.e2e.conftest import COORDINATORS, GROUP, Harness
 from tests.e2e.fake_bot_api import Call
-from tests.factories import events
+from tests.factories import events, submit
 
 RESIDENT = 900
 VOLUNTEER = 500
@@ -120,3 +121,23 @@ async def test_a_flood_of_texts_stops_making_previews_but_keeps_the_words(
     with bot.uows() as uow:
         [ticket] = uow.session.exec(select(Ticket)).all()
         assert ticket.text.endswith("还有：垃圾桶也满了")
+
+
+async def test_a_blocked_resident_cannot_send_work_back_with_a_button(bot: Harness) -> None:
+    bot.add_volunteer(VOLUNTEER, "李明", categories=("repairs",))
+    now = bot.clock.now()
+    number = submit(bot.uows, bot.config, now, reporter=RESIDENT).id or 0
+    V.accept_ticket(bot.uows, bot.config, now, number, VOLUNTEER)
+    V.resolve_ticket(bot.uows, bot.config, now, number, VOLUNTEER, "换了新灯泡")
+    resolved = await bot.reply_to(RESIDENT, "真的解决了吗")
+    since = time.monotonic()
+    await bot.send_text(OFFICE, f"/block {number}")
+    await bot.reply_to(OFFICE, since=since)
+    update = await bot.press(RESIDENT, resolved, "未解决")
+    alert = await bot.api.wait_for(lambda c: c.method == "answerCallbackQuery" and c.params.get(
+        "callback_query_id") == update["callback_query"]["id"], since=since)
+    assert _text(alert) == texts.BLOCKED_REPLY and alert.params.get("show_alert") is True
+    await bot.api.wait_idle()
+    assert texts.ASK_REJECT_REASON not in bot.api.sent_to(RESIDENT)
+    with bot.uows() as uow:
+        assert uow.session.get(Ticket, number).status == "resolved"  # type: ignore[union-attr]
