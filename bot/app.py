@@ -24,6 +24,7 @@ from telegram.ext import (
 )
 
 from bot import texts
+from bot.abuse import BlockKey
 from bot.classify import Classifier
 from bot.clock import Clock, SystemClock
 from bot.config import Config
@@ -59,8 +60,10 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
     )
     app = builder.build()
     prepare_privacy()  # the group posts' name tagger, loaded once per process
-    svc = Services(config=config, uows=uow_factory(engine), clock=clock or SystemClock(),
-                   classifier=classifier or Classifier(config))
+    uows = uow_factory(engine)
+    svc = Services(config=config, uows=uows, clock=clock or SystemClock(),
+                   classifier=classifier or Classifier(config),
+                   block_key=BlockKey(config, uows))
     dispatcher = Dispatcher(app.bot, svc.uows, config, svc.clock, limits)
     svc.wake_sender = dispatcher.wake
     app.bot_data["services"] = svc
@@ -83,6 +86,7 @@ def _add_handlers(app: Application) -> None:
         "volunteers": coordinator.volunteers_command, "stats": coordinator.stats_command,
         "classify": coordinator.classify_command, "invite": coordinator.invite_command,
         "digest": coordinator.digest_command,
+        "block": coordinator.block_command, "unblock": coordinator.unblock_command,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback))

@@ -567,3 +567,57 @@ CHART_FONT_MISSING = (
 MASK_NAME = "某某"  # a person's name: 王秀英 → 某某
 MASK_SURNAME = "某"  # a surname: 王阿姨 → 某阿姨, 姓刘 → 姓某
 MASK_NUMBER = "***"  # a door, ID, account or plate number: 502室 → ***室
+
+# ---- issue 10 pending input, floods and blocks ----------------------------------------------
+
+CONFIG_BLOCK_KEY_IN_FILE = (
+    "配置文件 {path} 中不能写 block_key：这个密钥只从环境变量 BOT_BLOCK_KEY 读取。"
+)
+# 跳过 (the answer may be left out) / 取消 (the action needs it) under a question.
+BTN_SKIP = "跳过"
+BTN_CANCEL_QUESTION = "取消"
+SKIPPED = "好的，跳过了。"
+QUESTION_CANCELLED = "好的，已取消。"
+QUESTION_OVER = "这个问题已经过去了，不用再点了。"
+# A text that may be a new matter arrived while the bot waited for an answer.
+WHICH_IS_IT = "收到了。这段话是{what}，\n还是一件新的事？请点下面的按钮。"
+WHICH_WHAT = {
+    "comment": "给刚才那件事的留言",
+    "reject_reason": "说刚才那件事哪里没解决",
+    "progress": "#{number} 的进展",
+    "resolve": "#{number} 的办结说明",
+    "reg_name": "您的姓名",
+    "reg_unit": "您的报到单位",
+}
+BTN_IS_ANSWER = {
+    "comment": "这是评价留言",
+    "reject_reason": "这是没解决的原因",
+    "progress": "这是进展",
+    "resolve": "这是办结说明",
+    "reg_name": "这是我的姓名",
+    "reg_unit": "这是我的单位",
+}
+BTN_IS_NEW = "这是新问题"
+ALREADY_NOTED = "已经记下了，谢谢。"
+# Floods: the answer to 确认提交 beyond [abuse] max_submissions (the draft is kept).
+TOO_MANY_SUBMISSIONS = (
+    "您这会儿已经交了 {n} 件事，我们都收到了，正在办。\n"
+    "这一条先给您留着，请在 {time} 以后再点「{button}」。"
+)
+TOO_MANY_DAY = "{month}月{day}日 "
+# A blocked resident writes: no reproach, where to go instead.
+BLOCKED_REPLY = "这里暂时不能接收您的消息。\n有事请直接到社区居委会，或打电话给社区，谢谢您。"
+BLOCK_DONE = "已限制 #{number} 的提交人：ta 再发来的消息不会派出去。\n解除：/unblock {number}"
+BLOCK_ALREADY = "#{number} 的提交人之前已经被限制了。"
+UNBLOCK_DONE = "已解除对 #{number} 提交人的限制。"
+UNBLOCK_NOT_BLOCKED = "#{number} 的提交人没有被限制。"
+ERRORS.update({
+    "question_over": "这个问题已经过去了。有事直接发给我就行。",
+    "blocked": BLOCKED_REPLY,
+    "no_reporter": "#{number} 找不到提交的居民。",
+})
+ACTION_NAMES.update({"block": "限制提交", "unblock": "解除限制"})
+BOT_COMMANDS_COORDINATOR += [
+    ("block", "限制某件事的提交人：/block 编号"),
+    ("unblock", "解除限制：/unblock 编号"),
+]

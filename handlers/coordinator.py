@@ -12,6 +12,7 @@ from telegram import Update
 
 from bot import office as O
 from bot import texts
+from bot.abuse import block_resident, unblock_resident
 from bot.callbacks import Press, encode
 from bot.config import Community
 from bot.daily import digest_now
@@ -230,3 +231,24 @@ async def invite_command(update: Update, context: Context) -> None:
     link = f"https://t.me/{context.bot.username}?start=v_{invite.token}"
     await say(update, texts.INVITE_LINK.format(days=svc.config.bot.invite_ttl.days or 1,
                                                link=link))
+
+
+@coordinators_only
+@refusals
+@with_ticket_number("/block 12")
+async def block_command(update: Update, context: Context, number: int, user_id: int) -> None:
+    """/block <number>: the resident behind that ticket may no longer submit anything."""
+    svc = services(context)
+    done = block_resident(svc.uows, svc.config, svc.key(), svc.clock.now(), number, user_id)
+    await say(update, (texts.BLOCK_DONE if done else texts.BLOCK_ALREADY).format(number=number))
+
+
+@coordinators_only
+@refusals
+@with_ticket_number("/unblock 12")
+async def unblock_command(update: Update, context: Context, number: int, user_id: int) -> None:
+    """/unblock <number>: lifts the block of the resident behind that ticket."""
+    svc = services(context)
+    done = unblock_resident(svc.uows, svc.config, svc.key(), svc.clock.now(), number, user_id)
+    await say(update, (texts.UNBLOCK_DONE if done else texts.UNBLOCK_NOT_BLOCKED)
+              .format(number=number))

@@ -13,6 +13,8 @@ from sqlmodel import Session, col, select
 from storage.models import (
     OPEN_STATUSES,
     WORKLOAD_STATUSES,
+    Block,
+    Draft,
     Outbox,
     Resident,
     SenderLease,
@@ -163,3 +165,30 @@ def take_sender_lease(session: Session, holder: str, now: datetime, until: datet
 def release_sender_lease(session: Session, holder: str, now: datetime) -> None:
     """Stopping: another replica (or our restart) may take over at once."""
     session.exec(update(SenderLease).where(col(SenderLease.holder) == holder).values(until=now))
+
+
+def block_by_hash(session: Session, key_hash: str) -> Block | None:
+    return session.get(Block, key_hash)
+
+
+def drafts_started_since(session: Session, user_id: int, since: datetime) -> int:
+    """How many drafts (each one a preview message) this person started since then."""
+    stmt = select(func.count(col(Draft.id))).where(
+        Draft.user_id == user_id, col(Draft.created_at) > since)
+    return int(session.exec(stmt).one())
+
+
+def submissions_since(session: Session, tg_id: int, since: datetime) -> list[datetime]:
+    """When this person's tickets after `since` were submitted, oldest first (withdrawn ones
+    too: submitting and withdrawing in a loop is still a flood)."""
+    stmt = (
+        select(Ticket.created_at)
+        .join(Resident, col(Resident.id) == col(Ticket.reporter_id))
+        .where(Resident.tg_id == tg_id, col(Ticket.created_at) > since)
+        .order_by(col(Ticket.created_at))
+    )
+    return list(session.exec(stmt).all())
+
+
+def draft_by_source_key(session: Session, key: str) -> Draft | None:
+    return session.exec(select(Draft).where(Draft.source_key == key)).first()
