@@ -186,3 +186,22 @@ async def test_the_bot_every_handler_uses_keeps_replies_within_limits(
     assert [c.method for c in fake_api.calls() if not c.ok] == [
         "editMessageText", "editMessageReplyMarkup"]
     assert {c.error for c in fake_api.calls() if not c.ok} == {NOT_MODIFIED}
+
+
+async def test_a_double_tap_that_changes_nothing_is_not_an_error(bot: Harness) -> None:
+    await bot.send_text(RESIDENT, "楼道灯坏了三天了")
+    preview = await bot.reply_to(RESIDENT, texts.BTN_CONFIRM)
+    since = time.monotonic()
+    await bot.press(RESIDENT, preview, texts.BTN_OTHER_CATEGORY)
+    picker = await bot.api.wait_for(_to(RESIDENT, since, "editMessageReplyMarkup"))
+    for _ in range(2):  # the second tap would edit the preview into what it already says
+        since = time.monotonic()
+        await bot.press(RESIDENT, picker, "设施维修")
+        await bot.api.wait_for("answerCallbackQuery", since=since)
+        await bot.api.wait_for(_to(RESIDENT, since, "editMessageText"), include_failed=True)
+    await bot.api.wait_idle()
+    refused = [c for c in bot.api.calls() if not c.ok]
+    assert [c.error for c in refused] == [NOT_MODIFIED]  # Telegram's answer, taken as done
+    answers = [c.params.get("text") for c in bot.api.calls("answerCallbackQuery")]
+    assert texts.ERROR_TRY_AGAIN not in answers
+    assert texts.ERROR_TRY_AGAIN not in bot.api.sent_to(RESIDENT)
