@@ -621,3 +621,49 @@ BOT_COMMANDS_COORDINATOR += [
     ("block", "限制某件事的提交人：/block 编号"),
     ("unblock", "解除限制：/unblock 编号"),
 ]
+# ---- issue 10 limits: every message fits Telegram's limits ---------------------------------
+
+TRIMMED_MARK = "…"
+# A trimmed summary says where the rest is, for whoever reads it (decisions.md 11).
+MORE_AFTER_CLAIM = "…（认领后可看全文）"
+MORE_AFTER_ACCEPT = "…（接单后可看全文）"
+MORE_IN_TICKET = "…（全文见 /ticket {number}）"
+BOT_COMMANDS_TICKET = [("ticket", "查看工单全文：/ticket 编号")]
+TICKET_VIEW = (
+    "工单 #{number} · {category}{urgent} · {kind}\n"
+    "状态：{status}\n"
+    "楼院：{building}\n"
+    "居民：{name}  电话：{phone}\n"
+    "提交：{created}  办结时限：{due}\n"
+    "经办：{holder}\n"
+    "{extra}"
+    "内容：{text}"
+)
+TICKET_VIEW_HOLDER = "{name}（{unit}）"
+TICKET_VIEW_NOBODY = "暂无"
+TICKET_VIEW_ATTACHMENTS = "附件：{items}\n"
+TICKET_VIEW_RESOLUTION = "办结说明：{note}\n"
+TICKET_VIEW_RATING = "居民评分：{stars} 分\n"
+DIGEST_FAILED_HEADER = "⚠️ 发送失败 {total} 条（请看一下这些工单，必要时改派）："
+DIGEST_FAILED_LINE = "#{number} {what}：{why}"
+# What an owed message was, by its notice code (anything else: SEND_FAILED_OTHER).
+SEND_FAILED_WHAT = {
+    "details": "给志愿者的详情",
+    "offer": "派单消息",
+    "group_post": "群里的待认领帖",
+    "group_update": "群帖的更新",
+    "triage": "待分类提醒",
+    "urgent_alert": "紧急提醒",
+    "resolved": "请居民确认的消息",
+    "reopened": "重新打开的通知",
+}
+SEND_FAILED_OTHER = "通知"
+# Why, from Telegram's answer (first match wins; anything else: SEND_FAILED_WHY_OTHER).
+SEND_FAILED_WHY = (
+    ("too long", "内容太长"),
+    ("chat not found", "找不到这个对话"),
+    ("message to edit not found", "原消息已被删除"),
+    ("file", "照片或语音已失效"),
+    ("render", "内容无法生成"),
+)
+SEND_FAILED_WHY_OTHER = "Telegram 拒收"

@@ -1,4 +1,4 @@
-"""Coordinators: assign, close, reopen, triage, lists, /stats, /classify, /invite."""
+"""Coordinators: assign, close, reopen, triage, lists, /ticket, /stats, /classify, /invite."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from telegram import Update
+from telegram import InputMediaPhoto, Update
 
 from bot import office as O
 from bot import texts
@@ -202,6 +202,27 @@ async def digest_command(update: Update, context: Context) -> None:
                 await chat.send_photo(out.photo)
             else:
                 await say(update, out.text)
+
+
+@coordinators_only
+@refusals
+@with_ticket_number("/ticket 12")
+async def ticket_command(update: Update, context: Context, number: int, user_id: int) -> None:
+    """/ticket <number>: the ticket's full details, for coordinators of its community."""
+    svc = services(context)
+    chat = update.effective_chat
+    assert chat is not None
+    for out in O.ticket_view(svc.uows, svc.config, number, user_id):
+        if out.kind == "text":
+            await say(update, out.text)
+        elif out.kind == "photos" and len(out.file_ids) == 1:
+            await chat.send_photo(out.file_ids[0])
+        elif out.kind == "photos":
+            await chat.send_media_group([InputMediaPhoto(f) for f in out.file_ids[:10]])
+        elif out.kind == "location" and out.location:
+            await chat.send_location(*out.location)
+        elif out.kind == "voice":
+            await chat.send_voice(out.file_ids[0])
 
 
 @coordinators_only

@@ -23,9 +23,11 @@ async def on_ticket_button(update: Update, context: Context, press: Press) -> No
     svc = services(context)
     now, number = svc.clock.now(), press.number
     if press.action == "t.acc":
-        V.accept_ticket(svc.uows, svc.config, now, number, user.id)
+        # The offer keeps its buttons until the details (with the work buttons) arrived: the
+        # sender removes them then, so a refused send never leaves the volunteer without any.
+        offer = query.message.message_id if query.message else None
+        V.accept_ticket(svc.uows, svc.config, now, number, user.id, offer_message_id=offer)
         await query.answer(texts.ACCEPTED.format(number=number))
-        await query.edit_message_reply_markup(None)
     elif press.action == "t.dec":
         V.decline_ticket(svc.uows, svc.config, now, number, user.id)
         await query.answer()

@@ -190,6 +190,8 @@ class Outbox(SQLModel, table=True):
         Index("ix_outbox_pending", "status", "not_before"),
         # The lease checks for an earlier pending row of the same chat (order per chat).
         Index("ix_outbox_chat", "chat_id", "status", "id"),
+        # The digest's "发送失败" lists what was refused in a period.
+        Index("ix_outbox_failed", "failed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -208,6 +210,7 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = None
     sent_message_id: int | None = None
     last_error: str | None = None
+    failed_at: datetime | None = None  # when Telegram refused it (or a part of it) for good
 
 
 class SenderLease(SQLModel, table=True):

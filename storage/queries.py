@@ -123,6 +123,28 @@ def pending_outbox(session: Session, now: datetime, limit: int = 100,
     return list(session.exec(stmt).all())
 
 
+def failed_sends(session: Session, community: str, start: datetime, end: datetime,
+                 limit: int) -> tuple[list[tuple[int, str, str | None]], int]:
+    """Owed messages about the community's tickets that Telegram refused in [start, end):
+    (ticket number, notice, Telegram's answer) of the first `limit`, and how many in all.
+    `start` and `end` are aware UTC (a range scan of ix_outbox_failed)."""
+    where = (col(Outbox.failed_at) >= start, col(Outbox.failed_at) < end,
+             col(Ticket.community) == community)
+    rows = session.exec(
+        select(col(Outbox.ticket_id), col(Outbox.notice), col(Outbox.last_error))
+        .join(Ticket, col(Ticket.id) == col(Outbox.ticket_id))
+        .where(*where)
+        .order_by(col(Outbox.failed_at), col(Outbox.id))
+        .limit(limit)
+    ).all()
+    total = session.exec(
+        select(func.count()).select_from(Outbox)
+        .join(Ticket, col(Ticket.id) == col(Outbox.ticket_id))
+        .where(*where)
+    ).one()
+    return [(int(n or 0), str(notice), error) for n, notice, error in rows], int(total)
+
+
 def due_ticket_ids(session: Session, now: datetime, limit: int) -> list[int]:
     """Tickets whose next follow-up is due, soonest first (a range scan of ix_ticket_due)."""
     stmt = (
