@@ -16,6 +16,7 @@ from storage.models import Block, Draft, Ticket
 from tests.e2e.conftest import COORDINATORS, GROUP, Harness
 from tests.e2e.fake_bot_api import Call
 from tests.factories import events, submit
+from tests.wording import part
 
 RESIDENT = 900
 VOLUNTEER = 500
@@ -129,11 +130,11 @@ async def test_a_blocked_resident_cannot_send_work_back_with_a_button(bot: Harne
     number = submit(bot.uows, bot.config, now, reporter=RESIDENT).id or 0
     V.accept_ticket(bot.uows, bot.config, now, number, VOLUNTEER)
     V.resolve_ticket(bot.uows, bot.config, now, number, VOLUNTEER, "换了新灯泡")
-    resolved = await bot.reply_to(RESIDENT, "真的解决了吗")
+    resolved = await bot.reply_to(RESIDENT, part(texts.NOTICE_RESOLVED))
     since = time.monotonic()
     await bot.send_text(OFFICE, f"/block {number}")
     await bot.reply_to(OFFICE, since=since)
-    update = await bot.press(RESIDENT, resolved, "未解决")
+    update = await bot.press(RESIDENT, resolved, texts.BTN_RESOLVED_NO)
     alert = await bot.api.wait_for(lambda c: c.method == "answerCallbackQuery" and c.params.get(
         "callback_query_id") == update["callback_query"]["id"], since=since)
     assert _text(alert) == texts.BLOCKED_REPLY and alert.params.get("show_alert") is True

@@ -15,6 +15,7 @@ from storage.models import Draft, Ticket
 from tests.e2e.conftest import COORDINATORS, Harness, button_labels, ticket_number
 from tests.e2e.fake_bot_api import Call
 from tests.factories import events, reload, submit
+from tests.wording import part
 
 RESIDENT = 900
 VOLUNTEER = 500
@@ -45,9 +46,9 @@ async def rated(bot: Harness) -> tuple[int, Call]:
     number = submit(bot.uows, bot.config, now, reporter=RESIDENT).id or 0
     V.accept_ticket(bot.uows, bot.config, now, number, VOLUNTEER)
     V.resolve_ticket(bot.uows, bot.config, now, number, VOLUNTEER, "换了新灯泡")
-    resolved = await bot.reply_to(RESIDENT, "真的解决了吗")
-    await bot.press(RESIDENT, resolved, "已解决")
-    rating = await bot.reply_to(RESIDENT, "打个分")
+    resolved = await bot.reply_to(RESIDENT, part(texts.NOTICE_RESOLVED))
+    await bot.press(RESIDENT, resolved, texts.BTN_RESOLVED_YES)
+    rating = await bot.reply_to(RESIDENT, part(texts.ASK_RATING))
     since = time.monotonic()
     await bot.press(RESIDENT, rating, "⭐⭐⭐⭐⭐")
     thanks = await bot.reply_to(RESIDENT, texts.RATED, since=since)
@@ -138,10 +139,10 @@ async def test_a_volunteers_late_note_is_a_new_message_and_cancel_is_polite(
     bot.add_volunteer(VOLUNTEER, "李明", categories=("repairs",))
     number = submit(bot.uows, bot.config, bot.clock.now(), reporter=RESIDENT).id or 0
     offer = await bot.reply_to(VOLUNTEER, f"#{number}")
-    await bot.press(VOLUNTEER, offer, "接单")
+    await bot.press(VOLUNTEER, offer, texts.BTN_ACCEPT)
     details = await bot.reply_to(VOLUNTEER, "详情")
     since = time.monotonic()
-    await bot.press(VOLUNTEER, details, "添加进展")
+    await bot.press(VOLUNTEER, details, texts.BTN_PROGRESS)
     ask = await bot.reply_to(VOLUNTEER, texts.ASK_PROGRESS, since=since)
     assert button_labels(ask) == [[texts.BTN_CANCEL_QUESTION]]  # the note is what it is for
 
@@ -153,12 +154,12 @@ async def test_a_volunteers_late_note_is_a_new_message_and_cancel_is_polite(
     assert texts.PROGRESS_SAVED not in bot.api.sent_to(VOLUNTEER)
 
     since = time.monotonic()
-    await bot.press(VOLUNTEER, details, "添加进展")
+    await bot.press(VOLUNTEER, details, texts.BTN_PROGRESS)
     ask = await bot.reply_to(VOLUNTEER, texts.ASK_PROGRESS, since=since)
     await bot.press(VOLUNTEER, ask, texts.BTN_CANCEL_QUESTION)
     await bot.reply_to(VOLUNTEER, texts.QUESTION_CANCELLED, since=since)
     since = time.monotonic()
-    await bot.press(VOLUNTEER, details, "添加进展")
+    await bot.press(VOLUNTEER, details, texts.BTN_PROGRESS)
     ask = await bot.reply_to(VOLUNTEER, texts.ASK_PROGRESS, since=since)
     await bot.send_text(VOLUNTEER, "已联系物业，明天上午来修")  # inside the window: the note
     await bot.reply_to(VOLUNTEER, texts.PROGRESS_SAVED, since=since)
@@ -171,16 +172,16 @@ async def test_a_long_text_during_the_reject_reason_asks_first(bot: Harness) -> 
     number = submit(bot.uows, bot.config, now, reporter=RESIDENT).id or 0
     V.accept_ticket(bot.uows, bot.config, now, number, VOLUNTEER)
     V.resolve_ticket(bot.uows, bot.config, now, number, VOLUNTEER, "换了新灯泡")
-    resolved = await bot.reply_to(RESIDENT, "真的解决了吗")
+    resolved = await bot.reply_to(RESIDENT, part(texts.NOTICE_RESOLVED))
     since = time.monotonic()
-    await bot.press(RESIDENT, resolved, "未解决")
+    await bot.press(RESIDENT, resolved, texts.BTN_RESOLVED_NO)
     ask = await bot.reply_to(RESIDENT, texts.ASK_REJECT_REASON, since=since)
     assert button_labels(ask) == [[texts.BTN_CANCEL_QUESTION]]
     since = time.monotonic()
     await bot.send_text(RESIDENT, "小区门口有人乱停车，把消防通道都堵死了")
     question = await bot.reply_to(RESIDENT, "还是一件新的事", since=since)
     await bot.press(RESIDENT, question, texts.BTN_IS_ANSWER["reject_reason"])
-    await bot.reply_to(RESIDENT, "已重新打开", since=since)
+    await bot.reply_to(RESIDENT, part(texts.REOPENED_FOR_RESIDENT), since=since)
     assert reload(bot.uows, number).status == "reopened"
 
 
