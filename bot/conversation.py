@@ -53,6 +53,8 @@ class Rule:
     # was done naturally uses the matter's own words), or "none" (length and urgency only).
     categories: str
     checked: bool = True  # False: any text is the answer (it was asked for a new matter)
+    # A long text reads as a new matter: true where the answer asked for is a few words.
+    long_is_new: bool = True
 
 
 RULES: dict[str, Rule] = {
@@ -60,10 +62,11 @@ RULES: dict[str, Rule] = {
     # which rarely uses category words: any category most likely starts a new matter.
     "comment": Rule(optional=True, resident=True, categories="any"),
     "reject_reason": Rule(optional=False, resident=True, categories="foreign"),
-    # Volunteers' notes name other trades as a matter of course (已联系物业, 找了电工); they
-    # know how to report a matter of their own, so only length and urgency count there.
-    "progress": Rule(optional=False, resident=False, categories="none"),
-    "resolve": Rule(optional=False, resident=False, categories="none"),
+    # Volunteers' notes name other trades as a matter of course (已联系物业, 找了电工) and may
+    # run long (a careful account of the work); they know how to report a matter of their
+    # own, so only urgency counts there.
+    "progress": Rule(optional=False, resident=False, categories="none", long_is_new=False),
+    "resolve": Rule(optional=False, resident=False, categories="none", long_is_new=False),
     # Units are full of category words (城管执法局, 某物业公司党支部).
     "reg_name": Rule(optional=True, resident=False, categories="none"),
     "reg_unit": Rule(optional=True, resident=False, categories="none"),
@@ -136,7 +139,7 @@ def reads_as_new(rule: Rule, classifier: Classifier, text: str,
     """Does this text read as a new matter rather than the answer to `rule`'s question?"""
     if not rule.checked:
         return False
-    if len(text) >= LONG_TEXT:
+    if rule.long_is_new and len(text) >= LONG_TEXT:
         return True
     found = classifier.classify(text)
     if found.urgent:  # taken as a note, an emergency would never alert the coordinators

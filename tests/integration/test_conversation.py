@@ -47,7 +47,7 @@ LONG_COMPLAINT = ("我家住5号楼二单元，最近一个礼拜楼下小广场
 NEW_MATTERS = {
     "comment": "5号楼门口垃圾堆了好几天没人清理",  # a category
     "reject_reason": "5号楼门口垃圾堆了好几天没人清理",  # a category not the matter's own
-    "progress": LONG_COMPLAINT,  # long
+    "progress": "楼道里冒烟了，烟很大",  # urgent (a volunteer's long note is still a note)
     "resolve": "楼道里有很浓的煤气味",  # urgent
     "reg_name": LONG_COMPLAINT,
     "reg_unit": LONG_COMPLAINT,
@@ -323,6 +323,9 @@ def test_a_new_question_replaces_the_old_one_and_its_button(
     ("reject_reason", "灯还是不亮，晚上起夜还得摸黑", "repairs", False),
     ("progress", "已经上门看过了，是线路老化，需要物业报修", "repairs", False),
     ("progress", "楼道里冒烟了", "repairs", True),  # urgent
+    ("progress", LONG_COMPLAINT, "repairs", False),  # volunteers' notes may run long
+    ("resolve", "上门看了，是楼道灯的镇流器坏了，已经买了新的换上，又把开关也检查了一遍，"
+                "现在白天晚上都能正常亮，居民试过了", "repairs", False),
     ("resolve", "换了新灯泡", "repairs", False),
     ("reg_unit", "某物业公司党支部", None, False),
     ("reg_name", "王秀英", None, False),
