@@ -135,14 +135,17 @@ def waiting_for(s: Session, config: Config, now: datetime, user_id: int) -> Pend
 
 
 def reads_as_new(rule: Rule, classifier: Classifier, text: str,
-                 own_category: str | None) -> bool:
-    """Does this text read as a new matter rather than the answer to `rule`'s question?"""
+                 own_category: str | None, own_urgent: bool = False) -> bool:
+    """Does this text read as a new matter rather than the answer to `rule`'s question?
+    (`own_category`, `own_urgent`: the matter the question is about, if any.)"""
     if not rule.checked:
         return False
     if rule.long_is_new and len(text) >= LONG_TEXT:
         return True
     found = classifier.classify(text)
-    if found.urgent:  # taken as a note, an emergency would never alert the coordinators
+    # Taken as a note, an emergency would never alert the coordinators; but a note about an
+    # urgent matter naturally repeats its words (煤气味已排查) and is just the note.
+    if found.urgent and not own_urgent:
         return True
     if rule.categories == "any":
         return found.category != OTHER
@@ -176,7 +179,8 @@ def read_text(uows: UowFactory, config: Config, classifier: Classifier, key: byt
             if not text or (pending.kind == "draft_text" and not is_meaningful(text)):
                 return Reading("empty", pending.kind, pending.seq)
             ticket = s.get(Ticket, pending.ticket_id) if pending.ticket_id else None
-            if reads_as_new(rule, classifier, text, ticket.category if ticket else None):
+            if reads_as_new(rule, classifier, text, ticket.category if ticket else None,
+                            bool(ticket and ticket.urgent)):
                 draft = hold_in(s, config, classifier, now, msg)
                 pending.state, pending.held_draft_id = "holding", draft.id
                 s.add(pending)

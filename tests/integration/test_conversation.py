@@ -337,6 +337,13 @@ def test_what_reads_as_a_new_matter(classifier: Classifier, kind: str, text: str
     assert C.reads_as_new(C.RULES[kind], classifier, text, own) is new
 
 
+def test_a_note_on_an_urgent_matter_may_repeat_its_urgent_words(classifier: Classifier) -> None:
+    note = "煤气味已经排查了，是灶台阀门漏气，已关阀开窗"
+    assert C.reads_as_new(C.RULES["progress"], classifier, note, "safety", own_urgent=True) \
+        is False
+    assert C.reads_as_new(C.RULES["progress"], classifier, note, "repairs") is True
+
+
 def test_a_wait_left_by_an_older_version_expires_too(
         engine: Engine, uows: Uows, config: Config, classifier: Classifier,
         clock: ManualClock, key: bytes) -> None:
