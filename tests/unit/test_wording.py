@@ -18,7 +18,6 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 SLASH_COMMAND = re.compile(r"/[a-z]+")
 # Modules whose Chinese literals are text *matched against* what people write (keywords,
 # masking patterns), never shown to anyone. Add a module here only for that reason.
-# Chinese that is matching data (keywords, surnames, number words), never shown to a person.
 MATCHING_ONLY = {"bot/classify.py", "bot/privacy.py", "bot/privacy_names.py",
                  "bot/privacy_numbers.py"}
 
