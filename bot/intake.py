@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.classify import Classifier
@@ -27,6 +28,9 @@ UowFactory = Callable[[], UnitOfWork]
 ATTACH_WINDOW = timedelta(minutes=30)
 MAX_TEXT = 4096
 _WORDISH = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+_PICTOGRAPH = "\u2600-\u27bf\U0001f000-\U0001faff"
+# A joiner between two pictographs (skin tones are pictographs here; ❤️ ends in U+FE0F).
+_EMOJI_JOINER = re.compile(f"(?<=[{_PICTOGRAPH}\ufe0f])\u200d(?=[{_PICTOGRAPH}])")
 
 
 @dataclass(frozen=True)
@@ -67,9 +71,18 @@ def is_meaningful(text: str) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """Drop control characters (keep line breaks) and cap the length."""
+    """Drop control characters (keep line breaks and tabs) and cap the length.
+
+    Invisible characters go: C0/C1 controls, zero-width spaces and joiners, bidi overrides
+    (they make a text read differently from what is stored) and lone surrogates (no database
+    can store them). A zero-width joiner inside an emoji (👨‍👩‍👧) is part of that emoji and stays;
+    anywhere else it could hide a phone number from the masking (139\u200d1234...).
+    """
+    joiners = {m.start() for m in _EMOJI_JOINER.finditer(text)}
     kept = "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
+        ch for i, ch in enumerate(text)
+        if ch in "\n\t" or i in joiners
+        or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
     )
     return kept.strip()[:MAX_TEXT]
 
@@ -100,13 +113,31 @@ def _add_media(draft: Draft, msg: Incoming) -> None:
         draft.voice_file_id = msg.voice_file_id
 
 
+def _stored(s: Session, source_key: str) -> Draft | None:
+    return s.exec(select(Draft).where(Draft.source_key == source_key)).first()
+
+
 def receive_message(uow_factory: UowFactory, config: Config, classifier: Classifier,
                     now: datetime, msg: Incoming, join_open: bool = False) -> Received:
     """Store what the resident sent: a new draft, or more material for their open draft.
     `join_open`: a text too joins the open draft (a flood of texts, bot/abuse.py)."""
+    try:
+        return _receive(uow_factory, config, classifier, now, msg, join_open)
+    except IntegrityError:
+        # Two processes (replicas, or a restart while the old one still ran) handled the same
+        # update: both saw no draft for it, the other one's insert won. It is already stored.
+        with uow_factory() as uow:
+            seen = _stored(uow.session, msg.source_key)
+        if seen is None:
+            raise  # some other constraint: not the race this is about
+        return Received(seen, "duplicate")
+
+
+def _receive(uow_factory: UowFactory, config: Config, classifier: Classifier,
+             now: datetime, msg: Incoming, join_open: bool) -> Received:
     with uow_factory() as uow:
         s = uow.session
-        seen = s.exec(select(Draft).where(Draft.source_key == msg.source_key)).first()
+        seen = _stored(s, msg.source_key)
         if seen is not None:
             return Received(seen, "duplicate")
         text = clean_text(msg.text)

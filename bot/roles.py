@@ -71,5 +71,15 @@ def volunteer_name(session: Session, volunteer_id: int) -> str:
 
 
 def refresh_group_post(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
-    if ticket.offered_in_group and ticket.group_chat_id is not None:
-        owe(s, config, now, ticket.group_chat_id, "group_update", ticket, quiet=False)
+    """The group's post of the ticket is edited to show its new state. Owed even while the
+    post's message id is not recorded yet (Telegram showed the post and someone pressed 认领
+    before the sender had stored the answer): the edit waits behind the post in the group's
+    queue and is rendered when it goes, by then with the id."""
+    if not ticket.offered_in_group:
+        return
+    chat_id = ticket.group_chat_id
+    if chat_id is None:
+        community = config.community(ticket.community)
+        chat_id = community.volunteer_chat_id if community else None
+    if chat_id is not None:
+        owe(s, config, now, chat_id, "group_update", ticket, quiet=False)

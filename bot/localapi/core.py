@@ -66,6 +66,9 @@ if TYPE_CHECKING:
 
 JSON = dict[str, Any]
 Matcher = str | Callable[["Call"], bool]
+# Every wait's failure bound: generous, because a busy machine can be very slow, and free when
+# the call arrives (the wait returns at once). Never a pace: nothing here waits for time.
+WAIT = 60.0
 _log = logging.getLogger(__name__)
 
 # Free text must never be JSON-decoded: a message "123" or "[1]" has to stay a string.
@@ -101,6 +104,7 @@ class ApiError(Exception):
     def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
         self.status, self.description, self.retry_after = status, description, retry_after
+        self.chat_id: int | None = None  # a fault injected for one chat only
 
 
 @dataclass
@@ -240,6 +244,7 @@ class LocalBotApi:
         self._cond = threading.Condition(threading.RLock())
         self._calls: list[Call] = []
         self._queue: list[_Queued] = []
+        self._pushed: list[int] = []  # update_id of every update pushed, repeats included
         self._allowed_updates: list[str] | None = None
         self._next_update_id = 100_000_001
         self._ids = itertools.count(1)  # callback query ids, file ids, media group ids
@@ -306,6 +311,16 @@ class LocalBotApi:
         with self._cond:
             return [m for cid, m in self._sent if cid == chat_id]
 
+    def current(self, chat_id: int, message_id: int) -> JSON | None:
+        """A message as the chat sees it now: after every edit, None once deleted."""
+        with self._cond:
+            return self._messages.get((chat_id, message_id))
+
+    def pushed(self) -> list[int]:
+        """The update_id of every update pushed so far, in order (redeliveries repeat it)."""
+        with self._cond:
+            return list(self._pushed)
+
     def clear(self) -> None:
         """Forget recorded calls, sent messages and violations (queued updates are kept)."""
         with self._cond:
@@ -314,15 +329,18 @@ class LocalBotApi:
             self.limit_violations.clear()
 
     def fail_next(self, method: str, status: int = 429, retry_after: int = 1, count: int = 1,
-                  description: str | None = None) -> None:
-        """Fail the next ``count`` calls of ``method`` (``"*"``: any send/copy/forward/edit)."""
+                  description: str | None = None, chat_id: int | None = None) -> None:
+        """Fail the next ``count`` calls of ``method`` (``"*"``: any send/copy/forward/edit);
+        with ``chat_id``, only calls to that chat (so the fault lands where the test means it
+        to, whichever of several chats' calls reaches the server first)."""
         if description is None:
             description = (f"Too Many Requests: retry after {retry_after}" if status == 429
                            else _DEFAULT_DESCRIPTIONS.get(status, f"Error {status}"))
         with self._cond:
             for _ in range(count):
-                self._faults[method.lower()].append(
-                    ApiError(status, description, retry_after if status == 429 else None))
+                fault = ApiError(status, description, retry_after if status == 429 else None)
+                fault.chat_id = chat_id
+                self._faults[method.lower()].append(fault)
 
     def drop_next(self, method: str, count: int = 1) -> None:
         """Close the connection of the next ``count`` calls of ``method`` without answering.
@@ -333,6 +351,16 @@ class LocalBotApi:
         with self._cond:
             for _ in range(count):
                 self._faults[method.lower()].append(ApiError(0, "connection dropped"))
+
+    def _take_fault(self, method: str, chat_id: int | None) -> ApiError | None:
+        """The first injected fault for this call: its method's, else one for any send."""
+        for key in (method.lower(), "*" if _is_counted(method) else ""):
+            queue = self._faults.get(key)
+            for fault in queue or ():
+                if fault.chat_id is None or fault.chat_id == chat_id:
+                    queue.remove(fault)  # type: ignore[union-attr]
+                    return fault
+        return None
 
     def _select(self, what: Matcher, chat_id: int | None, since: float | None,
                 include_failed: bool) -> list[Call]:
@@ -371,7 +399,7 @@ class LocalBotApi:
                 return False
             await asyncio.sleep(0.005)
 
-    def wait_for_sync(self, what: Matcher, timeout: float = 5.0, count: int = 1, *,
+    def wait_for_sync(self, what: Matcher, timeout: float = WAIT, count: int = 1, *,
                       chat_id: int | None = None, since: float | None = None,
                       include_failed: bool = False) -> list[Call]:
         """Block until ``count`` matching calls exist; return the first ``count`` of them.
@@ -386,7 +414,7 @@ class LocalBotApi:
             raise self._timeout_error(what, len(select()), count, timeout)
         return select()[:count]
 
-    async def wait_for_all(self, what: Matcher, timeout: float = 5.0, count: int = 1, *,
+    async def wait_for_all(self, what: Matcher, timeout: float = WAIT, count: int = 1, *,
                            chat_id: int | None = None, since: float | None = None,
                            include_failed: bool = False) -> list[Call]:
         """Async :meth:`wait_for_sync`."""
@@ -396,7 +424,7 @@ class LocalBotApi:
             raise self._timeout_error(what, len(select()), count, timeout)
         return select()[:count]
 
-    async def wait_for(self, what: Matcher, timeout: float = 5.0, count: int = 1, *,
+    async def wait_for(self, what: Matcher, timeout: float = WAIT, count: int = 1, *,
                        chat_id: int | None = None, since: float | None = None,
                        include_failed: bool = False) -> Call:
         """Like :meth:`wait_for_all` but returns only the ``count``-th matching call."""
@@ -408,15 +436,17 @@ class LocalBotApi:
         return (all(q.delivered for q in self._queue) and self._busy == 0
                 and time.monotonic() - self._last_activity >= quiet)
 
-    async def wait_idle(self, quiet: float = 0.15, timeout: float = 5.0) -> None:
+    async def wait_idle(self, quiet: float = 0.15, timeout: float = WAIT) -> None:
         """Return once every pushed update was fetched and no call arrived for ``quiet`` s.
 
-        Handlers that work longer than ``quiet`` without calling the API are not waited for.
+        A guess, not a fact: handlers that work longer than ``quiet`` without calling the API
+        (a busy machine) are not waited for. Tests must not prove that something did not
+        happen with it; the e2e harness's ``settled()`` waits for the bot itself instead.
         """
         if not await self._await(lambda: self._is_idle(quiet), timeout):
             raise self._timeout_error("<idle>", 0, 1, timeout)
 
-    def wait_idle_sync(self, quiet: float = 0.15, timeout: float = 5.0) -> None:
+    def wait_idle_sync(self, quiet: float = 0.15, timeout: float = WAIT) -> None:
         if not self._wait(lambda: self._is_idle(quiet), timeout):
             raise self._timeout_error("<idle>", 0, 1, timeout)
 
@@ -589,6 +619,7 @@ class LocalBotApi:
                 update = {"update_id": self._next_update_id, **update}
             self._next_update_id = max(self._next_update_id, update["update_id"] + 1)
             self._queue.append(_Queued(update))
+            self._pushed.append(update["update_id"])
             self._last_activity = time.monotonic()
             self._cond.notify_all()
             return update
@@ -867,10 +898,8 @@ class LocalBotApi:
             call.chat_id, call.files = _as_chat_id(params.get("chat_id")), files
             with self._cond:
                 self.tokens.add(token)
-                queue = self._faults.get(method.lower()) or (
-                    self._faults.get("*") if _is_counted(method) else None)
-                if queue:
-                    raise queue.popleft()
+                if (fault := self._take_fault(method, call.chat_id)) is not None:
+                    raise fault
                 if not polling:
                     media = params.get("media") if method.lower() == "sendmediagroup" else None
                     self._check_limits(method, call.chat_id,

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func
+from sqlmodel import col, select
 
 from bot.app import build_application, on_shutdown, on_startup
 from bot.classify import Classifier
@@ -20,9 +22,10 @@ from bot.config import Config
 from bot.localapi import Call, LocalBotApi
 from scheduler.pacing import Limits
 from storage.db import create_schema, make_engine, uow_factory
-from storage.models import Volunteer
+from storage.models import Outbox, Volunteer
 from storage.queries import volunteer_by_tg
 from tests.factories import Uows, add_volunteer
+from tests.waiting import WAIT, until
 
 TOKEN = "123456:TEST-TOKEN"
 GROUP = -1001234567890  # the volunteers' group of community hx in the shipped config.toml
@@ -50,30 +53,54 @@ class Harness:
     uows: Uows
     config: Config
     clock: ManualClock
+    handled: Counter[int] = field(default_factory=Counter)  # update_id: times fully handled
 
     async def send_text(self, user_id: int, text: str, **kwargs: Any) -> dict[str, Any]:
         return self.api.push_text(user_id, text, **kwargs)
 
     async def reply_to(self, chat_id: int, contains: str = "", since: float | None = None,
-                       count: int = 1, timeout: float = 8.0) -> Call:
+                       count: int = 1, timeout: float = WAIT) -> Call:
         """The count-th message sent to chat_id (text containing `contains`)."""
         return await self.api.wait_for(
             lambda c: c.method in ("sendMessage", "editMessageText")
             and c.chat_id == chat_id and contains in (c.params.get("text") or ""),
             timeout=timeout, count=count, since=since)
 
-    async def press(self, user_id: int, message: Call, label_contains: str) -> dict[str, Any]:
-        """Press the button whose label contains the words, on a message the bot sent."""
-        markup = message.params.get("reply_markup") or {}
+    async def press(self, user_id: int, message: Call | dict[str, Any],
+                    label_contains: str) -> dict[str, Any]:
+        """Press the button whose label contains the words, on a message the bot sent (the
+        call that sent or edited it, or the message as its chat sees it now)."""
+        markup = _markup(message)
         for row in markup.get("inline_keyboard", []):
             for button in row:
                 if label_contains in button["text"]:
                     return self.api.push_callback(user_id, button["callback_data"], message)
         raise AssertionError(f"no button {label_contains!r} in {markup}")
 
-    async def answer_of(self, user_id: int, since: float, timeout: float = 8.0) -> Call:
+    async def answer_of(self, user_id: int, since: float, timeout: float = WAIT) -> Call:
         """The answerCallbackQuery the bot gave to a button press after `since`."""
         return await self.api.wait_for("answerCallbackQuery", since=since, timeout=timeout)
+
+    def owed_now(self) -> int:
+        """Outbox rows due by the bot's clock and not yet sent (or given up on)."""
+        with self.uows() as uow:
+            return uow.session.exec(select(func.count()).select_from(Outbox).where(
+                Outbox.status == "pending", col(Outbox.not_before) <= self.clock.now())).one()
+
+    def unhandled(self) -> Counter[int]:
+        """Updates pushed to the stand-in that the bot has not finished handling yet."""
+        return Counter(self.api.pushed()) - self.handled
+
+    async def settled(self, timeout: float = WAIT) -> None:
+        """Wait until the bot has done everything asked of it so far: every update pushed was
+        handled to its end (replies, button answers, database writes), and every message owed
+        by now has left the outbox. Then what the stand-in recorded is the whole story, so a
+        test may assert that something was NOT sent. Not a quiet period: it waits for the
+        bot's own state, however slow the machine. Messages held for later (quiet hours) are
+        not waited for; follow-ups the sweep may still find are not either."""
+        await until(lambda: not self.unhandled() and not self.owed_now(), timeout,
+                    lambda: f"unhandled updates {dict(self.unhandled())}, "
+                            f"{self.owed_now()} owed messages unsent")
 
     def add_volunteer(self, tg_id: int, name: str = "", **kwargs: Any) -> None:
         add_volunteer(self.uows, self.clock.now(), tg_id, name, **kwargs)
@@ -112,9 +139,16 @@ def ticket_number(text: str) -> int:
     return int(found.group(1))
 
 
-def button_labels(message: Call) -> list[list[str]]:
-    """The inline keyboard of a message the bot sent (or edited), as rows of labels."""
-    markup = message.params.get("reply_markup") or {}
+def _markup(message: Call | dict[str, Any]) -> dict[str, Any]:
+    markup = message.params.get("reply_markup") if isinstance(message, Call) \
+        else message.get("reply_markup")
+    return markup or {}
+
+
+def button_labels(message: Call | dict[str, Any]) -> list[list[str]]:
+    """The inline keyboard of a message the bot sent (or edited), or of a message as its chat
+    sees it now (LocalBotApi.current), as rows of labels."""
+    markup = _markup(message)
     return [[b["text"] for b in row] for row in markup.get("inline_keyboard", [])]
 
 
@@ -133,19 +167,37 @@ async def start_harness(api: LocalBotApi, config: Config, classifier: Classifier
     create_schema(engine)
     app = build_application(cfg, engine, clock=clock, classifier=classifier, limits=limits)
     app.bot_data["dispatcher"].poll_interval = 0.05
+    harness = Harness(api, app, engine, uow_factory(engine), cfg, clock)
+    _count_handled_updates(app, harness.handled)
     # The same order as Application.run_polling: initialize, post_init, poll, start.
     await app.initialize()
     await on_startup(app)
     await app.updater.start_polling(poll_interval=0, timeout=1)
     await app.start()
     try:
-        yield Harness(api, app, engine, uow_factory(engine), cfg, clock)
+        yield harness
     finally:
         await app.updater.stop()
         await app.stop()
         await on_shutdown(app)
         await app.shutdown()
         engine.dispose()
+
+
+def _count_handled_updates(app: Any, handled: Counter[int]) -> None:
+    """Count each update once the bot's handling of it (handlers, error handler) is over."""
+    processor = app.update_processor
+    process = processor.do_process_update
+
+    async def counted(update: object, coroutine: Awaitable[Any]) -> None:
+        try:
+            await process(update, coroutine)
+        finally:
+            update_id = getattr(update, "update_id", None)
+            if update_id is not None:
+                handled[update_id] += 1
+
+    processor.do_process_update = counted
 
 
 @pytest.fixture

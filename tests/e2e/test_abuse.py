@@ -76,7 +76,7 @@ async def test_a_coordinator_blocks_and_unblocks_a_resident(bot: Harness) -> Non
     action, before, after = events(bot.uows, number)[-1]
     assert action == "block" and before == after  # an audit event, not a change of state
 
-    await bot.api.wait_idle()
+    await bot.settled()
     drafts_before, sent_before = count(bot, Draft), len(bot.api.calls("sendMessage"))
     for push in (lambda: bot.api.push_text(RESIDENT, "2号楼电梯坏了，老人上不去"),
                  lambda: bot.api.push_photo(RESIDENT, "p9"),
@@ -85,7 +85,7 @@ async def test_a_coordinator_blocks_and_unblocks_a_resident(bot: Harness) -> Non
         push()
         answer = await bot.reply_to(RESIDENT, since=since)
         assert _text(answer) == texts.BLOCKED_REPLY
-    await bot.api.wait_idle()
+    await bot.settled()
     assert count(bot, Draft) == drafts_before and count(bot, Ticket) == 1
     new_calls = bot.api.calls("sendMessage")[sent_before:]
     assert all(c.chat_id == RESIDENT for c in new_calls)  # nothing went to anyone else
@@ -106,7 +106,7 @@ async def test_a_flood_of_texts_stops_making_previews_but_keeps_the_words(
         since = time.monotonic()
         await bot.send_text(RESIDENT, f"第{n + 1}件：楼道灯坏了")
         await bot.reply_to(RESIDENT, texts.BTN_CONFIRM, since=since)
-    await bot.api.wait_idle()
+    await bot.settled()
     previews = len([c for c in bot.api.calls("sendMessage") if c.chat_id == RESIDENT])
     assert previews == cap
 
@@ -115,7 +115,7 @@ async def test_a_flood_of_texts_stops_making_previews_but_keeps_the_words(
     edited = await bot.api.wait_for("editMessageText", chat_id=RESIDENT, since=since)
     assert "还有：垃圾桶也满了" in _text(edited) and texts.BTN_CONFIRM in str(
         edited.params.get("reply_markup"))
-    await bot.api.wait_idle()
+    await bot.settled()
     assert len([c for c in bot.api.calls("sendMessage") if c.chat_id == RESIDENT]) == previews
     assert count(bot, Draft) == cap  # joined the newest draft: kept, and can be submitted
     await bot.confirm(RESIDENT, edited)
@@ -138,7 +138,7 @@ async def test_a_blocked_resident_cannot_send_work_back_with_a_button(bot: Harne
     alert = await bot.api.wait_for(lambda c: c.method == "answerCallbackQuery" and c.params.get(
         "callback_query_id") == update["callback_query"]["id"], since=since)
     assert _text(alert) == texts.BLOCKED_REPLY and alert.params.get("show_alert") is True
-    await bot.api.wait_idle()
+    await bot.settled()
     assert texts.ASK_REJECT_REASON not in bot.api.sent_to(RESIDENT)
     with bot.uows() as uow:
         assert uow.session.get(Ticket, number).status == "resolved"  # type: ignore[union-attr]

@@ -67,7 +67,7 @@ async def test_days_after_rating_a_new_complaint_becomes_its_own_matter(bot: Har
     assert number != old
     assert reload(bot.uows, old).comment is None
     assert reload(bot.uows, number).category == "sanitation"
-    await bot.api.wait_idle()
+    await bot.settled()
     assert not any("居民留言" in t for t in bot.api.sent_to(VOLUNTEER))
 
 
@@ -110,7 +110,7 @@ async def test_the_resident_can_say_it_was_a_comment_after_all(bot: Harness) -> 
     assert reload(bot.uows, old).comment == COMPLAINT
     told = await bot.reply_to(VOLUNTEER, "居民留言", since=since)
     assert COMPLAINT in _text(told)
-    await bot.api.wait_idle()
+    await bot.settled()
     assert tickets(bot)[-1].id == old  # no new matter
     assert [d.status for d in drafts(bot, RESIDENT)] == ["answer"]
 

@@ -46,7 +46,7 @@ async def test_urgent_alert_reaches_both_coordinators_even_at_night(bot: Harness
     ticket = reload(bot.uows, number)
     assert ticket.urgent and ticket.category == "safety"
 
-    await bot.api.wait_idle()
+    await bot.settled()
     assert bot.api.sent_to(PAIRED) == []  # the ordinary offer waits for quiet hours to end
     assert (PAIRED, "offer") in outbox(bot.uows, ordinary)
     bot.clock.set(datetime(2026, 11, 2, 23, 31, tzinfo=UTC))  # 07:31 the next morning
@@ -91,6 +91,7 @@ async def test_voice_is_forwarded_for_triage_and_classified_once(bot: Harness) -
         assert "需要分类" in _text(triage[coordinator])
         voice = await bot.api.wait_for("sendVoice", chat_id=coordinator, since=since)
         assert voice.params["voice"] == "voice-xyz"
+    await bot.settled()
     assert not [c for c in bot.api.calls("sendMessage") if c.chat_id == GROUP]
 
     since = time.monotonic()
@@ -108,7 +109,7 @@ async def test_voice_is_forwarded_for_triage_and_classified_once(bot: Harness) -
     answer = await bot.answer_of(OFFICE, since)
     assert answer.params.get("show_alert")
     assert answer.params["text"] == texts.ERRORS["changed_meanwhile"].format(number=number)
-    await bot.api.wait_idle()
+    await bot.settled()
     assert reload(bot.uows, number).category == "sanitation"
     assert [c for c in bot.api.calls("sendMessage") if c.chat_id == GROUP and c.time >= since] \
         == []
@@ -137,6 +138,7 @@ async def test_assign_shows_volunteers_and_the_chosen_one_is_offered(bot: Harnes
     await bot.press(HELPER, offer, "接单")
     await bot.reply_to(HELPER, "详情", since=since)
     await bot.reply_to(RESIDENT, "赵强", since=since)
+    await bot.settled()
     assert bot.api.sent_to(PAIRED) == []
 
 
@@ -263,7 +265,7 @@ async def test_coordinator_commands_are_refused_to_residents_and_volunteers(
     bot.add_volunteer(PAIRED, "李明", buildings=("b1",))
     number = await bot.submit(RESIDENT, LAMP)
     await bot.reply_to(PAIRED, f"#{number}")
-    await bot.api.wait_idle()
+    await bot.settled()
     before = (reload(bot.uows, number).model_dump(), events(bot.uows, number),
               outbox(bot.uows))
 
@@ -278,7 +280,7 @@ async def test_coordinator_commands_are_refused_to_residents_and_volunteers(
         for reply in replies:
             assert "只有社区工作人员" in _text(reply), _text(reply)
             assert not button_labels(reply)
-    await bot.api.wait_idle()
+    await bot.settled()
     assert [c for c in bot.api.calls() if c.time >= since and c.method != "getUpdates"
             and c.chat_id not in (RESIDENT, PAIRED)] == []
     assert len([c for c in bot.api.calls("sendMessage") if c.time >= since]) == 2 * len(COMMANDS)
@@ -296,5 +298,5 @@ async def test_ticket_commands_without_a_number_show_how_to_write_them(bot: Harn
         await bot.send_text(OFFICE, command)
         hint = await bot.reply_to(OFFICE, since=since)
         assert _text(hint) == texts.COMMAND_NEEDS_NUMBER.format(example=example)
-    await bot.api.wait_idle()
+    await bot.settled()
     assert outbox(bot.uows) == []

@@ -23,6 +23,7 @@ from bot.localapi import LocalBotApi
 from storage.models import Outbox
 from tests.e2e.conftest import COORDINATORS, Harness, start_harness
 from tests.factories import RESIDENT, add_volunteer, reload, submit
+from tests.waiting import WAIT
 from tests.wording import part
 
 VOLUNTEER = 500
@@ -58,7 +59,7 @@ async def test_the_ticking_sweep_reminds_the_resident_who_then_confirms(
     h = ticking
     number = resolved_ticket(h)
     h.clock.advance(h.config.followups.confirm_reminder)
-    reminder = await h.reply_to(RESIDENT, REMINDER, timeout=10)
+    reminder = await h.reply_to(RESIDENT, REMINDER)
     assert f"编号 {number}" in reminder.params["text"]
     # Later ticks find nothing new to do for it: the next step is auto-close, days away.
     ticket = reload(h.uows, number)
@@ -76,7 +77,7 @@ async def test_the_daily_digest_reaches_each_coordinator_once_with_its_chart(
     resolved_ticket(h)
     h.clock.advance(timedelta(minutes=30))  # 08:30 in Shanghai
     for coordinator in COORDINATORS:
-        await h.reply_to(coordinator, "简报", timeout=15)
+        await h.reply_to(coordinator, "简报")
     photos = [c for c in h.api.calls("sendPhoto") if c.ok]
     assert sorted(c.chat_id for c in photos) == sorted(COORDINATORS)
     assert all(c.files and next(iter(c.files.values()))["size"] > 1000 for c in photos)
@@ -97,19 +98,20 @@ async def test_residents_get_answers_while_the_digest_chart_is_drawn(
         drawing.set()
         # Held until the resident has had an answer. Drawn on the event loop, it would hold the
         # whole bot (and this test) until the wait gives up: released would then be False.
-        released.append(finish.wait(timeout=10))
+        # Longer than the test's own wait for the answer, so that one gives up first.
+        released.append(finish.wait(timeout=1.5 * WAIT))
         return draw(*args, **kwargs)
 
     draw = daily.render_chart
     monkeypatch.setattr(daily, "render_chart", slow_chart)
     h.clock.advance(timedelta(minutes=30))  # 08:30 in Shanghai: the digest is owed
-    assert await asyncio.to_thread(drawing.wait, 15), "the digest was never drawn"
+    assert await asyncio.to_thread(drawing.wait, WAIT), "the digest was never drawn"
     since = time.monotonic()
     await h.send_text(RESIDENT, "/start")
-    await h.reply_to(RESIDENT, since=since, timeout=5)
+    await h.reply_to(RESIDENT, since=since)
     finish.set()
     for coordinator in COORDINATORS:
-        await h.reply_to(coordinator, "简报", timeout=15)
+        await h.reply_to(coordinator, "简报")
     assert released and all(released), "the bot stood still while the chart was drawn"
 
 
@@ -124,9 +126,9 @@ async def test_a_restarted_bot_carries_on_where_the_old_one_stopped(
     clock.advance(first.config.followups.confirm_reminder)
     async for second in start_harness(fake_api, config, classifier, db, clock,
                                       sweep_interval=TICK):
-        await second.reply_to(RESIDENT, REMINDER, timeout=10)
+        await second.reply_to(RESIDENT, REMINDER)
         clock.advance(second.config.followups.auto_close)
-        await second.reply_to(RESIDENT, part(texts.NOTICE_AUTO_CLOSED), timeout=10)
+        await second.reply_to(RESIDENT, part(texts.NOTICE_AUTO_CLOSED))
         assert reload(second.uows, number).status == "closed"
     assert sent_count(fake_api, RESIDENT, REMINDER) == 1
 
@@ -135,7 +137,7 @@ async def test_digest_command_sends_the_chart_and_numbers_now(bot: Harness) -> N
     resolved_ticket(bot)
     since = time.monotonic()
     await bot.send_text(COORDINATORS[0], "/digest")
-    text = await bot.reply_to(COORDINATORS[0], "简报", since=since, timeout=15)
+    text = await bot.reply_to(COORDINATORS[0], "简报", since=since)
     assert "和兴社区" in text.params["text"]
     [photo] = [c for c in bot.api.calls("sendPhoto") if c.chat_id == COORDINATORS[0]]
     assert photo.ok
@@ -151,7 +153,7 @@ async def test_revisit_buttons_reopen_to_the_same_volunteer(ticking: Harness) ->
     number = resolved_ticket(h)
     T.confirm_resolution(h.uows, h.config, h.clock.now(), number, RESIDENT)
     h.clock.advance(h.config.followups.revisit_after)
-    asked = await h.reply_to(RESIDENT, part(texts.NOTICE_REVISIT), timeout=10)
+    asked = await h.reply_to(RESIDENT, part(texts.NOTICE_REVISIT))
     since = time.monotonic()
     await h.press(RESIDENT, asked, texts.BTN_REVISIT_BAD)
     await h.reply_to(RESIDENT, texts.REVISIT_REOPENED.format(number=number), since=since)
@@ -177,9 +179,9 @@ async def test_quiet_hours_hold_a_reminder_until_morning_but_not_an_urgent_alert
         h.clock.advance(h.config.followups.confirm_reminder)  # 22:00 the next day
         urgent = submit(h.uows, h.config, h.clock.now(), text="电梯里困了人", urgent=True)
         h.clock.advance(h.config.classifier.urgent_time_limit)  # midnight: overdue already
-        await h.reply_to(COORDINATORS[0], f"#{urgent.id}", timeout=10)
+        await h.reply_to(COORDINATORS[0], f"#{urgent.id}")
         await h.api.wait_for(lambda c: c.chat_id == COORDINATORS[0]
-                             and "督办" in (c.params.get("text") or ""), timeout=10)
+                             and "督办" in (c.params.get("text") or ""))
         # The same sweep owed the resident's reminder; it waits in the outbox for 07:30.
         with h.uows() as uow:
             [held] = uow.session.exec(select(Outbox).where(
@@ -188,5 +190,5 @@ async def test_quiet_hours_hold_a_reminder_until_morning_but_not_an_urgent_alert
             "pending", datetime(2026, 11, 3, 23, 30, tzinfo=UTC))
         assert sent_count(h.api, RESIDENT, REMINDER) == 0
         h.clock.advance(timedelta(hours=7, minutes=31))  # 07:31
-        reminder = await h.reply_to(RESIDENT, REMINDER, timeout=10)
+        reminder = await h.reply_to(RESIDENT, REMINDER)
         assert f"编号 {number}" in reminder.params["text"]

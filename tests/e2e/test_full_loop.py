@@ -58,4 +58,5 @@ async def test_full_loop_with_open_claim_in_the_group(bot: Harness) -> None:
 
     ticket = reload(bot.uows, number)
     assert (ticket.status, ticket.rating) == ("closed", 5)
+    await bot.settled()
     assert not any(c.chat_id in COORDINATORS for c in bot.api.calls("sendMessage"))

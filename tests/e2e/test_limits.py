@@ -117,14 +117,14 @@ async def test_a_maximum_length_ticket_goes_round_the_whole_loop(bot: Harness) -
     await bot.send_text(COORDINATOR, f"/ticket {number}")
     # The resident's words and the volunteer's 4,096-character summary: three messages.
     view = await bot.api.wait_for_all(_to(COORDINATOR, since), count=3)
-    await bot.api.wait_idle()
+    await bot.settled()
     assert len([c for c in bot.api.calls() if _to(COORDINATOR, since)(c)]) == 3
     shown = "".join(c.params["text"] for c in view)
     assert view[0].params["text"].startswith(f"工单 #{number}")
     assert _bare(stored) in _bare(shown) and _bare(SUMMARY) in _bare(shown)
     assert LONG_NAME in shown
 
-    await bot.api.wait_idle()
+    await bot.settled()
     refused = [f"{c.method} {c.error}" for c in bot.api.calls() if not c.ok]
     assert refused == []
 
@@ -199,7 +199,7 @@ async def test_a_double_tap_that_changes_nothing_is_not_an_error(bot: Harness) -
         await bot.press(RESIDENT, picker, "设施维修")
         await bot.api.wait_for("answerCallbackQuery", since=since)
         await bot.api.wait_for(_to(RESIDENT, since, "editMessageText"), include_failed=True)
-    await bot.api.wait_idle()
+    await bot.settled()
     refused = [c for c in bot.api.calls() if not c.ok]
     assert [c.error for c in refused] == [NOT_MODIFIED]  # Telegram's answer, taken as done
     answers = [c.params.get("text") for c in bot.api.calls("answerCallbackQuery")]

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import io
 import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -37,6 +36,7 @@ from telegram.ext import (
 )
 
 from bot.localapi import Call, LocalBotApi
+from tests.waiting import WAIT, until
 
 # PTB 22.x warns inside RetryAfter.__init__ itself (int-valued `retry_after` is deprecated).
 pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after`:DeprecationWarning")
@@ -101,7 +101,7 @@ async def test_command_round_trip(fake_api: LocalBotApi) -> None:
         assert call.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "confirm:7"
         assert call.result["from"]["username"] == "community_test_bot"
         assert call.result["chat"] == {"id": USER, "first_name": "张", "type": "private"}
-        await fake_api.wait_idle()
+    # Stopped: the Application finished every update it had, so nothing more can be sent.
     assert fake_api.sent_to(USER) == ["欢迎 args=['参数', '2']"]
     assert fake_api.calls("getMe") and fake_api.tokens == {TOKEN}
 
@@ -167,7 +167,7 @@ async def test_other_update_kinds_parse(fake_api: LocalBotApi) -> None:
         fake_api.push_document(USER, file_name="报告.pdf")
         fake_api.push_contact(USER, "+8613800000000")
         fake_api.push_text(USER, "群里说话", chat_id=GROUP, username="zhang")
-        await fake_api.wait_idle()
+        await until(lambda: len(seen) == 6, why=lambda: seen)
     loc, voice, sticker, doc, contact, text = [u.message for u in seen if u.message]
     assert loc.location and loc.location.latitude == 31.23
     assert voice.to_dict()["voice"]["duration"] == 7
@@ -244,22 +244,31 @@ async def test_get_updates_offset_semantics(fake_api: LocalBotApi) -> None:
         assert len(await bot.get_updates(offset=ack, limit=1, timeout=0)) == 1
 
 
+# A long poll the stand-in would hold this long unless something wakes it: far longer than any
+# wait below may take, so only a wake-up (not the poll's end) can make them pass.
+LONG_POLL = 10 * WAIT
+
+
+def polling(server: LocalBotApi) -> int:
+    """getUpdates calls the stand-in is serving now (a long poll waiting for updates)."""
+    return server._active  # what "a poll is waiting" means inside the stand-in
+
+
 async def test_long_poll_wakes_on_push_and_stop_does_not_hang() -> None:
     server = LocalBotApi().start()
     async with make_bot(server) as bot:
-        poll = asyncio.create_task(bot.get_updates(timeout=20, read_timeout=30))
-        await asyncio.sleep(0.05)  # not an assertion: a push before the poll also works
-        started = time.monotonic()
-        server.push_text(USER, "hi")
-        assert len(await poll) == 1
-        assert time.monotonic() - started < 2
-        poll = asyncio.create_task(bot.get_updates(offset=0, timeout=20, read_timeout=30))
-        await asyncio.sleep(0.05)  # lets the poll reach the server; stop must wake it
-        started = time.monotonic()
-        await asyncio.to_thread(server.stop)
-        assert time.monotonic() - started < 2
+        poll = asyncio.create_task(bot.get_updates(timeout=LONG_POLL, read_timeout=LONG_POLL))
+        await until(lambda: polling(server) == 1)  # the poll is waiting at the server
+        hi = server.push_text(USER, "hi")
+        assert len(await asyncio.wait_for(poll, timeout=WAIT)) == 1
+        # "hi" acknowledged, nothing new: this poll waits until something wakes it.
+        poll = asyncio.create_task(bot.get_updates(offset=hi["update_id"] + 1,
+                                                   timeout=LONG_POLL, read_timeout=LONG_POLL))
+        await until(lambda: polling(server) == 1)  # stop must wake it
+        await asyncio.wait_for(asyncio.to_thread(server.stop), timeout=2 * WAIT)
+        assert polling(server) == 0  # answered, not cut off at stop's own bound
         with contextlib.suppress(NetworkError):  # [] or a dropped connection: fine; hanging: not
-            await asyncio.wait_for(poll, timeout=3)
+            await asyncio.wait_for(poll, timeout=WAIT)
 
 
 @pytest.mark.parametrize(
@@ -289,7 +298,7 @@ async def test_fault_injection_in_handler_path(fake_api: LocalBotApi) -> None:
         app.add_error_handler(on_error)
         fake_api.push_text(USER, "/start")
         await fake_api.wait_for("sendMessage", include_failed=True)
-        await fake_api.wait_idle()
+        await until(lambda: bool(errors))
     assert len(errors) == 1 and isinstance(errors[0], Forbidden)
 
 

@@ -8,9 +8,7 @@ server records, rows the database marks), never for a fixed time.
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -31,6 +29,7 @@ from storage.db import create_schema, make_engine, uow_factory
 from storage.models import Outbox
 from tests.e2e.conftest import FAST, TOKEN, Harness, start_harness
 from tests.factories import Uows, submit
+from tests.waiting import until
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after`:DeprecationWarning")
 
@@ -85,14 +84,6 @@ def notes_to(api: LocalBotApi, chat: int) -> list[str]:
             if "有新进展：" in text]
 
 
-async def until(check: Callable[[], bool], timeout: float = 8.0,
-                why: Callable[[], object] = lambda: "") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"condition not reached in time {why()}"
-        await asyncio.sleep(0.01)
-
-
 async def harness(api: LocalBotApi, config: Config, classifier: Classifier, db: Path,
                   clock: ManualClock, limits: Limits) -> tuple[Harness, AsyncGenerator[Harness]]:
     # start_harness is an async generator (annotated as the iterator it is used as elsewhere).
@@ -118,11 +109,11 @@ async def test_every_message_arrives_once_within_the_limits_despite_429_500_and_
             api.fail_next("sendMediaGroup", status=502, count=1)
             queue(h.uows, clock, wanted)
             h.app.bot_data["dispatcher"].wake()
-            await api.wait_for("sendMessage", count=30, timeout=8)
+            await api.wait_for("sendMessage", count=30)
             api.fail_next("*", status=429, retry_after=1)  # flood control in mid-stream
+            # Every row marked sent: nothing is left that could still go out (twice or not).
             await until(lambda: all(r.status == "sent" for r in rows(h.uows)),
                         why=lambda: f"limit violations: {api.limit_violations[:5]}")
-            await api.wait_idle(quiet=0.1)
         finally:
             await running.aclose()
 
@@ -156,7 +147,7 @@ async def test_a_restart_sends_what_the_old_process_left(
                          lease_until=clock.now() + LEASE)
             queue(old.uows, clock, [(6202, "progress", plain, "z2")])
             old.app.bot_data["dispatcher"].wake()
-            await api.wait_for("sendMessage", chat_id=6200, count=2, timeout=5)
+            await api.wait_for("sendMessage", chat_id=6200, count=2)
         finally:
             await running.aclose()  # stops the old Application with rows still queued
         left = [r for r in rows(old.uows) if r.status == "pending"]
@@ -169,7 +160,7 @@ async def test_a_restart_sends_what_the_old_process_left(
             assert api.sent_to(6202) == []  # still held by the dead process's lease
             clock.advance(LEASE + timedelta(seconds=1))
             new.app.bot_data["dispatcher"].wake()
-            await api.wait_for("sendMessage", chat_id=6202, count=2, timeout=5)
+            await api.wait_for("sendMessage", chat_id=6202, count=2)
             await until(lambda: all(r.status == "sent" for r in rows(new.uows)))
         finally:
             await running.aclose()

@@ -113,7 +113,7 @@ async def test_album_becomes_one_ticket_and_the_claimer_gets_all_photos(
     bot.api.push_photo(RESIDENT, "p3", media_group_id="album-1")
     preview = await bot.reply_to(RESIDENT, "确认提交")
     assert "环境卫生" in preview.params["text"] and "垃圾" in preview.params["text"]
-    await bot.api.wait_idle()
+    await bot.settled()
     assert len(previews_to(bot, RESIDENT)) == 1  # one preview for the whole album...
     counted = [c.params["text"] for c in bot.api.calls("editMessageText")
                if c.chat_id == RESIDENT and c.params.get("message_id") == preview.result[
@@ -155,7 +155,7 @@ async def test_redelivered_update_and_double_confirm_give_one_ticket(
     update = await bot.send_text(RESIDENT, "1号楼楼道灯坏了三天了，晚上上楼看不见")
     bot.api.push_raw(update)  # Telegram delivers the very same update again
     preview = await bot.reply_to(RESIDENT, "确认提交")
-    await bot.api.wait_idle()
+    await bot.settled()
     assert len(previews_to(bot, RESIDENT)) == 1
     assert len(drafts(bot, RESIDENT)) == 1
 
@@ -164,7 +164,7 @@ async def test_redelivered_update_and_double_confirm_give_one_ticket(
     await alert_for(bot, first)
     again = await alert_for(bot, second)
     submitted = await bot.reply_to(RESIDENT, "已提交")
-    await bot.api.wait_idle()
+    await bot.settled()
     [ticket] = all_tickets(bot)
     assert ticket.id == ticket_number(submitted)
     # The second press is told politely that it was already submitted, with the number.
@@ -210,7 +210,7 @@ async def test_cancel_is_refused_for_claimed_or_foreign_tickets_and_needs_a_numb
     V.accept_ticket(bot.uows, bot.config, now, claimed, VOLUNTEER)
     foreign = submit(bot.uows, bot.config, now, reporter=OTHER, text="2号楼门口的路灯不亮").id or 0
     before = {n: (reload(bot.uows, n).status, events(bot.uows, n)) for n in (claimed, foreign)}
-    await bot.api.wait_idle()
+    await bot.settled()
 
     since = time.monotonic()
     await bot.send_text(RESIDENT, f"/cancel {claimed}")
@@ -229,7 +229,7 @@ async def test_cancel_is_refused_for_claimed_or_foreign_tickets_and_needs_a_numb
         hint = await bot.reply_to(RESIDENT, since=since)
         assert hint.params["text"] == texts.COMMAND_NEEDS_NUMBER.format(example="/cancel 12")
 
-    await bot.api.wait_idle()
+    await bot.settled()
     after = {n: (reload(bot.uows, n).status, events(bot.uows, n)) for n in (claimed, foreign)}
     assert after == before
     assert not any("撤回" in t for t in bot.api.sent_to(VOLUNTEER) + bot.api.sent_to(OTHER))
@@ -276,7 +276,7 @@ async def test_start_greets_with_the_privacy_note(
     keyboard = phone.params["reply_markup"]["keyboard"]
     assert keyboard[0][0].get("request_contact") is True
     assert keyboard[1][0]["text"] == texts.BTN_NO_PHONE
-    await bot.api.wait_idle()
+    await bot.settled()
     assert bot.api.sent_to(RESIDENT) == [texts.START, texts.ASK_PHONE]
 
     since = time.monotonic()
@@ -337,7 +337,7 @@ async def test_phone_is_asked_once_for_a_resident_who_never_sent_start(
         await bot.reply_to(RESIDENT, "已提交", since=since)
         if n == 0:
             await bot.reply_to(RESIDENT, texts.ASK_PHONE, since=since)
-        await bot.api.wait_idle()
+        await bot.settled()
     assert bot.api.sent_to(RESIDENT).count(texts.ASK_PHONE) == 1
     assert_no_crash(bot, caplog)
 
@@ -366,7 +366,7 @@ async def test_start_with_an_unknown_building_code_is_answered_politely(
         bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
     await bot.send_text(RESIDENT, "/start b_nonexistent")
     await bot.reply_to(RESIDENT, texts.START_UNKNOWN_BUILDING)
-    await bot.api.wait_idle()
+    await bot.settled()
     assert bot.api.sent_to(RESIDENT) == [
         texts.START, "\n\n".join([texts.START_UNKNOWN_BUILDING, texts.ASK_PHONE])]
     stored = resident(bot, RESIDENT)
@@ -392,7 +392,7 @@ async def test_bad_input_gets_helpful_replies_and_creates_nothing(
         reply = await bot.reply_to(RESIDENT, since=since)
         assert reply.params["text"] == expected
         assert CJK.search(expected)
-    await bot.api.wait_idle()
+    await bot.settled()
     assert len(bot.api.sent_to(RESIDENT)) == len(cases)  # one answer each, nothing more
     assert drafts(bot, RESIDENT) == [] and all_tickets(bot) == []
     assert_no_crash(bot, caplog)
@@ -426,7 +426,7 @@ async def test_garbage_button_data_is_refused_politely(
     alert = await alert_for(bot, update)
     assert alert.params["text"] == texts.BUTTON_NOT_UNDERSTOOD
     assert alert.params.get("show_alert") is True
-    await bot.api.wait_idle()
+    await bot.settled()
     assert (reload(bot.uows, ticket.id or 0).status, events(bot.uows, ticket.id or 0)) == before
     assert_no_crash(bot, caplog)
 
@@ -453,7 +453,7 @@ async def test_another_resident_cannot_confirm_a_resolution(
         alert = await alert_for(bot, bot.api.push_callback(OTHER, data, message))
         assert alert.params.get("show_alert") is True
         assert alert.params["text"] == texts.ERRORS["not_reporter"]
-    await bot.api.wait_idle()
+    await bot.settled()
     assert reload(bot.uows, number).status == "resolved"
     assert events(bot.uows, number) == before
     assert not any(part(texts.ASK_RATING) in t for t in bot.api.sent_to(OTHER))
@@ -471,7 +471,7 @@ async def test_claim_button_on_a_closed_ticket_is_refused(
     assert alert.params.get("show_alert") is True
     assert alert.params["text"] == texts.ERRORS["bad_state"].format(
         number=number, status=texts.STATUS_NAMES["closed"], action=texts.ACTION_NAMES["claim"])
-    await bot.api.wait_idle()
+    await bot.settled()
     after = reload(bot.uows, number)
     assert after.status == "closed" and events(bot.uows, number) == before
     assert not any("详情" in t for t in bot.api.sent_to(VOLUNTEER_2))
@@ -493,7 +493,7 @@ async def test_resident_cannot_press_coordinator_buttons(
         alert = await alert_for(bot, bot.api.push_callback(RESIDENT, data, message))
         assert alert.params.get("show_alert") is True
         assert alert.params["text"] == texts.ERRORS["not_coordinator"]
-    await bot.api.wait_idle()
+    await bot.settled()
     assert (reload(bot.uows, number).model_dump(), events(bot.uows, number)) == before
     assert not any(c.chat_id == VOLUNTEER for c in bot.api.calls("sendMessage"))
     assert_no_crash(bot, caplog)
@@ -511,7 +511,7 @@ async def test_confirm_on_someone_elses_draft_is_refused(
         alert = await alert_for(bot, bot.api.push_callback(OTHER, data, message))
         assert alert.params.get("show_alert") is True
         assert alert.params["text"] == texts.ERRORS["draft_gone"]
-    await bot.api.wait_idle()
+    await bot.settled()
     [still] = drafts(bot, RESIDENT)
     assert (still.status, still.building, still.category) == ("open", None, draft.category)
     assert all_tickets(bot) == [] and resident(bot, OTHER) is None
@@ -619,7 +619,7 @@ async def test_someone_elses_contact_asks_to_use_the_button(
         refused = await bot.reply_to(RESIDENT, since=since)
         assert refused.params["text"] == texts.PHONE_NOT_OWN
         assert refused.params["reply_markup"]["keyboard"][0][0].get("request_contact") is True
-    await bot.api.wait_idle()
+    await bot.settled()
     assert reload(bot.uows, number).contact_phone is None
     stored = resident(bot, RESIDENT)
     assert stored is not None and stored.phone is None

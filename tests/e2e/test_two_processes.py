@@ -12,17 +12,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import DateTime, Engine, func, update
 from sqlmodel import col, select
 
 from bot import volunteering as V
 from bot.config import Config, load_config
 from bot.localapi import Call, LocalBotApi
 from storage.db import uow_factory as uow_factory_for
-from storage.models import DigestRun, Outbox
+from storage.models import DigestRun, Outbox, Ticket
 from tests.conftest import PG_SKIP_REASON, PG_URL, REPO, _truncate_all
 from tests.e2e.conftest import COORDINATORS, TOKEN
 from tests.factories import add_volunteer, submit
+from tests.waiting import WAIT
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)
 
@@ -46,15 +47,32 @@ def fast_config_file(tmp: Path) -> Path:
 
 
 def resolved_a_day_ago(engine: Engine, config: Config, reporters: range) -> list[int]:
-    """Tickets whose confirm reminder is due now, on the real clock the processes use."""
+    """Tickets whose confirm reminder is due now, on the real clock the processes use.
+
+    Made while the bots may already run, so no step on the way may be due: made "a day ago"
+    through the services, a fresh ticket's 接单 deadline would have passed already, and a
+    running sweep could open it to the group between submit and accept (changed_meanwhile).
+    So they are made now, with nothing due, and then moved a day back, each ticket in one
+    statement: its reminder falls due in the same instant as its times say it was resolved.
+    """
     uows = uow_factory_for(engine)
-    then = datetime.now(UTC) - config.followups.confirm_reminder - timedelta(minutes=1)
+    now = datetime.now(UTC)
     numbers = []
     for reporter in reporters:
-        number = submit(uows, config, then, reporter=reporter).id or 0
-        V.accept_ticket(uows, config, then, number, VOLUNTEER)
-        V.resolve_ticket(uows, config, then, number, VOLUNTEER, "修好了")
+        number = submit(uows, config, now, reporter=reporter).id or 0
+        V.accept_ticket(uows, config, now, number, VOLUNTEER)
+        V.resolve_ticket(uows, config, now, number, VOLUNTEER, "修好了")
         numbers.append(number)
+    back = config.followups.confirm_reminder + timedelta(minutes=1)
+    moments = [c.name for c in Ticket.__table__.columns  # type: ignore[attr-defined]
+               if isinstance(getattr(c.type, "impl", c.type), DateTime)]
+    with uows() as uow:
+        for ticket in uow.session.exec(select(Ticket).where(col(Ticket.id).in_(numbers))):
+            for name in moments:
+                if (value := getattr(ticket, name)) is not None:
+                    setattr(ticket, name, value - back)
+            uow.session.add(ticket)
+        uow.commit()
     with uows() as uow:
         # The set-up's own notices are not what this test is about (the volunteer's 40 would
         # take 40 s at one a second). Only those: the running bots' reminders must stay.
@@ -94,20 +112,21 @@ def test_two_processes_send_each_follow_up_and_digest_once(pg: Engine, tmp_path:
     with LocalBotApi() as api:
         bots = [start_bot(config_file, api, tmp_path / f"bot{i}.log") for i in range(2)]
         try:
-            api.wait_for_sync(reminder_to(range(900, 900 + TICKETS)), count=TICKETS, timeout=60)
+            api.wait_for_sync(reminder_to(range(900, 900 + TICKETS)), count=TICKETS)
             for coordinator in COORDINATORS:
-                api.wait_for_sync("sendPhoto", chat_id=coordinator, timeout=60)
-            # A second batch made while both run: by the time it is done, both processes have
-            # swept the first batch again several times; duplicates would show by then.
+                api.wait_for_sync("sendPhoto", chat_id=coordinator)
+            # A second batch made while both run and sweep: each of its reminders falls due
+            # while both processes are looking for due work.
             later = range(2000, 2000 + TICKETS)
             second = resolved_a_day_ago(pg, config, later)
-            api.wait_for_sync(reminder_to(later), count=TICKETS, timeout=60)
-            api.wait_idle_sync(quiet=2.5, timeout=30)  # over two more ticks with nothing sent
+            api.wait_for_sync(reminder_to(later), count=TICKETS)
         finally:
+            # Stopped, not left to run a while: a clean stop lets every sweep and send under
+            # way finish, so anything sent or owed twice is in the records checked below.
             for bot in bots:
                 bot.send_signal(signal.SIGINT)
             for bot in bots:
-                bot.wait(timeout=30)
+                bot.wait(timeout=WAIT)
         assert all(b.returncode == 0 for b in bots), [
             (tmp_path / f"bot{i}.log").read_text()[-2000:] for i in range(2)]
         assert len(first) + len(second) == 2 * TICKETS
@@ -119,3 +138,11 @@ def test_two_processes_send_each_follow_up_and_digest_once(pg: Engine, tmp_path:
             assert len(digests) == 1
     with uow_factory_for(pg)() as uow:
         assert len(uow.session.exec(select(DigestRun)).all()) == 1
+        # Each reminder owed once and sent; none can fall due again (the next step, the
+        # auto-close, is days away), so no later sweep of either process could repeat it.
+        owed = uow.session.exec(select(Outbox.ticket_id, func.count(), func.min(Outbox.status))
+                                .where(Outbox.notice == "confirm_reminder")
+                                .group_by(col(Outbox.ticket_id))).all()
+        assert sorted(owed) == [(n, 1, "sent") for n in sorted([*first, *second])]
+        tickets = uow.session.exec(select(Ticket).where(col(Ticket.id).in_([*first, *second])))
+        assert {t.next_action for t in tickets} == {"auto_close"}

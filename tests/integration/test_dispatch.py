@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -30,6 +29,7 @@ from scheduler.pacing import Limits
 from storage.db import make_engine, uow_factory
 from storage.models import Outbox, Resident
 from tests.factories import RESIDENT, Uows, submit
+from tests.waiting import WAIT, until, until_sync
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after`:DeprecationWarning")
 
@@ -85,13 +85,6 @@ async def dispatcher(api: LocalBotApi, uows: Uows, config: Config, clock: Manual
         yield Dispatcher(bot, uows, config, clock, limits, poll_interval=poll_interval)
 
 
-async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.005)
-
-
 class Replica(threading.Thread):
     """A stand-in for a second process: its own thread, event loop, engine and Bot token, so
     its database statements really overlap with the other replica's."""
@@ -125,10 +118,10 @@ class Replica(threading.Thread):
             engine.dispose()
 
     def stop(self) -> None:
-        self.ready.wait(5)
+        self.ready.wait(WAIT)
         if self.failure is None:
             self.loop.call_soon_threadsafe(self.dispatcher.stop)
-        self.join(5)
+        self.join(WAIT)
         assert not self.is_alive(), "the dispatcher did not stop"
         if self.failure is not None:
             raise self.failure
@@ -146,8 +139,8 @@ def test_two_dispatchers_on_one_database_send_every_row_exactly_once(
     for replica in replicas:
         replica.start()
     try:
-        api.wait_for_sync("sendMessage", count=len(ids), timeout=15)
-        api.wait_idle_sync(quiet=0.1)
+        # Every row marked sent: nothing is left that either replica could still send.
+        until_sync(lambda: {row.status for row in stored(uows)} == {"sent"})
     finally:
         for replica in replicas:
             replica.stop()
@@ -167,13 +160,13 @@ def test_a_standby_replica_takes_over_when_the_sender_stops(
     first = Replica(api, url, config, clock, "111:A", FAST)
     first.start()
     queue(uows, clock, ticket, [(5100, "before")])
-    api.wait_for_sync("sendMessage", timeout=10)
+    api.wait_for_sync("sendMessage")
     second = Replica(api, url, config, clock, "222:B", FAST)
     second.start()
     try:
         first.stop()  # a clean stop hands the sender lease over at once
         queue(uows, clock, ticket, [(5101, "after")])
-        api.wait_for_sync("sendMessage", count=2, timeout=10)
+        api.wait_for_sync("sendMessage", count=2)
     finally:
         second.stop()
     assert [c.token.split(":")[0] for c in api.calls("sendMessage")] == ["111", "222"]
@@ -203,7 +196,7 @@ async def test_a_refused_row_is_failed_and_the_chat_goes_on_in_order(
     first, second, third = queue(uows, clock, ticket, [(7001, "a"), (7001, "b"), (7001, "c")])
     [broken] = queue(uows, clock, ticket, [(7002, "x")], notice="no_such_notice")
     [after_broken] = queue(uows, clock, ticket, [(7002, "y")])
-    api.fail_next("sendMessage", status=400, count=1)  # the first send: row `first`
+    api.fail_next("sendMessage", status=400, chat_id=7001)  # the first send there: `first`
     async with dispatcher(api, uows, config, clock) as sender:
         assert not await sender.send_due()
     assert notes_to(api, 7001) == ["b", "c"]
@@ -223,7 +216,7 @@ async def test_5xx_and_dropped_connections_retry_without_losing_or_repeating(
     async with dispatcher(api, uows, config, clock, poll_interval=0.01) as sender:
         task = asyncio.create_task(sender.run_forever())
         try:
-            await api.wait_for("sendMessage", count=3, timeout=5)
+            await api.wait_for("sendMessage", count=3)
         finally:
             sender.stop()
             await task
@@ -248,7 +241,7 @@ async def test_connection_refused_then_the_server_returns(
                 return row.attempts >= 2 and row.status == "pending"
             await until(tried)
             api.start()  # the same port again
-            await api.wait_for("sendMessage", timeout=5)
+            await api.wait_for("sendMessage")
             await until(lambda: stored(uows)[0].status == "sent")
         finally:
             sender.stop()
@@ -307,7 +300,7 @@ async def test_a_multi_part_notice_resumes_after_the_part_that_failed(
     async with dispatcher(api, uows, config, clock, poll_interval=0.01) as sender:
         task = asyncio.create_task(sender.run_forever())
         try:
-            await api.wait_for("sendLocation", timeout=5)
+            await api.wait_for("sendLocation")
             await until(lambda: stored(uows)[0].status == "sent")
         finally:
             sender.stop()
@@ -340,17 +333,25 @@ async def test_a_refused_later_part_does_not_stop_the_rest(
 async def test_flood_control_pauses_every_chat_and_stop_does_not_sit_it_out(
         api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
     queue(uows, clock, ticket, [(7501, "a")])
-    api.fail_next("sendMessage", status=429, retry_after=30)
+    pause = 10 * WAIT  # far longer than any wait of this test may take
+    api.fail_next("sendMessage", status=429, retry_after=int(pause))
     async with dispatcher(api, uows, config, clock) as sender:
         assert await sender.send_due()  # the 429: "a" is back in the queue
         queue(uows, clock, ticket, [(7502, "b")])  # another chat: the pause is for everybody
+        waits: list[float] = []
+        sleep = sender._sleep
+
+        async def noted_sleep(seconds: float) -> None:
+            waits.append(seconds)
+            await sleep(seconds)
+
+        sender._sleep = noted_sleep  # type: ignore[method-assign]
         task = asyncio.create_task(sender.send_due())
-        await api.wait_idle(quiet=0.2)
+        # "b" is sitting out the pause: its worker went to sleep for (nearly) all of it.
+        await until(lambda: any(w > pause - WAIT for w in waits), why=lambda: waits)
         assert [c.status for c in api.calls("sendMessage")] == [429]
-        started = time.monotonic()
         sender.stop()
-        await asyncio.wait_for(task, timeout=2)
-        assert time.monotonic() - started < 1
+        await asyncio.wait_for(task, timeout=WAIT)  # woken at once, not after the pause
     rows = stored(uows)
     assert [(r.status, r.lease_until, r.attempts) for r in rows] == [
         ("pending", None, 1), ("pending", None, 0)]  # nothing is left held by a stopped process

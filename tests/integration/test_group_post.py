@@ -1,0 +1,52 @@
+"""A volunteer can press 认领 as soon as Telegram shows the group post: before the sender has
+stored the post's message id. The post must still come to say who took it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from telegram import Bot
+
+from bot import texts
+from bot import volunteering as V
+from bot.clock import ManualClock
+from bot.config import Config
+from bot.localapi import LocalBotApi
+from scheduler.dispatch import Dispatcher
+from scheduler.pacing import Limits
+from tests.factories import Uows, add_volunteer, outbox, reload, submit
+
+VOLUNTEER = 700
+FAST = Limits(per_second=10_000, group_interval=0.0, private_interval=0.0)
+
+
+@pytest.fixture
+def api() -> Iterator[LocalBotApi]:
+    with LocalBotApi() as server:
+        yield server
+
+
+async def test_a_claim_before_the_post_id_is_stored_still_edits_the_post(
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock) -> None:
+    group = config.communities[0].volunteer_chat_id
+    assert group is not None
+    add_volunteer(uows, clock.now(), VOLUNTEER, name="李明", categories=("elderly",))
+    number = submit(uows, config, clock.now()).id or 0  # nobody serves repairs: the group
+    # The post is on its way (or Telegram shows it and its answer is not back yet): no id.
+    assert (group, "group_post") in outbox(uows, number)
+    assert reload(uows, number).group_message_id is None
+
+    V.claim_ticket(uows, config, clock.now(), number, VOLUNTEER)
+    assert outbox(uows, number).count((group, "group_update")) == 1
+
+    async with Bot("123456:TEST-TOKEN", base_url=f"{api.url}/bot") as bot:
+        sender = Dispatcher(bot, uows, config, clock, FAST)
+        while await sender.send_due():  # the post first, then its edit (one chat, in order)
+            pass
+    post = reload(uows, number).group_message_id
+    assert post is not None
+    shown = api.current(group, post)
+    assert shown is not None
+    assert shown["text"].startswith(texts.GROUP_TAKEN.split("{")[0]) and "李明" in shown["text"]
+    assert "reply_markup" not in shown  # no 认领 button left on a taken task
