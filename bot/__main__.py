@@ -33,8 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("file")
     commands.add_parser("recount", help=texts.CLI_HELP_RECOUNT)
     playground = commands.add_parser("try", help=texts.CLI_HELP_TRY)
-    playground.add_argument("--port", type=int, default=8080, help=texts.CLI_HELP_TRY_PORT)
-    playground.add_argument("--host", default="127.0.0.1", help=texts.CLI_HELP_TRY_HOST)
+    playground.add_argument("--port", type=int, help=texts.CLI_HELP_TRY_PORT)
+    playground.add_argument("--host", help=texts.CLI_HELP_TRY_HOST)
     playground.add_argument("--fresh", action="store_true", help=texts.CLI_HELP_TRY_FRESH)
     return parser
 
@@ -57,8 +57,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
     if args.command == "try":
         from bot.playground.run import run_try  # imports the web stack only when asked
 
-        return run_try(config, host=args.host, port=args.port, fresh=args.fresh, out=out,
-                       err=err)
+        host = config.web.host if args.host is None else args.host
+        port = config.web.port if args.port is None else args.port
+        return run_try(config, host=host, port=port, fresh=args.fresh, out=out, err=err)
     return _run(config, err)
 
 

@@ -193,8 +193,17 @@ class BotSection(_Frozen):
         return value
 
 
+class WebSection(_Frozen):
+    """The one web app (playground, later webhook, /healthz, /metrics, dashboard): one port."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    public_url: str = ""  # how people reach it from outside (links in messages), if anyone does
+
+
 class Config(_Frozen):
     bot: BotSection = BotSection()
+    web: WebSection = WebSection()
     followups: FollowupsSection = FollowupsSection()
     digest: DigestSection = DigestSection()
     quiet_hours: QuietHoursSection = QuietHoursSection()

@@ -566,8 +566,8 @@ CHART_FONT_MISSING = (
 # ---- the playground (`python -m bot try`, bot/playground, bot/web) ------------------------
 
 CLI_HELP_TRY = "不用 Telegram，在浏览器里试用整个流程（本机演示，数据单独存放）"
-CLI_HELP_TRY_PORT = "网页端口（默认 8080）"
-CLI_HELP_TRY_HOST = "监听地址（默认 127.0.0.1，只有本机能打开）"
+CLI_HELP_TRY_PORT = "网页端口（默认取 config.toml 的 [web] port，即 8080）"
+CLI_HELP_TRY_HOST = "监听地址（默认 [web] host，即 127.0.0.1：只有本机能打开）"
 CLI_HELP_TRY_FRESH = "清空演示数据，从头开始"
 TRY_READY = "试用环境已启动：请用浏览器打开 {url}\n（按 Ctrl+C 结束；演示数据存在 {db}）"
 TRY_HOST_WARNING = (

@@ -547,3 +547,12 @@ def test_the_same_building_code_in_two_communities_is_refused() -> None:
     raw["communities"].append(second)
     with pytest.raises(ConfigError, match="楼院代码"):
         build_config(raw, {}, SOURCE)
+
+
+def test_the_web_section_listens_on_this_machine_by_default(config: Config) -> None:
+    assert (config.web.host, config.web.port, config.web.public_url) == ("127.0.0.1", 8080, "")
+
+
+def test_a_web_port_out_of_range_names_the_key() -> None:
+    message = config_error(lambda raw: raw["web"].update(port=70000))
+    assert "web.port" in message
