@@ -187,3 +187,26 @@ def _has_event(engine: Any, ticket_id: int | None, action: str) -> bool:
 def _first(engine: Any, statement: Any) -> Any:
     with Session(engine) as s:
         return s.exec(statement).first()
+
+
+def test_location_voice_and_the_share_phone_button(playground: Playground, page: Any) -> None:
+    """The composer's 位置 and 语音, and the reply keyboard's 留手机号, reach the bot as
+    Telegram would send them."""
+    engine = playground.engine()
+    page.goto(playground.url)
+    be(page, "小周")
+    page.click("[data-testid=start]")
+    share = page.locator("#reply-keyboard button", has_text=texts.BTN_SHARE_PHONE.split()[-1])
+    share.click()
+    last_message(page, "private", texts.PHONE_SAVED.split("，")[0])
+    with Session(engine) as s:
+        from storage.models import Resident
+
+        resident = s.exec(select(Resident).where(Resident.tg_id == 30003)).one()
+    assert resident.phone == "+8613800000003"
+    page.click("[data-testid=send-location]")
+    page.locator("#private-messages .msg .place").first.wait_for()
+    page.click("[data-testid=send-voice]")
+    page.locator("#private-messages audio").first.wait_for()
+    preview = last_message(page, "private", texts.PREVIEW_VOICE)  # both join one draft
+    assert texts.PREVIEW_LOCATION in preview.inner_text()
