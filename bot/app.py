@@ -153,6 +153,8 @@ def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # The sweep runs every 30 s; APScheduler would log each run.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def prepare_database(config: Config, clock: Clock) -> Engine:

@@ -593,8 +593,8 @@ PLAYGROUND_RESIDENTS = (
     (30002, "陈师傅", "b5", "+8613800000002"),
     (30003, "小周", "az1", "+8613800000003"),
 )
-PLAYGROUND_LEADER_NAME = "吴网格长"
-PLAYGROUND_COORDINATOR_NAME = "张主任"
+PLAYGROUND_LEADER_NAMES = ("吴网格长", "郑网格长")
+PLAYGROUND_COORDINATOR_NAMES = ("张主任", "陈书记")
 PLAYGROUND_ROLE_RESIDENT = "居民"
 PLAYGROUND_ROLE_VOLUNTEER = "党员志愿者 · {unit}"
 PLAYGROUND_ROLE_LEADER = "网格长 · {grid}"
@@ -717,3 +717,16 @@ SEND_FAILED_WHY = (
     ("render", "内容无法生成"),
 )
 SEND_FAILED_WHY_OTHER = "Telegram 拒收"
+# What the playground page says when it refuses something (the page shows these as they are).
+PLAYGROUND_ERRORS = {
+    "unknown_person": "页面上没有这个人，请刷新页面。",
+    "not_in_chat": "居民不在志愿者群里。",
+    "empty_text": "请先打几个字。",
+    "unknown_kind": "这种消息发不了。",
+    "not_an_image": "只能发图片（照片）。",
+    "photo_size": "照片是空的，或者太大了（最大 10 MB）。",
+    "bad_press": "这个按钮按不了。",
+    "no_message": "这条消息已经不在了，请刷新页面。",
+    "unknown_step": "时间只能往后走：一小时后、明天早上或一周后。",
+    "no_file": "没有这个文件。",
+}

@@ -26,6 +26,20 @@ def _has_event(session: Session, *actions: str) -> bool:
     return found is not None
 
 
+def _lapsed_post_sent(session: Session) -> bool:
+    lapsed = select(TicketEvent.ticket_id).where(TicketEvent.action == "accept_timeout")
+    found = session.exec(select(Outbox.id).where(
+        Outbox.notice == "group_post", Outbox.status == "sent",
+        col(Outbox.ticket_id).in_(lapsed)).limit(1)).first()
+    return found is not None
+
+
+def owed_now(session: Session, now: datetime) -> int:
+    """Messages due by `now` and not yet sent (or given up on)."""
+    return session.exec(select(func.count()).select_from(Outbox).where(
+        Outbox.status == "pending", col(Outbox.not_before) <= now)).one()
+
+
 def loop_milestones(session: Session) -> dict[str, bool]:
     """Which steps of 一领四单 have really happened in this database."""
     any_ticket = session.exec(select(Ticket.id).limit(1)).first() is not None
@@ -36,7 +50,8 @@ def loop_milestones(session: Session) -> dict[str, bool]:
         "claimed": _has_event(session, "accept", "claim"),
         "worked": _has_event(session, "resolve"),
         "closed": _has_event(session, "confirm", "auto_close"),
-        "lapsed": _has_event(session, "accept_timeout"),
+        # Ticked when the group really shows it: the post after a lapsed offer was sent.
+        "lapsed": _lapsed_post_sent(session),
         "revisit": _has_event(session, "revisit"),
         "digest": digest,
     }

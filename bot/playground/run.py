@@ -19,7 +19,7 @@ from bot.app import build_application, configure_logging
 from bot.config import Config
 from bot.localapi import LocalBotApi
 from bot.playground.clock import MovableClock
-from bot.playground.world import Playground, seed
+from bot.playground.world import Playground, demo_day_start, seed
 from bot.serve import bind, serve
 from bot.web.app import build_web_app
 from storage.db import create_schema, make_engine
@@ -60,6 +60,7 @@ def run_try(config: Config, *, host: str = "127.0.0.1", port: int = 8080, fresh:
     db.parent.mkdir(parents=True, exist_ok=True)
     cfg = playground_config(config, host, port, db)
     clock = MovableClock()
+    clock.advance_to(demo_day_start(config, clock.now()))
     engine = make_engine(cfg.bot.database_url)
     create_schema(engine)
     ensure_tallies(engine, cfg.tz, clock.now())

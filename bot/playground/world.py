@@ -13,7 +13,7 @@ import math
 import struct
 import wave
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -31,10 +31,15 @@ from storage.playground import (
     loop_milestones,
     mark_digest_sent,
     next_due_after,
+    owed_now,
 )
 from storage.tallies import ensure_tallies
 
 MAX_STEPS = 400  # a week holds a few dozen deadlines and seven digests; this is a guard
+# The demo day: a visitor arriving in the evening would meet quiet hours at the first
+# 一小时后, so the clock starts at the next 09:00 unless it is already office hours.
+DAY_STARTS, DAY_ENDS = time(9, 0), time(17, 0)
+DELIVERY_BOUND = 120.0  # seconds a step waits for its messages to go out (a failure bound)
 PIN = (39.9163, 116.3972)  # the fixed pin the page's 位置 button sends
 
 
@@ -61,14 +66,33 @@ def demo_people(config: Config) -> list[Person]:
               for tg, name, code, phone in texts.PLAYGROUND_RESIDENTS]
     people += [Person(tg, name, "volunteer", texts.PLAYGROUND_ROLE_VOLUNTEER.format(unit=unit))
                for tg, name, unit, _, _ in texts.PLAYGROUND_VOLUNTEERS]
-    grid = next((g for g in community.grids if g.leader_id is not None), None)
-    if grid is not None and grid.leader_id is not None:
-        people.append(Person(grid.leader_id, texts.PLAYGROUND_LEADER_NAME, "leader",
+    # Every 网格长 and coordinator the bot may write to, so no message goes to someone the
+    # visitor cannot be.
+    leaders = [g for g in community.grids if g.leader_id is not None]
+    for grid, name in zip(leaders, _names(texts.PLAYGROUND_LEADER_NAMES, len(leaders)),
+                          strict=True):
+        assert grid.leader_id is not None
+        people.append(Person(grid.leader_id, name, "leader",
                              texts.PLAYGROUND_ROLE_LEADER.format(grid=grid.name)))
-    if community.coordinators:
-        people.append(Person(community.coordinators[0], texts.PLAYGROUND_COORDINATOR_NAME,
-                             "coordinator", texts.PLAYGROUND_ROLE_COORDINATOR))
+    coordinators = community.coordinators
+    for tg_id, name in zip(coordinators, _names(texts.PLAYGROUND_COORDINATOR_NAMES,
+                                                len(coordinators)), strict=True):
+        people.append(Person(tg_id, name, "coordinator", texts.PLAYGROUND_ROLE_COORDINATOR))
     return people
+
+
+def _names(names: tuple[str, ...], count: int) -> list[str]:
+    """The demo names, numbered on once a config has more people than names."""
+    return [names[i] if i < len(names) else f"{names[-1]}{i + 1}" for i in range(count)]
+
+
+def demo_day_start(config: Config, now: datetime) -> datetime:
+    """`now` if it is office hours, else the next 09:00 (local)."""
+    local = now.astimezone(config.tz)
+    if DAY_STARTS <= local.time() < DAY_ENDS:
+        return now
+    day = local.date() if local.time() < DAY_STARTS else local.date() + timedelta(days=1)
+    return datetime.combine(day, DAY_STARTS, tzinfo=config.tz)
 
 
 def seed(svc: Services, engine: Engine) -> None:
@@ -167,7 +191,22 @@ class Playground:
                 self.clock.advance_to(max(stop, now + timedelta(seconds=1)))
                 await asyncio.to_thread(sweep_once, self.svc)
                 self.svc.wake_sender()
+                # What fell due goes out before time moves on: the page then shows each day's
+                # messages in order, and the button returns when the jump has arrived.
+                await self._delivered()
             return self.clock.now()
+
+    async def _delivered(self) -> None:
+        deadline = asyncio.get_running_loop().time() + DELIVERY_BOUND
+        while await asyncio.to_thread(self._owed_now) > 0:
+            if asyncio.get_running_loop().time() > deadline:
+                return  # a refused or paced send: it still goes out, the clock need not wait
+            self.svc.wake_sender()
+            await asyncio.sleep(0.05)
+
+    def _owed_now(self) -> int:
+        with self.svc.uows() as uow:
+            return owed_now(uow.session, self.clock.now())
 
     def _next_due(self, now: datetime) -> datetime | None:
         with self.svc.uows() as uow:
@@ -221,6 +260,7 @@ class Playground:
             await asyncio.to_thread(self._reset)
 
     def _reset(self) -> None:
+        self.clock.advance_to(demo_day_start(self.config, self.clock.now()))
         erase_everything(self.engine)
         ensure_tallies(self.engine, self.config.tz, self.clock.now())
         seed(self.svc, self.engine)

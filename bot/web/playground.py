@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from bot import texts
 from bot.playground.world import Person, Playground
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,9 @@ def _offer(queue: asyncio.Queue[dict[str, Any]], event: dict[str, Any]) -> None:
 
 
 def _bad(reason: str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"ok": False, "error": reason}, status_code=status)
+    """A refusal the page shows as it is: in Chinese, with a code for tests."""
+    return JSONResponse({"ok": False, "code": reason, "error": texts.PLAYGROUND_ERRORS[reason]},
+                        status_code=status)
 
 
 def playground_routes(world: Playground, hub: EventHub) -> list[BaseRoute]:
@@ -117,15 +120,15 @@ def playground_routes(world: Playground, hub: EventHub) -> list[BaseRoute]:
         body = await read_json(request)
         person = who(body.get("as")) if body else None
         if body is None or person is None:
-            return _bad("unknown person")
+            return _bad("unknown_person")
         chat_id = chat_of(person, body.get("chat"))
         kind = body.get("kind", "text")
         if chat_id is None:
-            return _bad("not in that chat", 403)
+            return _bad("not_in_chat", 403)
         if kind == "text":
             text = body.get("text")
             if not isinstance(text, str) or not text.strip():
-                return _bad("empty text")
+                return _bad("empty_text")
             world.send_text(person, chat_id, text[:MAX_TEXT])
         elif kind == "location" and chat_id == person.id:
             world.send_location(person)
@@ -134,7 +137,7 @@ def playground_routes(world: Playground, hub: EventHub) -> list[BaseRoute]:
         elif kind == "contact" and chat_id == person.id:
             world.share_contact(person)
         else:
-            return _bad("unknown kind")
+            return _bad("unknown_kind")
         return JSONResponse({"ok": True})
 
     async def photo(request: Request) -> JSONResponse:
@@ -143,13 +146,13 @@ def playground_routes(world: Playground, hub: EventHub) -> list[BaseRoute]:
         except ValueError:
             person = None
         if person is None:
-            return _bad("unknown person")
+            return _bad("unknown_person")
         media_type = request.headers.get("content-type", "")
         if not media_type.startswith("image/"):
-            return _bad("not an image")
+            return _bad("not_an_image")
         content = await request.body()
         if not content or len(content) > MAX_PHOTO_BYTES:
-            return _bad("photo too large or empty", 413)
+            return _bad("photo_size", 413)
         caption = request.query_params.get("caption", "")[:1024]
         world.send_photo(person, person.id, content, media_type, caption)
         return JSONResponse({"ok": True})
@@ -158,20 +161,20 @@ def playground_routes(world: Playground, hub: EventHub) -> list[BaseRoute]:
         body = await read_json(request)
         person = who(body.get("as")) if body else None
         if body is None or person is None:
-            return _bad("unknown person")
+            return _bad("unknown_person")
         chat_id = chat_of(person, body.get("chat"))
         message_id, data = body.get("message_id"), body.get("data")
         if chat_id is None or not isinstance(message_id, int) or not isinstance(data, str):
-            return _bad("bad press")
+            return _bad("bad_press")
         if not world.press(person, chat_id, message_id, data):
-            return _bad("no such message", 404)
+            return _bad("no_message", 404)
         return JSONResponse({"ok": True})
 
     async def clock(request: Request) -> JSONResponse:
         body = await read_json(request)
         step = body.get("step") if body else None
         if step not in ("hour", "morning", "week"):
-            return _bad("unknown step")
+            return _bad("unknown_step")
         await world.move_clock(step)
         hub.publish({"type": "clock", "time": world.time_text()})
         return JSONResponse({"ok": True, "time": world.time_text()})
@@ -184,7 +187,7 @@ def playground_routes(world: Playground, hub: EventHub) -> list[BaseRoute]:
     async def file(request: Request) -> Response:
         kept = world.api.file_info(request.path_params["file_id"])
         if kept is None:
-            return _bad("no such file", 404)
+            return _bad("no_file", 404)
         content, media_type, name = kept
         headers = {"Content-Disposition": "inline; filename*=UTF-8''" + quote(name, safe="")}
         return Response(content, media_type=media_type, headers=headers)

@@ -156,7 +156,6 @@ def test_phone_sized_window_and_starting_over(playground: Playground, browser: A
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.on("dialog", lambda dialog: dialog.accept())
     engine = playground.engine()
     page.goto(playground.url)
     page.locator("#people button", has_text="小周").click()
@@ -171,6 +170,7 @@ def test_phone_sized_window_and_starting_over(playground: Playground, browser: A
     assert page.locator("#pane-tour").is_visible()
     page.wait_for_selector("#tour li[data-step=submitted][data-done=yes]")
     page.click("[data-testid=reset]")
+    page.click("[data-testid=reset-yes]")  # the page's own question, in Chinese
     until(lambda: not tickets(engine) or None, "an empty database")
     page.wait_for_selector("#tour li[data-step=submitted][data-done=no]", state="attached")
     with Session(engine) as s:

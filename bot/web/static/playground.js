@@ -15,7 +15,7 @@ async function api(path, body, raw) {
   }
   const answer = await fetch(path, options);
   const data = await answer.json().catch(() => ({}));
-  if (!answer.ok) throw new Error(data.error || answer.statusText);
+  if (!answer.ok) throw new Error(data.error || "页面和机器人之间出了点问题");
   return data;
 }
 
@@ -62,7 +62,14 @@ function renderMessage(chatId, message) {
     img.src = fileUrl(sizes[sizes.length - 1].file_id);
     img.dataset.testid = "photo";
     img.addEventListener("error", () => { img.replaceWith(el("div", "doc", "🖼 照片")); });
-    box.appendChild(img);
+    img.addEventListener("load", () => stickToEnd(img.closest(".messages")));
+    const full = el("a");
+    full.href = img.src;
+    full.target = "_blank";
+    full.rel = "noopener";
+    full.title = "点开看大图";
+    full.appendChild(img);
+    box.appendChild(full);
   }
   if (message.document) {
     const doc = el("div", "doc");
@@ -87,7 +94,9 @@ function renderMessage(chatId, message) {
     box.appendChild(el("div", "", "📞 分享了手机号 " + message.contact.phone_number));
   }
   if (message.sticker) box.appendChild(el("div", "", message.sticker.emoji || "贴纸"));
-  const text = message.text || message.caption;
+  let text = message.text || message.caption;
+  // Telegram shows a deep link's start as just "/start".
+  if (!fromBot && text && text.startsWith("/start ")) text = "/start";
   if (text) box.appendChild(el("div", "text", text));
   const markup = message.reply_markup && message.reply_markup.inline_keyboard;
   if (markup && markup.length) {
@@ -122,12 +131,24 @@ function renderChat(chatId) {
   const pane = $(isGroup ? "group-messages" : "private-messages");
   const nearBottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 80;
   pane.replaceChildren(...chat(chatId).messages.map((m) => renderMessage(chatId, m)));
-  if (nearBottom || pane.dataset.chat !== String(chatId)) pane.scrollTop = pane.scrollHeight;
+  if (nearBottom || pane.dataset.chat !== String(chatId)) pane.dataset.stick = "1";
   pane.dataset.chat = String(chatId);
+  stickToEnd(pane);
   if (!isGroup) {
     $("start-wrap").hidden = chat(chatId).messages.length > 0;
     renderReplyKeyboard();
   }
+}
+
+// A chat opened or followed stays at its newest message, also while its pictures load.
+function stickToEnd(pane) {
+  if (pane && pane.dataset.stick === "1") pane.scrollTop = pane.scrollHeight;
+}
+
+function watchScroll(pane) {
+  pane.addEventListener("scroll", () => {
+    pane.dataset.stick = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 80 ? "1" : "0";
+  });
 }
 
 function renderReplyKeyboard() {
@@ -164,6 +185,7 @@ function renderPeople() {
     item.appendChild(button);
     list.appendChild(item);
   }
+  $("tour-done").hidden = !state.tour.length || state.tour.some((step) => !step.done);
 }
 
 function renderTour() {
@@ -179,13 +201,17 @@ function renderTour() {
     item.appendChild(el("div", "hint", step.hint));
     list.appendChild(item);
   }
+  $("tour-done").hidden = !state.tour.length || state.tour.some((step) => !step.done);
 }
 
 function choose(id) {
   state.me = id;
   const p = person(id);
+  history.replaceState(null, "", "#as=" + id);
   $("private-title").textContent = "私聊 · " + p.name + "（" + p.label + "）";
   const resident = p.role === "resident";
+  $("group-title").textContent = state.group.name + (resident ? "" : " · 您是 " + p.name);
+  $("private-text").placeholder = resident ? "打字说说您的事……" : "打字回复机器人，或发命令如 /help";
   $("group-form").classList.toggle("disabled", resident);
   $("group-note").hidden = !resident;
   for (const tool of ["photo-button", "location-button", "voice-button"]) $(tool).hidden = !resident;
@@ -193,6 +219,7 @@ function choose(id) {
   renderChat(id);
   if (state.group) renderChat(state.group.id);
   showPane("private");
+  stickToEnd($("private-messages"));
 }
 
 // ---- acting -------------------------------------------------------------------------------
@@ -255,6 +282,7 @@ function wireComposer(formId, textId, chatOf) {
 async function moveClock(step, button) {
   const buttons = document.querySelectorAll(".clock button");
   buttons.forEach((b) => { b.disabled = true; });
+  $("bot-time").textContent = "时间前进中……";
   try {
     const answer = await api("/api/clock", { step });
     $("bot-time").textContent = answer.time;
@@ -334,8 +362,10 @@ async function loadState() {
   $("bot-time").textContent = data.time;
   $("group-title").textContent = data.group.name;
   renderTour();
-  choose(state.me && person(state.me) ? state.me : state.people[0].id);
-  showPane("people");
+  const remembered = Number((location.hash.match(/as=(\d+)/) || [])[1]);
+  const first = state.me || remembered;
+  choose(first && person(first) ? first : state.people[0].id);
+  if (!first) showPane("people");
 }
 
 function connect() {
@@ -346,6 +376,8 @@ function connect() {
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
+  watchScroll($("private-messages"));
+  watchScroll($("group-messages"));
   wireComposer("private-form", "private-text", () => state.me);
   wireComposer("group-form", "group-text", () => state.group.id);
   $("start").addEventListener("click", () => {
@@ -371,8 +403,10 @@ document.addEventListener("DOMContentLoaded", async () => {
   document.querySelectorAll(".clock .time").forEach((button) => {
     button.addEventListener("click", () => moveClock(button.dataset.step, button));
   });
-  $("reset").addEventListener("click", async () => {
-    if (!window.confirm("清空所有演示数据，从头开始？")) return;
+  $("reset").addEventListener("click", () => { $("confirm-reset").hidden = false; });
+  $("reset-no").addEventListener("click", () => { $("confirm-reset").hidden = true; });
+  $("reset-yes").addEventListener("click", async () => {
+    $("confirm-reset").hidden = true;
     await api("/api/reset", {}).catch((error) => toast("没能重新开始：" + error.message));
   });
   $("dialog-ok").addEventListener("click", () => { $("dialog").hidden = true; });
