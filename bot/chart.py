@@ -85,7 +85,8 @@ def draw_chart(digest: Digest, make_font: Callable[[float], FontProperties]) -> 
                        linewidth=2, markersize=4, label=texts.CHART_BACKLOG)
     ax.set_xticks(x, labels)
     for axis in (ax, ax2):
-        axis.set_ylim(bottom=0)
+        # From 0, and at least to 1: an empty fortnight would otherwise get a 0–0.05 scale.
+        axis.set_ylim(0, max(1.0, axis.get_ylim()[1]))
         axis.yaxis.set_major_locator(MaxNLocator(integer=True))  # no half tickets
         for tick in (*axis.get_xticklabels(), *axis.get_yticklabels()):
             tick.set_fontproperties(make_font(9))

@@ -148,6 +148,12 @@ def _receive(uow_factory: UowFactory, config: Config, classifier: Classifier,
             how = "album"
         if target is None and (not text or join_open):
             target, how = _open_draft(s, msg.user_id, now), "added"
+        if target is None and text:
+            # Words after a photo, a location or a voice note describe them: one matter, not
+            # a second draft beside a draft with nothing written in it.
+            wordless = _open_draft(s, msg.user_id, now)
+            if wordless is not None and not wordless.text:
+                target, how = wordless, "added"
         if target is None:
             target, how = _new_draft(s, config, now, msg), "new"
         text_changed = bool(text) and not target.text

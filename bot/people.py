@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from bot.config import Building, Community, Config
 from storage.db import UnitOfWork
 from storage.models import OPEN_STATUSES, Resident, Ticket
-from storage.queries import resident_by_tg
+from storage.queries import resident_by_tg, volunteer_by_tg
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -72,3 +72,12 @@ def save_phone(uow_factory: UowFactory, now: datetime, user_id: int, name: str,
             s.add(ticket)
         uow.commit()
         return len(open_tickets)
+
+
+def role_of(uow_factory: UowFactory, config: Config, user_id: int) -> str:
+    """coordinator, volunteer or resident: who /help should speak to."""
+    if config.communities_coordinated_by(user_id):
+        return "coordinator"
+    with uow_factory() as uow:
+        volunteer = volunteer_by_tg(uow.session, user_id)
+    return "volunteer" if volunteer is not None and volunteer.active else "resident"

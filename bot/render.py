@@ -262,11 +262,12 @@ def render_notice(session: Session, config: Config, row: Outbox) -> list[Out]:
             (Button(texts.BTN_ACCEPT, encode("t.acc", n)),
              Button(texts.BTN_DECLINE, encode("t.dec", n))),))]
     if row.notice == "group_post":
-        return [Out("text", texts.GROUP_POST.format(card=group_card),
-                    ((Button(texts.BTN_CLAIM, encode("t.clm", n)),),),
-                    meta={"remember_group_post": True})]
+        # Rendered when sent: a post held overnight for a matter that someone took (or the
+        # office assigned) meanwhile is not posted at all; nothing is left to claim.
+        return [_group_post(ticket, group_card)] if _claimable(ticket) else []
     if row.notice == "group_update":
-        return [_group_update(session, config, ticket, group_card)]
+        update = _group_update(session, config, ticket, group_card)
+        return [update] if update is not None else []
     if row.notice == "details":
         outs = _with_media(ticket, Out("text", details_text(config, ticket, resident),
                                        work_buttons(n)))
@@ -323,9 +324,26 @@ def _with_media(ticket: Ticket, first: Out) -> list[Out]:
     return outs
 
 
-def _group_update(session: Session, config: Config, ticket: Ticket, open_card: str) -> Out:
+def _claimable(ticket: Ticket) -> bool:
+    return (ticket.status in ("submitted", "reopened") and ticket.assignee_id is None
+            and ticket.offered_in_group and not ticket.needs_triage)
+
+
+def _group_post(ticket: Ticket, open_card: str) -> Out:
+    return Out("text", texts.GROUP_POST.format(card=open_card),
+               ((Button(texts.BTN_CLAIM, encode("t.clm", ticket.id or 0)),),),
+               meta={"remember_group_post": True})
+
+
+def _group_update(session: Session, config: Config, ticket: Ticket,
+                  open_card: str) -> Out | None:
     """The group post edited to the ticket's state. Only an open post says that claiming shows
-    the full text (`open_card`); a taken or closed one just ends a long summary in "…"."""
+    the full text (`open_card`); a taken or closed one just ends a long summary in "…".
+    None when there is no post to edit and nothing to offer."""
+    if ticket.group_message_id is None:
+        # The post never went out (held by quiet hours, then the matter moved on): offer it
+        # now if it is still open for claim, else there is nothing to show the group.
+        return _group_post(ticket, open_card) if _claimable(ticket) else None
     volunteer = session.get(Volunteer, ticket.assignee_id) if ticket.assignee_id else None
     resident = session.get(Resident, ticket.reporter_id) if ticket.reporter_id else None
     card = ticket_card(config, ticket, names=resident_names(resident))
@@ -400,3 +418,13 @@ def describe_span(span: timedelta) -> str:
     if rest:
         return texts.SPAN_DAYS_HOURS.format(days=days, hours=rest)
     return texts.SPAN_DAYS.format(n=days)
+
+
+def help_text(role: str) -> str:
+    """/help for a resident, a volunteer or a coordinator."""
+    if role == "coordinator":
+        commands = texts.BOT_COMMANDS_COORDINATOR + texts.BOT_COMMANDS_TICKET
+        lines = [texts.HELP_COORDINATOR_LINE.format(command=c, description=d)
+                 for c, d in commands]
+        return "\n".join([texts.HELP_COORDINATOR_HEAD, *lines])
+    return texts.HELP_VOLUNTEER if role == "volunteer" else texts.HELP

@@ -12,7 +12,7 @@ from bot.config import Config
 from bot.moves import move
 from bot.notices import owe, owe_coordinators
 from storage.models import Ticket, Volunteer
-from storage.queries import volunteer_loads, volunteers_who_passed
+from storage.queries import pending_notice, volunteer_loads, volunteers_who_passed
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
@@ -119,6 +119,8 @@ def offer_to_group(session: Session, config: Config, now: datetime, ticket: Tick
         # Already posted once (then taken and handed back): the same post offers it again,
         # so the group never shows a stale "taken by" next to a second copy.
         owe(session, config, now, chat_id, "group_update", ticket, urgent=ticket.urgent)
+    elif chat_id is not None and pending_notice(session, ticket.id or 0, "group_post"):
+        pass  # a post still waiting to go out (quiet hours) offers it: no second copy
     elif chat_id is not None:
         owe(session, config, now, chat_id, "group_post", ticket, urgent=ticket.urgent)
     else:

@@ -36,12 +36,17 @@ def next_action_for(config: Config, t: Mapping[str, Any]) -> tuple[str | None, d
     candidates: list[tuple[str, datetime]] = []
     if status in _WORKING and t.get("due_at") and t.get("overdue_at") is None:
         candidates.append(("overdue", t["due_at"]))
+    # Waiting times count from when the people asked can read the question: an offer or a
+    # group post made at night is held until quiet hours end (urgent ones are not held).
+    def readable(moment: datetime) -> datetime:
+        return moment if t.get("urgent") else quiet_hours_end(config, moment)
+
     if status == "assigned" and t.get("routed_at"):
-        candidates.append(("accept_timeout", t["routed_at"] + f.accept_timeout))
+        candidates.append(("accept_timeout", readable(t["routed_at"]) + f.accept_timeout))
     if status in ("submitted", "reopened") and t.get("assignee_id") is None:
         # Waiting for someone to claim it (group offer, triage, or nobody eligible): the
         # ladder climbs from the 网格长 to the coordinators, one claim_timeout per rung.
-        base = t.get("waiting_since") or t["created_at"]
+        base = readable(t.get("waiting_since") or t["created_at"])
         level = t.get("escalation_level") or 0
         if level == 0:
             candidates.append(("claim_timeout", base + f.claim_timeout))

@@ -730,3 +730,13 @@ PLAYGROUND_ERRORS = {
     "unknown_step": "时间只能往后走：一小时后、明天早上或一周后。",
     "no_file": "没有这个文件。",
 }
+
+# /help for volunteers and coordinators (residents get HELP): what they can do, in short lines.
+HELP_VOLUNTEER = (
+    "志愿者怎么用：\n"
+    "• 派给您的事，私聊里点「✅ 接单」；志愿者群里的事，点「🙋 认领」。\n"
+    "• 接手后在详情下点「📝 添加进展」「✅ 已办结」，我会转告居民。\n"
+    "• 发 /tasks 看手上的任务。"
+)
+HELP_COORDINATOR_HEAD = "社区工作人员可以用这些命令："
+HELP_COORDINATOR_LINE = "• /{command}：{description}"

@@ -15,8 +15,8 @@ from bot import texts
 from bot.conversation import ask, wait_buttons
 from bot.errors import DomainError
 from bot.invites import redeem_invite
-from bot.people import welcome_resident
-from bot.render import welcome_buttons
+from bot.people import role_of, welcome_resident
+from bot.render import help_text, welcome_buttons
 from bot.services import Services
 from handlers.keyboards import markup, share_phone
 from storage.db import UnitOfWork
@@ -115,8 +115,13 @@ async def start(update: Update, context: Context) -> None:
 
 
 async def help_command(update: Update, context: Context) -> None:
-    """Shows how to use the bot (in a group: how to claim)."""
-    await say(update, texts.HELP if is_private(update) else texts.GROUP_HELP)
+    """Shows how to use the bot: for residents, volunteers or coordinators (in a group: how
+    to claim)."""
+    if not is_private(update) or update.effective_user is None:
+        await say(update, texts.GROUP_HELP)
+        return
+    svc = services(context)
+    await say(update, help_text(role_of(svc.uows, svc.config, update.effective_user.id)))
 
 
 async def unknown_command(update: Update, context: Context) -> None:

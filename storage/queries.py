@@ -214,3 +214,11 @@ def submissions_since(session: Session, tg_id: int, since: datetime) -> list[dat
 
 def draft_by_source_key(session: Session, key: str) -> Draft | None:
     return session.exec(select(Draft).where(Draft.source_key == key)).first()
+
+
+def pending_notice(session: Session, ticket_id: int, notice: str) -> bool:
+    """Is a `notice` about this ticket still waiting to be sent?"""
+    found = session.exec(select(Outbox.id).where(
+        Outbox.ticket_id == ticket_id, Outbox.notice == notice,
+        Outbox.status == "pending").limit(1)).first()
+    return found is not None

@@ -300,3 +300,17 @@ async def test_ticket_commands_without_a_number_show_how_to_write_them(bot: Harn
         assert _text(hint) == texts.COMMAND_NEEDS_NUMBER.format(example=example)
     await bot.settled()
     assert outbox(bot.uows) == []
+
+
+async def test_help_speaks_to_each_role(bot: Harness) -> None:
+    """A coordinator's /help lists the office commands; a volunteer's says how to take work;
+    a resident's stays the plain one."""
+    bot.add_volunteer(500, "李明")
+    await bot.send_text(COORDINATORS[0], "/help")
+    office = await bot.reply_to(COORDINATORS[0], texts.HELP_COORDINATOR_HEAD)
+    for command in ("/assign", "/close", "/digest", "/ticket", "/block"):
+        assert command in office.params["text"]
+    await bot.send_text(500, "/help")
+    await bot.reply_to(500, texts.HELP_VOLUNTEER)
+    await bot.send_text(900, "/help")
+    await bot.reply_to(900, texts.HELP)
