@@ -27,13 +27,14 @@ def api() -> Iterator[LocalBotApi]:
         yield server
 
 
-async def test_a_claim_before_the_post_id_is_stored_still_edits_the_post(
+async def test_a_claim_before_the_post_went_out_leaves_the_group_nothing_stale(
         api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock) -> None:
+    """Claimed while its post still waited in the outbox (held overnight, or a busy sender):
+    the post is not sent at all, so no 认领 button is left for a matter already taken."""
     group = config.communities[0].volunteer_chat_id
     assert group is not None
     add_volunteer(uows, clock.now(), VOLUNTEER, name="李明", categories=("elderly",))
     number = submit(uows, config, clock.now()).id or 0  # nobody serves repairs: the group
-    # The post is on its way (or Telegram shows it and its answer is not back yet): no id.
     assert (group, "group_post") in outbox(uows, number)
     assert reload(uows, number).group_message_id is None
 
@@ -44,9 +45,36 @@ async def test_a_claim_before_the_post_id_is_stored_still_edits_the_post(
         sender = Dispatcher(bot, uows, config, clock, FAST)
         while await sender.send_due():  # the post first, then its edit (one chat, in order)
             pass
+    assert api.chat_log(group) == []
+    assert all(status == "sent" for status in _statuses(uows, number, group))
+
+
+async def test_a_claim_after_the_post_went_out_edits_it(
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock) -> None:
+    group = config.communities[0].volunteer_chat_id
+    assert group is not None
+    add_volunteer(uows, clock.now(), VOLUNTEER, name="李明", categories=("elderly",))
+    number = submit(uows, config, clock.now()).id or 0
+    async with Bot("123456:TEST-TOKEN", base_url=f"{api.url}/bot") as bot:
+        sender = Dispatcher(bot, uows, config, clock, FAST)
+        while await sender.send_due():
+            pass
+        V.claim_ticket(uows, config, clock.now(), number, VOLUNTEER)
+        while await sender.send_due():
+            pass
     post = reload(uows, number).group_message_id
     assert post is not None
     shown = api.current(group, post)
     assert shown is not None
     assert shown["text"].startswith(texts.GROUP_TAKEN.split("{")[0]) and "李明" in shown["text"]
     assert "reply_markup" not in shown  # no 认领 button left on a taken task
+
+
+def _statuses(uows: Uows, number: int, chat_id: int) -> list[str]:
+    from sqlmodel import select
+
+    from storage.models import Outbox
+
+    with uows() as uow:
+        return [r.status for r in uow.session.exec(select(Outbox).where(
+            Outbox.ticket_id == number, Outbox.chat_id == chat_id)).all()]
