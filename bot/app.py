@@ -28,7 +28,7 @@ from bot.classify import Classifier
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.services import Services
-from handlers import answers, common, coordinator, resident, volunteer
+from handlers import answers, common, coordinator, resident, volunteer, welcome
 from handlers.buttons import on_button
 from handlers.ordering import PerChatUpdateProcessor
 from scheduler.dispatch import Dispatcher
@@ -71,6 +71,7 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
 def _add_handlers(app: Application) -> None:
     commands = {
         "start": common.start, "help": common.help_command,
+        "privacy": welcome.privacy_command,
         "my": resident.my_command, "cancel": resident.cancel_command,
         "wish": resident.wish_or_report, "report": resident.wish_or_report,
         "tasks": volunteer.tasks_command,

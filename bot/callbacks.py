@@ -23,6 +23,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "t.rvok": ("n",), "t.rvno": ("n",),  # 回头看: still fixed / broken again
     # tickets: coordinators
     "t.tri": ("n", "c"), "t.asg": ("n", "n"), "t.cls": ("n", "c"),
+    # the greeting's buttons (resident): 反映问题 / 说个心愿 / 我反映过的事 / 隐私说明
+    "s.rep": (), "s.wish": (), "s.my": (), "s.priv": (),
     # volunteer registration: toggle a category of the 服务菜单, then finish
     "v.cat": ("c",), "v.done": (),
 }

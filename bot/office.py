@@ -69,6 +69,12 @@ def assign_ticket(uow_factory: UowFactory, config: Config, now: datetime, number
         return ticket
 
 
+def reason_from_words(words: str) -> str | None:
+    """The close reason a coordinator's words after /close N name, if any ("重复" → duplicate)."""
+    return next((code for code, keys in texts.CLOSE_REASON_WORDS.items()
+                 if any(k in words for k in keys)), None)
+
+
 def close_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
                  tg_id: int, reason: str, note: str | None = None) -> Ticket:
     """A coordinator closes a ticket unresolved, with one of the reasons."""

@@ -100,6 +100,39 @@ def rating_buttons(number: int) -> Keyboard:
             tuple(Button("⭐" * s, encode("t.rate", number, s)) for s in range(4, 6)))
 
 
+def welcome_buttons() -> Keyboard:
+    """The greeting's buttons: what a resident can do, without knowing any command."""
+    return (
+        (Button(texts.BTN_START_REPORT, encode("s.rep")),
+         Button(texts.BTN_START_WISH, encode("s.wish"))),
+        (Button(texts.BTN_START_MY, encode("s.my")),
+         Button(texts.BTN_START_PRIVACY, encode("s.priv"))),
+    )
+
+
+def _plain(words: str) -> str:
+    return "".join(ch for ch in words if ch.isalnum())
+
+
+def note_adds_to_reason(reason: str, note: str | None) -> bool:
+    """Whether the coordinator's words after /close say more than the reason already does:
+    "/close 12 重复" names the reason and nothing else, so the resident is told it once."""
+    plain = _plain(note or "")
+    if not plain or plain in _plain(texts.CLOSE_REASONS.get(reason, "")):
+        return False
+    for word in texts.CLOSE_REASON_WORDS.get(reason, ()):
+        plain = plain.replace(_plain(word), "")
+    return bool(plain)
+
+
+def closed_notice(number: int, reason: str, note: str | None) -> str:
+    """The resident's notice that the office closed their matter unresolved."""
+    said = texts.CLOSED_NOTE.format(note=note) if note and note_adds_to_reason(reason, note) \
+        else ""
+    return texts.NOTICE_CLOSED_UNRESOLVED.format(
+        number=number, reason=texts.CLOSE_REASONS_FOR_RESIDENT.get(reason, ""), note=said)
+
+
 def preview(config: Config, draft: Draft) -> Out:
     """What the bot understood from the resident's draft, with 确认提交 / 换个类别 / 不提交."""
     items = []
@@ -111,7 +144,6 @@ def preview(config: Config, draft: Draft) -> Out:
         items.append(texts.PREVIEW_VOICE)
     text = texts.PREVIEW.format(
         category=config.category_name(draft.category),
-        kind=texts.KIND_NAMES.get(draft.kind, draft.kind),
         urgent=texts.PREVIEW_URGENT if draft.urgent else "",
         building=building_name(config, draft.community, draft.building),
         attachments=texts.PREVIEW_ATTACHMENTS.format(items="、".join(items)) if items else "",
@@ -149,9 +181,7 @@ def render_notice(session: Session, config: Config, row: Outbox) -> list[Out]:
         "unassigned": lambda: texts.NOTICE_UNASSIGNED.format(number=n),
         "closed_by_office": lambda: texts.NOTICE_CLOSED_BY_OFFICE.format(
             number=n, reason=texts.CLOSE_REASONS.get(p.get("reason", ""), "")),
-        "closed_unresolved": lambda: texts.NOTICE_CLOSED_UNRESOLVED.format(
-            number=n, reason=texts.CLOSE_REASONS.get(p.get("reason", ""), ""),
-            note=f"{p['note']}。" if p.get("note") else ""),
+        "closed_unresolved": lambda: closed_notice(n, p.get("reason", ""), p.get("note")),
         "reopened_by_office": lambda: texts.NOTICE_REOPENED_BY_OFFICE.format(number=n),
         "no_volunteer": lambda: texts.NOTICE_NO_VOLUNTEER.format(number=n),
         "group_unreachable": lambda: texts.NOTICE_GROUP_UNREACHABLE.format(number=n),

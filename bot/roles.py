@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot import texts
 from bot.config import Config
 from bot.errors import DomainError
 from bot.notices import owe
@@ -66,7 +67,7 @@ def volunteer_chat(session: Session, volunteer_id: int | None) -> int | None:
 
 def volunteer_name(session: Session, volunteer_id: int) -> str:
     volunteer = session.get(Volunteer, volunteer_id, populate_existing=True)
-    return volunteer.name if volunteer else "其他志愿者"
+    return volunteer.name if volunteer else texts.OTHER_VOLUNTEER
 
 
 def refresh_group_post(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:

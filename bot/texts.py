@@ -9,77 +9,96 @@ from __future__ import annotations
 
 KIND_NAMES = {"wish": "微心愿", "complaint": "投诉/问题", "suggestion": "建议"}
 
+# Residents read these in /my; volunteers in /tasks and details; the group in a closed post.
 STATUS_NAMES = {
-    "submitted": "待接单",
-    "assigned": "已派单，待志愿者接单",
-    "claimed": "已接单",
-    "in_progress": "办理中",
-    "resolved": "已办结，待您确认",
-    "reopened": "已重新打开",
-    "closed": "已结单",
+    "submitted": "等人接手",
+    "assigned": "已交给志愿者，等对方接手",
+    "claimed": "志愿者已接手",
+    "in_progress": "正在办",
+    "resolved": "志愿者说办好了，等您确认",
+    "reopened": "重新在办",
+    "closed": "已办完",
     "cancelled": "已撤回",
-    "closed_unresolved": "已关闭（未解决）",
+    "closed_unresolved": "已关闭（没办成）",
 }
+# A ticket waiting for a coordinator to pick its category (a volunteer pressed 认领 too early).
+STATUS_AWAITING_TRIAGE = "等社区分类"
 
+# The office's names for why a ticket was closed: the coordinators' buttons and notices.
 CLOSE_REASONS = {
     "not_our_duty": "不属于社区职责",
     "duplicate": "重复反映",
     "unable": "暂时无法解决",
 }
+# The same reasons said to the resident, as a whole sentence.
+CLOSE_REASONS_FOR_RESIDENT = {
+    "not_our_duty": "这件事不归社区管，社区没法办",
+    "duplicate": "之前已经有人反映过同一件事，会在那边一起办",
+    "unable": "社区暂时还办不了",
+}
+# Words a coordinator may type after /close N that name a reason ("/close 12 重复").
+CLOSE_REASON_WORDS = {
+    "not_our_duty": ("not_our_duty", "不属于", "非社区", "职责", "不归"),
+    "duplicate": ("duplicate", "重复", "同一件"),
+    "unable": ("unable", "无法", "办不了", "暂时"),
+}
+CLOSE_EXAMPLE = "/close 12 重复"
 
 # ---- domain errors (codes raised by the domain services; shown as polite refusals) -------
 
+# Several of these reach residents (see RESIDENT_ERRORS below): plain words, "编号 N".
 ERRORS = {
-    "ticket_not_found": "没有找到工单 #{number}。请核对编号。",
-    "not_reporter": "这张工单不是您提交的，不能这样操作。",
-    "not_volunteer": "只有本社区已登记的志愿者才能这样操作。",
-    "volunteer_inactive": "您的志愿者身份目前已停用，请联系社区工作人员。",
-    "not_coordinator": "只有本社区的工作人员才能这样操作。",
-    "not_assignee": "这张工单不在您名下，不能这样操作。",
-    "wrong_community": "这张工单不属于您服务的社区。",
-    "already_taken": "来晚一步：工单 #{number} 已经被 {name} 认领了。谢谢您的热心！",
-    "bad_state": "工单 #{number} 当前状态是「{status}」，不能{action}。",
-    "changed_meanwhile": "工单 #{number} 刚刚已被其他人处理，请刷新后再试。",
-    "bad_rating": "评分请选 1 到 5 颗星。",
-    "bad_reason": "关闭原因请选择：{reasons}。",
-    "bad_category": "没有这个分类：{code}。",
-    "volunteer_full": "{name} 手上的任务已满（{limit} 件），请选择其他志愿者。",
+    "ticket_not_found": "没有找到编号 {number} 的事。请看看编号对不对。",
+    "not_reporter": "这件事不是您反映的，不能这样做。",
+    "not_volunteer": "只有本社区登记过的志愿者才能这样做。",
+    "volunteer_inactive": "您的志愿者身份暂停了，请找社区工作人员。",
+    "not_coordinator": "只有本社区的工作人员才能这样做。",
+    "not_assignee": "这件事不在您手上，不能这样做。",
+    "wrong_community": "这件事不归您服务的社区。",
+    "already_taken": "来晚一步：#{number} 已经被 {name} 认领了。谢谢您的热心！",
+    "bad_state": "编号 {number} 的事现在是「{status}」，不能{action}了。",
+    "changed_meanwhile": "编号 {number} 的事刚被别人处理过了。请看最新的消息再点。",
+    "bad_rating": "请选 1 到 5 颗星。",
+    "bad_reason": "关闭原因请选：{reasons}。",
+    "bad_category": "没有这个类别：{code}。",
+    "volunteer_full": "{name} 手上已经有 {limit} 件事了，请选别的志愿者。",
     "volunteer_not_found": "没有找到这位志愿者。",
-    "draft_gone": "这条草稿已经失效了。请重新发一条消息描述问题或心愿。",
-    "draft_submitted": "这条已经提交过了，工单编号 #{number}。",
-    "bad_building": "没有这个楼院，请从按钮里选择。",
+    "draft_gone": "这条已经过时了。请把事情重新发给我。",
+    "draft_submitted": "这件事已经提交了，编号 {number}。",
+    "bad_building": "没有这个楼院，请点下面的按钮选。",
     "invite_invalid": "这个邀请链接已经用过或过期了。请向社区工作人员要一个新的链接。",
-    "no_categories": "请至少选择一个您愿意服务的类别。",
-    "revisit_answered": "工单 #{number} 的回头看已经收到您的回复了，谢谢！",
+    "no_categories": "请至少选一个您愿意服务的类别。",
+    "revisit_answered": "编号 {number} 的事，您已经回复过了，谢谢！",
 }
 
+# Shown after 不能 in ERRORS["bad_state"], to whoever pressed: plain verbs.
 ACTION_NAMES = {
-    "route": "派单",
-    "accept": "接单",
-    "decline": "转给他人",
+    "route": "分派",
+    "accept": "接手",
+    "decline": "转给别人",
     "claim": "认领",
     "release": "退回",
     "progress": "添加进展",
-    "resolve": "办结",
+    "resolve": "标记办好",
     "confirm": "确认解决",
-    "reject": "反馈未解决",
-    "rate": "评价",
+    "reject": "说还没解决",
+    "rate": "打分",
     "cancel": "撤回",
     "assign": "指派",
     "close": "关闭",
     "reopen": "重新打开",
     "triage": "分类",
-    "auto_close": "自动结单",
+    "auto_close": "自动办完",
     "offer_group": "发到群里认领",
-    "accept_timeout": "超时未接单，转群认领",
-    "claim_timeout": "催办（网格长）",
-    "claim_escalate": "催办（社区）",
+    "accept_timeout": "超时没接，发到群里认领",
+    "claim_timeout": "提醒网格长",
+    "claim_escalate": "提醒社区",
     "progress_reminder": "提醒更新进展",
-    "overdue": "超期督办",
+    "overdue": "超期提醒",
     "confirm_reminder": "提醒居民确认",
-    "revisit": "回头看",
-    "revisit_ok": "回头看：仍然解决",
-    "revisit_reopen": "回头看：又出问题",
+    "revisit": "回访",
+    "revisit_ok": "回访：还好着",
+    "revisit_reopen": "回访：又出问题",
 }
 
 # ---- configuration errors (read by whoever runs the bot) ---------------------------------
@@ -161,12 +180,13 @@ IMPORT_NOT_UTF8 = "文件不是 UTF-8 编码，请另存为 UTF-8 的 CSV 后重
 # ---- conversation: everyone ----------------------------------------------------------------
 
 BOT_COMMANDS_PRIVATE = [
-    ("start", "开始使用"),
-    ("report", "反映问题或投诉"),
-    ("wish", "提交微心愿"),
-    ("my", "我提交的事项"),
-    ("cancel", "撤回未被认领的事项，如 /cancel 12"),
-    ("help", "使用帮助"),
+    ("start", "开始"),
+    ("report", "反映问题"),
+    ("wish", "说个心愿"),
+    ("my", "我反映过的事"),
+    ("cancel", "撤回还没人接手的事，如 /cancel 12"),
+    ("privacy", "隐私说明"),
+    ("help", "怎么用"),
 ]
 BOT_COMMANDS_VOLUNTEER = [("tasks", "我手上的任务")]
 BOT_COMMANDS_COORDINATOR = [
@@ -183,95 +203,111 @@ BOT_COMMANDS_COORDINATOR = [
 ]
 BOT_COMMANDS_GROUP = [("help", "在群里怎么认领任务")]
 
+# The first message a resident ever sees: what the bot does, what to press (decisions.md 12:
+# up to five short lines with the privacy lines; the buttons below it, no commands).
 START = (
-    "您好，我是社区的“微心愿·随手拍”小助手 🏠\n\n"
-    "有什么烦心事、小心愿或好建议，直接打字发给我就行，也可以发照片、位置或语音。"
-    "我会把它交给结对的党员志愿者或社区工作人员，办好以后请您来确认、打分。\n\n"
-    "个人信息说明：您的姓名、电话和门牌号只给接单的志愿者和社区工作人员看；"
-    "志愿者群里只显示编号、类别、摘要和楼院，文字里的手机号会打码。\n\n"
-    "常用：/my 查看我提交的事项，/help 查看帮助。"
+    "您好！我是社区的小助手 🏠\n"
+    "有烦心事或小心愿，直接打字告诉我，也可以发照片。\n"
+    "我交给志愿者或社区去办，办好了请您说一声。\n"
+    "您的名字、电话、门牌只给办事的人看。\n"
+    "也可以点下面的按钮。"
 )
-START_BUILDING = "已记住您住在 {community}·{building}。以后反映问题就不用再选楼院了。"
-START_UNKNOWN_BUILDING = "这个二维码里的楼院代码不认识，可能已经更换。您照常发消息就可以，我会请您选楼院。"
+BTN_START_REPORT = "📝 反映问题"
+BTN_START_WISH = "🌱 说个心愿"
+BTN_START_MY = "📋 我反映过的事"
+BTN_START_PRIVACY = "🔒 隐私说明"
+# /privacy and the 隐私说明 button: what is kept and who sees it.
+PRIVACY = (
+    "🔒 隐私说明\n"
+    "我会保存：您发来的文字、照片、位置和语音，您愿意留的手机号，您住的楼院。\n"
+    "能看到全部的：接手这件事的志愿者，和社区工作人员。\n"
+    "志愿者群里只看到编号、类别、楼院和简短内容，里面的手机号会打码。\n"
+    "这些只用来办您反映的事。"
+)
+START_BUILDING = "记住了，您住在 {community}·{building}。以后反映问题就不用再选楼院了。"
+START_UNKNOWN_BUILDING = "这个二维码上的楼院我不认识，可能换过了。照常发消息就行，我会请您选楼院。"
 HELP = (
     "怎么用：\n"
-    "• 直接发文字说明问题或心愿，如“3号楼楼道灯坏了三天了”；可以加照片、位置、语音。\n"
-    "• 发送后我会显示识别的类别，确认无误点「✅ 确认提交」。\n"
-    "• /my 查看进度；/cancel 编号 撤回还没人认领的事项。\n"
-    "• 志愿者：/tasks 查看手上的任务。\n"
-    "• 遇到煤气味、着火、有人被困电梯等危险，请先拨打 119/110/120，再告诉我。"
+    "• 直接打字说事，比如“3号楼楼道灯坏了三天了”。也可以发照片、位置、语音。\n"
+    "• 我会请您看一眼，没问题就点「✅ 确认提交」。\n"
+    "• 想看办得怎么样，发 /my。想撤回还没人接手的事，发 /cancel 加编号。\n"
+    "• 志愿者：发 /tasks 看手上的任务。\n"
+    "• 有煤气味、着火、有人被困电梯这类危险，请先打 119、110 或 120，再告诉我。"
 )
 GROUP_HELP = "本群用于认领居民的微心愿和问题：看到任务点「🙋 认领」即可。详情和联系方式会私聊发给认领人。"
-PRIVATE_ONLY = "这个操作请在与我的私聊里进行。"
-UNKNOWN_COMMAND = "没有这个命令。可以直接发文字告诉我问题或心愿，或发 /help 查看帮助。"
-UNSUPPORTED_MESSAGE = "暂时只能处理文字、照片、位置和语音。请用文字描述一下您的问题或心愿吧。"
-NOT_MEANINGFUL = "没太看懂 😊 请用文字说说遇到了什么问题或有什么心愿，比如“5号楼门口垃圾堆了好几天”。"
-ERROR_TRY_AGAIN = "抱歉，刚才出了点问题，没有处理成功。请稍后再试一次。"
-BUTTON_NOT_UNDERSTOOD = "这个按钮已经失效了，请重新操作。"
+PRIVATE_ONLY = "这件事请在和我的私聊里做。"
+UNKNOWN_COMMAND = "我不认识这个指令。有事直接打字告诉我就行，或者发 /help 看怎么用。"
+UNSUPPORTED_MESSAGE = "这种消息我还看不懂。请打字说说是什么事，也可以发照片、位置或语音。"
+NOT_MEANINGFUL = "没太看懂 😊 请打字说说是什么事，比如“5号楼门口垃圾堆了好几天”。"
+ERROR_TRY_AGAIN = "抱歉，刚才没办成。请过一会儿再试一次。"
+BUTTON_NOT_UNDERSTOOD = "这个按钮已经不能用了，请看最新的消息。"
 REFUSED = "{message}"
-ASK_TEXT_FOR_MEDIA = "收到了 👍 请再用一句话说说是什么问题或心愿，我好分给合适的人。"
-ADDED_TO_DRAFT = "已添加到您刚才的草稿里。"
-COMMAND_NEEDS_NUMBER = "请在命令后写上工单编号，例如：{example}"
-WISH_PROMPT = "请说说您的微心愿，比如“想给行动不便的老伴借一辆轮椅”。"
-REPORT_PROMPT = "请说说遇到了什么问题，可以加照片和位置。"
+ASK_TEXT_FOR_MEDIA = "收到了 👍 请再打一句话，说说是什么事，我好找对的人。"
+ADDED_TO_DRAFT = "已经加到您刚才说的事里了。"
+COMMAND_NEEDS_NUMBER = "请在后面写上编号，比如：{example}"
+WISH_PROMPT = "请说说您的心愿，比如“想借一辆轮椅给老伴用”。"
+REPORT_PROMPT = "请说说遇到了什么事，也可以发照片和位置。"
 
 # ---- residents ---------------------------------------------------------------------------
 
+# No "类型" line: the kind is the classifier's guess, and a wish must never read as a
+# complaint. The category is shown because the resident can change it.
 PREVIEW = (
-    "我理解的是：\n"
-    "类别：{category}\n"
-    "类型：{kind}{urgent}\n"
+    "我听明白的是：\n"
+    "类别：{category}{urgent}\n"
     "楼院：{building}\n"
     "{attachments}"
     "内容：{summary}\n\n"
-    "没问题请点「✅ 确认提交」；类别不对可以点「🔁 换个类别」。"
+    "没问题请点「✅ 确认提交」。类别不对，点「🔁 换个类别」。"
 )
-PREVIEW_URGENT = "（⚠️ 紧急，会立即通知社区工作人员）"
+PREVIEW_URGENT = "（⚠️ 紧急，会马上告诉社区）"
 PREVIEW_ATTACHMENTS = "附件：{items}\n"
 PREVIEW_PHOTOS = "照片 {n} 张"
 PREVIEW_LOCATION = "位置"
-PREVIEW_VOICE = "语音（由社区工作人员听后分类）"
-PREVIEW_NO_TEXT = "（无文字）"
-BUILDING_UNKNOWN = "未选择"
+PREVIEW_VOICE = "语音（社区工作人员会听）"
+PREVIEW_NO_TEXT = "（没有文字）"
+BUILDING_UNKNOWN = "还没选"
 BTN_CONFIRM = "✅ 确认提交"
 BTN_OTHER_CATEGORY = "🔁 换个类别"
 BTN_DISCARD = "✖️ 不提交了"
-PICK_CATEGORY = "请选择类别："
+PICK_CATEGORY = "请选一个类别："
 PICK_COMMUNITY = "您住在哪个社区？"
 PICK_BUILDING = "您住在哪个楼院？"
-DISCARDED = "好的，这条没有提交。有需要随时再发给我。"
-SUBMITTED = "已提交，工单编号 #{number}（{category}）。\n{next_step}"
-ASK_PHONE = "如需志愿者电话联系您，可以点下方按钮分享手机号（可不分享，只有接单志愿者和社区工作人员能看到）。"
-NEXT_VOLUNTEER = "已派给结对的党员志愿者，接单后我会告诉您是谁。"
-NEXT_GROUP = "已发到社区志愿者群等待认领，有人认领后我会告诉您。"
-NEXT_TRIAGE = "社区工作人员会先看一下再分派，请稍等。"
-NEXT_URGENT = "⚠️ 已立即通知社区工作人员。如有危险请先拨打 119/110/120。"
-BTN_SHARE_PHONE = "📞 分享手机号"
+DISCARDED = "好的，这条不提交了。有事随时再告诉我。"
+SUBMITTED = "已提交，编号 {number}（{category}）。\n{next_step}"
+ASK_PHONE = "想让志愿者打电话给您，可以点下面的按钮留手机号。\n不留也行。只有办事的人能看到。"
+NEXT_VOLUNTEER = "已交给结对的党员志愿者。有人接手，我就告诉您是谁。"
+NEXT_GROUP = "已发给社区的志愿者们。有人接手，我就告诉您。"
+NEXT_TRIAGE = "社区工作人员会先看一下，再找人来办。请稍等。"
+NEXT_URGENT = "⚠️ 已马上告诉社区工作人员。有危险请先打 119、110 或 120。"
+BTN_SHARE_PHONE = "📞 留手机号"
 BTN_NO_PHONE = "不用了"
-PHONE_SAVED = "已记下您的手机号，只有接单志愿者和社区工作人员能看到。"
-PHONE_NOT_OWN = "请用下方按钮分享您自己的手机号。"
-PHONE_SKIPPED = "好的，不分享也可以。"
-MY_EMPTY = "您还没有提交过事项。直接发文字告诉我就可以。"
-MY_HEADER = "您提交的事项（最近 {n} 条）："
-MY_LINE = "#{number} {category} · {status} · {summary}"
-CANCELLED = "工单 #{number} 已撤回。"
+PHONE_SAVED = "手机号记下了。只有办事的志愿者和社区工作人员能看到。"
+PHONE_NOT_OWN = "请点下面的按钮，留您自己的手机号。"
+PHONE_SKIPPED = "好的，不留也可以。"
+MY_EMPTY = "您还没有反映过事情。有事直接打字告诉我就行。"
+MY_HEADER = "您反映过的事（最近 {n} 件）："
+MY_LINE = "编号 {number} · {category} · {status} · {summary}"
+CANCELLED = "好的，编号 {number} 的事撤回了。"
 
-NOTICE_CLAIMED = "工单 #{number}：{volunteer}（{unit}）已接单，会尽快处理。"
-NOTICE_PROGRESS = "工单 #{number} 有新进展：{note}"
+NOTICE_CLAIMED = "您反映的事（编号 {number}）有人接手了：{volunteer}（{unit}）。会尽快办。"
+NOTICE_PROGRESS = "您反映的事（编号 {number}）有新进展：{note}"
 NOTICE_RESOLVED = (
-    "工单 #{number}：志愿者说已经办好了——{summary}\n请您确认一下，真的解决了吗？"
+    "您反映的事（编号 {number}），志愿者说办好了：{summary}\n真的解决了吗？请点下面的按钮。"
 )
-BTN_RESOLVED_YES = "👍 已解决"
-BTN_RESOLVED_NO = "👎 未解决"
-ASK_REJECT_REASON = "哪里还没解决？请简单说说，我会转给志愿者。"
-REOPENED_FOR_RESIDENT = "工单 #{number} 已重新打开，已转告志愿者继续处理。"
-REOPENED_TO_OFFICE_FOR_RESIDENT = "工单 #{number} 已重新打开，并转交社区工作人员跟进。"
-ASK_RATING = "工单 #{number} 已结单，谢谢您！请给这次服务打个分："
-RATED = "谢谢您的评价！想说点什么也可以直接打字（可不填）。"
-COMMENT_SAVED = "已收到您的留言，谢谢！"
-NOTICE_RELEASED = "工单 #{number}：原志愿者暂时办不了，已重新为您派单。"
-NOTICE_CLOSED_UNRESOLVED = "工单 #{number} 已由社区关闭：{reason}。{note}如有疑问请联系社区。"
-NOTICE_REOPENED_BY_OFFICE = "工单 #{number} 已由社区重新打开，会继续跟进。"
+BTN_RESOLVED_YES = "👍 解决了"
+BTN_RESOLVED_NO = "👎 还没解决"
+ASK_REJECT_REASON = "哪里还没好？请简单说说，我转告志愿者。"
+REOPENED_FOR_RESIDENT = "好的，我转告志愿者了，会接着办（编号 {number}）。"
+REOPENED_TO_OFFICE_FOR_RESIDENT = "好的，已交给社区工作人员接着办（编号 {number}）。"
+ASK_RATING = "谢谢您！编号 {number} 的事办完了。请给这次服务打个分："
+RATED = "谢谢您打分！想说几句也可以直接打字，不说也行。"
+COMMENT_SAVED = "您的话收到了，谢谢！"
+NOTICE_RELEASED = "您反映的事（编号 {number}）：原来的志愿者办不了，正在另找人。"
+# {note} is CLOSED_NOTE or empty: the coordinator's own words, only when they add something.
+NOTICE_CLOSED_UNRESOLVED = "关于您反映的事（编号 {number}）：{reason}。\n{note}有疑问可以找社区。"
+CLOSED_NOTE = "社区的话：{note}\n"
+NOTICE_REOPENED_BY_OFFICE = "社区决定接着办您反映的事（编号 {number}）。"
 
 # ---- volunteers --------------------------------------------------------------------------
 
@@ -281,7 +317,7 @@ TICKET_CARD = (
     "{summary}"
 )
 URGENT_MARK = " ⚠️紧急"
-NOTICE_OFFER = "有一件事派给您：\n{card}\n\n能接吗？接单后会看到居民的联系方式。"
+NOTICE_OFFER = "有一件事想请您来办：\n{card}\n\n能接吗？接单后就能看到居民的联系方式。"
 BTN_ACCEPT = "✅ 接单"
 BTN_DECLINE = "↪️ 转给他人"
 GROUP_POST = "🙋 待认领\n{card}"
@@ -301,27 +337,28 @@ PHONE_UNKNOWN = "未留"
 BTN_PROGRESS = "📝 添加进展"
 BTN_RESOLVE = "✅ 已办结"
 BTN_RELEASE = "↩️ 退回"
-ASK_PROGRESS = "请输入进展（会转告居民），如“已联系物业，明天上午来修”。"
-ASK_RESOLVE = "请用一句话说说怎么办好的（会转告居民并请他确认）。"
-PROGRESS_SAVED = "进展已记录并转告居民。"
-RESOLVE_SAVED = "已标记办结，正在请居民确认。谢谢您！"
-RELEASED = "已退回工单 #{number}，会重新派给其他人。"
-ACCEPTED = "您已接单 #{number}，详情已发给您。"
-DECLINED = "好的，工单 #{number} 已转给他人。"
-CLAIMED_OK = "认领成功！工单 #{number} 的详情已私聊发给您。"
+ASK_PROGRESS = "请写一句进展，我转告居民。比如“已联系物业，明天上午来修”。"
+ASK_RESOLVE = "请用一句话说说怎么办好的。我转告居民，请他确认。"
+PROGRESS_SAVED = "进展记下了，也告诉居民了。"
+RESOLVE_SAVED = "已标记办好，正在请居民确认。谢谢您！"
+RELEASED = "已退回 #{number}，会另找人来办。"
+ACCEPTED = "您接下了 #{number}，详情发给您了。"
+DECLINED = "好的，#{number} 转给别人了。"
+CLAIMED_OK = "认领成功！#{number} 的详情已私聊发给您。"
 CLAIM_START_PRIVATE = "认领成功！请先私聊我发送 /start，我才能把详情发给您。"
-NOTICE_CONFIRMED = "工单 #{number}：居民确认已解决 🎉 谢谢您！"
-NOTICE_RATED = "工单 #{number}：居民打了 {stars} 分。{comment}"
-NOTICE_COMMENTED = "工单 #{number}：居民留言：{comment}"
-NOTICE_REOPENED = "工单 #{number}：居民反馈还没解决——{reason}\n请继续跟进。"
-NOTICE_REOPENED_BY_OFFICE_TO_VOLUNTEER = "工单 #{number} 已由社区重新打开{note}，请继续跟进。"
-NOTICE_REOPENED_TO_OFFICE = "工单 #{number} 被居民第二次退回，已转交社区工作人员。谢谢您的付出。"
-NOTICE_WITHDRAWN = "工单 #{number} 已被居民撤回，不用再处理了。"
-NOTICE_UNASSIGNED = "工单 #{number} 已由社区改派给其他人，您不用再处理了。"
-NOTICE_CLOSED_BY_OFFICE = "工单 #{number} 已由社区关闭（{reason}），不用再处理了。"
+NOTICE_CONFIRMED = "#{number}：居民说已经解决了 🎉 谢谢您！"
+NOTICE_RATED = "#{number}：居民打了 {stars} 分。{comment}"
+NOTICE_COMMENTED = "#{number}：居民留言：{comment}"
+NOTICE_REOPENED = "#{number}：居民说还没解决：{reason}\n请接着办。"
+NOTICE_REOPENED_BY_OFFICE_TO_VOLUNTEER = "#{number} 社区重新打开了{note}，请接着办。"
+NOTICE_REOPENED_TO_OFFICE = "#{number} 居民第二次说还没解决，已交给社区工作人员。谢谢您的付出。"
+NOTICE_WITHDRAWN = "#{number} 居民撤回了，不用再办了。"
+NOTICE_UNASSIGNED = "#{number} 社区改派给别人了，您不用再办了。"
+NOTICE_CLOSED_BY_OFFICE = "#{number} 社区关闭了（{reason}），不用再办了。"
 TASKS_EMPTY = "您手上暂时没有任务。谢谢您！"
 TASKS_HEADER = "您手上的任务："
 TASK_LINE = "#{number} {category} · {status} · {summary}"
+OTHER_VOLUNTEER = "其他志愿者"  # a claimer whose record is gone
 NOT_A_VOLUNTEER = "您还不是登记的志愿者。请向社区工作人员要一个邀请链接。"
 
 JOIN_WELCOME = "欢迎加入{community}的双报到志愿者队伍！请先告诉我您的姓名："
@@ -386,31 +423,72 @@ SPAN_MINUTES = "{n}分钟"
 SPAN_HOURS = "{n}小时"
 SPAN_DAYS = "{n}天"
 SPAN_DAYS_HOURS = "{days}天{hours}小时"
-NOTICE_OFFER_LAPSED = "工单 #{number} 超过 {hours} 没有接单，已发到志愿者群里供大家认领。"
+NOTICE_OFFER_LAPSED = "#{number} 过了 {hours} 没人接，已发到志愿者群里请大家认领。"
 NOTICE_CHASE_LEADER = (
     "⏰ 催办：工单 #{number} 已等待 {waited} 仍无人认领。\n{card}\n"
     "请网格长帮忙找人认领，或联系社区派单。"
 )
 NOTICE_CHASE_OFFICE = "⏰ 催办：工单 #{number} 已等待 {waited} 仍无人认领。\n{card}\n请派单：/assign {number}"
-NOTICE_PROGRESS_REMINDER = "工单 #{number} 已有 {waited} 没有更新进展了。办到哪一步了？点「添加进展」告诉居民一声。"
+NOTICE_PROGRESS_REMINDER = "#{number} 已经 {waited} 没有新进展了。办到哪一步了？点「添加进展」告诉居民一声。"
 NOTICE_OVERDUE_OFFICE = (
     "🔴 督办：工单 #{number} 已超过办理时限（{limit}）。\n{card}\n当前：{status}，经办人：{holder}。"
     "\n可改派：/assign {number}"
 )
-NOTICE_OVERDUE_VOLUNTEER = "🔴 工单 #{number} 已超过办理时限（{limit}），社区已收到督办提醒。请尽快办结或说明情况。"
+NOTICE_OVERDUE_VOLUNTEER = "🔴 #{number} 已超过办理时限（{limit}），社区也收到了提醒。请尽快办好，或点「添加进展」说明情况。"
 NOTICE_CONFIRM_REMINDER = (
-    "工单 #{number} 志愿者办结已有 {waited}，问题解决了吗？请点下面的按钮告诉我们。"
-    "\n（{days} 天内没有回复，将按“已解决”结单。）"
+    "您反映的事（编号 {number}），志愿者 {waited}前说办好了。\n"
+    "现在问题解决了吗？点下面的按钮告诉我们就行。\n"
+    "没空回也没关系，{days} 天后我们就当办好了。"
 )
-NOTICE_AUTO_CLOSED = "工单 #{number} 您一直没有回复，已按“已解决”结单。如果其实没解决，点下面的按钮告诉我们。"
-NOTICE_AUTO_CLOSED_VOLUNTEER = "工单 #{number}：居民未回复，已自动结单。谢谢您！"
-NOTICE_REVISIT = "回头看：工单 #{number}（{category}）办好 {days} 天了，现在还好吗？"
+NOTICE_AUTO_CLOSED = "您反映的事（编号 {number}），我们就当已经办好了。\n如果其实还没好，点下面的按钮告诉我们。"
+NOTICE_AUTO_CLOSED_VOLUNTEER = "#{number}：居民一直没回复，已按办好处理。谢谢您！"
+NOTICE_REVISIT = "回访：您反映的事（编号 {number}，{category}）办好 {days} 天了。\n现在还好吗？"
 BTN_REVISIT_OK = "👍 还好着"
 BTN_REVISIT_BAD = "👎 又出问题了"
-REVISIT_THANKS = "谢谢反馈！工单 #{number} 记为持续有效。"
-REVISIT_REOPENED = "已重新打开工单 #{number}，会请志愿者再来看看。"
-REVISIT_REASON = "又出问题了（回头看）"
+REVISIT_THANKS = "谢谢您告诉我们！编号 {number} 的事还好着，真好。"
+REVISIT_REOPENED = "好的，会请志愿者再来看看（编号 {number}）。"
+# The reopen note a volunteer reads after the resident's 又出问题了 on the 回访.
+REVISIT_REASON = "回访时发现又出问题了"
 HOLDER_NONE = "无人认领"
+
+# ---- which of the above residents read (tests/unit/test_wording.py checks them) ----------
+
+# Messages sent to residents: short (at most RESIDENT_MAX_LINES lines) and in plain words.
+RESIDENT_MESSAGES = (
+    "START_BUILDING", "START_UNKNOWN_BUILDING", "PRIVATE_ONLY", "UNKNOWN_COMMAND",
+    "UNSUPPORTED_MESSAGE", "NOT_MEANINGFUL", "ERROR_TRY_AGAIN", "BUTTON_NOT_UNDERSTOOD",
+    "ASK_TEXT_FOR_MEDIA", "ADDED_TO_DRAFT", "COMMAND_NEEDS_NUMBER", "WISH_PROMPT",
+    "REPORT_PROMPT", "PICK_CATEGORY", "PICK_COMMUNITY", "PICK_BUILDING", "DISCARDED",
+    "SUBMITTED", "ASK_PHONE", "NEXT_VOLUNTEER", "NEXT_GROUP", "NEXT_TRIAGE", "NEXT_URGENT",
+    "PHONE_SAVED", "PHONE_NOT_OWN", "PHONE_SKIPPED", "MY_EMPTY", "MY_HEADER", "MY_LINE",
+    "CANCELLED", "NOTICE_CLAIMED", "NOTICE_PROGRESS", "NOTICE_RESOLVED", "ASK_REJECT_REASON",
+    "REOPENED_FOR_RESIDENT", "REOPENED_TO_OFFICE_FOR_RESIDENT", "ASK_RATING", "RATED",
+    "COMMENT_SAVED", "NOTICE_RELEASED", "NOTICE_CLOSED_UNRESOLVED", "CLOSED_NOTE",
+    "NOTICE_REOPENED_BY_OFFICE", "NOTICE_CONFIRM_REMINDER", "NOTICE_AUTO_CLOSED",
+    "NOTICE_REVISIT", "REVISIT_THANKS", "REVISIT_REOPENED",
+)
+RESIDENT_MAX_LINES = 3
+# Longer on purpose: the greeting (decisions.md 12: five short lines), the help, the privacy
+# note and the preview (a short form the resident checks). Plain words still.
+RESIDENT_LONG_MESSAGES = {"START": 5, "PRIVACY": 6, "HELP": 6, "PREVIEW": 8}
+# Button labels and names a resident reads.
+RESIDENT_LABELS = (
+    "BTN_START_REPORT", "BTN_START_WISH", "BTN_START_MY", "BTN_START_PRIVACY", "BTN_CONFIRM",
+    "BTN_OTHER_CATEGORY", "BTN_DISCARD", "BTN_SHARE_PHONE", "BTN_NO_PHONE", "BTN_RESOLVED_YES",
+    "BTN_RESOLVED_NO", "BTN_REVISIT_OK", "BTN_REVISIT_BAD", "PREVIEW_URGENT",
+    "PREVIEW_ATTACHMENTS", "PREVIEW_PHOTOS", "PREVIEW_LOCATION", "PREVIEW_VOICE",
+    "PREVIEW_NO_TEXT", "BUILDING_UNKNOWN", "STATUS_AWAITING_TRIAGE", "SPAN_MINUTES",
+    "SPAN_HOURS", "SPAN_DAYS", "SPAN_DAYS_HOURS",
+)
+# Dictionaries whose every value a resident may read (ACTION_NAMES: after 不能 in bad_state).
+RESIDENT_NAME_TABLES = ("STATUS_NAMES", "CLOSE_REASONS_FOR_RESIDENT", "ACTION_NAMES")
+# The refusals a resident can meet (ERRORS[...]).
+RESIDENT_ERRORS = (
+    "ticket_not_found", "not_reporter", "bad_state", "changed_meanwhile", "bad_rating",
+    "draft_gone", "draft_submitted", "bad_building", "revisit_answered",
+)
+# Office words a resident does not know; say 您反映的事, 回访, 提醒 instead.
+OFFICE_WORDS = ("工单", "回头看", "催办", "督办", "结单", "派单", "草稿")
 
 # ---- statistics ------------------------------------------------------------------------------
 

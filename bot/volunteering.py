@@ -62,7 +62,7 @@ def claim_ticket(uow_factory: UowFactory, config: Config, now: datetime, number:
                               name=volunteer_name(s, ticket.assignee_id))
         require_status(ticket, ("submitted", "reopened"), "claim")
         if ticket.needs_triage:
-            raise DomainError("bad_state", number=ticket.id, status="待社区分类",
+            raise DomainError("bad_state", number=ticket.id, status=texts.STATUS_AWAITING_TRIAGE,
                               action=texts.ACTION_NAMES["claim"])
         if open_task_count(s, volunteer.id or 0) >= volunteer.max_open:
             raise DomainError("volunteer_full", name=volunteer.name, limit=volunteer.max_open)

@@ -9,6 +9,7 @@ from handlers.common import Context, stale_button
 from handlers.coordinator import on_coordinator_button
 from handlers.resident import on_draft_button, on_resolution_button, on_revisit_button
 from handlers.volunteer import on_registration_button, on_ticket_button
+from handlers.welcome import on_welcome_button
 
 _ROUTES = {
     "d": on_draft_button,
@@ -19,6 +20,7 @@ _ROUTES = {
     "t.tri": on_coordinator_button, "t.asg": on_coordinator_button,
     "t.cls": on_coordinator_button,
     "v": on_registration_button,
+    "s": on_welcome_button,
 }
 
 

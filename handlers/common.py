@@ -15,8 +15,9 @@ from bot import texts
 from bot.errors import DomainError
 from bot.invites import redeem_invite
 from bot.people import expect_answer, welcome_resident
+from bot.render import welcome_buttons
 from bot.services import Services
-from handlers.keyboards import share_phone
+from handlers.keyboards import markup, share_phone
 from storage.db import UnitOfWork
 from storage.queries import resident_by_tg, volunteer_by_tg
 
@@ -94,7 +95,10 @@ async def start(update: Update, context: Context) -> None:
     code = payload[2:] if payload.startswith("b_") else None
     welcome = welcome_resident(svc.uows, svc.config, svc.clock.now(), user_id,
                                user_name(update), code)
-    parts = [texts.START]
+    # The greeting carries its buttons; what follows (the building, the phone) comes after
+    # it, since the share-phone keyboard cannot ride on a message with inline buttons.
+    await say(update, texts.START, reply_markup=markup(welcome_buttons()))
+    parts = []
     if welcome.building is not None:
         community, building = welcome.building
         parts.append(texts.START_BUILDING.format(community=community.name,
@@ -103,9 +107,9 @@ async def start(update: Update, context: Context) -> None:
         parts.append(texts.START_UNKNOWN_BUILDING)
     if welcome.ask_phone:
         parts.append(texts.ASK_PHONE)
-    # One message: the share-phone keyboard can only ride on a message that is sent.
-    await say(update, "\n\n".join(parts),
-              reply_markup=share_phone() if welcome.ask_phone else None)
+    if parts:
+        await say(update, "\n\n".join(parts),
+                  reply_markup=share_phone() if welcome.ask_phone else None)
 
 
 async def help_command(update: Update, context: Context) -> None:

@@ -23,11 +23,6 @@ from handlers.common import Context, is_private, refusals, say, services, with_t
 from handlers.keyboards import markup
 
 CommandHandlerFn = Callable[[Update, Context], Coroutine[Any, Any, None]]
-REASON_WORDS = {
-    "not_our_duty": ("not_our_duty", "不属于", "非社区", "职责"),
-    "duplicate": ("duplicate", "重复"),
-    "unable": ("unable", "无法", "办不了", "暂时"),
-}
 
 
 def _communities(update: Update, context: Context) -> tuple[Community, ...]:
@@ -70,12 +65,11 @@ async def assign_command(update: Update, context: Context, number: int, user_id:
 
 @coordinators_only
 @refusals
-@with_ticket_number("/close 12 重复")
+@with_ticket_number(texts.CLOSE_EXAMPLE)
 async def close_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/close <number> [reason]: closes unresolved; without a reason, offers the three."""
     words = " ".join(context.args[1:]) if context.args else ""
-    reason = next((code for code, keys in REASON_WORDS.items() if any(k in words for k in keys)),
-                  None)
+    reason = O.reason_from_words(words)
     if reason is None:
         rows = tuple((Button(name, encode("t.cls", number, code)),)
                      for code, name in texts.CLOSE_REASONS.items())

@@ -106,8 +106,8 @@ class Harness:
 
 
 def ticket_number(text: str) -> int:
-    """The number in "工单编号 #12" / "工单 #12"."""
-    found = re.search(r"#(\d+)", text)
+    """The number in "编号 12" (what residents read) or "#12" (volunteers, coordinators)."""
+    found = re.search(r"(?:#|编号\s*)(\d+)", text)
     assert found, f"no ticket number in {text!r}"
     return int(found.group(1))
 

@@ -13,6 +13,7 @@ from bot import texts
 from storage.models import Invite, Outbox
 from tests.e2e.conftest import COORDINATORS, GROUP, Harness, button_labels
 from tests.factories import events, outbox, reload
+from tests.wording import part
 
 RESIDENT = 900
 NEIGHBOUR = 901
@@ -105,7 +106,8 @@ async def test_voice_is_forwarded_for_triage_and_classified_once(bot: Harness) -
     since = time.monotonic()
     await bot.press(OFFICE, triage[OFFICE], "设施维修")
     answer = await bot.answer_of(OFFICE, since)
-    assert answer.params.get("show_alert") and "已被其他人处理" in answer.params["text"]
+    assert answer.params.get("show_alert")
+    assert answer.params["text"] == texts.ERRORS["changed_meanwhile"].format(number=number)
     await bot.api.wait_idle()
     assert reload(bot.uows, number).category == "sanitation"
     assert [c for c in bot.api.calls("sendMessage") if c.chat_id == GROUP and c.time >= since] \
@@ -148,35 +150,48 @@ async def test_close_with_and_without_reason_and_reopen(bot: Harness) -> None:
 
     since = time.monotonic()
     await bot.send_text(OFFICE, f"/close {first} 重复")
-    await bot.reply_to(OFFICE, f"工单 #{first} 已关闭（重复反映）", since=since)
-    told = await bot.reply_to(RESIDENT, f"工单 #{first} 已由社区关闭", since=since)
-    assert "重复反映" in _text(told)
-    await bot.reply_to(PAIRED, f"工单 #{first} 已由社区关闭（重复反映）", since=since)
+    duplicate = texts.CLOSE_REASONS["duplicate"]
+    await bot.reply_to(OFFICE, texts.CLOSED.format(number=first, reason=duplicate), since=since)
+    told = await bot.reply_to(RESIDENT, part(texts.NOTICE_CLOSED_UNRESOLVED), since=since)
+    # The resident hears the reason once, in a sentence: the "重复" that named it is not
+    # repeated after it.
+    assert _text(told) == texts.NOTICE_CLOSED_UNRESOLVED.format(
+        number=first, reason=texts.CLOSE_REASONS_FOR_RESIDENT["duplicate"], note="")
+    assert _text(told).count("重复") <= 1
+    await bot.reply_to(PAIRED, texts.NOTICE_CLOSED_BY_OFFICE.format(number=first,
+                                                                    reason=duplicate),
+                       since=since)
     ticket = reload(bot.uows, first)
     assert (ticket.status, ticket.close_reason) == ("closed_unresolved", "duplicate")
 
     since = time.monotonic()
     await bot.send_text(OFFICE, f"/close {second}")
-    reasons = await bot.reply_to(OFFICE, f"关闭工单 #{second} 的原因", since=since)
+    reasons = await bot.reply_to(OFFICE, texts.PICK_REASON.format(number=second), since=since)
     assert button_labels(reasons) == [[name] for name in texts.CLOSE_REASONS.values()]
     assert reload(bot.uows, second).status == "submitted"  # nothing closed yet
-    await bot.press(OFFICE, reasons, "不属于社区职责")
-    await bot.reply_to(OFFICE, f"工单 #{second} 已关闭（不属于社区职责）", since=since)
-    await bot.reply_to(RESIDENT, f"工单 #{second} 已由社区关闭", since=since)
+    not_ours = texts.CLOSE_REASONS["not_our_duty"]
+    await bot.press(OFFICE, reasons, not_ours)
+    await bot.reply_to(OFFICE, texts.CLOSED.format(number=second, reason=not_ours), since=since)
+    await bot.reply_to(RESIDENT, texts.NOTICE_CLOSED_UNRESOLVED.format(
+        number=second, reason=texts.CLOSE_REASONS_FOR_RESIDENT["not_our_duty"], note=""),
+        since=since)
     closed_post = await bot.api.wait_for(
         lambda c: c.method == "editMessageText" and c.chat_id == GROUP, since=since)
-    assert "已关闭" in _text(closed_post)  # the group sees it is no longer open
+    # The group sees it is no longer open.
+    assert texts.STATUS_NAMES["closed_unresolved"] in _text(closed_post)
     ticket = reload(bot.uows, second)
     assert (ticket.status, ticket.close_reason) == ("closed_unresolved", "not_our_duty")
 
     since = time.monotonic()
     await bot.send_text(OFFICE, f"/reopen {first} 回访发现没修好")
-    await bot.reply_to(OFFICE, f"工单 #{first} 已重新打开", since=since)
-    await bot.reply_to(RESIDENT, f"工单 #{first} 已由社区重新打开", since=since)
+    await bot.reply_to(OFFICE, texts.REOPENED.format(number=first), since=since)
+    await bot.reply_to(RESIDENT, texts.NOTICE_REOPENED_BY_OFFICE.format(number=first),
+                       since=since)
     back = await bot.reply_to(PAIRED, f"#{first}", since=since)
-    assert "已由社区重新打开（回访发现没修好）" in _text(back)
+    assert _text(back) == texts.NOTICE_REOPENED_BY_OFFICE_TO_VOLUNTEER.format(
+        number=first, note="（回访发现没修好）")
     assert "居民" not in _text(back)  # the office reopened it, not the resident
-    assert "已办结" in str(button_labels(back))
+    assert texts.BTN_RESOLVE in str(button_labels(back))
     paired = bot.volunteer(PAIRED)
     assert paired is not None
     ticket = reload(bot.uows, first)
@@ -232,9 +247,9 @@ async def _finish(bot: Harness, details: object) -> None:
     await bot.press(PAIRED, details, "已办结")  # type: ignore[arg-type]
     await bot.reply_to(PAIRED, "怎么办好的")
     await bot.send_text(PAIRED, "换了新灯泡")
-    resolved = await bot.reply_to(RESIDENT, "真的解决了吗")
-    await bot.press(RESIDENT, resolved, "已解决")
-    rating = await bot.reply_to(RESIDENT, "打个分")
+    resolved = await bot.reply_to(RESIDENT, part(texts.NOTICE_RESOLVED))
+    await bot.press(RESIDENT, resolved, texts.BTN_RESOLVED_YES)
+    rating = await bot.reply_to(RESIDENT, part(texts.ASK_RATING))
     await bot.press(RESIDENT, rating, "⭐⭐⭐⭐⭐")
     await bot.reply_to(PAIRED, "5 分")
 
@@ -275,7 +290,7 @@ async def test_coordinator_commands_are_refused_to_residents_and_volunteers(
 
 
 async def test_ticket_commands_without_a_number_show_how_to_write_them(bot: Harness) -> None:
-    for command, example in (("/assign", "/assign 12"), ("/close 重复", "/close 12 重复"),
+    for command, example in (("/assign", "/assign 12"), ("/close 重复", texts.CLOSE_EXAMPLE),
                              ("/reopen 十二", "/reopen 12")):
         since = time.monotonic()
         await bot.send_text(OFFICE, command)

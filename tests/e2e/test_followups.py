@@ -23,10 +23,12 @@ from storage.models import Outbox
 from tests.e2e.conftest import COORDINATORS, Harness, start_harness
 from tests.e2e.fake_bot_api import FakeBotApi
 from tests.factories import RESIDENT, add_volunteer, reload, submit
+from tests.wording import part
 
 VOLUNTEER = 500
 TICK = timedelta(seconds=1)
 EARLY = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai: before the digest
+REMINDER = part(texts.NOTICE_CONFIRM_REMINDER)
 
 
 def resolved_ticket(h: Harness) -> int:
@@ -56,16 +58,16 @@ async def test_the_ticking_sweep_reminds_the_resident_who_then_confirms(
     h = ticking
     number = resolved_ticket(h)
     h.clock.advance(h.config.followups.confirm_reminder)
-    reminder = await h.reply_to(RESIDENT, "问题解决了吗", timeout=10)
-    assert f"#{number}" in reminder.params["text"]
+    reminder = await h.reply_to(RESIDENT, REMINDER, timeout=10)
+    assert f"编号 {number}" in reminder.params["text"]
     # Later ticks find nothing new to do for it: the next step is auto-close, days away.
     ticket = reload(h.uows, number)
     assert ticket.next_action == "auto_close"
     since = time.monotonic()
-    await h.press(RESIDENT, reminder, "已解决")
-    await h.reply_to(RESIDENT, "打个分", since=since)
+    await h.press(RESIDENT, reminder, texts.BTN_RESOLVED_YES)
+    await h.reply_to(RESIDENT, part(texts.ASK_RATING), since=since)
     assert reload(h.uows, number).status == "closed"
-    assert sent_count(h.api, RESIDENT, "问题解决了吗") == 1
+    assert sent_count(h.api, RESIDENT, REMINDER) == 1
 
 
 async def test_the_daily_digest_reaches_each_coordinator_once_with_its_chart(
@@ -122,11 +124,11 @@ async def test_a_restarted_bot_carries_on_where_the_old_one_stopped(
     clock.advance(first.config.followups.confirm_reminder)
     async for second in start_harness(fake_api, config, classifier, db, clock,
                                       sweep_interval=TICK):
-        await second.reply_to(RESIDENT, "问题解决了吗", timeout=10)
+        await second.reply_to(RESIDENT, REMINDER, timeout=10)
         clock.advance(second.config.followups.auto_close)
-        await second.reply_to(RESIDENT, "已按“已解决”结单", timeout=10)
+        await second.reply_to(RESIDENT, part(texts.NOTICE_AUTO_CLOSED), timeout=10)
         assert reload(second.uows, number).status == "closed"
-    assert sent_count(fake_api, RESIDENT, "问题解决了吗") == 1
+    assert sent_count(fake_api, RESIDENT, REMINDER) == 1
 
 
 async def test_digest_command_sends_the_chart_and_numbers_now(bot: Harness) -> None:
@@ -149,16 +151,16 @@ async def test_revisit_buttons_reopen_to_the_same_volunteer(ticking: Harness) ->
     number = resolved_ticket(h)
     T.confirm_resolution(h.uows, h.config, h.clock.now(), number, RESIDENT)
     h.clock.advance(h.config.followups.revisit_after)
-    asked = await h.reply_to(RESIDENT, "回头看", timeout=10)
+    asked = await h.reply_to(RESIDENT, part(texts.NOTICE_REVISIT), timeout=10)
     since = time.monotonic()
-    await h.press(RESIDENT, asked, "又出问题了")
-    await h.reply_to(RESIDENT, "已重新打开", since=since)
-    told = await h.reply_to(VOLUNTEER, "还没解决", since=since)
+    await h.press(RESIDENT, asked, texts.BTN_REVISIT_BAD)
+    await h.reply_to(RESIDENT, texts.REVISIT_REOPENED.format(number=number), since=since)
+    told = await h.reply_to(VOLUNTEER, part(texts.NOTICE_REOPENED), since=since)
     assert f"#{number}" in told.params["text"]
     ticket = reload(h.uows, number)
     assert ticket.status == "reopened" and ticket.assignee_id is not None
     # Pressing the other button of the same question afterwards changes nothing.
-    again = await h.press(RESIDENT, asked, "还好着")
+    again = await h.press(RESIDENT, asked, texts.BTN_REVISIT_OK)
     alert = await h.api.wait_for(lambda c: c.method == "answerCallbackQuery"
                                  and c.params.get("callback_query_id")
                                  == again["callback_query"]["id"])
@@ -184,7 +186,7 @@ async def test_quiet_hours_hold_a_reminder_until_morning_but_not_an_urgent_alert
                 Outbox.ticket_id == number, Outbox.notice == "confirm_reminder")).all()
         assert (held.status, held.not_before) == (
             "pending", datetime(2026, 11, 3, 23, 30, tzinfo=UTC))
-        assert sent_count(h.api, RESIDENT, "问题解决了吗") == 0
+        assert sent_count(h.api, RESIDENT, REMINDER) == 0
         h.clock.advance(timedelta(hours=7, minutes=31))  # 07:31
-        reminder = await h.reply_to(RESIDENT, "问题解决了吗", timeout=10)
-        assert f"#{number}" in reminder.params["text"]
+        reminder = await h.reply_to(RESIDENT, REMINDER, timeout=10)
+        assert f"编号 {number}" in reminder.params["text"]

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import time
 
-from tests.e2e.conftest import COORDINATORS, GROUP, Harness
+from bot import texts
+from tests.e2e.conftest import COORDINATORS, GROUP, Harness, ticket_number
 from tests.factories import reload
+from tests.wording import part
 
 RESIDENT = 900
 VOLUNTEER = 500
@@ -22,7 +24,7 @@ async def test_full_loop_with_open_claim_in_the_group(bot: Harness) -> None:
     building = await bot.reply_to(RESIDENT, "哪个楼院")
     await bot.press(RESIDENT, building, "3号楼")
     submitted = await bot.reply_to(RESIDENT, "已提交")
-    number = int(submitted.params["text"].split("#")[1].split("（")[0])
+    number = ticket_number(submitted.params["text"])
 
     post = await bot.reply_to(GROUP, f"#{number}")
     group_text = post.params["text"]
@@ -33,14 +35,14 @@ async def test_full_loop_with_open_claim_in_the_group(bot: Harness) -> None:
     await bot.press(VOLUNTEER, post, "认领")
     details = await bot.reply_to(VOLUNTEER, "详情")
     assert "13812345678" in details.params["text"]  # the claimer sees the contact
-    claimed = await bot.reply_to(RESIDENT, "已接单")
+    claimed = await bot.reply_to(RESIDENT, part(texts.NOTICE_CLAIMED))
     assert "李明" in claimed.params["text"]
     edited = await bot.api.wait_for(
         lambda c: c.method == "editMessageText" and c.chat_id == GROUP, since=since)
     assert "李明" in edited.params["text"] and "认领" in edited.params["text"]
 
     await bot.press(VOLUNTEER, details, "添加进展")
-    await bot.reply_to(VOLUNTEER, "请输入进展")
+    await bot.reply_to(VOLUNTEER, texts.ASK_PROGRESS)
     await bot.send_text(VOLUNTEER, "已联系电工，明天上午来换")
     progress = await bot.reply_to(RESIDENT, "新进展")
     assert "明天上午" in progress.params["text"]
@@ -48,9 +50,9 @@ async def test_full_loop_with_open_claim_in_the_group(bot: Harness) -> None:
     await bot.press(VOLUNTEER, details, "已办结")
     await bot.reply_to(VOLUNTEER, "怎么办好的")
     await bot.send_text(VOLUNTEER, "换了新灯泡")
-    resolved = await bot.reply_to(RESIDENT, "真的解决了吗")
-    await bot.press(RESIDENT, resolved, "已解决")
-    rating = await bot.reply_to(RESIDENT, "打个分")
+    resolved = await bot.reply_to(RESIDENT, part(texts.NOTICE_RESOLVED))
+    await bot.press(RESIDENT, resolved, texts.BTN_RESOLVED_YES)
+    rating = await bot.reply_to(RESIDENT, part(texts.ASK_RATING))
     await bot.press(RESIDENT, rating, "⭐⭐⭐⭐⭐")
     await bot.reply_to(VOLUNTEER, "5 分")
 

@@ -15,9 +15,11 @@ from bot import texts
 from bot import tickets as T
 from bot import volunteering as V
 from storage.models import Draft, Resident, Ticket
-from tests.e2e.conftest import COORDINATORS, GROUP, Harness
+from tests.e2e.conftest import COORDINATORS, GROUP, Harness, button_labels
+from tests.e2e.conftest import ticket_number as number_in
 from tests.e2e.fake_bot_api import Call
 from tests.factories import events, reload, submit
+from tests.wording import part
 
 RESIDENT = 900
 OTHER = 901
@@ -56,9 +58,7 @@ def _labels(call: Call) -> list[str]:
 
 
 def ticket_number(submitted: Call) -> int:
-    found = re.search(r"#(\d+)", submitted.params["text"])
-    assert found, submitted.params["text"]
-    return int(found.group(1))
+    return number_in(submitted.params["text"])
 
 
 async def alert_for(bot: Harness, update: dict[str, Any]) -> Call:
@@ -151,7 +151,7 @@ async def test_album_becomes_one_ticket_and_the_claimer_gets_all_photos(
 async def test_redelivered_update_and_double_confirm_give_one_ticket(
         bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
     await bot.send_text(RESIDENT, "/start b_b1")
-    await bot.reply_to(RESIDENT, "已记住")
+    await bot.reply_to(RESIDENT, part(texts.START_BUILDING))
     update = await bot.send_text(RESIDENT, "1号楼楼道灯坏了三天了，晚上上楼看不见")
     bot.api.push_raw(update)  # Telegram delivers the very same update again
     preview = await bot.reply_to(RESIDENT, "确认提交")
@@ -192,9 +192,9 @@ async def test_cancel_withdraws_an_unclaimed_ticket_and_tells_the_volunteer(
     assert reload(bot.uows, number).status == "assigned"
 
     await bot.send_text(RESIDENT, f"/cancel {number}")
-    done = await bot.reply_to(RESIDENT, "撤回")
+    done = await bot.reply_to(RESIDENT, part(texts.CANCELLED))
     assert done.params["text"] == texts.CANCELLED.format(number=number)
-    told = await bot.reply_to(VOLUNTEER, "已被居民撤回")
+    told = await bot.reply_to(VOLUNTEER, part(texts.NOTICE_WITHDRAWN))
     assert f"#{number}" in told.params["text"]
     after = reload(bot.uows, number)
     assert after.status == "cancelled" and after.closed_at is not None
@@ -214,8 +214,9 @@ async def test_cancel_is_refused_for_claimed_or_foreign_tickets_and_needs_a_numb
 
     since = time.monotonic()
     await bot.send_text(RESIDENT, f"/cancel {claimed}")
-    refused = await bot.reply_to(RESIDENT, "不能撤回", since=since)
-    assert "已接单" in refused.params["text"]
+    await bot.reply_to(RESIDENT, texts.ERRORS["bad_state"].format(
+        number=claimed, status=texts.STATUS_NAMES["claimed"],
+        action=texts.ACTION_NAMES["cancel"]), since=since)
 
     since = time.monotonic()
     await bot.send_text(RESIDENT, f"/cancel {foreign}")
@@ -253,9 +254,12 @@ async def test_my_lists_the_residents_tickets_with_their_state(
 
     since = time.monotonic()
     await bot.send_text(RESIDENT, "/my")
-    listed = (await bot.reply_to(RESIDENT, "您提交的事项", since=since)).params["text"]
-    assert f"#{lamp} 设施维修 · 待接单" in listed and "楼道灯坏了" in listed
-    assert f"#{trash} 环境卫生 · 已撤回" in listed
+    listed = (await bot.reply_to(RESIDENT, part(texts.MY_HEADER), since=since)).params["text"]
+    assert texts.MY_LINE.format(number=lamp, category="设施维修", summary="1号楼楼道灯坏了",
+                                status=texts.STATUS_NAMES["submitted"]) in listed
+    assert texts.MY_LINE.format(number=trash, category="环境卫生",
+                                status=texts.STATUS_NAMES["cancelled"],
+                                summary="垃圾桶满了没人清") in listed
     assert "电梯" not in listed  # only the resident's own
     assert_no_crash(bot, caplog)
 
@@ -264,19 +268,58 @@ async def test_start_greets_with_the_privacy_note(
         bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
     await bot.send_text(RESIDENT, "/start")
     greeting = await bot.reply_to(RESIDENT)
-    assert greeting.params["text"] == f"{texts.START}\n\n{texts.ASK_PHONE}"
-    assert "个人信息" in greeting.params["text"] and "打码" in greeting.params["text"]
-    # The phone is offered with Telegram's own contact button, and it is optional.
-    keyboard = greeting.params["reply_markup"]["keyboard"]
+    assert greeting.params["text"] == texts.START
+    assert "电话" in greeting.params["text"] and "/" not in greeting.params["text"]
+    assert button_labels(greeting) == START_BUTTONS
+    # The phone is offered next, with Telegram's own contact button, and it is optional.
+    phone = await bot.reply_to(RESIDENT, texts.ASK_PHONE)
+    keyboard = phone.params["reply_markup"]["keyboard"]
     assert keyboard[0][0].get("request_contact") is True
     assert keyboard[1][0]["text"] == texts.BTN_NO_PHONE
     await bot.api.wait_idle()
-    assert bot.api.sent_to(RESIDENT) == [greeting.params["text"]]
+    assert bot.api.sent_to(RESIDENT) == [texts.START, texts.ASK_PHONE]
 
     since = time.monotonic()
     await bot.send_text(RESIDENT, "/start")  # a second /start does not ask again
     again = await bot.reply_to(RESIDENT, since=since)
-    assert again.params["text"] == texts.START and "reply_markup" not in again.params
+    assert again.params["text"] == texts.START and button_labels(again) == START_BUTTONS
+    await bot.api.wait_idle()
+    assert bot.api.sent_to(RESIDENT) == [texts.START, texts.ASK_PHONE, texts.START]
+    assert_no_crash(bot, caplog)
+
+
+START_BUTTONS = [[texts.BTN_START_REPORT, texts.BTN_START_WISH],
+                 [texts.BTN_START_MY, texts.BTN_START_PRIVACY]]
+
+
+async def test_the_greeting_buttons_do_what_the_commands_do(
+        bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    lamp = submit(bot.uows, bot.config, bot.clock.now(), reporter=RESIDENT,
+                  text="1号楼楼道灯坏了").id or 0
+    await bot.send_text(RESIDENT, "/start")
+    greeting = await bot.reply_to(RESIDENT, texts.START)
+    await bot.reply_to(RESIDENT, texts.ASK_PHONE)  # the greeting's second message
+    for label, answer in ((texts.BTN_START_REPORT, texts.REPORT_PROMPT),
+                          (texts.BTN_START_WISH, texts.WISH_PROMPT),
+                          (texts.BTN_START_PRIVACY, texts.PRIVACY)):
+        since = time.monotonic()
+        await bot.press(RESIDENT, greeting, label)
+        assert (await bot.reply_to(RESIDENT, since=since)).params["text"] == answer
+    since = time.monotonic()
+    await bot.press(RESIDENT, greeting, texts.BTN_START_MY)
+    listed = (await bot.reply_to(RESIDENT, since=since)).params["text"]
+    assert part(texts.MY_HEADER) in listed and f"编号 {lamp}" in listed
+
+    # Typing after 说个心愿 is a submission like any other: a preview to confirm.
+    since = time.monotonic()
+    await bot.send_text(RESIDENT, "希望小区里能多放几张长椅")
+    await bot.reply_to(RESIDENT, texts.BTN_CONFIRM, since=since)
+    since = time.monotonic()
+    await bot.send_text(RESIDENT, "/privacy")
+    assert (await bot.reply_to(RESIDENT, since=since)).params["text"] == texts.PRIVACY
+    # The buttons stay usable: the greeting is never edited away.
+    assert not [c for c in bot.api.calls("editMessageText") if c.chat_id == RESIDENT
+                and c.params.get("message_id") == greeting.result["message_id"]]
     assert_no_crash(bot, caplog)
 
 
@@ -302,7 +345,7 @@ async def test_phone_is_asked_once_for_a_resident_who_never_sent_start(
 async def test_start_with_a_building_code_skips_the_building_question(
         bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
     await bot.send_text(RESIDENT, "/start b_b5")
-    remembered = await bot.reply_to(RESIDENT, "已记住")
+    remembered = await bot.reply_to(RESIDENT, part(texts.START_BUILDING))
     assert "5号楼" in remembered.params["text"] and "和兴社区" in remembered.params["text"]
     stored = resident(bot, RESIDENT)
     assert stored is not None and (stored.community, stored.building) == ("hx", "b5")
@@ -325,7 +368,7 @@ async def test_start_with_an_unknown_building_code_is_answered_politely(
     await bot.reply_to(RESIDENT, texts.START_UNKNOWN_BUILDING)
     await bot.api.wait_idle()
     assert bot.api.sent_to(RESIDENT) == [
-        "\n\n".join([texts.START, texts.START_UNKNOWN_BUILDING, texts.ASK_PHONE])]
+        texts.START, "\n\n".join([texts.START_UNKNOWN_BUILDING, texts.ASK_PHONE])]
     stored = resident(bot, RESIDENT)
     assert stored is None or stored.building is None
     assert_no_crash(bot, caplog)
@@ -401,10 +444,10 @@ async def _resolved_ticket(bot: Harness) -> int:
 async def test_another_resident_cannot_confirm_a_resolution(
         bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
     number = await _resolved_ticket(bot)
-    resolved = await bot.reply_to(RESIDENT, "真的解决了吗")  # the real reporter's buttons
+    resolved = await bot.reply_to(RESIDENT, part(texts.NOTICE_RESOLVED))  # the reporter's buttons
     before = events(bot.uows, number)
     ok = next(b["callback_data"] for row in resolved.params["reply_markup"]["inline_keyboard"]
-              for b in row if "已解决" in b["text"])
+              for b in row if b["text"] == texts.BTN_RESOLVED_YES)
     message = await any_message(bot, OTHER)
     for data in (ok, f"t.no:{number}", f"t.rate:{number}:1"):
         alert = await alert_for(bot, bot.api.push_callback(OTHER, data, message))
@@ -413,7 +456,7 @@ async def test_another_resident_cannot_confirm_a_resolution(
     await bot.api.wait_idle()
     assert reload(bot.uows, number).status == "resolved"
     assert events(bot.uows, number) == before
-    assert not any("打个分" in t for t in bot.api.sent_to(OTHER))
+    assert not any(part(texts.ASK_RATING) in t for t in bot.api.sent_to(OTHER))
     assert_no_crash(bot, caplog)
 
 
@@ -426,7 +469,8 @@ async def test_claim_button_on_a_closed_ticket_is_refused(
     message = await any_message(bot, VOLUNTEER_2)
     alert = await alert_for(bot, bot.api.push_callback(VOLUNTEER_2, f"t.clm:{number}", message))
     assert alert.params.get("show_alert") is True
-    assert "已结单" in alert.params["text"] and "不能认领" in alert.params["text"]
+    assert alert.params["text"] == texts.ERRORS["bad_state"].format(
+        number=number, status=texts.STATUS_NAMES["closed"], action=texts.ACTION_NAMES["claim"])
     await bot.api.wait_idle()
     after = reload(bot.uows, number)
     assert after.status == "closed" and events(bot.uows, number) == before
@@ -524,7 +568,7 @@ async def test_command_menus_are_registered_per_scope_in_chinese(bot: Harness) -
                 for c in calls}
     private = by_scope[("all_private_chats", None)]
     group = by_scope[("all_group_chats", None)]
-    assert {"start", "my", "cancel", "wish", "report", "help"} <= set(private)
+    assert {"start", "my", "cancel", "wish", "report", "privacy", "help"} <= set(private)
     assert "assign" not in private
     assert set(group) == {"help"}
     for coordinator in COORDINATORS:
@@ -551,13 +595,13 @@ def _contact_update(bot: Harness, user_id: int, phone: str, owner: int | None) -
 async def test_sharing_own_phone_is_saved_on_the_ticket(
         bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
     number = await submit_via_chat(bot, RESIDENT, "1号楼电梯按钮坏了按不亮")
-    ask = await bot.reply_to(RESIDENT, "分享手机号")
+    ask = await bot.reply_to(RESIDENT, texts.ASK_PHONE)
     keyboard = ask.params["reply_markup"]["keyboard"]
     assert keyboard[0][0].get("request_contact") is True
 
     since = time.monotonic()
     bot.api.push_contact(RESIDENT, "+8613900001111")
-    saved = await bot.reply_to(RESIDENT, "已记下", since=since)
+    saved = await bot.reply_to(RESIDENT, texts.PHONE_SAVED, since=since)
     assert saved.params["reply_markup"].get("remove_keyboard") is True
     assert reload(bot.uows, number).contact_phone == "+8613900001111"
     stored = resident(bot, RESIDENT)
@@ -568,7 +612,7 @@ async def test_sharing_own_phone_is_saved_on_the_ticket(
 async def test_someone_elses_contact_asks_to_use_the_button(
         bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
     number = await submit_via_chat(bot, RESIDENT, "1号楼电梯按钮坏了按不亮")
-    await bot.reply_to(RESIDENT, "分享手机号")
+    await bot.reply_to(RESIDENT, texts.ASK_PHONE)
     for owner in (OTHER, None):  # a friend's Telegram contact, or a number from the address book
         since = time.monotonic()
         _contact_update(bot, RESIDENT, "13700002222", owner)
@@ -579,5 +623,5 @@ async def test_someone_elses_contact_asks_to_use_the_button(
     assert reload(bot.uows, number).contact_phone is None
     stored = resident(bot, RESIDENT)
     assert stored is not None and stored.phone is None
-    assert not any("已记下" in t for t in bot.api.sent_to(RESIDENT))
+    assert texts.PHONE_SAVED not in bot.api.sent_to(RESIDENT)
     assert_no_crash(bot, caplog)

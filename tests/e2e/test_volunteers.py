@@ -9,9 +9,11 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from bot import texts
 from storage.models import Invite
 from tests.e2e.conftest import COORDINATORS, GROUP, Harness, button_labels
 from tests.factories import events, reload
+from tests.wording import part
 
 RESIDENT = 900
 PAIRED = 501  # 结对 with 1号楼 (b1)
@@ -28,9 +30,9 @@ async def test_paired_volunteer_gets_the_offer_accepts_and_sees_the_contact(bot:
     bot.add_volunteer(PAIRED, "李明", buildings=("b1",))
     bot.add_volunteer(OTHER, "赵强")
     number = await bot.submit(RESIDENT, LAMP)
-    await bot.reply_to(RESIDENT, "分享手机号")
+    await bot.reply_to(RESIDENT, texts.ASK_PHONE)
     bot.api.push_contact(RESIDENT, "13912345678")
-    await bot.reply_to(RESIDENT, "已记下您的手机号")
+    await bot.reply_to(RESIDENT, texts.PHONE_SAVED)
 
     offer = await bot.reply_to(PAIRED, f"#{number}")
     assert "1号楼" in _text(offer) and "设施维修" in _text(offer)
@@ -41,11 +43,11 @@ async def test_paired_volunteer_gets_the_offer_accepts_and_sees_the_contact(bot:
     since = time.monotonic()
     await bot.press(PAIRED, offer, "接单")
     answer = await bot.answer_of(PAIRED, since)
-    assert f"您已接单 #{number}" in answer.params["text"]
+    assert answer.params["text"] == texts.ACCEPTED.format(number=number)
     details = await bot.reply_to(PAIRED, "详情", since=since)
     assert "13912345678" in _text(details) and LAMP in _text(details)
     assert button_labels(details) == [["📝 添加进展", "✅ 已办结"], ["↩️ 退回"]]
-    told = await bot.reply_to(RESIDENT, "已接单", since=since)
+    told = await bot.reply_to(RESIDENT, part(texts.NOTICE_CLAIMED), since=since)
     assert "李明" in _text(told) and "区税务局" in _text(told)  # who, and their 报到单位
 
     ticket = reload(bot.uows, number)
@@ -63,7 +65,7 @@ async def test_passing_on_goes_to_the_next_volunteer_then_to_the_group(bot: Harn
     offer = await bot.reply_to(PAIRED, f"#{number}")
 
     await bot.press(PAIRED, offer, "转给他人")
-    declined = await bot.reply_to(PAIRED, "已转给他人")
+    declined = await bot.reply_to(PAIRED, texts.DECLINED.format(number=number))
     assert declined.method == "editMessageText"  # the offer itself says it was passed on
     second = await bot.reply_to(OTHER, f"#{number}")
     assert button_labels(second) == [["✅ 接单", "↪️ 转给他人"]]
@@ -88,16 +90,18 @@ async def _resolve(bot: Harness, volunteer: int, message: object, summary: str) 
     await bot.press(volunteer, message, "已办结")  # type: ignore[arg-type]
     await bot.reply_to(volunteer, "怎么办好的", since=since)
     await bot.send_text(volunteer, summary)
-    await bot.reply_to(volunteer, "已标记办结", since=since)
+    await bot.reply_to(volunteer, texts.RESOLVE_SAVED, since=since)
 
 
 async def _reject(bot: Harness, reason: str, count: int) -> None:
-    asked = await bot.reply_to(RESIDENT, "真的解决了吗", count=count)
+    asked = await bot.reply_to(RESIDENT, part(texts.NOTICE_RESOLVED), count=count)
     since = time.monotonic()
-    await bot.press(RESIDENT, asked, "未解决")
-    await bot.reply_to(RESIDENT, "哪里还没解决", since=since)
+    await bot.press(RESIDENT, asked, texts.BTN_RESOLVED_NO)
+    await bot.reply_to(RESIDENT, texts.ASK_REJECT_REASON, since=since)
     await bot.send_text(RESIDENT, reason)
-    await bot.reply_to(RESIDENT, "已重新打开", since=since)
+    # The first time back to the volunteer; the second time to the office.
+    done = texts.REOPENED_FOR_RESIDENT if count == 1 else texts.REOPENED_TO_OFFICE_FOR_RESIDENT
+    await bot.reply_to(RESIDENT, part(done), since=since)
 
 
 async def test_unresolved_goes_back_to_the_volunteer_then_to_the_coordinators(
@@ -109,10 +113,10 @@ async def test_unresolved_goes_back_to_the_volunteer_then_to_the_coordinators(
     await _resolve(bot, PAIRED, details, "换了新灯泡")
 
     await _reject(bot, "灯还是不亮", count=1)
-    back = await bot.reply_to(PAIRED, "还没解决")
+    back = await bot.reply_to(PAIRED, part(texts.NOTICE_REOPENED))
     assert "灯还是不亮" in _text(back) and f"#{number}" in _text(back)
-    assert "已办结" in str(button_labels(back))
-    assert "转告志愿者" in bot.api.sent_to(RESIDENT)[-1]
+    assert texts.BTN_RESOLVE in str(button_labels(back))
+    assert bot.api.sent_to(RESIDENT)[-1] == texts.REOPENED_FOR_RESIDENT.format(number=number)
     paired = bot.volunteer(PAIRED)
     assert paired is not None
     ticket = reload(bot.uows, number)
@@ -123,11 +127,12 @@ async def test_unresolved_goes_back_to_the_volunteer_then_to_the_coordinators(
     await _resolve(bot, PAIRED, back, "又换了一个镇流器")
     since = time.monotonic()
     await _reject(bot, "还是一闪一闪的", count=2)
-    assert "社区工作人员" in bot.api.sent_to(RESIDENT)[-1]
+    assert bot.api.sent_to(RESIDENT)[-1] == texts.REOPENED_TO_OFFICE_FOR_RESIDENT.format(
+        number=number)
     for coordinator in COORDINATORS:
         alert = await bot.reply_to(coordinator, "第二次退回", since=since)
         assert "还是一闪一闪的" in _text(alert) and f"/assign {number}" in _text(alert)
-    await bot.reply_to(PAIRED, "转交社区工作人员", since=since)
+    await bot.reply_to(PAIRED, texts.NOTICE_REOPENED_TO_OFFICE.format(number=number), since=since)
     ticket = reload(bot.uows, number)
     assert (ticket.status, ticket.assignee_id, ticket.reopen_count) == ("reopened", None, 2)
 
@@ -239,13 +244,13 @@ async def test_release_sends_it_on_and_tasks_lists_what_is_held(bot: Harness) ->
 
     await bot.send_text(PAIRED, "/tasks")
     tasks = await bot.reply_to(PAIRED, "您手上的任务")
-    assert f"#{number} 设施维修 · 已接单" in _text(tasks)
+    assert f"#{number} 设施维修 · {texts.STATUS_NAMES['claimed']}" in _text(tasks)
 
     since = time.monotonic()
     await bot.press(PAIRED, details, "退回")
-    await bot.reply_to(PAIRED, f"已退回工单 #{number}", since=since)
-    told = await bot.reply_to(RESIDENT, "重新为您派单", since=since)
-    assert f"#{number}" in _text(told)
+    await bot.reply_to(PAIRED, texts.RELEASED.format(number=number), since=since)
+    told = await bot.reply_to(RESIDENT, part(texts.NOTICE_RELEASED), since=since)
+    assert _text(told) == texts.NOTICE_RELEASED.format(number=number)
     offer = await bot.reply_to(OTHER, f"#{number}", since=since)
     other = bot.volunteer(OTHER)
     assert other is not None
@@ -265,7 +270,7 @@ async def test_release_sends_it_on_and_tasks_lists_what_is_held(bot: Harness) ->
     await bot.press(OTHER, second, "退回")
     post = await bot.reply_to(GROUP, f"#{number}", since=since)
     assert button_labels(post) == [["🙋 认领"]]
-    await bot.reply_to(RESIDENT, "重新为您派单", since=since)
+    await bot.reply_to(RESIDENT, part(texts.NOTICE_RELEASED), since=since)
     ticket = reload(bot.uows, number)
     assert (ticket.status, ticket.assignee_id) == ("submitted", None)
 
@@ -292,13 +297,13 @@ async def test_group_chat_never_sees_the_residents_personal_data(bot: Harness) -
     details = await bot.reply_to(OTHER, "详情")
     await bot.reply_to(GROUP, "赵强")
     await bot.press(OTHER, details, "添加进展")
-    await bot.reply_to(OTHER, "请输入进展")
+    await bot.reply_to(OTHER, texts.ASK_PROGRESS)
     await bot.send_text(OTHER, "已联系电工，明天上午来")
     await bot.reply_to(RESIDENT, "新进展")
     await _resolve(bot, OTHER, details, "换好了")
-    resolved = await bot.reply_to(RESIDENT, "真的解决了吗")
-    await bot.press(RESIDENT, resolved, "已解决")
-    rating = await bot.reply_to(RESIDENT, "打个分")
+    resolved = await bot.reply_to(RESIDENT, part(texts.NOTICE_RESOLVED))
+    await bot.press(RESIDENT, resolved, texts.BTN_RESOLVED_YES)
+    rating = await bot.reply_to(RESIDENT, part(texts.ASK_RATING))
     await bot.press(RESIDENT, rating, "⭐⭐⭐⭐⭐")
     await bot.reply_to(OTHER, "5 分")
     await bot.api.wait_idle()

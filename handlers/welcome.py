@@ -1,0 +1,33 @@
+"""The greeting's buttons (反映问题 / 说个心愿 / 我反映过的事 / 隐私说明) and /privacy.
+
+Each button does what its command does, so a resident who never types a command can use
+the bot: the same prompt as /report and /wish, the same list as /my.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import texts
+from bot.callbacks import Press
+from bot.views import my_tickets_text
+from handlers.common import Context, say, services
+
+_PROMPTS = {"s.rep": texts.REPORT_PROMPT, "s.wish": texts.WISH_PROMPT, "s.priv": texts.PRIVACY}
+
+
+async def privacy_command(update: Update, context: Context) -> None:
+    """/privacy: what the bot keeps about a resident and who sees it."""
+    await say(update, texts.PRIVACY)
+
+
+async def on_welcome_button(update: Update, context: Context, press: Press) -> None:
+    """A greeting button: answers in the chat, and leaves the greeting's buttons in place."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    await query.answer()
+    if press.action == "s.my":
+        svc = services(context)
+        await say(update, my_tickets_text(svc.uows, svc.config, user.id))
+        return
+    await say(update, _PROMPTS[press.action])
