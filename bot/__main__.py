@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     classify = commands.add_parser("classify", help=texts.CLI_HELP_CLASSIFY)
     classify.add_argument("text", nargs="?", help=texts.CLI_HELP_TEXT)
     classify.add_argument("--jsonl", help=texts.CLI_HELP_JSONL)
+    classify.add_argument("--eval", dest="eval_file", help=texts.CLI_HELP_EVAL)
+    classify.add_argument("--texts", dest="texts_file", help=texts.CLI_HELP_TEXTS)
     volunteers = commands.add_parser("volunteers", help=texts.CLI_HELP_VOLUNTEERS)
     volunteer_commands = volunteers.add_subparsers(dest="volunteers_command", required=True)
     importer = volunteer_commands.add_parser(
@@ -43,6 +45,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
         print(texts.CLI_CONFIG_ERROR.format(error=exc), file=err)
         return EXIT_USAGE
     if args.command == "classify":
+        if args.texts_file is not None and args.eval_file is None:
+            print(texts.CLI_TEXTS_WITHOUT_EVAL, file=err)
+            return EXIT_USAGE
+        if args.eval_file is not None:
+            if args.text is not None or args.jsonl is not None:
+                print(texts.CLI_CLASSIFY_EVAL_USAGE, file=err)
+                return EXIT_USAGE
+            return _evaluate(config, args.eval_file, args.texts_file, out, err)
         return _classify(config, args.text, args.jsonl, out, err)
     if args.command == "volunteers":
         return _import_volunteers(config, args.file, out, err)
@@ -99,6 +109,25 @@ def _classify(config: Config, text: str | None, jsonl: str | None, out: TextIO,
             print(json.dumps(classifier.classify(message).as_dict(), ensure_ascii=False),
                   file=out)
     return 1 if failed else 0
+
+
+def _evaluate(config: Config, labels: str, texts_file: str | None, out: TextIO,
+              err: TextIO) -> int:
+    from bot.classify import Classifier
+    from bot.classify.evaluate import LabelsError, evaluate, load_labelled, render
+
+    for path in filter(None, (labels, texts_file)):
+        if not Path(path).is_file():
+            print(texts.CLI_FILE_NOT_FOUND.format(path=path), file=err)
+            return EXIT_USAGE
+    try:
+        items = load_labelled(labels, texts_file)
+    except LabelsError as exc:
+        print(exc, file=err)
+        return EXIT_USAGE
+    report = evaluate(Classifier(config), items)
+    print("\n".join(render(report, labels)), file=out)
+    return 0
 
 
 def _import_volunteers(config: Config, file: str, out: TextIO, err: TextIO) -> int:

@@ -562,3 +562,37 @@ CHART_FONT_MISSING = (
     "The CJK font for the digest chart is missing: run the README set-up command "
     "(.venv/bin/pip install -e .)."
 )
+
+# ---- issue 11 classifier rules and evaluation ----
+CONFIG_BAD_KIND_PHRASE = (
+    "「{key}」应写成 \"类型:词语\"，类型是 wish、complaint 或 suggestion，例如 \"wish:几点\""
+)
+CONFIG_EXPECT_POSITIVE = "「{key}」的权重应大于 0"
+CONFIG_SITUATION_WEIGHT = (
+    "情景「{name}」：写了 category 就要写大于 0 的 weight，没写 category 就不要写 weight"
+)
+CONFIG_SITUATION_NOOP = "情景「{name}」既没有 category 也没有 urgent = true，不起作用"
+CONFIG_EMPTY_WORD = "情景「{name}」的 objects / states 里有空字符串"
+CONFIG_EMPTY_REPLACE = "replace 里不能有空的词（左边要写被替换的错别字或方言）"
+CLI_HELP_EVAL = "带标注的 JSONL（每行 text、category、kind、urgent，可选 also）：输出准确率、混淆矩阵和错例"
+CLI_HELP_TEXTS = "与 --eval 搭配：标注文件只有 id 时，从这个 JSONL（每行 id、text）取正文"
+CLI_CLASSIFY_EVAL_USAGE = "请只选一种：一段文字、--jsonl 文件或 --eval 标注文件。"
+CLI_TEXTS_WITHOUT_EVAL = "--texts 只能和 --eval 一起用。"
+CLI_EVAL_NO_TEXT = "{path} 第 {line} 行没有 text，且 --texts 里找不到 id「{id}」"
+CLI_EVAL_BAD_LINE = "{path} 第 {line} 行有误：{error}"
+EVAL_HEADER = "评估 {path}：{n} 条"
+EVAL_CATEGORY = "分类准确率（主分类等于标注或其 also）：{right}/{n} = {share:.3f}"
+EVAL_ALSO_GIVEN = "分类器给出第二分类（also）：{given}/{n} = {share:.3f}（不计入准确率）"
+EVAL_KIND = "类型准确率：{right}/{n} = {share:.3f}"
+EVAL_URGENT = "紧急：召回 {recall}，精确 {precision}（标注紧急 {labelled}，判为紧急 {flagged}，判对 {hit}）"
+EVAL_URGENT_SHARE = "判为紧急的占比：{flagged}/{n} = {share:.3f}"
+EVAL_PER_CATEGORY = "各分类（精确 / 召回 / 标注条数）："
+EVAL_CATEGORY_LINE = "  {code:<13} {precision:>6} {recall:>6} {support:>5}"
+EVAL_CONFUSION = "混淆矩阵（行 = 标注，列 = 分类器）："
+EVAL_MISSES = "错例（{n} 条）："
+EVAL_MISS_LINE = "  [{what}] {id} 应为 {want}，得到 {got}｜{text}"
+EVAL_MISS_CATEGORY = "分类"
+EVAL_MISS_KIND = "类型"
+EVAL_MISS_URGENT_MISSED = "漏报紧急"
+EVAL_MISS_URGENT_FALSE = "误报紧急"
+EVAL_NOT_AVAILABLE = "—"
