@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
 
 import jieba
 
@@ -29,6 +29,7 @@ from bot.classify.result import (
     Classification,
     Evidence,
 )
+from bot.classify.rules import SENTENCE_BREAK, Rule
 from bot.classify.text import Normaliser, Sentence, Weigher, alternation
 from bot.config import Config, Situation
 
@@ -45,55 +46,15 @@ REPEAT_BONUS = 0.5
 REPEAT_CAP = 2
 # The window of the legacy urgent_pairs (both words within this many characters).
 PAIR_WINDOW = 15
+# After this many hedged alarms the rest are not checked: a text repeating a hedged alarm
+# thousands of times must not cost thousands of sentence scans.
+MAX_HEDGED = 50
 # Tokens up to this long are searched for keywords inside them; the answers are cached.
 MAX_INSIDE = 6
 INSIDE_CACHE = 200_000
+# Characters that turn the word before them into a place (门口, 楼下, 车棚旁).
+_PLACE_SUFFIX = frozenset("口旁边前后里外上下内中底顶")
 _CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n\s]")
-_SENTENCE_BREAK = re.compile(r"[。！？；!?;\n]")
-
-
-@dataclass(frozen=True)
-class _Rule:
-    """A compiled situation."""
-
-    name: str
-    objects: tuple[str, ...]
-    states: tuple[str, ...]
-    objects_re: re.Pattern[str]
-    states_re: re.Pattern[str]
-    window: int
-    category: str | None
-    weight: float
-    urgent: bool
-
-    @classmethod
-    def of(cls, s: Situation) -> _Rule:
-        objects_re = alternation(s.objects)
-        states_re = alternation(s.states)
-        assert objects_re is not None and states_re is not None  # config forbids empty lists
-        return cls(s.name, tuple(s.objects), tuple(s.states), objects_re, states_re, s.window,
-                   s.category, s.weight, s.urgent)
-
-    def find(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, "object+state") of each object with a state near it, in text order."""
-        if not any(o in text for o in self.objects) or not any(s in text for s in self.states):
-            return []  # substring tests are far cheaper than the regex scan
-        states = [(m.start(), m.end(), m.group()) for m in self.states_re.finditer(text)]
-        found = []
-        for m in self.objects_re.finditer(text):
-            for s_start, s_end, state in states:
-                if s_start >= m.end():
-                    gap = s_start - m.end()
-                elif s_end <= m.start():
-                    gap = m.start() - s_end
-                else:
-                    continue  # overlapping: 电梯 inside 电梯卡 is not two words
-                if gap <= self.window and not _SENTENCE_BREAK.search(
-                        text, min(m.end(), s_end), max(m.start(), s_start)):
-                    start, end = min(m.start(), s_start), max(m.end(), s_end)
-                    found.append((start, end, f"{m.group()}+{state}"))
-                    break
-        return found
 
 
 class Classifier:
@@ -132,9 +93,9 @@ class Classifier:
         self._kind_per_100 = kinds.default_per_100_chars
 
         self._alarm_re = alternation(list(section.urgent_words))
-        rules = [_Rule.of(s) for s in section.situations]
+        rules = [Rule.of(s) for s in section.situations]
         rules += [
-            _Rule.of(Situation(name=f"{a}+{b}", objects=(a,), states=(b,), window=PAIR_WINDOW,
+            Rule.of(Situation(name=f"{a}+{b}", objects=(a,), states=(b,), window=PAIR_WINDOW,
                                urgent=True))
             for a, b in section.urgent_pairs if a and b
         ]
@@ -191,11 +152,11 @@ class Classifier:
                              rule.weight * _weight_at(parts, start), rule.name))
         hits.sort(key=lambda h: h[0])
         scores: dict[str, float] = {}
-        for _, word, code, weight, rule in hits:
+        for _, word, code, weight, rule_name in hits:
             if weight > 0:
                 scores[code] = scores.get(code, 0.0) + weight
-                evidence.append(Evidence(SITUATION if rule else KEYWORD, word, code,
-                                         round(weight, 3), rule))
+                evidence.append(Evidence(SITUATION if rule_name else KEYWORD, word, code,
+                                         round(weight, 3), rule_name))
         scores = {c: round(s, 3) for c, s in scores.items() if s > 0}
         category, also = self._decide(scores)
         matched = tuple(dict.fromkeys(word for _, word, _, w, _ in hits if w > 0))
@@ -217,7 +178,7 @@ class Classifier:
             evidence=(*evidence, *urgent_evidence, *kind_evidence),
         )
 
-    def _situations(self, text: str) -> list[tuple[_Rule, list[tuple[int, int, str]]]]:
+    def _situations(self, text: str) -> list[tuple[Rule, list[tuple[int, int, str]]]]:
         """Rules whose objects occur (one scan for all objects), with what each found."""
         if self._objects_re is None:
             return []
@@ -236,10 +197,13 @@ class Classifier:
             if part.weight <= 0:
                 continue
             position = part.start
-            for token in self._tokenizer.lcut(text[part.start:part.end], HMM=False):
+            tokens = self._tokenizer.lcut(text[part.start:part.end], HMM=False)
+            for i, token in enumerate(tokens):
                 words = lookup.get(token)
                 if words is None:
                     words = self._inside(token)
+                elif i + 1 < len(tokens) and tokens[i + 1] == "口":
+                    words = ()  # 单元门 + 口: the doorway is where, not what
                 for word in words:
                     count = seen.get(word, 0)
                     seen[word] = count + 1
@@ -302,7 +266,7 @@ class Classifier:
         evidence = tuple(Evidence(KIND, w, k, wt) for w, (k, wt) in words.items())
         return tuple(words), kind, evidence
 
-    def _urgent(self, text: str, situations: list[tuple[_Rule, list[tuple[int, int, str]]]]
+    def _urgent(self, text: str, situations: list[tuple[Rule, list[tuple[int, int, str]]]]
                 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Evidence, ...]]:
         masked = text
         if self._not_urgent is not None:
@@ -319,24 +283,30 @@ class Classifier:
         if len(text) >= self._letter_length:
             # A letter this long is written after the fact: an emergency would be its title
             # or first sentence, the rest is narrative (past incidents, chronic faults).
-            first = _SENTENCE_BREAK.search(text)
+            first = SENTENCE_BREAK.search(text)
             limit = first.end() if first else len(text)
             candidates = [c for c in candidates if c[0] < limit]
+        breaks = [m.start() for m in SENTENCE_BREAK.finditer(masked)] if candidates else []
         flagged: dict[str, None] = {}
         hedged: dict[str, None] = {}
         evidence: list[Evidence] = []
-        for start, end, label, rule in candidates:
-            hedge = self._hedge(masked, start, end)
+        checked = 0
+        for start, end, label, rule_name in candidates:
+            if label in flagged or checked >= MAX_HEDGED:
+                continue
+            hedge = self._hedge(masked, start, end, breaks)
             if hedge:
+                checked += 1
                 if f"{hedge}:{label}" not in hedged:
                     hedged[f"{hedge}:{label}"] = None
                     evidence.append(Evidence(HEDGE, hedge, URGENT, rule=label))
             elif label not in flagged:
                 flagged[label] = None
-                evidence.append(Evidence(SITUATION if rule else ALARM, label, URGENT, 1.0, rule))
+                evidence.append(Evidence(SITUATION if rule_name else ALARM, label, URGENT, 1.0,
+                                         rule_name))
         return tuple(flagged), tuple(hedged), tuple(evidence)
 
-    def _hedge(self, text: str, start: int, end: int) -> str | None:
+    def _hedge(self, text: str, start: int, end: int, breaks: list[int]) -> str | None:
         """The hedge that makes this alarm not an emergency happening now, if any."""
         if self._hedge_before is not None:
             before = text[max(0, start - self._lookback):start]
@@ -345,19 +315,15 @@ class Classifier:
             if m:
                 return m.group()
         if self._hedge_sentence is not None:
-            s = _last_break(text, start)
-            e = _SENTENCE_BREAK.search(text, end)
-            m = self._hedge_sentence.search(text, s, e.start() if e else len(text))
+            # The sentence around [start, end): from after the last break before it to the
+            # first break after it (breaks are sorted positions of sentence marks).
+            i = bisect_left(breaks, start)
+            s = breaks[i - 1] + 1 if i else 0
+            j = bisect_left(breaks, end)
+            m = self._hedge_sentence.search(text, s, breaks[j] if j < len(breaks) else len(text))
             if m:
                 return m.group()
         return None
-
-
-def _last_break(text: str, pos: int) -> int:
-    for i in range(pos - 1, -1, -1):
-        if _SENTENCE_BREAK.match(text[i]):
-            return i + 1
-    return 0
 
 
 def _weight_at(parts: list[Sentence], pos: int) -> float:
@@ -367,10 +333,13 @@ def _weight_at(parts: list[Sentence], pos: int) -> float:
     return 1.0
 
 
-def _substrings(token: str, keywords: dict[str, object]) -> list[str]:
+def _substrings(token: str, keywords: Mapping[str, object]) -> list[str]:
+    """Keywords inside a token, except one followed by a place word: 单元门口 is a place by
+    the door (门口), not the door (单元门); 槐树 and 树长 are about the tree."""
     n = len(token)
     return [token[i:j] for i in range(n) for j in range(i + 1, n + 1)
-            if (i, j) != (0, n) and token[i:j] in keywords]
+            if (i, j) != (0, n) and token[i:j] in keywords
+            and (j == n or token[j] not in _PLACE_SUFFIX)]
 
 
 def _contained(word: str, keywords: Iterable[str]) -> tuple[str, ...]:
