@@ -22,11 +22,15 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot import texts
+from bot.abuse import BlockKey
 from bot.classify import Classifier
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.privacy import prepare as prepare_privacy
+from bot.sending import FittedBot
 from bot.services import Services
 from handlers import answers, common, coordinator, resident, volunteer, welcome
 from handlers.buttons import on_button
@@ -47,18 +51,26 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
     """The whole bot, ready for `run_polling()` or for tests to start by hand."""
     assert config.token, "build_application needs config.token"
     base_url = config.bot.api_base_url or DEFAULT_BASE_URL
+    # Every reply goes through FittedBot, which keeps it within Telegram's limits. The
+    # connection pools are the sizes ApplicationBuilder would choose by itself.
+    telegram_bot = FittedBot(
+        config.token, base_url=base_url, base_file_url=base_url.replace("/bot", "/file/bot"),
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+    )
     builder = (
         ApplicationBuilder()
-        .token(config.token)
-        .base_url(base_url)
-        .base_file_url(base_url.replace("/bot", "/file/bot"))
+        .bot(telegram_bot)
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(on_startup)
         .post_stop(on_shutdown)
     )
     app = builder.build()
-    svc = Services(config=config, uows=uow_factory(engine), clock=clock or SystemClock(),
-                   classifier=classifier or Classifier(config))
+    prepare_privacy()  # the group posts' name tagger, loaded once per process
+    uows = uow_factory(engine)
+    svc = Services(config=config, uows=uows, clock=clock or SystemClock(),
+                   classifier=classifier or Classifier(config),
+                   block_key=BlockKey(config, uows))
     dispatcher = Dispatcher(app.bot, svc.uows, config, svc.clock, limits)
     svc.wake_sender = dispatcher.wake
     app.bot_data["services"] = svc
@@ -80,7 +92,8 @@ def _add_handlers(app: Application) -> None:
         "unclaimed": coordinator.unclaimed_command,
         "volunteers": coordinator.volunteers_command, "stats": coordinator.stats_command,
         "classify": coordinator.classify_command, "invite": coordinator.invite_command,
-        "digest": coordinator.digest_command,
+        "digest": coordinator.digest_command, "ticket": coordinator.ticket_command,
+        "block": coordinator.block_command, "unblock": coordinator.unblock_command,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback))
@@ -127,10 +140,11 @@ async def _register_commands(app: Application) -> None:
     await app.bot.set_my_commands(_commands(texts.BOT_COMMANDS_GROUP),
                                   scope=BotCommandScopeAllGroupChats())
     coordinators = {c for community in svc.config.communities for c in community.coordinators}
+    office = texts.BOT_COMMANDS_COORDINATOR + texts.BOT_COMMANDS_TICKET
     for chat_id in sorted(coordinators):
         try:
             await app.bot.set_my_commands(
-                _commands(private + texts.BOT_COMMANDS_COORDINATOR),
+                _commands(private + office),
                 scope=BotCommandScopeChat(chat_id))
         except TelegramError as exc:  # e.g. the coordinator has not started the bot yet
             log.warning("could not set commands for coordinator %s: %s", chat_id, exc)

@@ -25,6 +25,9 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "t.tri": ("n", "c"), "t.asg": ("n", "n"), "t.cls": ("n", "c"),
     # the greeting's buttons (resident): 反映问题 / 说个心愿 / 我反映过的事 / 隐私说明
     "s.rep": (), "s.wish": (), "s.my": (), "s.priv": (),
+    # a question the bot waits for words to answer: 跳过/取消 (its seq); a kept text is the
+    # answer after all, or a new matter (the kept draft's id)
+    "q.end": ("n",), "q.ans": ("n",), "q.new": ("n",),
     # volunteer registration: toggle a category of the 服务菜单, then finish
     "v.cat": ("c",), "v.done": (),
 }

@@ -260,6 +260,18 @@ class QuietHoursSection(_Frozen):
     end: TimeOfDay = time(7, 30)
 
 
+class ConversationSection(_Frozen):
+    # How long the bot waits for a person's words after asking them something (a comment, a
+    # reason, a note, a name): a later text is a new message, never a late answer.
+    pending_input_minutes: int = Field(default=30, ge=1, le=24 * 60)
+
+
+class AbuseSection(_Frozen):
+    # At most this many submitted matters per resident within `window` (urgent ones excepted).
+    max_submissions: int = Field(default=5, ge=1, le=1000)
+    window: Duration = timedelta(minutes=10)
+
+
 class BotSection(_Frozen):
     timezone: str = "Asia/Shanghai"
     database_url: str = "sqlite:///data/bot.db"
@@ -283,11 +295,16 @@ class Config(_Frozen):
     digest: DigestSection = DigestSection()
     quiet_hours: QuietHoursSection = QuietHoursSection()
     routing: RoutingSection = RoutingSection()
+    conversation: ConversationSection = ConversationSection()
+    abuse: AbuseSection = AbuseSection()
     classifier: ClassifierSection
     categories: dict[str, Category]
     communities: Tuple[Community]
     # Never read from the file: only from TELEGRAM_BOT_TOKEN.
     token: str | None = Field(default=None, exclude=True)
+    # Never read from the file: only from BOT_BLOCK_KEY (the key of the blocked residents'
+    # hashes; without it the bot keeps a random key in the database, bot/abuse.py).
+    block_key: str | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
@@ -371,6 +388,9 @@ def build_config(raw: Mapping[str, Any], env: Mapping[str, str], source: str) ->
     if "token" in data:
         raise ConfigError(texts.CONFIG_TOKEN_IN_FILE.format(path=source))
     data["token"] = env.get("TELEGRAM_BOT_TOKEN") or None
+    if "block_key" in data:
+        raise ConfigError(texts.CONFIG_BLOCK_KEY_IN_FILE.format(path=source))
+    data["block_key"] = env.get("BOT_BLOCK_KEY") or None
     try:
         return Config.model_validate(data)
     except ValidationError as exc:

@@ -4,7 +4,9 @@ the three rates, busy categories and volunteers, and a 14-day series for the cha
 build_digest sums per-day counters (bot.daystats) and counts what is open from indexes, so
 its cost follows how many days and open tickets it reports on, not how busy those days were
 or how large the ticket table is.
-render_digest turns the numbers into one Telegram message (≤ 4096 characters).
+render_digest turns the numbers into one Telegram message (≤ 4096 UTF-16 units, bot/fit.py).
+Owed messages Telegram refused the day before are listed for the coordinators ("发送失败"),
+so a ticket whose details never arrived is not left unnoticed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from bot import texts
+from bot import fit, texts
 from bot.config import Config
 from bot.daystats import DayTallies, local_midnight
 from bot.stats import (
@@ -31,12 +33,14 @@ from bot.stats import (
 )
 from storage import stats_queries as q
 from storage.models import OPEN_STATUSES
+from storage.queries import failed_sends
 
 PERIOD_DAYS = 30  # the longer window for the rates and categories
 SERIES_DAYS = 14  # days in the chart
 LIST_LIMIT = 10  # overdue / unclaimed tickets and volunteers listed by name, the rest counted
 TOP_LIMIT = 5  # categories listed per window
-MESSAGE_LIMIT = 4096  # Telegram's limit on one text message
+MESSAGE_LIMIT = fit.TEXT_LIMIT  # Telegram's limit on one text message
+message_length = fit.units  # as Telegram counts: UTF-16 code units
 NAME_LIMIT = 16  # volunteers type their own name and unit: keep one line short
 
 
@@ -45,6 +49,13 @@ class CategoryCount:
     code: str
     name: str  # the Chinese name from config
     count: int  # new tickets in the window
+
+
+@dataclass(frozen=True)
+class FailedSend:
+    number: int  # the ticket
+    notice: str  # what the message was (bot/render.py's notice codes)
+    error: str | None  # Telegram's answer
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,9 @@ class Digest:
     top_period: tuple[CategoryCount, ...]
     volunteers: tuple[VolunteerRow, ...]  # yesterday's claims/resolves, tickets held now
     series: tuple[DayRow, ...]  # SERIES_DAYS local days, oldest first, yesterday last
+    # owed messages Telegram refused yesterday (the LIST_LIMIT first), and how many in all
+    failed: tuple[FailedSend, ...] = ()
+    failed_total: int = 0
 
     @property
     def yesterday(self) -> date:
@@ -106,6 +120,9 @@ def build_digest(
     yesterday = tallies.window(yesterday_date, day)
     period = tallies.window(day - timedelta(days=PERIOD_DAYS), day)
     open_counts = backlog(session, community_code)
+    failed, failed_total = failed_sends(session, community_code,
+                                        local_midnight(config, yesterday_date),
+                                        local_midnight(config, day), LIST_LIMIT)
     return Digest(
         community=community_code,
         community_name=community.name,
@@ -130,6 +147,8 @@ def build_digest(
         volunteers=tuple(volunteer_counts(
             session, community_code, tallies.by_volunteer(yesterday_date, day))),
         series=tuple(tallies.series(SERIES_DAYS, day, open_counts["total"])),
+        failed=tuple(FailedSend(*row) for row in failed),
+        failed_total=failed_total,
     )
 
 
@@ -252,9 +271,25 @@ def _volunteer_lines(digest: Digest) -> list[str]:
     return lines
 
 
-def message_length(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP counts 2)."""
-    return len(text.encode("utf-16-le")) // 2
+def _failed_lines(digest: Digest) -> list[str]:
+    """发送失败: nothing when all went out (an empty section would only add length)."""
+    if digest.failed_total == 0:
+        return []
+    lines = [texts.DIGEST_FAILED_HEADER.format(total=digest.failed_total)]
+    for row in digest.failed:
+        lines.append(texts.DIGEST_FAILED_LINE.format(
+            number=row.number, what=texts.SEND_FAILED_WHAT.get(row.notice, texts.SEND_FAILED_OTHER),
+            why=_why(row.error)))
+    if digest.failed_total > len(digest.failed):
+        lines.append(texts.DIGEST_MORE.format(n=digest.failed_total - len(digest.failed)))
+    return lines
+
+
+def _why(error: str | None) -> str:
+    """Telegram's English answer in a few Chinese words a coordinator can act on."""
+    lowered = (error or "").lower()
+    return next((words for key, words in texts.SEND_FAILED_WHY if key in lowered),
+                texts.SEND_FAILED_WHY_OTHER)
 
 
 def _fit(text: str) -> str:
@@ -289,8 +324,9 @@ def render_digest(config: Config, digest: Digest) -> str:
             texts.DIGEST_TOP_YESTERDAY.format(items=_top(digest.top_yesterday)),
             texts.DIGEST_TOP_PERIOD.format(days=PERIOD_DAYS, items=_top(digest.top_period)),
         ],
+        _failed_lines(digest),
         _overdue_lines(config, digest),
         _unclaimed_lines(config, digest),
         _volunteer_lines(digest),
     ]
-    return _fit("\n\n".join("\n".join(lines) for lines in sections))
+    return _fit("\n\n".join("\n".join(lines) for lines in sections if lines))

@@ -101,8 +101,9 @@ def _add_media(draft: Draft, msg: Incoming) -> None:
 
 
 def receive_message(uow_factory: UowFactory, config: Config, classifier: Classifier,
-                    now: datetime, msg: Incoming) -> Received:
-    """Store what the resident sent: a new draft, or more material for their open draft."""
+                    now: datetime, msg: Incoming, join_open: bool = False) -> Received:
+    """Store what the resident sent: a new draft, or more material for their open draft.
+    `join_open`: a text too joins the open draft (a flood of texts, bot/abuse.py)."""
     with uow_factory() as uow:
         s = uow.session
         seen = s.exec(select(Draft).where(Draft.source_key == msg.source_key)).first()
@@ -114,7 +115,7 @@ def receive_message(uow_factory: UowFactory, config: Config, classifier: Classif
             target = s.exec(select(Draft).where(
                 Draft.user_id == msg.user_id, Draft.media_group_id == msg.media_group_id)).first()
             how = "album"
-        if target is None and not text:
+        if target is None and (not text or join_open):
             target, how = _open_draft(s, msg.user_id, now), "added"
         if target is None:
             target, how = _new_draft(s, config, now, msg), "new"
@@ -247,3 +248,15 @@ def confirm_draft(uow_factory: UowFactory, config: Config, now: datetime, draft_
         ticket = submit_in(uow, config, now, user_id, new, draft.user_name, also=mark_submitted)
         return Confirmed(ticket=ticket, ask_phone=ask_phone)
 
+
+
+def hold_in(session: Session, config: Config, classifier: Classifier, now: datetime,
+            msg: Incoming) -> Draft:
+    """Keep a text that may be a new matter or an answer (bot/conversation.py) as a draft
+    nobody is shown yet: the person's words are stored before they are asked which it is."""
+    draft = _new_draft(session, config, now, msg)
+    draft.text, draft.status = clean_text(msg.text), "held"
+    _classify_into(draft, classifier)
+    session.add(draft)
+    session.flush()
+    return draft

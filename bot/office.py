@@ -13,6 +13,7 @@ from bot.config import Config
 from bot.errors import DomainError
 from bot.moves import load_ticket, move, require_status
 from bot.notices import owe
+from bot.render import Out, full_view
 from bot.roles import (
     HELD,
     UNCLAIMED,
@@ -26,7 +27,7 @@ from bot.routing import route_ticket
 from bot.schedule import time_limit
 from bot.tickets import reopen
 from storage.db import UnitOfWork
-from storage.models import Ticket
+from storage.models import Resident, Ticket, Volunteer
 from storage.queries import (
     volunteer_by_tg,
 )
@@ -40,6 +41,17 @@ def community_of(uow_factory: UowFactory, config: Config, number: int, tg_id: in
         ticket = load_ticket(uow.session, number)
         require_coordinator(config, tg_id, ticket)
         return ticket.community
+
+
+def ticket_view(uow_factory: UowFactory, config: Config, number: int, tg_id: int) -> list[Out]:
+    """/ticket N for a coordinator of the ticket's community: its full details."""
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = load_ticket(s, number)
+        require_coordinator(config, tg_id, ticket)
+        resident = s.get(Resident, ticket.reporter_id) if ticket.reporter_id else None
+        holder = s.get(Volunteer, ticket.assignee_id) if ticket.assignee_id else None
+        return full_view(config, ticket, resident, holder)
 
 
 def assign_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,

@@ -8,12 +8,18 @@ from sqlmodel import Session
 
 from bot.config import Config
 from bot.daily import digest_messages
+from bot.fit import fit_outs
 from bot.render import Out, render_notice
 from storage.models import Outbox
 
 
 def render_owed(session: Session, config: Config, row: Outbox) -> list[Out]:
-    """The messages for `row`, rendered from the database as it is now."""
+    """The messages for `row`, rendered from the database as it is now, each within
+    Telegram's limits (a long text as several messages: the sender tracks every part)."""
+    return fit_outs(_render(session, config, row))
+
+
+def _render(session: Session, config: Config, row: Outbox) -> list[Out]:
     if row.notice == "digest":
         community = config.community(row.payload.get("community_code"))
         if community is None:

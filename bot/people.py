@@ -1,4 +1,4 @@
-"""Residents' remembered details and the one question the bot is waiting for an answer to."""
+"""Residents' remembered details (the question the bot waits for is bot/conversation.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from bot.config import Building, Community, Config
 from storage.db import UnitOfWork
-from storage.models import OPEN_STATUSES, PendingInput, Resident, Ticket
+from storage.models import OPEN_STATUSES, Resident, Ticket
 from storage.queries import resident_by_tg
 
 UowFactory = Callable[[], UnitOfWork]
@@ -72,26 +72,3 @@ def save_phone(uow_factory: UowFactory, now: datetime, user_id: int, name: str,
             s.add(ticket)
         uow.commit()
         return len(open_tickets)
-
-
-def expect_answer(uow_factory: UowFactory, now: datetime, user_id: int, kind: str,
-                  ticket_id: int | None = None, draft_id: int | None = None) -> None:
-    """Remember that this person's next text answers `kind` (replacing an older question)."""
-    with uow_factory() as uow:
-        pending = uow.session.get(PendingInput, user_id) or PendingInput(
-            user_id=user_id, kind=kind, created_at=now)
-        pending.kind, pending.ticket_id, pending.draft_id = kind, ticket_id, draft_id
-        pending.created_at = now
-        uow.session.add(pending)
-        uow.commit()
-
-
-def take_answer(uow_factory: UowFactory, user_id: int) -> PendingInput | None:
-    """The question this person's text answers, removed so it is answered once."""
-    with uow_factory() as uow:
-        pending = uow.session.get(PendingInput, user_id)
-        if pending is not None:
-            uow.session.delete(pending)
-            uow.commit()
-        return pending
-

@@ -1,42 +1,91 @@
-"""What a group chat may see of a resident's message: no phone, room number or self-named name."""
+"""What a group chat or a digest may see of a resident's words: no names, phones, door
+numbers, ID cards, WeChat / QQ ids, e-mail addresses or car plates, in whatever form they
+are written. Buildings from the config, category words, times and quantities stay.
+
+`mask_personal` is the one entry point; the finders live in bot.privacy_numbers and
+bot.privacy_names and return spans, decided here: where two overlap the longer wins, and
+none may touch a word the caller keeps (the community's building names).
+"""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[\s-]?(\d{7,8})(?!\d)")
-# 3单元502, 2-3-501, 502室, 1102号房: anything that pins a household.
-_ROOM = re.compile(
-    r"(\d+\s*单元\s*\d+\s*(?:室|号|户)?|\d+-\d+-\d+|\d{3,4}\s*(?:室|号房|户)"
-    r"|(?<=[楼栋幢座])\s*\d{3,4}(?![\d年元块米斤天个次]))"
-)
-_SELF_NAME = re.compile(
-    r"(我(?:是|叫|姓))\s*([\u4e00-\u9fff]{1,3}?)(?=[阿大老]?[姨叔爷奶伯婶]|[，,。.\s！!]|$)"
-)
+from bot.config import Config
+from bot.privacy_names import name_spans, pos_tokenizer
+from bot.privacy_numbers import Span, number_spans, phones_and_ids, shadow
 
-_SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
-    "魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵"
-    "万钱严覃武戴莫孔向汤"
-)
-# 王阿姨, 李大爷, 张师傅: how residents name themselves and their neighbours.
-_ADDRESS = re.compile(
-    rf"[{_SURNAMES}](?=(?:阿姨|大爷|大妈|大娘|叔叔|奶奶|爷爷|师傅|老师|女士|先生|婆婆|老太|老头))"
-)
+SUMMARY_LIMIT = 80
+
+
+def _keep_ranges(text: str, keep: Iterable[str]) -> list[tuple[int, int]]:
+    ranges = []
+    for word in keep:
+        if not word:
+            continue
+        start = text.find(word)
+        while start >= 0:
+            ranges.append((start, start + len(word)))
+            start = text.find(word, start + 1)
+    return ranges
+
+
+def _apply(text: str, spans: list[Span], keep: Iterable[str] = ()) -> str:
+    kept = _keep_ranges(text, keep)
+    chosen: list[Span] = []
+    # Longest first; among equals the finder listed first wins (phones before doors).
+    for span in sorted(spans, key=lambda s: s[0] - s[1]):
+        start, end, _ = span
+        if end <= start:
+            continue
+        if any(start < e and s < end for s, e, _ in chosen):
+            continue
+        if any(start < e and s < end for s, e in kept):
+            continue
+        chosen.append(span)
+    out, pos = [], 0
+    for start, end, replacement in sorted(chosen):
+        out.append(text[pos:start])
+        out.append(replacement)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def mask_personal(text: str, *, names: Iterable[str] = (), keep: Iterable[str] = ()) -> str:
+    """`text` with every personal detail masked: names → 某某 / 某阿姨 / 姓某, phones →
+    138****5678, door, ID and account numbers → ***. `names` are the resident's own names
+    (e.g. the Telegram full name), `keep` words that must stay readable (building names)."""
+    if not text:
+        return text
+    return _apply(text, [*number_spans(text), *name_spans(text, names)], keep)
 
 
 def mask_phones(text: str) -> str:
-    """138 1234 5678 → 138****5678; landlines keep only the last four digits."""
-    text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-    return _LANDLINE.sub(lambda m: f"{m.group(1)}-****{m.group(2)[-4:]}", text)
+    """Only phone numbers masked (138 1234 5678 → 138****5678): for the resident's own preview."""
+    return _apply(text, list(phones_and_ids(text, shadow(text))))
 
 
-def public_summary(text: str, limit: int = 80) -> str:
-    """A short, masked summary of the resident's text, safe for the volunteers' group."""
-    masked = mask_phones(text)
-    masked = _ROOM.sub("***", masked)
-    masked = _SELF_NAME.sub(lambda m: f"{m.group(1)}**", masked)
-    masked = _ADDRESS.sub("*", masked)
-    masked = " ".join(masked.split())
+def public_summary(text: str | None, limit: int = SUMMARY_LIMIT, *, names: Iterable[str] = (),
+                   keep: Iterable[str] = ()) -> str:
+    """A short, masked summary of the resident's text, safe for the volunteers' group.
+    Masked before it is cut, so a cut never leaves half a phone number readable."""
+    masked = " ".join(mask_personal(text or "", names=names, keep=keep).split())
     return masked if len(masked) <= limit else masked[: limit - 1] + "…"
+
+
+def public_words(config: Config) -> tuple[str, ...]:
+    """Names from the config that group posts must show as they are: buildings, grids and
+    communities are the point of a post, even where they look like a name or a number."""
+    words: list[str] = []
+    for community in config.communities:
+        words.append(community.name)
+        for grid in community.grids:
+            words.append(grid.name)
+            words.extend(b.name for b in grid.buildings)
+    return tuple(words)
+
+
+def prepare() -> None:
+    """Load the name tagger's dictionary now (about a second) rather than on the first post."""
+    pos_tokenizer()

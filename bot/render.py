@@ -1,11 +1,15 @@
 """What each person sees: notices and lists as text plus button specs (no Telegram types here).
 
 Group-chat text goes through `ticket_card`, which only ever shows the number, category,
-building and a masked summary: never the resident's name, phone or room.
+building and a summary masked by bot.privacy (the resident's own Telegram name included):
+never a name, phone, door number or other personal detail, whatever form it is written in.
+A summary cut short ends in a pointer saying where its reader finds the rest (bot/fit.py
+keeps every message within Telegram's limits).
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,12 +17,15 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import texts
+from bot import fit, texts
 from bot.callbacks import encode
 from bot.config import Config
-from bot.privacy import mask_phones, public_summary
+from bot.privacy import mask_phones, public_summary, public_words
 from bot.schedule import local_time
 from storage.models import Draft, Outbox, Resident, Ticket, Volunteer
+
+# A card's summary, its pointer included: about 80 characters of the resident's words.
+SUMMARY_LIMIT = 90
 
 
 @dataclass(frozen=True)
@@ -34,7 +41,9 @@ Keyboard = tuple[tuple[Button, ...], ...]
 class Out:
     """One Telegram message: text (with buttons), photos, a location, a voice, or an edit."""
 
-    kind: str  # text | photos | photo (uploaded bytes, e.g. a chart) | location | voice | edit
+    # text | photos | photo (uploaded bytes, e.g. a chart) | location | voice | edit (the text
+    # and buttons of message_id) | markup (message_id loses its buttons)
+    kind: str
     text: str = ""
     buttons: Keyboard = ()
     file_ids: tuple[str, ...] = ()
@@ -50,14 +59,29 @@ def building_name(config: Config, community_code: str | None, code: str | None) 
     return building.name if building else texts.BUILDING_UNKNOWN
 
 
-def ticket_card(config: Config, ticket: Ticket) -> str:
-    """The group-safe card: number, category, building, masked summary."""
+def resident_names(resident: Resident | None) -> tuple[str, ...]:
+    """What the resident is called on Telegram, to be masked where it appears in the text."""
+    return (resident.name,) if resident and resident.name else ()
+
+
+def ticket_card(config: Config, ticket: Ticket, more: str = texts.TRIMMED_MARK,
+                names: tuple[str, ...] = ()) -> str:
+    """The group-safe card: number, category, building, masked summary. `names` are the
+    resident's own (Telegram) names; building names from the config stay readable. A summary
+    cut short ends in `more`, which tells the card's reader where the rest is."""
+    if ticket.text:
+        # Masked first, then cut: the cut never leaves half a phone number unmasked.
+        masked = public_summary(ticket.text, limit=sys.maxsize, names=names,
+                                keep=public_words(config))
+        summary = fit.trim(masked, SUMMARY_LIMIT, more) or texts.PREVIEW_NO_TEXT
+    else:
+        summary = texts.PREVIEW_NO_TEXT
     return texts.TICKET_CARD.format(
         number=ticket.id,
         category=config.category_name(ticket.category),
         urgent=texts.URGENT_MARK if ticket.urgent else "",
         building=building_name(config, ticket.community, ticket.building),
-        summary=public_summary(ticket.text) if ticket.text else texts.PREVIEW_NO_TEXT,
+        summary=summary,
     )
 
 
@@ -79,6 +103,42 @@ def details_text(config: Config, ticket: Ticket, resident: Resident | None) -> s
         text=ticket.text or texts.PREVIEW_NO_TEXT,
         due=_when(config, ticket.due_at),
     )
+
+
+def full_view(config: Config, ticket: Ticket, resident: Resident | None,
+              holder: Volunteer | None) -> list[Out]:
+    """/ticket N: all a coordinator may see of a ticket, the resident's words in full (over
+    several messages when long), then the photos, location and voice."""
+    items = []
+    if ticket.photo_file_ids:
+        items.append(texts.PREVIEW_PHOTOS.format(n=len(ticket.photo_file_ids)))
+    if ticket.location_lat is not None:
+        items.append(texts.PREVIEW_LOCATION)
+    if ticket.voice_file_id:
+        items.append(texts.PREVIEW_VOICE)
+    extra = texts.TICKET_VIEW_ATTACHMENTS.format(items="、".join(items)) if items else ""
+    if ticket.resolution_note:
+        extra += texts.TICKET_VIEW_RESOLUTION.format(note=ticket.resolution_note)
+    if ticket.rating:
+        extra += texts.TICKET_VIEW_RATING.format(stars=ticket.rating)
+    text = texts.TICKET_VIEW.format(
+        number=ticket.id,
+        category=config.category_name(ticket.category),
+        urgent=texts.URGENT_MARK if ticket.urgent else "",
+        kind=texts.KIND_NAMES.get(ticket.kind, ticket.kind),
+        status=texts.STATUS_NAMES.get(ticket.status, ticket.status),
+        building=building_name(config, ticket.community, ticket.building),
+        name=(resident.name if resident and resident.name else "—"),
+        phone=ticket.contact_phone or (resident.phone if resident else None)
+        or texts.PHONE_UNKNOWN,
+        created=_when(config, ticket.created_at),
+        due=_when(config, ticket.due_at),
+        holder=texts.TICKET_VIEW_HOLDER.format(name=holder.name, unit=holder.unit or "—")
+        if holder else texts.TICKET_VIEW_NOBODY,
+        extra=extra,
+        text=ticket.text or texts.PREVIEW_NO_TEXT,
+    )
+    return fit.fit_outs(_with_media(ticket, Out("text", text)))
 
 
 def work_buttons(number: int) -> Keyboard:
@@ -165,8 +225,11 @@ def render_notice(session: Session, config: Config, row: Outbox) -> list[Out]:
         return []
     p = row.payload
     n = ticket.id or 0
-    card = ticket_card(config, ticket)
     resident = session.get(Resident, ticket.reporter_id) if ticket.reporter_id else None
+    names = resident_names(resident)
+    # Each reader's card says where the rest of a long text is for them (decisions.md 11).
+    group_card = ticket_card(config, ticket, texts.MORE_AFTER_CLAIM, names)
+    office_card = ticket_card(config, ticket, texts.MORE_IN_TICKET.format(number=n), names)
     simple = {
         "claimed": lambda: texts.NOTICE_CLAIMED.format(number=n, volunteer=p.get("volunteer"),
                                                        unit=p.get("unit") or "—"),
@@ -194,18 +257,25 @@ def render_notice(session: Session, config: Config, row: Outbox) -> list[Out]:
     if row.notice in simple:
         return [Out("text", simple[row.notice]())]
     if row.notice == "offer":
+        card = ticket_card(config, ticket, texts.MORE_AFTER_ACCEPT, names)
         return [Out("text", texts.NOTICE_OFFER.format(card=card), (
             (Button(texts.BTN_ACCEPT, encode("t.acc", n)),
              Button(texts.BTN_DECLINE, encode("t.dec", n))),))]
     if row.notice == "group_post":
-        return [Out("text", texts.GROUP_POST.format(card=card),
+        return [Out("text", texts.GROUP_POST.format(card=group_card),
                     ((Button(texts.BTN_CLAIM, encode("t.clm", n)),),),
                     meta={"remember_group_post": True})]
     if row.notice == "group_update":
-        return [_group_update(session, config, ticket, card)]
+        return [_group_update(session, config, ticket, group_card)]
     if row.notice == "details":
-        return _with_media(ticket, Out("text", details_text(config, ticket, resident),
+        outs = _with_media(ticket, Out("text", details_text(config, ticket, resident),
                                        work_buttons(n)))
+        if p.get("clear_buttons"):
+            # The offer's 接单/转给他人 go only once these details (with the work buttons)
+            # were accepted: were they refused, the volunteer would be left with no button.
+            outs.append(Out("markup", message_id=int(p["clear_buttons"]),
+                            meta={"only_if_delivered": True}))
+        return outs
     if row.notice == "reopened":
         reason = p.get("reason") or ""
         text = texts.NOTICE_REOPENED_BY_OFFICE_TO_VOLUNTEER.format(
@@ -217,21 +287,32 @@ def render_notice(session: Session, config: Config, row: Outbox) -> list[Out]:
                     ((Button(texts.BTN_RESOLVED_YES, encode("t.ok", n)),
                       Button(texts.BTN_RESOLVED_NO, encode("t.no", n))),))]
     if row.notice in _FOLLOWUPS:
+        card = office_card if row.notice in _FOR_OFFICE else group_card
         return [_FOLLOWUPS[row.notice](config, ticket, card, p)]
     if row.notice == "triage":
-        first = Out("text", texts.NOTICE_TRIAGE.format(card=card, text=ticket.text or "—"),
-                    category_buttons(config, "t.tri", n))
-        return _with_media(ticket, first)
+        return _with_media(ticket, _triage(config, ticket))
     if row.notice == "urgent_alert":
         phone = ticket.contact_phone or (resident.phone if resident else None)
-        text = texts.NOTICE_URGENT.format(number=n, card=card,
+        text = texts.NOTICE_URGENT.format(number=n, card=office_card,
                                           name=resident.name if resident else "—",
                                           phone=phone or texts.PHONE_UNKNOWN)
         return _with_media(ticket, Out("text", text))
     raise ValueError(f"unknown notice {row.notice!r}")
 
 
+def _triage(config: Config, ticket: Ticket) -> Out:
+    """The coordinators' triage question: the card, then as much of the resident's own words
+    as one message holds (its category buttons must stay under it), the rest in /ticket N."""
+    n = ticket.id or 0
+    card = ticket_card(config, ticket)  # the full words follow: no pointer needed here
+    room = fit.TEXT_LIMIT - fit.units(texts.NOTICE_TRIAGE.format(card=card, text=""))
+    words = fit.trim(ticket.text or "—", room, texts.MORE_IN_TICKET.format(number=n))
+    return Out("text", texts.NOTICE_TRIAGE.format(card=card, text=words),
+               category_buttons(config, "t.tri", n))
+
+
 def _with_media(ticket: Ticket, first: Out) -> list[Out]:
+    """`first`, then the resident's photos, location and voice."""
     outs = [first]
     if ticket.photo_file_ids:
         outs.append(Out("photos", file_ids=tuple(ticket.photo_file_ids)))
@@ -242,8 +323,12 @@ def _with_media(ticket: Ticket, first: Out) -> list[Out]:
     return outs
 
 
-def _group_update(session: Session, config: Config, ticket: Ticket, card: str) -> Out:
+def _group_update(session: Session, config: Config, ticket: Ticket, open_card: str) -> Out:
+    """The group post edited to the ticket's state. Only an open post says that claiming shows
+    the full text (`open_card`); a taken or closed one just ends a long summary in "…"."""
     volunteer = session.get(Volunteer, ticket.assignee_id) if ticket.assignee_id else None
+    resident = session.get(Resident, ticket.reporter_id) if ticket.reporter_id else None
+    card = ticket_card(config, ticket, names=resident_names(resident))
     if ticket.status in ("claimed", "in_progress", "resolved") and volunteer:
         text = texts.GROUP_TAKEN.format(volunteer=volunteer.name, unit=volunteer.unit or "—",
                                         card=card)
@@ -252,9 +337,12 @@ def _group_update(session: Session, config: Config, ticket: Ticket, card: str) -
                                            unit=volunteer.unit or "—", card=card)
     elif (ticket.status in ("submitted", "reopened") and volunteer is None
           and ticket.offered_in_group and not ticket.needs_triage):
-        return Out("edit", texts.GROUP_POST.format(card=card),
+        # Offered again: should the old post be gone (deleted by an admin), a new post takes
+        # its place, so the 认领 button is never lost with it.
+        return Out("edit", texts.GROUP_POST.format(card=open_card),
                    ((Button(texts.BTN_CLAIM, encode("t.clm", ticket.id or 0)),),),
-                   message_id=ticket.group_message_id)
+                   message_id=ticket.group_message_id,
+                   meta={"repost_if_gone": True, "remember_group_post": True})
     else:
         text = texts.GROUP_CLOSED.format(
             status=texts.STATUS_NAMES.get(ticket.status, ticket.status), card=card)
@@ -270,6 +358,8 @@ def _status_name(ticket: Ticket) -> str:
     return texts.STATUS_NAMES.get(ticket.status, ticket.status)
 
 
+# Follow-ups to coordinators: their card points to /ticket N for the full text.
+_FOR_OFFICE = frozenset({"chase_office", "overdue_office"})
 # Follow-ups from the sweep (bot/followups.py): payload keys are set where each is owed.
 _FOLLOWUPS: dict[str, Callable[[Config, Ticket, str, dict[str, Any]], Out]] = {
     "offer_lapsed": lambda c, t, card, p: Out("text", texts.NOTICE_OFFER_LAPSED.format(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.abuse import BlockKey
 from bot.classify import Classifier
 from bot.clock import Clock
 from bot.config import Config
@@ -17,5 +18,10 @@ class Services:
     uows: Callable[[], UnitOfWork]
     clock: Clock
     classifier: Classifier
+    block_key: BlockKey
     # Called after a handler committed notices, so the sender looks at once.
     wake_sender: Callable[[], None] = field(default=lambda: None)
+
+    def key(self) -> bytes:
+        """The key of the blocked residents' hashes (read or made once)."""
+        return self.block_key.get(self.clock.now())

@@ -563,6 +563,111 @@ CHART_FONT_MISSING = (
     "(.venv/bin/pip install -e .)."
 )
 
+# ---- issue 10 privacy: masks in group posts and digests ----
+MASK_NAME = "某某"  # a person's name: 王秀英 → 某某
+MASK_SURNAME = "某"  # a surname: 王阿姨 → 某阿姨, 姓刘 → 姓某
+MASK_NUMBER = "***"  # a door, ID, account or plate number: 502室 → ***室
+
+# ---- issue 10 pending input, floods and blocks ----------------------------------------------
+
+CONFIG_BLOCK_KEY_IN_FILE = (
+    "配置文件 {path} 中不能写 block_key：这个密钥只从环境变量 BOT_BLOCK_KEY 读取。"
+)
+# 跳过 (the answer may be left out) / 取消 (the action needs it) under a question.
+BTN_SKIP = "跳过"
+BTN_CANCEL_QUESTION = "取消"
+SKIPPED = "好的，跳过了。"
+QUESTION_CANCELLED = "好的，已取消。"
+QUESTION_OVER = "这个问题已经过去了，不用再点了。"
+# A text that may be a new matter arrived while the bot waited for an answer.
+WHICH_IS_IT = "收到了。这段话是{what}，\n还是一件新的事？请点下面的按钮。"
+WHICH_WHAT = {
+    "comment": "给刚才那件事的留言",
+    "reject_reason": "说刚才那件事哪里没解决",
+    "progress": "#{number} 的进展",
+    "resolve": "#{number} 的办结说明",
+    "reg_name": "您的姓名",
+    "reg_unit": "您的报到单位",
+}
+BTN_IS_ANSWER = {
+    "comment": "这是评价留言",
+    "reject_reason": "这是没解决的原因",
+    "progress": "这是进展",
+    "resolve": "这是办结说明",
+    "reg_name": "这是我的姓名",
+    "reg_unit": "这是我的单位",
+}
+BTN_IS_NEW = "这是新问题"
+ALREADY_NOTED = "已经记下了，谢谢。"
+# Floods: the answer to 确认提交 beyond [abuse] max_submissions (the draft is kept).
+TOO_MANY_SUBMISSIONS = (
+    "您这会儿已经交了 {n} 件事，我们都收到了，正在办。\n"
+    "这一条先给您留着，请在 {time} 以后再点「{button}」。"
+)
+TOO_MANY_DAY = "{month}月{day}日 "
+# A blocked resident writes: no reproach, where to go instead.
+BLOCKED_REPLY = "这里暂时不能接收您的消息。\n有事请直接到社区居委会，或打电话给社区，谢谢您。"
+BLOCK_DONE = "已限制 #{number} 的提交人：ta 再发来的消息不会派出去。\n解除：/unblock {number}"
+BLOCK_ALREADY = "#{number} 的提交人之前已经被限制了。"
+UNBLOCK_DONE = "已解除对 #{number} 提交人的限制。"
+UNBLOCK_NOT_BLOCKED = "#{number} 的提交人没有被限制。"
+ERRORS.update({
+    "question_over": "这个问题已经过去了。有事直接发给我就行。",
+    "blocked": BLOCKED_REPLY,
+    "no_reporter": "#{number} 找不到提交的居民。",
+})
+ACTION_NAMES.update({"block": "限制提交", "unblock": "解除限制"})
+BOT_COMMANDS_COORDINATOR += [
+    ("block", "限制某件事的提交人：/block 编号"),
+    ("unblock", "解除限制：/unblock 编号"),
+]
+# ---- issue 10 limits: every message fits Telegram's limits ---------------------------------
+
+TRIMMED_MARK = "…"
+# A trimmed summary says where the rest is, for whoever reads it (decisions.md 11).
+MORE_AFTER_CLAIM = "…（认领后可看全文）"
+MORE_AFTER_ACCEPT = "…（接单后可看全文）"
+MORE_IN_TICKET = "…（全文见 /ticket {number}）"
+BOT_COMMANDS_TICKET = [("ticket", "查看工单全文：/ticket 编号")]
+TICKET_VIEW = (
+    "工单 #{number} · {category}{urgent} · {kind}\n"
+    "状态：{status}\n"
+    "楼院：{building}\n"
+    "居民：{name}  电话：{phone}\n"
+    "提交：{created}  办结时限：{due}\n"
+    "经办：{holder}\n"
+    "{extra}"
+    "内容：{text}"
+)
+TICKET_VIEW_HOLDER = "{name}（{unit}）"
+TICKET_VIEW_NOBODY = "暂无"
+TICKET_VIEW_ATTACHMENTS = "附件：{items}\n"
+TICKET_VIEW_RESOLUTION = "办结说明：{note}\n"
+TICKET_VIEW_RATING = "居民评分：{stars} 分\n"
+DIGEST_FAILED_HEADER = "⚠️ 发送失败 {total} 条（请看一下这些工单，必要时改派）："
+DIGEST_FAILED_LINE = "#{number} {what}：{why}"
+# What an owed message was, by its notice code (anything else: SEND_FAILED_OTHER).
+SEND_FAILED_WHAT = {
+    "details": "给志愿者的详情",
+    "offer": "派单消息",
+    "group_post": "群里的待认领帖",
+    "group_update": "群帖的更新",
+    "triage": "待分类提醒",
+    "urgent_alert": "紧急提醒",
+    "resolved": "请居民确认的消息",
+    "reopened": "重新打开的通知",
+}
+SEND_FAILED_OTHER = "通知"
+# Why, from Telegram's answer (first match wins; anything else: SEND_FAILED_WHY_OTHER).
+SEND_FAILED_WHY = (
+    ("too long", "内容太长"),
+    ("chat not found", "找不到这个对话"),
+    ("message to edit not found", "原消息已被删除"),
+    ("file", "照片或语音已失效"),
+    ("render", "内容无法生成"),
+)
+SEND_FAILED_WHY_OTHER = "Telegram 拒收"
+
 # ---- issue 11 classifier rules and evaluation ----
 CONFIG_BAD_KIND_PHRASE = (
     "「{key}」应写成 \"类型:词语\"，类型是 wish、complaint 或 suggestion，例如 \"wish:几点\""

@@ -34,8 +34,9 @@ UowFactory = Callable[[], UnitOfWork]
 
 
 def accept_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
-                  tg_id: int) -> Ticket:
-    """The volunteer it was routed to presses 接单."""
+                  tg_id: int, offer_message_id: int | None = None) -> Ticket:
+    """The volunteer it was routed to presses 接单 (on the offer `offer_message_id`, whose
+    buttons go once the details, with the work buttons, were delivered)."""
     with uow_factory() as uow:
         s = uow.session
         ticket = load_ticket(s, number)
@@ -45,7 +46,7 @@ def accept_ticket(uow_factory: UowFactory, config: Config, now: datetime, number
             raise DomainError("not_assignee")
         move(s, config, now, ticket, action="accept", actor_kind="volunteer", actor_tg_id=tg_id,
              to_status="claimed", claimed_at=now)
-        _after_claim(s, config, now, ticket, volunteer)
+        _after_claim(s, config, now, ticket, volunteer, offer_message_id)
         uow.commit()
         return ticket
 
@@ -83,10 +84,12 @@ def claim_ticket(uow_factory: UowFactory, config: Config, now: datetime, number:
 
 
 def _after_claim(s: Session, config: Config, now: datetime, ticket: Ticket,
-                 volunteer: Volunteer) -> None:
+                 volunteer: Volunteer, offer_message_id: int | None = None) -> None:
     owe(s, config, now, reporter_chat(s, ticket), "claimed", ticket,
         urgent=ticket.urgent, volunteer=volunteer.name, unit=volunteer.unit)
-    owe(s, config, now, volunteer.tg_id, "details", ticket, urgent=ticket.urgent, quiet=False)
+    extra = {"clear_buttons": offer_message_id} if offer_message_id else {}
+    owe(s, config, now, volunteer.tg_id, "details", ticket, urgent=ticket.urgent, quiet=False,
+        **extra)
     refresh_group_post(s, config, now, ticket)
 
 

@@ -1,25 +1,36 @@
-"""Private text that answers a question the bot asked: a note, a reason, a comment, a name."""
+"""Private text that may answer a question the bot asked (a note, a reason, a comment, a name),
+and the buttons under such questions: 跳过/取消, and 这是…/这是新问题 for a kept text."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from telegram import Update
 
 from bot import texts
-from bot import tickets as T
-from bot import volunteering as V
-from bot.intake import append_text, clean_text, is_meaningful
-from bot.invites import update_profile
-from bot.people import expect_answer, take_answer
+from bot.callbacks import Press
+from bot.conversation import (
+    Reading,
+    answer_held,
+    end_wait,
+    ended_text,
+    read_text,
+    release_held,
+    wait_buttons,
+    which_question,
+)
+from bot.intake import update_draft
 from bot.render import preview
-from handlers.common import Context, refusals, say, services
+from handlers.common import Context, refusals, say, services, user_name
 from handlers.keyboards import markup
-from handlers.resident import on_no_phone, on_submission
+from handlers.resident import incoming, on_no_phone, on_submission
 from handlers.volunteer import services_keyboard
 
 
 @refusals
 async def on_private_text(update: Update, context: Context) -> None:
-    """Answers the pending question if there is one; otherwise the text is a new submission."""
+    """Answers the waiting question if the text is its answer; asks when it may be a new
+    matter; otherwise the text is a new submission."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.text is None:
         return
@@ -27,45 +38,82 @@ async def on_private_text(update: Update, context: Context) -> None:
         await on_no_phone(update, context)
         return
     svc = services(context)
-    pending = take_answer(svc.uows, user.id)
-    if pending is None:
+    reading = read_text(svc.uows, svc.config, svc.classifier, svc.key(), svc.clock.now(),
+                        incoming(message, user.id, user_name(update)))
+    if reading.how == "new":
         await on_submission(update, context)
-        return
-    text, now, number = clean_text(message.text), svc.clock.now(), pending.ticket_id or 0
-    if not text:
-        expect_answer(svc.uows, now, user.id, pending.kind, pending.ticket_id, pending.draft_id)
+    elif reading.how == "blocked":
+        await say(update, texts.BLOCKED_REPLY)
+    elif reading.how == "empty":
         await say(update, texts.NOT_MEANINGFUL)
-        return
-    kind = pending.kind
-    if kind == "progress":
-        V.add_progress(svc.uows, svc.config, now, number, user.id, text)
-        await say(update, texts.PROGRESS_SAVED)
-    elif kind == "resolve":
-        V.resolve_ticket(svc.uows, svc.config, now, number, user.id, text)
-        await say(update, texts.RESOLVE_SAVED)
-    elif kind == "reject_reason":
-        ticket = T.reject_resolution(svc.uows, svc.config, now, number, user.id, text)
-        done = texts.REOPENED_TO_OFFICE_FOR_RESIDENT if ticket.assignee_id is None \
-            else texts.REOPENED_FOR_RESIDENT
-        await say(update, done.format(number=number))
-    elif kind == "comment":
-        T.comment_ticket(svc.uows, svc.config, now, number, user.id, text)
-        await say(update, texts.COMMENT_SAVED)
-    elif kind == "reg_name":
-        update_profile(svc.uows, svc.config, now, user.id, name=text)
-        expect_answer(svc.uows, now, user.id, "reg_unit")
-        await say(update, texts.ASK_UNIT)
-    elif kind == "reg_unit":
-        volunteer = update_profile(svc.uows, svc.config, now, user.id, unit=text)
-        await say(update, texts.PICK_SERVICES,
-                  reply_markup=services_keyboard(context, volunteer.categories))
-    elif kind == "draft_text" and pending.draft_id:
-        if not is_meaningful(text):
-            expect_answer(svc.uows, now, user.id, kind, draft_id=pending.draft_id)
-            await say(update, texts.NOT_MEANINGFUL)
-            return
-        draft = append_text(svc.uows, svc.classifier, now, pending.draft_id, user.id, text)
-        shown = preview(svc.config, draft)
-        await say(update, shown.text, reply_markup=markup(shown.buttons))
+    elif reading.how == "ask" and reading.draft is not None:
+        number = reading.ticket.id if reading.ticket else None
+        question, buttons = which_question(reading.kind, number, reading.draft.id or 0)
+        await say(update, question, reply_markup=markup(buttons))
     else:
-        await on_submission(update, context)
+        text, keyboard = _reply(context, reading)
+        await say(update, text, reply_markup=keyboard)
+
+
+def _reply(context: Context, reading: Reading) -> tuple[str, Any]:
+    """What the person reads once their words were taken as the answer (or the question was
+    skipped: for the name, the next question comes all the same)."""
+    svc = services(context)
+    number = reading.ticket.id if reading.ticket else 0
+    if reading.kind == "reg_name":
+        return texts.ASK_UNIT, markup(wait_buttons("reg_unit", reading.seq))
+    if reading.kind == "reg_unit" and reading.volunteer is not None:
+        return texts.PICK_SERVICES, services_keyboard(context, reading.volunteer.categories)
+    if reading.kind == "draft_text" and reading.draft is not None:
+        shown = preview(svc.config, reading.draft)
+        return shown.text, markup(shown.buttons)
+    if reading.kind == "reject_reason" and reading.ticket is not None:
+        done = texts.REOPENED_TO_OFFICE_FOR_RESIDENT if reading.ticket.assignee_id is None \
+            else texts.REOPENED_FOR_RESIDENT
+        return done.format(number=number), None
+    saved = {"progress": texts.PROGRESS_SAVED, "resolve": texts.RESOLVE_SAVED,
+             "comment": texts.COMMENT_SAVED}
+    return saved.get(reading.kind, texts.ALREADY_NOTED), None
+
+
+@refusals
+async def on_question_button(update: Update, context: Context, press: Press) -> None:
+    """跳过/取消 under a question; 这是…(the answer) / 这是新问题 under a kept text. Each is
+    re-checked in the database: a button of an older question changes nothing."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    svc = services(context)
+    now = svc.clock.now()
+    if press.action == "q.end":
+        ended = end_wait(svc.uows, svc.config, now, user.id, press.number)
+        if ended.how == "already":
+            await query.answer(texts.QUESTION_OVER)
+            return
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+        if ended.kind in ("reg_name", "reg_unit"):
+            text, keyboard = _reply(context, ended)
+        else:
+            text, keyboard = ended_text(ended.kind), None
+        await say(update, text, reply_markup=keyboard)
+    elif press.action == "q.ans":
+        reading = answer_held(svc.uows, svc.config, svc.classifier, now, user.id,
+                              press.number)
+        if reading.how == "already":
+            await query.answer(texts.ALREADY_NOTED)
+            return
+        await query.answer()
+        text, keyboard = _reply(context, reading)
+        await query.edit_message_text(text, reply_markup=keyboard)
+    else:  # q.new
+        draft, changed = release_held(svc.uows, now, user.id, press.number)
+        if not changed:
+            await query.answer(texts.ALREADY_NOTED)
+            return
+        shown = preview(svc.config, draft)
+        await query.answer()
+        sent = await query.edit_message_text(shown.text, reply_markup=markup(shown.buttons))
+        message_id = sent.message_id if hasattr(sent, "message_id") else None
+        if message_id is not None:
+            update_draft(svc.uows, svc.config, now, draft.id or 0, user.id,
+                         preview_message_id=message_id)

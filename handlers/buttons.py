@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.callbacks import parse
+from handlers.answers import on_question_button
 from handlers.common import Context, stale_button
 from handlers.coordinator import on_coordinator_button
 from handlers.resident import on_draft_button, on_resolution_button, on_revisit_button
@@ -21,6 +22,7 @@ _ROUTES = {
     "t.cls": on_coordinator_button,
     "v": on_registration_button,
     "s": on_welcome_button,
+    "q": on_question_button,
 }
 
 

@@ -12,9 +12,10 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.conversation import ask, wait_buttons
 from bot.errors import DomainError
 from bot.invites import redeem_invite
-from bot.people import expect_answer, welcome_resident
+from bot.people import welcome_resident
 from bot.render import welcome_buttons
 from bot.services import Services
 from handlers.keyboards import markup, share_phone
@@ -89,8 +90,9 @@ async def start(update: Update, context: Context) -> None:
         volunteer = redeem_invite(svc.uows, svc.config, svc.clock.now(), payload[2:], user_id,
                                   user_name(update))
         community = svc.config.community(volunteer.community)
-        expect_answer(svc.uows, svc.clock.now(), user_id, "reg_name")
-        await say(update, texts.JOIN_WELCOME.format(community=community.name if community else ""))
+        seq = ask(svc.uows, svc.clock.now(), user_id, "reg_name")
+        await say(update, texts.JOIN_WELCOME.format(community=community.name if community else ""),
+                  reply_markup=markup(wait_buttons("reg_name", seq)))
         return
     code = payload[2:] if payload.startswith("b_") else None
     welcome = welcome_resident(svc.uows, svc.config, svc.clock.now(), user_id,

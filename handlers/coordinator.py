@@ -1,4 +1,4 @@
-"""Coordinators: assign, close, reopen, triage, lists, /stats, /classify, /invite."""
+"""Coordinators: assign, close, reopen, triage, lists, /ticket, /stats, /classify, /invite."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from telegram import Update
+from telegram import InputMediaPhoto, Update
 
 from bot import office as O
 from bot import texts
+from bot.abuse import block_resident, unblock_resident
 from bot.callbacks import Press, encode
 from bot.config import Community
 from bot.daily import digest_now
@@ -204,6 +205,27 @@ async def digest_command(update: Update, context: Context) -> None:
 
 
 @coordinators_only
+@refusals
+@with_ticket_number("/ticket 12")
+async def ticket_command(update: Update, context: Context, number: int, user_id: int) -> None:
+    """/ticket <number>: the ticket's full details, for coordinators of its community."""
+    svc = services(context)
+    chat = update.effective_chat
+    assert chat is not None
+    for out in O.ticket_view(svc.uows, svc.config, number, user_id):
+        if out.kind == "text":
+            await say(update, out.text)
+        elif out.kind == "photos" and len(out.file_ids) == 1:
+            await chat.send_photo(out.file_ids[0])
+        elif out.kind == "photos":
+            await chat.send_media_group([InputMediaPhoto(f) for f in out.file_ids[:10]])
+        elif out.kind == "location" and out.location:
+            await chat.send_location(*out.location)
+        elif out.kind == "voice":
+            await chat.send_voice(out.file_ids[0])
+
+
+@coordinators_only
 async def classify_command(update: Update, context: Context) -> None:
     """/classify <text>: shows category, kind, urgent and the matched words."""
     svc = services(context)
@@ -230,3 +252,24 @@ async def invite_command(update: Update, context: Context) -> None:
     link = f"https://t.me/{context.bot.username}?start=v_{invite.token}"
     await say(update, texts.INVITE_LINK.format(days=svc.config.bot.invite_ttl.days or 1,
                                                link=link))
+
+
+@coordinators_only
+@refusals
+@with_ticket_number("/block 12")
+async def block_command(update: Update, context: Context, number: int, user_id: int) -> None:
+    """/block <number>: the resident behind that ticket may no longer submit anything."""
+    svc = services(context)
+    done = block_resident(svc.uows, svc.config, svc.key(), svc.clock.now(), number, user_id)
+    await say(update, (texts.BLOCK_DONE if done else texts.BLOCK_ALREADY).format(number=number))
+
+
+@coordinators_only
+@refusals
+@with_ticket_number("/unblock 12")
+async def unblock_command(update: Update, context: Context, number: int, user_id: int) -> None:
+    """/unblock <number>: lifts the block of the resident behind that ticket."""
+    svc = services(context)
+    done = unblock_resident(svc.uows, svc.config, svc.key(), svc.clock.now(), number, user_id)
+    await say(update, (texts.UNBLOCK_DONE if done else texts.UNBLOCK_NOT_BLOCKED)
+              .format(number=number))

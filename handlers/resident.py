@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
 
 from telegram import Message, Update
 from telegram.error import BadRequest
 
 from bot import texts
 from bot import tickets as T
+from bot.abuse import check_submission, gate_message, refuse_blocked
 from bot.callbacks import Press, encode
+from bot.config import Config
+from bot.conversation import ask, wait_buttons
 from bot.errors import DomainError
 from bot.followups import answer_revisit
 from bot.intake import (
@@ -21,8 +25,9 @@ from bot.intake import (
     receive_message,
     update_draft,
 )
-from bot.people import expect_answer, save_phone
+from bot.people import save_phone
 from bot.render import Button, category_buttons, preview, rating_buttons
+from bot.schedule import local_time
 from bot.views import my_tickets_text
 from handlers.common import (
     Context,
@@ -36,7 +41,7 @@ from handlers.common import (
 from handlers.keyboards import markup, remove, share_phone
 
 
-def _incoming(message: Message, user_id: int, name: str) -> Incoming:
+def incoming(message: Message, user_id: int, name: str) -> Incoming:
     photo = message.photo[-1] if message.photo else None  # the largest size
     return Incoming(
         user_id=user_id, user_name=name,
@@ -62,18 +67,25 @@ async def on_submission(update: Update, context: Context) -> None:
         await say(update, texts.NOT_MEANINGFUL)
         return
     svc = services(context)
+    gate = gate_message(svc.uows, svc.config, svc.key(), svc.clock.now(), user.id)
+    if gate.blocked:  # nothing stored: nobody would read it (bot/abuse.py)
+        await say(update, texts.BLOCKED_REPLY)
+        return
     got = receive_message(svc.uows, svc.config, svc.classifier, svc.clock.now(),
-                          _incoming(message, user.id, user_name(update)))
-    await _show(update, context, got)
+                          incoming(message, user.id, user_name(update)),
+                          join_open=gate.previews_full)
+    await _show(update, context, got, flood=gate.previews_full)
 
 
-async def _show(update: Update, context: Context, got: Received) -> None:
+async def _show(update: Update, context: Context, got: Received, flood: bool = False) -> None:
     svc = services(context)
     draft = got.draft
     if got.how == "duplicate" and draft.preview_message_id is not None:
         return  # Telegram delivered this message again; the preview is already there
-    if got.how == "album" and not got.text_changed and draft.preview_message_id is not None:
-        # Another photo of the same album: no new preview, but the shown one counts it.
+    joined = (got.how == "album" and not got.text_changed) or (flood and got.how == "added")
+    if joined and draft.preview_message_id is not None:
+        # Another photo of the same album (or, in a flood, one more text): no new preview,
+        # but the shown one counts it.
         if draft.status == "open":
             shown = preview(svc.config, draft)
             with contextlib.suppress(BadRequest):  # e.g. the preview was deleted meanwhile
@@ -88,9 +100,9 @@ async def _show(update: Update, context: Context, got: Received) -> None:
     update_draft(svc.uows, svc.config, svc.clock.now(), draft.id or 0, draft.user_id,
                  preview_message_id=sent.message_id)
     if not draft.text and not draft.voice_file_id:
-        expect_answer(svc.uows, svc.clock.now(), draft.user_id, "draft_text",
-                      draft_id=draft.id)
-        await say(update, texts.ASK_TEXT_FOR_MEDIA)
+        seq = ask(svc.uows, svc.clock.now(), draft.user_id, "draft_text", draft_id=draft.id)
+        await say(update, texts.ASK_TEXT_FOR_MEDIA,
+                  reply_markup=markup(wait_buttons("draft_text", seq)))
 
 
 @refusals
@@ -128,7 +140,15 @@ async def _confirm(update: Update, context: Context, draft_id: int) -> None:
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     svc = services(context)
-    result = confirm_draft(svc.uows, svc.config, svc.clock.now(), draft_id, user.id)
+    now = svc.clock.now()
+    until = check_submission(svc.uows, svc.config, svc.key(), now, user.id, draft_id)
+    if until is not None:  # the draft stays open: pressing again later submits it
+        await query.answer()
+        await say(update, texts.TOO_MANY_SUBMISSIONS.format(
+            n=svc.config.abuse.max_submissions, time=_clock_time(svc.config, until, now),
+            button=texts.BTN_CONFIRM))
+        return
+    result = confirm_draft(svc.uows, svc.config, now, draft_id, user.id)
     if result.already and result.ticket is not None:
         # A second press (double tap, or an older preview of the same draft): say so, and
         # do not edit the message again (Telegram refuses "not modified") or re-ask the phone.
@@ -156,6 +176,14 @@ async def _confirm(update: Update, context: Context, draft_id: int) -> None:
         next_step=next_step))
     if result.ask_phone:
         await say(update, texts.ASK_PHONE, reply_markup=share_phone())
+
+
+def _clock_time(config: Config, moment: datetime, now: datetime) -> str:
+    """"10:35", or "11月3日 10:35" when it is not today (local time)."""
+    local, today = local_time(config, moment), local_time(config, now).date()
+    day = "" if local.date() == today else texts.TOO_MANY_DAY.format(month=local.month,
+                                                                     day=local.day)
+    return f"{day}{local:%H:%M}"
 
 
 @refusals
@@ -220,15 +248,18 @@ async def on_resolution_button(update: Update, context: Context, press: Press) -
         await query.edit_message_text(texts.ASK_RATING.format(number=number),
                                       reply_markup=markup(rating_buttons(number)))
     elif press.action == "t.no":
+        refuse_blocked(svc.uows, svc.key(), user.id)
         T.check_can_reject(svc.uows, number, user.id)
-        expect_answer(svc.uows, now, user.id, "reject_reason", ticket_id=number)
+        seq = ask(svc.uows, now, user.id, "reject_reason", ticket_id=number)
         await query.answer()
-        await say(update, texts.ASK_REJECT_REASON)
+        await say(update, texts.ASK_REJECT_REASON,
+                  reply_markup=markup(wait_buttons("reject_reason", seq)))
     elif press.action == "t.rate":
         T.rate_ticket(svc.uows, svc.config, now, number, user.id, int(press.args[1]))
-        expect_answer(svc.uows, now, user.id, "comment", ticket_id=number)
+        seq = ask(svc.uows, now, user.id, "comment", ticket_id=number)
         await query.answer()
-        await query.edit_message_text(texts.RATED)
+        await query.edit_message_text(texts.RATED,
+                                      reply_markup=markup(wait_buttons("comment", seq)))
 
 
 @refusals
@@ -238,6 +269,8 @@ async def on_revisit_button(update: Update, context: Context, press: Press) -> N
     assert query is not None and user is not None
     svc = services(context)
     fixed = press.action == "t.rvok"
+    if not fixed:  # reopening sends work to a volunteer: not for a blocked resident
+        refuse_blocked(svc.uows, svc.key(), user.id)
     answer_revisit(svc.uows, svc.config, svc.clock.now(), press.number, user.id, fixed)
     await query.answer()
     done = texts.REVISIT_THANKS if fixed else texts.REVISIT_REOPENED

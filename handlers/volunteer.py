@@ -7,8 +7,8 @@ from telegram import Update
 from bot import texts
 from bot import volunteering as V
 from bot.callbacks import Press, encode
+from bot.conversation import ask, wait_buttons
 from bot.invites import update_profile
-from bot.people import expect_answer
 from bot.render import Button
 from bot.views import volunteer_tasks_text
 from handlers.common import Context, refusals, say, services
@@ -23,9 +23,11 @@ async def on_ticket_button(update: Update, context: Context, press: Press) -> No
     svc = services(context)
     now, number = svc.clock.now(), press.number
     if press.action == "t.acc":
-        V.accept_ticket(svc.uows, svc.config, now, number, user.id)
+        # The offer keeps its buttons until the details (with the work buttons) arrived: the
+        # sender removes them then, so a refused send never leaves the volunteer without any.
+        offer = query.message.message_id if query.message else None
+        V.accept_ticket(svc.uows, svc.config, now, number, user.id, offer_message_id=offer)
         await query.answer(texts.ACCEPTED.format(number=number))
-        await query.edit_message_reply_markup(None)
     elif press.action == "t.dec":
         V.decline_ticket(svc.uows, svc.config, now, number, user.id)
         await query.answer()
@@ -36,14 +38,14 @@ async def on_ticket_button(update: Update, context: Context, press: Press) -> No
         await query.answer(texts.CLAIMED_OK.format(number=number), show_alert=True)
     elif press.action == "t.prg":
         V.check_holds(svc.uows, number, user.id)
-        expect_answer(svc.uows, now, user.id, "progress", ticket_id=number)
+        seq = ask(svc.uows, now, user.id, "progress", ticket_id=number)
         await query.answer()
-        await say(update, texts.ASK_PROGRESS)
+        await say(update, texts.ASK_PROGRESS, reply_markup=markup(wait_buttons("progress", seq)))
     elif press.action == "t.res":
         V.check_holds(svc.uows, number, user.id)
-        expect_answer(svc.uows, now, user.id, "resolve", ticket_id=number)
+        seq = ask(svc.uows, now, user.id, "resolve", ticket_id=number)
         await query.answer()
-        await say(update, texts.ASK_RESOLVE)
+        await say(update, texts.ASK_RESOLVE, reply_markup=markup(wait_buttons("resolve", seq)))
     elif press.action == "t.rel":
         V.release_ticket(svc.uows, svc.config, now, number, user.id)
         await query.answer()

@@ -14,7 +14,11 @@ Failures: a 429 pauses every send for retry_after (Telegram's flood control is p
 message); 5xx and network errors put the row back and rest its chat with exponential backoff
 (the row stays due, so later rows of that chat wait behind it); 403 marks the person
 unreachable, drops what else is pending for them and tells the coordinators; any other 400
-marks the row failed and the chat moves on.
+marks the row failed (logged with the ticket's number, and listed in the coordinators' next
+digest) and the chat moves on. A part that removes buttons (the offer's 接单 once the details
+went out) runs only when every part before it was accepted: a refused send never leaves a
+ticket with nobody holding a button for it. A group post offered again whose old message is
+gone is posted anew, so its 认领 button is not lost with it.
 
 Delivery is at least once, by necessity: a crash after Telegram accepted a message and before
 the row is marked re-sends that one message after the lease ends. Parts of a row already
@@ -58,6 +62,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.owed import render_owed
 from bot.render import Out
+from bot.sending import is_not_modified
 from bot.unreachable import mark_unreachable
 from handlers.keyboards import markup
 from scheduler.pacing import EARLY, Limits, Pacer
@@ -216,7 +221,8 @@ class Dispatcher:
         except SQLAlchemyError:
             raise
         except Exception as exc:  # unknown notice, bad payload: it will never render
-            log.exception("outbox row %s cannot be rendered", row.id)
+            log.exception("outbox row %s (ticket #%s, %s) cannot be rendered", row.id,
+                          row.ticket_id, row.notice)
             if not self._lease(row):
                 return _Outcome.LEFT
             self._finish(row, "failed", f"render: {exc!r}"[:500])
@@ -226,11 +232,12 @@ class Dispatcher:
         first_id: int | None = None
         group_post: int | None = None  # the message id of a group post, to remember
         part_errors: list[str] = []
+        text_refused = False  # a part with words (and maybe the work buttons) did not arrive
         try:
             for index in range(done, len(parts)):
                 out = parts[index]
                 cost = _cost(out)
-                if not cost:
+                if not cost or (text_refused and out.meta.get("only_if_delivered")):
                     continue  # e.g. the edit of a group post that was never sent
                 async with self._pace.slot(row.chat_id, cost, self._sleep):
                     # Leased only now, right before the first send: never while queueing.
@@ -243,9 +250,15 @@ class Dispatcher:
                     except BadRequest as exc:
                         if done == 0:
                             raise  # nothing of it arrived: the row failed
+                        if out.kind == "markup":  # e.g. the offer was deleted: no harm done
+                            log.info("outbox row %s: buttons of message %s not removed: %s",
+                                     row.id, out.message_id, exc)
+                            continue
                         # A later part (an expired photo, say): the rest still goes.
-                        log.warning("outbox row %s part %s refused: %s", row.id, index, exc)
+                        log.warning("outbox row %s (ticket #%s, %s) part %s refused: %s",
+                                    row.id, row.ticket_id, row.notice, index, exc)
                         part_errors.append(f"part {index}: {exc}")
+                        text_refused = text_refused or out.kind == "text"
                         message = None
                     done = index + 1
                     first = message[0] if isinstance(message, tuple) else message
@@ -273,7 +286,8 @@ class Dispatcher:
             self._migrate(row, int(exc.new_chat_id), done, group_post)
             return _Outcome.LEFT
         except BadRequest as exc:
-            log.warning("outbox row %s refused by Telegram: %s", row.id, exc)
+            log.warning("outbox row %s (ticket #%s, %s) refused by Telegram: %s",
+                        row.id, row.ticket_id, row.notice, exc)
             self._finish(row, "failed", str(exc)[:500], first_id, group_post)
             return _Outcome.SETTLED
         except TelegramError as exc:  # 5xx, network errors, timeouts: try again later
@@ -304,11 +318,10 @@ class Dispatcher:
                 return await self.bot.send_message(chat_id, out.text,
                                                    reply_markup=markup(out.buttons))
             if out.kind == "edit" and out.message_id is not None:
-                # Without reply_markup an edit drops the buttons (a taken post loses 认领);
-                # a post offered again gets its 认领 button back.
-                return await self.bot.edit_message_text(out.text, chat_id=chat_id,
-                                                        message_id=out.message_id,
-                                                        reply_markup=markup(out.buttons))
+                return await self._edit(chat_id, out)
+            if out.kind == "markup" and out.message_id is not None:
+                return await self.bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=out.message_id, reply_markup=None)
             if out.kind == "photos":
                 if len(out.file_ids) == 1:
                     return await self.bot.send_photo(chat_id, out.file_ids[0])
@@ -321,10 +334,25 @@ class Dispatcher:
             if out.kind == "voice":
                 return await self.bot.send_voice(chat_id, out.file_ids[0])
         except BadRequest as exc:
-            if out.kind == "edit" and "message is not modified" in str(exc).lower():
+            if is_not_modified(exc):
                 return None  # it already says this: the edit is done
             raise
         return None
+
+    async def _edit(self, chat_id: int, out: Out) -> Message | bool:
+        """Edit a message's text and buttons. Without buttons an edit drops them (a taken post
+        loses 认领); a post offered again gets its 认领 back, or is posted anew if it is gone."""
+        try:
+            return await self.bot.edit_message_text(out.text, chat_id=chat_id,
+                                                    message_id=out.message_id,
+                                                    reply_markup=markup(out.buttons))
+        except BadRequest as exc:
+            if is_not_modified(exc) or not out.meta.get("repost_if_gone"):
+                raise
+            log.warning("group post %s of chat %s cannot be edited (%s): posting it again",
+                        out.message_id, chat_id, exc)
+            return await self.bot.send_message(chat_id, out.text,
+                                               reply_markup=markup(out.buttons))
 
     def _lease(self, row: Outbox) -> bool:
         """Take the row for this process, unless someone holds it or an earlier due row of the
@@ -362,6 +390,8 @@ class Dispatcher:
                 .where(col(Outbox.id) == row.id)
                 .values(status=status, last_error=error, attempts=col(Outbox.attempts) + 1,
                         sent_at=self.clock.now() if status == "sent" else None,
+                        # Refused in whole or in part: the digest lists it for the coordinators.
+                        failed_at=self.clock.now() if status == "failed" or error else None,
                         sent_message_id=message_id, lease_until=None)
             )
             self._remember_group_post(uow, row, group_post)
@@ -424,7 +454,7 @@ def _cost(out: Out) -> int:
     """How many messages Telegram counts for this part (0: nothing will be sent)."""
     if out.kind == "text":
         return 1
-    if out.kind == "edit":
+    if out.kind in ("edit", "markup"):
         return 1 if out.message_id is not None else 0  # the post never went out: no edit
     if out.kind == "photos":
         return len(out.file_ids)

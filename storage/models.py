@@ -190,6 +190,8 @@ class Outbox(SQLModel, table=True):
         Index("ix_outbox_pending", "status", "not_before"),
         # The lease checks for an earlier pending row of the same chat (order per chat).
         Index("ix_outbox_chat", "chat_id", "status", "id"),
+        # The digest's "发送失败" lists what was refused in a period.
+        Index("ix_outbox_failed", "failed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -208,6 +210,7 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = None
     sent_message_id: int | None = None
     last_error: str | None = None
+    failed_at: datetime | None = None  # when Telegram refused it (or a part of it) for good
 
 
 class SenderLease(SQLModel, table=True):
@@ -242,17 +245,44 @@ class Draft(SQLModel, table=True):
     voice_file_id: str | None = None
     media_group_id: str | None = Field(default=None, index=True)
     preview_message_id: int | None = None
-    status: str = "open"  # open | submitted | discarded
+    # open | submitted | discarded; held: a text kept while the person says whether it is a
+    # new matter or the answer to a question (bot/conversation.py), answer: it was the answer
+    status: str = "open"
     ticket_id: int | None = None
     created_at: datetime
     updated_at: datetime
 
 
 class PendingInput(SQLModel, table=True):
-    """The next text from this person answers a question the bot asked (a reason, a note...)."""
+    """The one question the bot waits for this person's words to answer (bot/conversation.py).
+
+    The row stays after the wait ends (state says how), so `seq` only grows: a button of an
+    older question carries an older seq and finds nothing to end."""
 
     user_id: int = Field(primary_key=True, sa_type=BigInteger)
     kind: str  # progress | resolve | reject_reason | comment | reg_name | reg_unit | draft_text
     ticket_id: int | None = None
     draft_id: int | None = None
+    created_at: datetime  # when it was asked: the wait expires pending_input_minutes later
+    seq: int = 0  # which question this is, for this person
+    # waiting | holding (a text that may be a new matter is kept as held_draft_id, and the
+    # person was asked which it is) | answered | skipped | expired | replaced | refused
+    state: str = "waiting"
+    held_draft_id: int | None = None
+
+
+class Block(SQLModel, table=True):
+    """A resident the coordinators blocked (/block N). Kept as a keyed hash of the Telegram id,
+    never the id: erasing the resident later does not lift it (bot/abuse.py)."""
+
+    key_hash: str = Field(primary_key=True)  # HMAC-SHA256 of the Telegram id, hex
+    community: str  # whose coordinators blocked them
+    created_at: datetime
+
+
+class Secret(SQLModel, table=True):
+    """Keys the bot makes itself once and keeps (the block key when BOT_BLOCK_KEY is unset)."""
+
+    name: str = Field(primary_key=True)
+    value: str
     created_at: datetime

