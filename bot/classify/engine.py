@@ -334,12 +334,14 @@ def _weight_at(parts: list[Sentence], pos: int) -> float:
 
 
 def _substrings(token: str, keywords: Mapping[str, object]) -> list[str]:
-    """Keywords inside a token, except one followed by a place word: 单元门口 is a place by
-    the door (门口), not the door (单元门); 槐树 and 树长 are about the tree."""
+    """Keywords inside a token. A one-character keyword counts only as the token's last
+    character, where Chinese puts a compound's head (槐树 is a tree; 修好, 火车 and 盖章 are
+    not about repairs, fire or building). A longer one counts unless a place word follows it
+    (单元门口 is a place by the door, not the door)."""
     n = len(token)
     return [token[i:j] for i in range(n) for j in range(i + 1, n + 1)
             if (i, j) != (0, n) and token[i:j] in keywords
-            and (j == n or token[j] not in _PLACE_SUFFIX)]
+            and (j == n or (j - i > 1 and token[j] not in _PLACE_SUFFIX))]
 
 
 def _contained(word: str, keywords: Iterable[str]) -> tuple[str, ...]:

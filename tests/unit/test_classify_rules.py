@@ -26,6 +26,7 @@ def config_with(**classifier: Any) -> Any:
     raw["categories"]["repairs"]["keywords"] = {"电梯": 3, "楼道灯": 4}
     raw["categories"]["property"]["keywords"] = {"物业": 4}
     raw["categories"]["greening"]["keywords"] = {"树": 2}
+    raw["categories"]["repairs"]["keywords"]["修"] = 1
     return raw
 
 
@@ -159,3 +160,21 @@ def test_bad_kind_phrase_is_refused() -> None:
         build_config(config_with(kind_words={
             "wish": [], "complaint": [], "suggestion": [], "weighted": {"wishes:请问": 2}}),
             {}, "test.toml")
+
+
+# ---- keywords inside longer tokens ----------------------------------------------------------
+
+def test_a_one_character_keyword_counts_only_as_a_compounds_head() -> None:
+    classifier = make()
+    assert "树" in classifier.classify("楼下的大槐树").matched  # 槐树 is a tree
+    repaired = classifier.classify("修好了，谢谢")
+    assert repaired.category == "other" and not repaired.matched
+
+
+def test_a_keyword_before_a_place_word_is_the_place_not_the_thing() -> None:
+    raw = config_with()
+    raw["categories"]["repairs"]["keywords"] = {"单元门": 4}
+    raw["categories"]["sanitation"]["keywords"] = {"垃圾桶": 4}
+    classifier = Classifier(build_config(raw, {}, "test.toml"))
+    assert classifier.classify("单元门口的垃圾桶满了").category == "sanitation"
+    assert classifier.classify("单元门坏了").category == "repairs"
