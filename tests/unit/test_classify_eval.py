@@ -35,7 +35,9 @@ def test_dev_split_meets_the_targets(classifier: Classifier) -> None:
 
 def test_test_split_stays_above_a_floor(classifier: Classifier) -> None:
     # Measured once, at the end of issue 11's rule work (commit 40a3115): category 0.784,
-    # kind 0.869, urgent recall 0.579 (22 of 38), precision 0.815 -- below the issue's targets
+    # kind 0.869, urgent recall 0.579 (22 of 38), precision 0.815; the shipped rules (one fix
+    # for a regression found by test_conversation, not by this split) give category 0.780 and
+    # the same kind and urgent figures. Both below the issue's targets
     # (0.90 / 0.85 / 1.00 / 0.90): the rules fit dev better than unseen messages. The floors sit
     # just under those figures so that an edit that loses generalisation fails here. Never tune
     # on this split; raise the floors only after a new honest measurement.
