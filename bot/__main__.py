@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot import texts
 from bot.clock import SystemClock
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError, config_path_of, load_config
+
+if TYPE_CHECKING:
+    from bot.classify.suggest import Suggestions
 
 EXIT_USAGE = 2
+# The labelled set --suggest measures proposals on (tuned on; the test split stays frozen).
+DEFAULT_LABELS = Path(__file__).resolve().parent.parent / "tests/data/classifier/dev.jsonl"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     classify.add_argument("--jsonl", help=texts.CLI_HELP_JSONL)
     classify.add_argument("--eval", dest="eval_file", help=texts.CLI_HELP_EVAL)
     classify.add_argument("--texts", dest="texts_file", help=texts.CLI_HELP_TEXTS)
+    classify.add_argument("--suggest", action="store_true", help=texts.CLI_HELP_SUGGEST)
+    classify.add_argument("--labels", help=texts.CLI_HELP_LABELS)
     volunteers = commands.add_parser("volunteers", help=texts.CLI_HELP_VOLUNTEERS)
     volunteer_commands = volunteers.add_subparsers(dest="volunteers_command", required=True)
     importer = volunteer_commands.add_parser(
@@ -45,6 +53,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
         print(texts.CLI_CONFIG_ERROR.format(error=exc), file=err)
         return EXIT_USAGE
     if args.command == "classify":
+        if args.suggest:
+            if args.text is not None or args.jsonl is not None or args.eval_file is not None:
+                print(texts.CLI_CLASSIFY_EVAL_USAGE, file=err)
+                return EXIT_USAGE
+            return _suggest(config, args.labels, out, err)
+        if args.labels is not None:
+            print(texts.CLI_LABELS_WITHOUT_SUGGEST, file=err)
+            return EXIT_USAGE
         if args.texts_file is not None and args.eval_file is None:
             print(texts.CLI_TEXTS_WITHOUT_EVAL, file=err)
             return EXIT_USAGE
@@ -58,16 +74,16 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
         return _import_volunteers(config, args.file, out, err)
     if args.command == "recount":
         return _recount(config, out)
-    return _run(config, err)
+    return _run(config, config_path_of(args.config, os.environ), err)
 
 
-def _run(config: Config, err: TextIO) -> int:
+def _run(config: Config, path: Path, err: TextIO) -> int:
     if not config.token:
         print(texts.NO_TOKEN, file=err)
         return EXIT_USAGE
     from bot.app import run_bot  # imports telegram only when the bot really starts
 
-    run_bot(config)
+    run_bot(config, path)
     return 0
 
 
@@ -128,6 +144,54 @@ def _evaluate(config: Config, labels: str, texts_file: str | None, out: TextIO,
     report = evaluate(Classifier(config), items)
     print("\n".join(render(report, labels)), file=out)
     return 0
+
+
+def _suggest(config: Config, labels: str | None, out: TextIO, err: TextIO) -> int:
+    """Proposals from the corrections stored in the configured database (DATABASE_URL)."""
+    from bot.classify.evaluate import LabelsError, load_labelled
+    from bot.classify.suggest import Correction, suggest
+    from bot.corrections import stored_corrections
+    from storage.db import create_schema, make_engine, uow_factory
+
+    path = Path(labels) if labels else DEFAULT_LABELS
+    if not path.is_file():
+        print(texts.CLI_FILE_NOT_FOUND.format(path=path), file=err)
+        return EXIT_USAGE
+    try:
+        items = load_labelled(path)
+    except LabelsError as exc:
+        print(exc, file=err)
+        return EXIT_USAGE
+    engine = make_engine(config.bot.database_url)
+    try:
+        create_schema(engine)
+        with uow_factory(engine)() as uow:
+            rows = [Correction(r.text, r.from_category, r.to_category)
+                    for r in stored_corrections(uow.session)]
+    finally:
+        engine.dispose()
+    if not rows:
+        print(texts.SUGGEST_NO_CORRECTIONS, file=out)
+        return 0
+    print("\n".join(render_suggestions(config, suggest(config, rows, items), str(path))),
+          file=out)
+    return 0
+
+
+def render_suggestions(config: Config, found: Suggestions, labels: str) -> list[str]:
+    lines = [texts.SUGGEST_HEADER.format(n=found.corrections, labels=labels,
+                                         accuracy=found.accuracy, fixed=found.fixed)]
+    for p in found.proposals:
+        template = {"add": texts.SUGGEST_ADD, "raise": texts.SUGGEST_RAISE,
+                    "lower": texts.SUGGEST_LOWER}[p.action]
+        lines.append(template.format(
+            category=config.category_name(p.category), code=p.category, word=p.word,
+            before=p.before, after=p.after, support=p.support, accuracy=p.accuracy,
+            delta=p.accuracy - found.accuracy, fixed=p.fixed, n=found.corrections))
+    if not found.proposals:
+        lines.append(texts.SUGGEST_NONE)
+    lines.append(texts.SUGGEST_FOOTER)
+    return lines
 
 
 def _import_volunteers(config: Config, file: str, out: TextIO, err: TextIO) -> int:

@@ -406,11 +406,24 @@ def build_config(raw: Mapping[str, Any], env: Mapping[str, str], source: str) ->
 def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
     """Read the TOML file (BOT_CONFIG or the shipped config.toml) and validate it."""
     env = os.environ if env is None else env
-    config_path = Path(path or env.get("BOT_CONFIG") or DEFAULT_CONFIG_PATH)
+    config_path = config_path_of(path, env)
     try:
-        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        data = config_path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(texts.CONFIG_NOT_FOUND.format(path=config_path)) from None
+    return parse_config(data, config_path, env)
+
+
+def config_path_of(path: str | Path | None, env: Mapping[str, str]) -> Path:
+    """The file load_config reads: `path`, else BOT_CONFIG, else the shipped config.toml."""
+    return Path(path or env.get("BOT_CONFIG") or DEFAULT_CONFIG_PATH)
+
+
+def parse_config(data: bytes, config_path: Path, env: Mapping[str, str]) -> Config:
+    """The file's bytes, already read, validated (the keyword reload reads them once, hashes
+    them and validates exactly what it hashed)."""
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(texts.CONFIG_BAD_TOML.format(path=config_path, error=exc)) from None
     return build_config(raw, env, str(config_path))

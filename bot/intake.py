@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from bot.classify import Classifier
+from bot.classify.explain import reasons
 from bot.config import Config
 from bot.errors import DomainError
 from bot.people import offer_phone_once
@@ -77,7 +78,8 @@ def clean_text(text: str) -> str:
 def _classify_into(draft: Draft, classifier: Classifier) -> None:
     result = classifier.classify(draft.text)
     draft.category, draft.kind, draft.urgent = result.category, result.kind, result.urgent
-    draft.matched = list(dict.fromkeys((*result.urgent_matched, *result.matched)))
+    # What decided it, in words a coordinator reads on the triage notice and urgent alert.
+    draft.matched = list(reasons(result, classifier.category_name))
 
 
 def _open_draft(session: Session, user_id: int, now: datetime) -> Draft | None:

@@ -701,3 +701,51 @@ EVAL_MISS_KIND = "类型"
 EVAL_MISS_URGENT_MISSED = "漏报紧急"
 EVAL_MISS_URGENT_FALSE = "误报紧急"
 EVAL_NOT_AVAILABLE = "—"
+
+# ---- issue 11 explainable and correctable (§3), keywords without a restart (§5) ----
+# What decided a classification, one short reason each (bot/classify/explain.py).
+REASON_URGENT = "{word} → 紧急"
+REASON_HEDGED = "{hedge}…{word} → 不算紧急"
+REASON_CATEGORY = "{word}{times} → {category}"
+REASON_TIMES = " ×{n}"
+REASONS_LINE = "依据：{reasons}"
+REASONS_NONE = "依据：没有命中关键词"
+REASONS_SEPARATOR = "；"
+# /recat: a coordinator gives a ticket another category (stored as a correction).
+RECAT_EXAMPLE = "/recat 12 repairs"
+RECAT_PICK = "请选择工单 #{number} 的新类别："
+RECAT_DONE = "工单 #{number} 已从「{before}」改为「{category}」。已记下这次更正，供改进分类规则。"
+RECAT_SAME = "工单 #{number} 本来就是「{category}」，没有改动。"
+BOT_COMMANDS_COORDINATOR += [("recat", "改类别：/recat 编号 类别代码")]
+# A broken edit of config.toml (bot/classifier_holder.py), to the coordinators, once per content.
+CONFIG_RELOAD_FAILED = (
+    "⚠️ config.toml 刚被修改，但改后的文件有错，机器人仍按原来的分类规则工作。\n"
+    "请改正后保存，保存后自动生效：\n{error}"
+)
+SEND_FAILED_WHAT["config_problem"] = "配置出错的提醒"
+# python -m bot classify --suggest (bot/classify/suggest.py)
+CLI_HELP_SUGGEST = "读取数据库里协调员改过类别的记录，提出关键词和权重的修改建议（不会改动 config.toml）"
+CLI_HELP_LABELS = "与 --suggest 搭配：衡量建议用的标注集（默认 tests/data/classifier/dev.jsonl）"
+CLI_LABELS_WITHOUT_SUGGEST = "--labels 只能和 --suggest 一起用。"
+SUGGEST_NO_CORRECTIONS = "数据库里还没有改类别的记录：协调员用分类按钮或 /recat 改过类别后才会有。"
+SUGGEST_HEADER = (
+    "改类别记录 {n} 条；标注集 {labels}：现在的准确率 {accuracy:.3f}，"
+    "这些记录现在分对 {fixed}/{n} 条。\n建议（能改对的记录多的在前）："
+)
+SUGGEST_ADD = (
+    "  在「{category}」（{code}）加关键词「{word}」，权重 {after:g}（{support} 条记录里出现）："
+    "准确率 {accuracy:.3f}（{delta:+.3f}），记录分对 {fixed}/{n}"
+)
+SUGGEST_RAISE = (
+    "  把「{category}」（{code}）的关键词「{word}」权重 {before:g} → {after:g}"
+    "（{support} 条记录里它本该起作用）：准确率 {accuracy:.3f}（{delta:+.3f}），记录分对 {fixed}/{n}"
+)
+SUGGEST_LOWER = (
+    "  把「{category}」（{code}）的关键词「{word}」权重 {before:g} → {after:g}"
+    "（{support} 条记录因它分错）：准确率 {accuracy:.3f}（{delta:+.3f}），记录分对 {fixed}/{n}"
+)
+SUGGEST_NONE = "  没有可提的建议：记录太少，或现在的规则已全部分对。"
+SUGGEST_FOOTER = (
+    "以上只是建议，规则没有任何改动。要采纳，请编辑 config.toml 的 "
+    "[categories.代码.keywords]，保存后下一条消息就按新规则分类。"
+)

@@ -137,6 +137,10 @@ class Classifier:
     def tokens(self, text: str) -> list[str]:
         return self._tokenizer.lcut(text)
 
+    def category_name(self, code: str) -> str:
+        """The category's name in the configuration these rules came from."""
+        return self._config.category_name(code)
+
     def classify(self, text: str) -> Classification:
         norm, replaced = self.normalise(text or "")
         evidence: list[Evidence] = [Evidence(REPLACE, r, "", rule=r) for r in replaced]

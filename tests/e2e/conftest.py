@@ -121,9 +121,10 @@ def button_labels(message: Call) -> list[list[str]]:
 async def start_harness(api: FakeBotApi, config: Config, classifier: Classifier,
                         db_path: Path, clock: ManualClock, limits: Limits = FAST,
                         sweep_interval: timedelta = timedelta(hours=1),
-                        ) -> AsyncIterator[Harness]:
+                        config_path: Path | None = None) -> AsyncIterator[Harness]:
     """The bot on a fresh or existing SQLite file. The sweep ticks every `sweep_interval`:
-    an hour by default, so only the follow-up tests (which pass a second) see it run."""
+    an hour by default, so only the follow-up tests (which pass a second) see it run. With
+    `config_path`, the bot reloads keyword edits of that file (bot/classifier_holder.py)."""
     cfg = config.model_copy(update={
         "token": TOKEN,
         "bot": config.bot.model_copy(update={"api_base_url": f"{api.url}/bot"}),
@@ -131,7 +132,8 @@ async def start_harness(api: FakeBotApi, config: Config, classifier: Classifier,
     })
     engine = make_engine(f"sqlite:///{db_path}")
     create_schema(engine)
-    app = build_application(cfg, engine, clock=clock, classifier=classifier, limits=limits)
+    app = build_application(cfg, engine, clock=clock, classifier=classifier, limits=limits,
+                            config_path=config_path)
     app.bot_data["dispatcher"].poll_interval = 0.05
     # The same order as Application.run_polling: initialize, post_init, poll, start.
     await app.initialize()
