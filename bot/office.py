@@ -139,7 +139,8 @@ def recategorise(uow_factory: UowFactory, config: Config, now: datetime, number:
                  tg_id: int, category: str) -> Recat:
     """/recat N code: a coordinator of the ticket's community gives it another category.
 
-    A ticket still awaiting triage is triaged (and routed) as by the triage buttons. Any other
+    A ticket still awaiting triage, or waiting with the office unrouted, is triaged (and
+    routed) as by the triage buttons. Any other
     keeps its holder and state; an open one gets its new category's time limit and its group
     post shows the new category. Closed tickets may be corrected too: the digest's counts
     follow (move() keeps the tallies), and the classifier learns from the correction."""
@@ -152,8 +153,9 @@ def recategorise(uow_factory: UowFactory, config: Config, now: datetime, number:
         before = ticket.category
         if before == category:
             return Recat(ticket, before, changed=False)
-        if ticket.needs_triage and ticket.status in ("submitted", "reopened") \
-                and ticket.assignee_id is None:
+        if ticket.status in ("submitted", "reopened") and ticket.assignee_id is None \
+                and (ticket.needs_triage or not ticket.offered_in_group):
+            # Awaiting triage, or kept by the office with nobody asked yet: routed anew.
             triage_in(s, config, now, ticket, tg_id, category)
             uow.commit()
             return Recat(ticket, before, changed=True)

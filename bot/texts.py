@@ -722,7 +722,6 @@ CONFIG_RELOAD_FAILED = (
     "⚠️ config.toml 刚被修改，但改后的文件有错，机器人仍按原来的分类规则工作。\n"
     "请改正后保存，保存后自动生效：\n{error}"
 )
-SEND_FAILED_WHAT["config_problem"] = "配置出错的提醒"
 # python -m bot classify --suggest (bot/classify/suggest.py)
 CLI_HELP_SUGGEST = "读取数据库里协调员改过类别的记录，提出关键词和权重的修改建议（不会改动 config.toml）"
 CLI_HELP_LABELS = "与 --suggest 搭配：衡量建议用的标注集（默认 tests/data/classifier/dev.jsonl）"

@@ -79,6 +79,16 @@ def test_recat_of_a_ticket_awaiting_triage_routes_it(
     assert _corrections(uows) == [(vague, "other", "repairs", VAGUE, COORDINATOR)]
 
 
+def test_recat_of_a_ticket_the_office_kept_sends_it_to_a_volunteer(
+        uows: Uows, config: Config, clock: ManualClock) -> None:
+    vague = submit(uows, config, clock.now(), text=VAGUE, category="other").id
+    assert vague is not None
+    O.triage_ticket(uows, config, clock.now(), vague, COORDINATOR, "other")  # office keeps it
+    add_volunteer(uows, clock.now(), 501, "李明", buildings=("b1",))
+    O.recategorise(uows, config, clock.now(), vague, COORDINATOR, "repairs")
+    assert (reload(uows, vague).category, reload(uows, vague).status) == ("repairs", "assigned")
+
+
 def test_recat_is_refused_to_volunteers_residents_and_other_communities(
         uows: Uows, config: Config, clock: ManualClock) -> None:
     two = config.model_copy(update={"communities": (
