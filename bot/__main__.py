@@ -8,13 +8,18 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot import texts
 from bot.clock import SystemClock
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError, config_path_of, load_config
+
+if TYPE_CHECKING:
+    from bot.classify.suggest import Suggestions
 
 EXIT_USAGE = 2
+# The labelled set --suggest measures proposals on (tuned on; the test split stays frozen).
+DEFAULT_LABELS = Path(__file__).resolve().parent.parent / "tests/data/classifier/dev.jsonl"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,6 +30,10 @@ def _parser() -> argparse.ArgumentParser:
     classify = commands.add_parser("classify", help=texts.CLI_HELP_CLASSIFY)
     classify.add_argument("text", nargs="?", help=texts.CLI_HELP_TEXT)
     classify.add_argument("--jsonl", help=texts.CLI_HELP_JSONL)
+    classify.add_argument("--eval", dest="eval_file", help=texts.CLI_HELP_EVAL)
+    classify.add_argument("--texts", dest="texts_file", help=texts.CLI_HELP_TEXTS)
+    classify.add_argument("--suggest", action="store_true", help=texts.CLI_HELP_SUGGEST)
+    classify.add_argument("--labels", help=texts.CLI_HELP_LABELS)
     volunteers = commands.add_parser("volunteers", help=texts.CLI_HELP_VOLUNTEERS)
     volunteer_commands = volunteers.add_subparsers(dest="volunteers_command", required=True)
     importer = volunteer_commands.add_parser(
@@ -49,6 +58,22 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
         print(texts.CLI_CONFIG_ERROR.format(error=exc), file=err)
         return EXIT_USAGE
     if args.command == "classify":
+        if args.suggest:
+            if args.text is not None or args.jsonl is not None or args.eval_file is not None:
+                print(texts.CLI_CLASSIFY_EVAL_USAGE, file=err)
+                return EXIT_USAGE
+            return _suggest(config, args.labels, out, err)
+        if args.labels is not None:
+            print(texts.CLI_LABELS_WITHOUT_SUGGEST, file=err)
+            return EXIT_USAGE
+        if args.texts_file is not None and args.eval_file is None:
+            print(texts.CLI_TEXTS_WITHOUT_EVAL, file=err)
+            return EXIT_USAGE
+        if args.eval_file is not None:
+            if args.text is not None or args.jsonl is not None:
+                print(texts.CLI_CLASSIFY_EVAL_USAGE, file=err)
+                return EXIT_USAGE
+            return _evaluate(config, args.eval_file, args.texts_file, out, err)
         return _classify(config, args.text, args.jsonl, out, err)
     if args.command == "volunteers":
         return _import_volunteers(config, args.file, out, err)
@@ -59,8 +84,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
 
         host = config.web.host if args.host is None else args.host
         port = config.web.port if args.port is None else args.port
-        return run_try(config, host=host, port=port, fresh=args.fresh, out=out, err=err)
-    return _run(config, err)
+        return run_try(config, host=host, port=port, fresh=args.fresh, out=out, err=err,
+                       config_path=config_path_of(args.config, _playground_env()))
+    return _run(config, config_path_of(args.config, os.environ), err)
 
 
 def _playground_env() -> dict[str, str]:
@@ -68,13 +94,13 @@ def _playground_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k == "BOT_CONFIG"}
 
 
-def _run(config: Config, err: TextIO) -> int:
+def _run(config: Config, path: Path, err: TextIO) -> int:
     if not config.token:
         print(texts.NO_TOKEN + texts.NO_TOKEN_TRY_HINT, file=err)
         return EXIT_USAGE
     from bot.app import run_bot  # imports telegram only when the bot really starts
 
-    run_bot(config)
+    run_bot(config, path)
     return 0
 
 
@@ -116,6 +142,73 @@ def _classify(config: Config, text: str | None, jsonl: str | None, out: TextIO,
             print(json.dumps(classifier.classify(message).as_dict(), ensure_ascii=False),
                   file=out)
     return 1 if failed else 0
+
+
+def _evaluate(config: Config, labels: str, texts_file: str | None, out: TextIO,
+              err: TextIO) -> int:
+    from bot.classify import Classifier
+    from bot.classify.evaluate import LabelsError, evaluate, load_labelled, render
+
+    for path in filter(None, (labels, texts_file)):
+        if not Path(path).is_file():
+            print(texts.CLI_FILE_NOT_FOUND.format(path=path), file=err)
+            return EXIT_USAGE
+    try:
+        items = load_labelled(labels, texts_file)
+    except LabelsError as exc:
+        print(exc, file=err)
+        return EXIT_USAGE
+    report = evaluate(Classifier(config), items)
+    print("\n".join(render(report, labels)), file=out)
+    return 0
+
+
+def _suggest(config: Config, labels: str | None, out: TextIO, err: TextIO) -> int:
+    """Proposals from the corrections stored in the configured database (DATABASE_URL)."""
+    from bot.classify.evaluate import LabelsError, load_labelled
+    from bot.classify.suggest import Correction, suggest
+    from bot.corrections import stored_corrections
+    from storage.db import create_schema, make_engine, uow_factory
+
+    path = Path(labels) if labels else DEFAULT_LABELS
+    if not path.is_file():
+        print(texts.CLI_FILE_NOT_FOUND.format(path=path), file=err)
+        return EXIT_USAGE
+    try:
+        items = load_labelled(path)
+    except LabelsError as exc:
+        print(exc, file=err)
+        return EXIT_USAGE
+    engine = make_engine(config.bot.database_url)
+    try:
+        create_schema(engine)
+        with uow_factory(engine)() as uow:
+            rows = [Correction(r.text, r.from_category, r.to_category)
+                    for r in stored_corrections(uow.session)]
+    finally:
+        engine.dispose()
+    if not rows:
+        print(texts.SUGGEST_NO_CORRECTIONS, file=out)
+        return 0
+    print("\n".join(render_suggestions(config, suggest(config, rows, items), str(path))),
+          file=out)
+    return 0
+
+
+def render_suggestions(config: Config, found: Suggestions, labels: str) -> list[str]:
+    lines = [texts.SUGGEST_HEADER.format(n=found.corrections, labels=labels,
+                                         accuracy=found.accuracy, fixed=found.fixed)]
+    for p in found.proposals:
+        template = {"add": texts.SUGGEST_ADD, "raise": texts.SUGGEST_RAISE,
+                    "lower": texts.SUGGEST_LOWER}[p.action]
+        lines.append(template.format(
+            category=config.category_name(p.category), code=p.category, word=p.word,
+            before=p.before, after=p.after, support=p.support, accuracy=p.accuracy,
+            delta=p.accuracy - found.accuracy, fixed=p.fixed, n=found.corrections))
+    if not found.proposals:
+        lines.append(texts.SUGGEST_NONE)
+    lines.append(texts.SUGGEST_FOOTER)
+    return lines
 
 
 def _import_volunteers(config: Config, file: str, out: TextIO, err: TextIO) -> int:

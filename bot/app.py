@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 from sqlalchemy import Engine
 from telegram import (
@@ -25,6 +26,7 @@ from telegram.request import HTTPXRequest
 
 from bot import texts
 from bot.abuse import BlockKey
+from bot.classifier_holder import ClassifierHolder
 from bot.classify import Classifier
 from bot.clock import Clock, SystemClock
 from bot.config import Config
@@ -46,8 +48,9 @@ DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 
 def build_application(config: Config, engine: Engine, clock: Clock | None = None,
                       classifier: Classifier | None = None, limits: Limits | None = None,
-                      ) -> Application:
-    """The whole bot, ready for `run_polling()` or for tests to start by hand."""
+                      config_path: str | Path | None = None) -> Application:
+    """The whole bot, ready for `run_polling()` or for tests to start by hand. With
+    `config_path`, keyword edits of that file take effect without a restart."""
     assert config.token, "build_application needs config.token"
     base_url = config.bot.api_base_url or DEFAULT_BASE_URL
     # Every reply goes through FittedBot, which keeps it within Telegram's limits. The
@@ -67,11 +70,12 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
     app = builder.build()
     prepare_privacy()  # the group posts' name tagger, loaded once per process
     uows = uow_factory(engine)
-    svc = Services(config=config, uows=uows, clock=clock or SystemClock(),
-                   classifier=classifier or Classifier(config),
+    clock = clock or SystemClock()
+    holder = ClassifierHolder(config, classifier, path=config_path, uows=uows, clock=clock)
+    svc = Services(config=config, uows=uows, clock=clock, classifiers=holder,
                    block_key=BlockKey(config, uows))
     dispatcher = Dispatcher(app.bot, svc.uows, config, svc.clock, limits)
-    svc.wake_sender = dispatcher.wake
+    svc.wake_sender = holder.on_owed = dispatcher.wake
     app.bot_data["services"] = svc
     app.bot_data["dispatcher"] = dispatcher
     _add_handlers(app)
@@ -92,6 +96,7 @@ def _add_handlers(app: Application) -> None:
         "volunteers": coordinator.volunteers_command, "stats": coordinator.stats_command,
         "classify": coordinator.classify_command, "invite": coordinator.invite_command,
         "digest": coordinator.digest_command, "ticket": coordinator.ticket_command,
+        "recat": coordinator.recat_command,
         "block": coordinator.block_command, "unblock": coordinator.unblock_command,
     }
     for name, callback in commands.items():
@@ -167,11 +172,12 @@ def prepare_database(config: Config, clock: Clock) -> Engine:
     return engine
 
 
-def run_bot(config: Config) -> None:
-    """`python -m bot run`: create the database if needed and poll until stopped."""
+def run_bot(config: Config, config_path: str | Path | None = None) -> None:
+    """`python -m bot run`: create the database if needed and poll until stopped. Keyword
+    edits of `config_path` take effect on the next message; other sections need a restart."""
     from bot.serve import serve  # the run path `try` shares
 
     configure_logging()
     engine = prepare_database(config, SystemClock())
-    app = build_application(config, engine)
+    app = build_application(config, engine, config_path=config_path)
     asyncio.run(serve(app))

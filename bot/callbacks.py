@@ -23,6 +23,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "t.rvok": ("n",), "t.rvno": ("n",),  # 回头看: still fixed / broken again
     # tickets: coordinators
     "t.tri": ("n", "c"), "t.asg": ("n", "n"), "t.cls": ("n", "c"),
+    "t.rc": ("n", "c"),  # /recat: another category
     # the greeting's buttons (resident): 反映问题 / 说个心愿 / 我反映过的事 / 隐私说明
     "s.rep": (), "s.wish": (), "s.my": (), "s.priv": (),
     # a question the bot waits for words to answer: 跳过/取消 (its seq); a kept text is the

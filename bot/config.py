@@ -27,6 +27,7 @@ CATEGORY_CODES = (
     "sanitation", "repairs", "parking", "safety", "disputes", "greening", "construction",
     "property", "elderly", "children", "culture", "hardship", "other",
 )
+KIND_CODES = ("wish", "complaint", "suggestion")
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config.toml"
 
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -123,6 +124,86 @@ class KindWords(_Frozen):
     wish: Tuple[str]
     complaint: Tuple[str]
     suggestion: Tuple[str]
+    # Weighted phrases that settle the kind more strongly than one plain kind word (a question
+    # to the office is a wish, thanks is feedback): "kind:phrase" = weight, e.g. "wish:几点" = 2.
+    weighted: dict[str, float] = Field(default_factory=dict)
+    # The category's usual kind (wish in wish_categories, else complaint) starts with this.
+    default_weight: float = Field(default=0.5, ge=0)
+    # ...plus this much per 100 characters of text (long letters are mostly complaints).
+    default_per_100_chars: float = Field(default=0.0, ge=0)
+
+    @field_validator("weighted")
+    @classmethod
+    def _known_kind(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, weight in value.items():
+            kind, _, phrase = key.partition(":")
+            if kind not in KIND_CODES or not phrase:
+                raise ValueError(texts.CONFIG_BAD_KIND_PHRASE.format(key=key))
+            if weight <= 0:
+                raise ValueError(texts.CONFIG_EXPECT_POSITIVE.format(key=key))
+        return value
+
+
+class Situation(_Frozen):
+    """An object and a state near each other: 电梯 + 出不来, 外墙 + 悬. Words alone say little
+    (电梯 is in every lift letter, 出不来 in many sentences); together they read a situation.
+    A situation adds `weight` to `category`, flags the message urgent, or both."""
+
+    name: str = Field(min_length=1)
+    objects: Tuple[str] = Field(min_length=1)
+    states: Tuple[str] = Field(min_length=1)
+    # The two words must lie within this many characters of each other, in either order.
+    window: int = Field(default=12, ge=1, le=80)
+    category: str | None = None
+    weight: float = Field(default=0.0, ge=0)
+    urgent: bool = False
+
+    @model_validator(mode="after")
+    def _does_something(self) -> Situation:
+        if self.category is not None and self.category not in CATEGORY_CODES:
+            raise ValueError(texts.CONFIG_UNKNOWN_CATEGORY.format(codes=self.category))
+        if (self.category is None) != (self.weight == 0):
+            raise ValueError(texts.CONFIG_SITUATION_WEIGHT.format(name=self.name))
+        if self.category is None and not self.urgent:
+            raise ValueError(texts.CONFIG_SITUATION_NOOP.format(name=self.name))
+        if any(not w for w in (*self.objects, *self.states)):
+            raise ValueError(texts.CONFIG_EMPTY_WORD.format(name=self.name))
+        return self
+
+
+class Hedges(_Frozen):
+    """Words that turn an alarm into something not happening now: chronic (经常), past (去年),
+    worried (怕, 万一), suggested (建议), already fixed (已经修好)."""
+
+    # In the same clause, up to `lookback` characters before the alarm word (or between the two
+    # words of a situation): 万一着火, 电梯经常困人.
+    before: Tuple[str] = ()
+    lookback: int = Field(default=8, ge=1, le=40)
+    # Anywhere in the same sentence: 上个月有人被困在电梯里; 着火了，已经扑灭了.
+    sentence: Tuple[str] = ()
+    # Compounds that contain an alarm word but mean something harmless (困难, 火灾隐患).
+    not_urgent: Tuple[str] = ()
+    # In a text at least this long only alarms in its first sentence (the title) count.
+    letter_length: int = Field(default=300, ge=1)
+
+
+class Position(_Frozen):
+    """Where a word stands in a long letter changes how much it counts."""
+
+    # Letters from the message board come as "title。body"; a title ending in ？/! also counts.
+    title_weight: float = Field(default=2.0, ge=0)
+    # The sentence after a main-point marker (今天写信主要是想反映…) and the one after it.
+    main_weight: float = Field(default=2.5, ge=0)
+    main_markers: Tuple[str] = ()
+    # The first sentence that is not formal, when the letter names no main point.
+    first_weight: float = Field(default=1.5, ge=0)
+    # Asides (顺便提一下, 另外, 先说一件小事): count less.
+    side_weight: float = Field(default=0.5, ge=0)
+    side_markers: Tuple[str] = ()
+    # Sentences starting with one of these are greetings, introductions or closings: ignored.
+    formal: Tuple[str] = ()
+    # Only texts at least this long get position weighting; short messages count evenly.
+    min_length: int = Field(default=120, ge=0)
 
 
 class ClassifierSection(_Frozen):
@@ -136,6 +217,21 @@ class ClassifierSection(_Frozen):
     # Categories whose requests are usually wishes rather than complaints when no kind word shows.
     wish_categories: Tuple[str] = ("elderly", "children", "hardship")
     kind_words: KindWords
+    # Typos and dialect, replaced before anything is matched: 电悌 → 电梯, 楼到 → 楼道.
+    replace: dict[str, str] = Field(default_factory=dict)
+    situations: Tuple[Situation] = ()
+    hedges: Hedges = Hedges()
+    position: Position = Position()
+    # The runner-up category is offered as `also` when it scores at least this share of the best.
+    also_share: float = Field(default=0.6, ge=0, le=1)
+
+    @field_validator("replace")
+    @classmethod
+    def _no_empty_replacement(cls, value: dict[str, str]) -> dict[str, str]:
+        for wrong in value:
+            if not wrong:
+                raise ValueError(texts.CONFIG_EMPTY_REPLACE)
+        return value
 
 
 class RoutingSection(_Frozen):
@@ -319,11 +415,24 @@ def build_config(raw: Mapping[str, Any], env: Mapping[str, str], source: str) ->
 def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
     """Read the TOML file (BOT_CONFIG or the shipped config.toml) and validate it."""
     env = os.environ if env is None else env
-    config_path = Path(path or env.get("BOT_CONFIG") or DEFAULT_CONFIG_PATH)
+    config_path = config_path_of(path, env)
     try:
-        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        data = config_path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(texts.CONFIG_NOT_FOUND.format(path=config_path)) from None
+    return parse_config(data, config_path, env)
+
+
+def config_path_of(path: str | Path | None, env: Mapping[str, str]) -> Path:
+    """The file load_config reads: `path`, else BOT_CONFIG, else the shipped config.toml."""
+    return Path(path or env.get("BOT_CONFIG") or DEFAULT_CONFIG_PATH)
+
+
+def parse_config(data: bytes, config_path: Path, env: Mapping[str, str]) -> Config:
+    """The file's bytes, already read, validated (the keyword reload reads them once, hashes
+    them and validates exactly what it hashed)."""
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(texts.CONFIG_BAD_TOML.format(path=config_path, error=exc)) from None
     return build_config(raw, env, str(config_path))

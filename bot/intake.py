@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.classify import Classifier
+from bot.classify.explain import reasons
 from bot.config import Config
 from bot.errors import DomainError
 from bot.people import offer_phone_once
@@ -90,7 +91,8 @@ def clean_text(text: str) -> str:
 def _classify_into(draft: Draft, classifier: Classifier) -> None:
     result = classifier.classify(draft.text)
     draft.category, draft.kind, draft.urgent = result.category, result.kind, result.urgent
-    draft.matched = list(dict.fromkeys((*result.urgent_matched, *result.matched)))
+    # What decided it, in words a coordinator reads on the triage notice and urgent alert.
+    draft.matched = list(reasons(result, classifier.category_name))
 
 
 def _open_draft(session: Session, user_id: int, now: datetime) -> Draft | None:

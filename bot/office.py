@@ -1,4 +1,5 @@
-"""The coordinators' actions: assign, close, reopen and triage a ticket of their community.
+"""The coordinators' actions: assign, close, reopen, triage and recategorise (/recat) a ticket
+of their community.
 
 Same rules as bot/tickets.py: one transaction per action, checked against the database.
 """
@@ -6,10 +7,15 @@ Same rules as bot/tickets.py: one transaction per action, checked against the da
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
 
 from bot import texts
 from bot.config import Config
+from bot.corrections import record_correction
 from bot.errors import DomainError
 from bot.moves import load_ticket, move, require_status
 from bot.notices import owe
@@ -27,7 +33,7 @@ from bot.routing import route_ticket
 from bot.schedule import time_limit
 from bot.tickets import reopen
 from storage.db import UnitOfWork
-from storage.models import Resident, Ticket, Volunteer
+from storage.models import FINAL_STATUSES, Resident, Ticket, Volunteer
 from storage.queries import (
     volunteer_by_tg,
 )
@@ -122,6 +128,49 @@ def reopen_ticket(uow_factory: UowFactory, config: Config, now: datetime, number
         uow.commit()
         return ticket
 
+@dataclass(frozen=True)
+class Recat:
+    ticket: Ticket
+    before: str
+    changed: bool
+
+
+def recategorise(uow_factory: UowFactory, config: Config, now: datetime, number: int,
+                 tg_id: int, category: str) -> Recat:
+    """/recat N code: a coordinator of the ticket's community gives it another category.
+
+    A ticket still awaiting triage, or waiting with the office unrouted, is triaged (and
+    routed) as by the triage buttons. Any other
+    keeps its holder and state; an open one gets its new category's time limit and its group
+    post shows the new category. Closed tickets may be corrected too: the digest's counts
+    follow (move() keeps the tallies), and the classifier learns from the correction."""
+    if category not in config.categories:
+        raise DomainError("bad_category", code=category)
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = load_ticket(s, number)
+        require_coordinator(config, tg_id, ticket)
+        before = ticket.category
+        if before == category:
+            return Recat(ticket, before, changed=False)
+        if ticket.status in ("submitted", "reopened") and ticket.assignee_id is None \
+                and (ticket.needs_triage or not ticket.offered_in_group):
+            # Awaiting triage, or kept by the office with nobody asked yet: routed anew.
+            triage_in(s, config, now, ticket, tg_id, category)
+            uow.commit()
+            return Recat(ticket, before, changed=True)
+        values: dict[str, Any] = {"category": category, "needs_triage": False}
+        if ticket.status not in FINAL_STATUSES:
+            values["due_at"] = ticket.created_at + time_limit(
+                config, category, ticket.urgent, ticket.text)
+        move(s, config, now, ticket, action="recat", actor_kind="coordinator",
+             actor_tg_id=tg_id, note=f"{before}→{category}", **values)
+        record_correction(s, now, ticket, before, category, tg_id)
+        if ticket.status not in FINAL_STATUSES:
+            refresh_group_post(s, config, now, ticket)
+        uow.commit()
+        return Recat(ticket, before, changed=True)
+
 
 def triage_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
                   tg_id: int, category: str) -> Ticket:
@@ -132,21 +181,28 @@ def triage_ticket(uow_factory: UowFactory, config: Config, now: datetime, number
         s = uow.session
         ticket = load_ticket(s, number)
         require_coordinator(config, tg_id, ticket)
-        require_status(ticket, ("submitted", "reopened"), "triage")
-        if ticket.assignee_id is not None:
-            raise DomainError("already_taken", number=ticket.id,
-                              name=volunteer_name(s, ticket.assignee_id))
-        if not ticket.needs_triage and ticket.offered_in_group:
-            # Another coordinator already classified it and it is posted for claim: a second
-            # press on their own copy of the triage message must not post it again.
-            raise DomainError("changed_meanwhile", number=ticket.id)
-        move(s, config, now, ticket, action="triage", actor_kind="coordinator",
-             actor_tg_id=tg_id, note=category, category=category, needs_triage=False,
-             due_at=ticket.created_at + time_limit(config, category, ticket.urgent, ticket.text))
-        if category in config.routing.coordinator_categories:
-            # The office keeps it: it stays with them rather than bouncing back to triage.
-            uow.commit()
-            return ticket
-        route_ticket(s, config, now, ticket)
+        triage_in(s, config, now, ticket, tg_id, category)
         uow.commit()
         return ticket
+
+
+def triage_in(s: Session, config: Config, now: datetime, ticket: Ticket, tg_id: int,
+              category: str) -> None:
+    """triage_ticket inside the caller's transaction (also /recat of a ticket awaiting triage).
+    A category other than the classifier's is stored as a correction."""
+    require_status(ticket, ("submitted", "reopened"), "triage")
+    if ticket.assignee_id is not None:
+        raise DomainError("already_taken", number=ticket.id,
+                          name=volunteer_name(s, ticket.assignee_id))
+    if not ticket.needs_triage and ticket.offered_in_group:
+        # Another coordinator already classified it and it is posted for claim: a second
+        # press on their own copy of the triage message must not post it again.
+        raise DomainError("changed_meanwhile", number=ticket.id)
+    before = ticket.category
+    move(s, config, now, ticket, action="triage", actor_kind="coordinator",
+         actor_tg_id=tg_id, note=category, category=category, needs_triage=False,
+         due_at=ticket.created_at + time_limit(config, category, ticket.urgent, ticket.text))
+    record_correction(s, now, ticket, before, category, tg_id)
+    if category in config.routing.coordinator_categories:
+        return  # the office keeps it: it stays with them rather than bouncing back to triage
+    route_ticket(s, config, now, ticket)

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlmodel import Session
 
+from bot import texts
 from bot.config import Config
 from bot.daily import digest_messages
 from bot.fit import fit_outs
@@ -27,4 +28,6 @@ def _render(session: Session, config: Config, row: Outbox) -> list[Out]:
         day = date.fromisoformat(row.payload["day"])
         # Numbers as of when the digest was owed, so a retry sends the same digest.
         return digest_messages(session, config, community, day, row.created_at)
+    if row.notice == "config_problem":  # bot/classifier_holder.py: a broken keyword edit
+        return [Out("text", texts.CONFIG_RELOAD_FAILED.format(error=row.payload.get("error")))]
     return render_notice(session, config, row)

@@ -26,6 +26,8 @@ from storage.models import Draft, Outbox, Resident, Ticket, Volunteer
 
 # A card's summary, its pointer included: about 80 characters of the resident's words.
 SUMMARY_LIMIT = 90
+# The reasons line of a triage notice or urgent alert: a few short reasons, never the text.
+REASONS_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -297,7 +299,7 @@ def render_notice(session: Session, config: Config, row: Outbox) -> list[Out]:
         text = texts.NOTICE_URGENT.format(number=n, card=office_card,
                                           name=resident.name if resident else "—",
                                           phone=phone or texts.PHONE_UNKNOWN)
-        return _with_media(ticket, Out("text", text))
+        return _with_media(ticket, Out("text", f"{text}\n{reasons_line(ticket)}"))
     raise ValueError(f"unknown notice {row.notice!r}")
 
 
@@ -305,11 +307,20 @@ def _triage(config: Config, ticket: Ticket) -> Out:
     """The coordinators' triage question: the card, then as much of the resident's own words
     as one message holds (its category buttons must stay under it), the rest in /ticket N."""
     n = ticket.id or 0
-    card = ticket_card(config, ticket)  # the full words follow: no pointer needed here
+    card = f"{ticket_card(config, ticket)}\n{reasons_line(ticket)}"  # full words follow
     room = fit.TEXT_LIMIT - fit.units(texts.NOTICE_TRIAGE.format(card=card, text=""))
     words = fit.trim(ticket.text or "—", room, texts.MORE_IN_TICKET.format(number=n))
     return Out("text", texts.NOTICE_TRIAGE.format(card=card, text=words),
                category_buttons(config, "t.tri", n))
+
+
+def reasons_line(ticket: Ticket) -> str:
+    """The words and rules that decided the ticket's category and urgency (stored when it was
+    classified, bot/classify/explain.py), on one line of at most REASONS_LIMIT characters."""
+    if not ticket.matched:
+        return texts.REASONS_NONE
+    joined = texts.REASONS_SEPARATOR.join(str(r) for r in ticket.matched)
+    return texts.REASONS_LINE.format(reasons=fit.trim(joined, REASONS_LIMIT, texts.TRIMMED_MARK))
 
 
 def _with_media(ticket: Ticket, first: Out) -> list[Out]:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.abuse import BlockKey
+from bot.classifier_holder import ClassifierHolder
 from bot.classify import Classifier
 from bot.clock import Clock
 from bot.config import Config
@@ -17,10 +18,16 @@ class Services:
     config: Config
     uows: Callable[[], UnitOfWork]
     clock: Clock
-    classifier: Classifier
+    # The classifier through its holder: config.toml's keywords reload without a restart.
+    classifiers: ClassifierHolder
     block_key: BlockKey
     # Called after a handler committed notices, so the sender looks at once.
     wake_sender: Callable[[], None] = field(default=lambda: None)
+
+    @property
+    def classifier(self) -> Classifier:
+        """The classifier as config.toml is now (checked at most once a second)."""
+        return self.classifiers.current()
 
     def key(self) -> bytes:
         """The key of the blocked residents' hashes (read or made once)."""

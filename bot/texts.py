@@ -740,3 +740,84 @@ HELP_VOLUNTEER = (
 )
 HELP_COORDINATOR_HEAD = "社区工作人员可以用这些命令："
 HELP_COORDINATOR_LINE = "• /{command}：{description}"
+
+# ---- issue 11 classifier rules and evaluation ----
+CONFIG_BAD_KIND_PHRASE = (
+    "「{key}」应写成 \"类型:词语\"，类型是 wish、complaint 或 suggestion，例如 \"wish:几点\""
+)
+CONFIG_EXPECT_POSITIVE = "「{key}」的权重应大于 0"
+CONFIG_SITUATION_WEIGHT = (
+    "情景「{name}」：写了 category 就要写大于 0 的 weight，没写 category 就不要写 weight"
+)
+CONFIG_SITUATION_NOOP = "情景「{name}」既没有 category 也没有 urgent = true，不起作用"
+CONFIG_EMPTY_WORD = "情景「{name}」的 objects / states 里有空字符串"
+CONFIG_EMPTY_REPLACE = "replace 里不能有空的词（左边要写被替换的错别字或方言）"
+CLI_HELP_EVAL = "带标注的 JSONL（每行 text、category、kind、urgent，可选 also）：输出准确率、混淆矩阵和错例"
+CLI_HELP_TEXTS = "与 --eval 搭配：标注文件只有 id 时，从这个 JSONL（每行 id、text）取正文"
+CLI_CLASSIFY_EVAL_USAGE = "请只选一种：一段文字、--jsonl 文件或 --eval 标注文件。"
+CLI_TEXTS_WITHOUT_EVAL = "--texts 只能和 --eval 一起用。"
+CLI_EVAL_NO_TEXT = "{path} 第 {line} 行没有 text，且 --texts 里找不到 id「{id}」"
+CLI_EVAL_BAD_LINE = "{path} 第 {line} 行有误：{error}"
+EVAL_HEADER = "评估 {path}：{n} 条"
+EVAL_CATEGORY = "分类准确率（主分类等于标注或其 also）：{right}/{n} = {share:.3f}"
+EVAL_ALSO_GIVEN = "分类器给出第二分类（also）：{given}/{n} = {share:.3f}（不计入准确率）"
+EVAL_KIND = "类型准确率：{right}/{n} = {share:.3f}"
+EVAL_URGENT = "紧急：召回 {recall}，精确 {precision}（标注紧急 {labelled}，判为紧急 {flagged}，判对 {hit}）"
+EVAL_URGENT_SHARE = "判为紧急的占比：{flagged}/{n} = {share:.3f}"
+EVAL_PER_CATEGORY = "各分类（精确 / 召回 / 标注条数）："
+EVAL_CATEGORY_LINE = "  {code:<13} {precision:>6} {recall:>6} {support:>5}"
+EVAL_CONFUSION = "混淆矩阵（行 = 标注，列 = 分类器）："
+EVAL_MISSES = "错例（{n} 条）："
+EVAL_MISS_LINE = "  [{what}] {id} 应为 {want}，得到 {got}｜{text}"
+EVAL_MISS_CATEGORY = "分类"
+EVAL_MISS_KIND = "类型"
+EVAL_MISS_URGENT_MISSED = "漏报紧急"
+EVAL_MISS_URGENT_FALSE = "误报紧急"
+EVAL_NOT_AVAILABLE = "—"
+
+# ---- issue 11 explainable and correctable (§3), keywords without a restart (§5) ----
+# What decided a classification, one short reason each (bot/classify/explain.py).
+REASON_URGENT = "{word} → 紧急"
+REASON_HEDGED = "{hedge}…{word} → 不算紧急"
+REASON_CATEGORY = "{word}{times} → {category}"
+REASON_TIMES = " ×{n}"
+REASONS_LINE = "依据：{reasons}"
+REASONS_NONE = "依据：没有命中关键词"
+REASONS_SEPARATOR = "；"
+# /recat: a coordinator gives a ticket another category (stored as a correction).
+RECAT_EXAMPLE = "/recat 12 repairs"
+RECAT_PICK = "请选择工单 #{number} 的新类别："
+RECAT_DONE = "工单 #{number} 已从「{before}」改为「{category}」。已记下这次更正，供改进分类规则。"
+RECAT_SAME = "工单 #{number} 本来就是「{category}」，没有改动。"
+BOT_COMMANDS_COORDINATOR += [("recat", "改类别：/recat 编号 类别代码")]
+# A broken edit of config.toml (bot/classifier_holder.py), to the coordinators, once per content.
+CONFIG_RELOAD_FAILED = (
+    "⚠️ config.toml 刚被修改，但改后的文件有错，机器人仍按原来的分类规则工作。\n"
+    "请改正后保存，保存后自动生效：\n{error}"
+)
+# python -m bot classify --suggest (bot/classify/suggest.py)
+CLI_HELP_SUGGEST = "读取数据库里协调员改过类别的记录，提出关键词和权重的修改建议（不会改动 config.toml）"
+CLI_HELP_LABELS = "与 --suggest 搭配：衡量建议用的标注集（默认 tests/data/classifier/dev.jsonl）"
+CLI_LABELS_WITHOUT_SUGGEST = "--labels 只能和 --suggest 一起用。"
+SUGGEST_NO_CORRECTIONS = "数据库里还没有改类别的记录：协调员用分类按钮或 /recat 改过类别后才会有。"
+SUGGEST_HEADER = (
+    "改类别记录 {n} 条；标注集 {labels}：现在的准确率 {accuracy:.3f}，"
+    "这些记录现在分对 {fixed}/{n} 条。\n建议（能改对的记录多的在前）："
+)
+SUGGEST_ADD = (
+    "  在「{category}」（{code}）加关键词「{word}」，权重 {after:g}（{support} 条记录里出现）："
+    "准确率 {accuracy:.3f}（{delta:+.3f}），记录分对 {fixed}/{n}"
+)
+SUGGEST_RAISE = (
+    "  把「{category}」（{code}）的关键词「{word}」权重 {before:g} → {after:g}"
+    "（{support} 条记录里它本该起作用）：准确率 {accuracy:.3f}（{delta:+.3f}），记录分对 {fixed}/{n}"
+)
+SUGGEST_LOWER = (
+    "  把「{category}」（{code}）的关键词「{word}」权重 {before:g} → {after:g}"
+    "（{support} 条记录因它分错）：准确率 {accuracy:.3f}（{delta:+.3f}），记录分对 {fixed}/{n}"
+)
+SUGGEST_NONE = "  没有可提的建议：记录太少，或现在的规则已全部分对。"
+SUGGEST_FOOTER = (
+    "以上只是建议，规则没有任何改动。要采纳，请编辑 config.toml 的 "
+    "[categories.代码.keywords]，保存后下一条消息就按新规则分类。"
+)

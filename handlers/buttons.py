@@ -19,7 +19,7 @@ _ROUTES = {
     "t.ok": on_resolution_button, "t.no": on_resolution_button, "t.rate": on_resolution_button,
     "t.rvok": on_revisit_button, "t.rvno": on_revisit_button,
     "t.tri": on_coordinator_button, "t.asg": on_coordinator_button,
-    "t.cls": on_coordinator_button,
+    "t.cls": on_coordinator_button, "t.rc": on_coordinator_button,
     "v": on_registration_button,
     "s": on_welcome_button,
     "q": on_question_button,

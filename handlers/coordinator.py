@@ -1,4 +1,5 @@
-"""Coordinators: assign, close, reopen, triage, lists, /ticket, /stats, /classify, /invite."""
+"""Coordinators: assign, close, reopen, triage, /recat, lists, /ticket, /stats, /classify,
+/invite."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from bot.callbacks import Press, encode
 from bot.config import Community
 from bot.daily import digest_now
 from bot.invites import create_invite
-from bot.render import Button
+from bot.render import Button, category_buttons
+from bot.services import Services
 from bot.stats import backlog, format_rate, overdue_tickets, period_stats, unclaimed_tickets
 from bot.views import assignable_volunteers, roster_text
 from handlers.common import Context, is_private, refusals, say, services, with_ticket_number
@@ -93,9 +95,34 @@ async def reopen_command(update: Update, context: Context, number: int, user_id:
     await say(update, texts.REOPENED.format(number=number))
 
 
+@coordinators_only
+@refusals
+@with_ticket_number(texts.RECAT_EXAMPLE)
+async def recat_command(update: Update, context: Context, number: int, user_id: int) -> None:
+    """/recat <number> [code]: gives the ticket another category (stored as a correction the
+    classifier can learn from); without a code, offers the categories as buttons."""
+    svc = services(context)
+    code = context.args[1] if context.args and len(context.args) > 1 else None
+    if code is None:
+        O.community_of(svc.uows, svc.config, number, user_id)  # refuses other communities
+        await say(update, texts.RECAT_PICK.format(number=number),
+                  reply_markup=markup(category_buttons(svc.config, "t.rc", number)))
+        return
+    await say(update, _recat(svc, number, user_id, code))
+
+
+def _recat(svc: Services, number: int, user_id: int, code: str) -> str:
+    done = O.recategorise(svc.uows, svc.config, svc.clock.now(), number, user_id, code)
+    name = svc.config.category_name(code)
+    if not done.changed:
+        return texts.RECAT_SAME.format(number=number, category=name)
+    return texts.RECAT_DONE.format(number=number, before=svc.config.category_name(done.before),
+                                   category=name)
+
+
 @refusals
 async def on_coordinator_button(update: Update, context: Context, press: Press) -> None:
-    """Triage category, assign-to-volunteer and close-reason buttons."""
+    """Triage and /recat category, assign-to-volunteer and close-reason buttons."""
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     svc = services(context)
@@ -104,6 +131,8 @@ async def on_coordinator_button(update: Update, context: Context, press: Press) 
         ticket = O.triage_ticket(svc.uows, svc.config, now, number, user.id, str(press.args[1]))
         text = texts.TRIAGED.format(number=number,
                                     category=svc.config.category_name(ticket.category))
+    elif press.action == "t.rc":
+        text = _recat(svc, number, user.id, str(press.args[1]))
     elif press.action == "t.asg":
         ticket = O.assign_ticket(svc.uows, svc.config, now, number, user.id, int(press.args[1]))
         names = {tg: name for tg, name, _ in assignable_volunteers(svc.uows, ticket.community)}

@@ -286,3 +286,30 @@ class Secret(SQLModel, table=True):
     name: str = Field(primary_key=True)
     value: str
     created_at: datetime
+
+
+class CategoryCorrection(SQLModel, table=True):
+    """A coordinator changed a ticket's category (triage or /recat): what the classifier can
+    learn from (`python -m bot classify --suggest`, bot/classify/suggest.py).
+
+    `text` is the resident's words as they were when corrected (suggestions need them).
+    Erasure must reach it (decisions.md 14): the /forgetme issue has to delete or blank these
+    rows along with the resident's tickets."""
+
+    __table_args__ = (Index("ix_correction_ticket", "ticket_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    from_category: str
+    to_category: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    actor_tg_id: int = Field(sa_type=BigInteger)
+    at: datetime
+
+
+class ConfigProblem(SQLModel, table=True):
+    """A broken config.toml edit the coordinators were told about, keyed by the file's content
+    hash: every replica, and every later check, finds the row and tells nobody again."""
+
+    content_hash: str = Field(primary_key=True)  # SHA-256 of the file's bytes, hex
+    created_at: datetime

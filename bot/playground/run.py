@@ -44,7 +44,8 @@ def playground_config(config: Config, host: str, port: int, db: Path) -> Config:
 
 
 def run_try(config: Config, *, host: str = "127.0.0.1", port: int = 8080, fresh: bool = False,
-            db: Path = PLAYGROUND_DB, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+            db: Path = PLAYGROUND_DB, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
+            config_path: Path | None = None) -> int:
     """Start the playground and serve until Ctrl+C; returns the exit code."""
     configure_logging()
     if host not in LOOPBACK:
@@ -66,7 +67,8 @@ def run_try(config: Config, *, host: str = "127.0.0.1", port: int = 8080, fresh:
     ensure_tallies(engine, cfg.tz, clock.now())
     api = LocalBotApi(bot_username="hexing_community_bot",
                       wall_clock=lambda: clock.now().timestamp())
-    app = build_application(cfg, engine, clock=clock)
+    # Keyword edits of config.toml take effect here too, as in `run`.
+    app = build_application(cfg, engine, clock=clock, config_path=config_path)
     world = Playground(app.bot_data["services"], engine, api, clock)
     with world.svc.uows() as uow:
         seeded = uow.session.get(Volunteer, 1) is not None

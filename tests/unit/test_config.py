@@ -100,6 +100,7 @@ def test_shipped_config_other_values(config: Config) -> None:
     )
     assert config.categories["repairs"].keywords  # the classifier has words to work with
     assert all(len(pair) == 2 for pair in config.classifier.urgent_pairs)
+    assert any(s.urgent for s in config.classifier.situations)
     assert config.token is None  # loaded with env={}
 
 

@@ -1,0 +1,92 @@
+"""Before matching: the typo and dialect map, then sentences with position weights."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.config import Position
+
+_SENTENCE = re.compile(r"[^。！？!?\n；;]+[。！？!?\n；;]*|[。！？!?\n；;]+")
+
+
+def alternation(words: list[str] | tuple[str, ...] | set[str]) -> re.Pattern[str] | None:
+    # Longest first: Python takes the first alternative that matches, and 煤气泄漏 should win
+    # over a shorter word starting at the same place.
+    unique = sorted(set(filter(None, words)), key=lambda w: (-len(w), w))
+    return re.compile("|".join(map(re.escape, unique))) if unique else None
+
+
+class Normaliser:
+    """Lower-cases Latin letters (LIFT, Lift → lift) and applies the replace map in one pass."""
+
+    def __init__(self, replace: Mapping[str, str]) -> None:
+        self._map = {wrong.lower(): right for wrong, right in replace.items()}
+        self._re = alternation(list(self._map))
+
+    def __call__(self, text: str) -> tuple[str, tuple[str, ...]]:
+        """The normalised text and the replacements made ("电悌→电梯"), each once."""
+        text = text.lower()
+        if self._re is None:
+            return text, ()
+        made: dict[str, None] = {}
+
+        def swap(match: re.Match[str]) -> str:
+            right = self._map[match.group()]
+            made[f"{match.group()}→{right}"] = None
+            return right
+
+        return self._re.sub(swap, text), tuple(made)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    weight: float
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
+
+
+class Weigher:
+    """Position weights for long letters. A letter that names its main point (今天写信主要是想
+    反映…) is about that point; otherwise its title or first real sentence leads. Greetings,
+    self-introductions and closings count for nothing; asides (顺便说一下) for less."""
+
+    def __init__(self, position: Position) -> None:
+        self._p = position
+        self._formal = tuple(position.formal)
+        self._main = alternation(position.main_markers)
+        self._side = alternation(position.side_markers)
+
+    def __call__(self, text: str) -> list[Sentence]:
+        p = self._p
+        if len(text) < p.min_length:
+            return [Sentence(0, len(text), 1.0)]
+        spans = sentences(text)
+        if len(spans) < 2:
+            return [Sentence(0, len(text), 1.0)]
+        weights: list[float] = []
+        for start, end in spans:
+            body = text[start:end].strip(" \t，,：:")
+            weights.append(0.0 if not body or body.startswith(self._formal) else 1.0)
+        mains = [
+            i for i, (s, e) in enumerate(spans)
+            if weights[i] and self._main is not None and self._main.search(text, s, e)
+        ]
+        for i in mains:
+            weights[i] = p.main_weight
+            if i + 1 < len(spans) and weights[i + 1]:
+                weights[i + 1] = max(weights[i + 1], p.main_weight)
+        for i, (s, e) in enumerate(spans):
+            if weights[i] and i not in mains and self._side is not None and \
+                    self._side.search(text, s, e):
+                weights[i] = min(weights[i], p.side_weight)
+        if not mains:
+            first = next((i for i, w in enumerate(weights) if w), None)
+            if first is not None:
+                weights[first] = p.title_weight if first == 0 else p.first_weight
+        return [Sentence(s, e, w) for (s, e), w in zip(spans, weights, strict=True)]

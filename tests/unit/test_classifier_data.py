@@ -1,0 +1,130 @@
+"""The classifier's labelled evaluation data (issue 11): well-formed, split once, big enough.
+
+tests/data/classifier/README.md says how the files were written and split."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "tests" / "data" / "classifier"
+CORPUS = REPO.parent / "shared" / "corpus" / "govboard-community.jsonl"
+
+CATEGORIES = {
+    "sanitation", "repairs", "parking", "safety", "disputes", "greening", "construction",
+    "property", "elderly", "children", "culture", "hardship", "other",
+}
+KINDS = {"wish", "complaint", "suggestion"}
+TAGS = {
+    "dialect", "typo", "long", "short", "hard_negative", "urgent_situation", "run_on", "voice",
+    "emoji", "mixed", "formal", "thanks", "question", "scam", "spam",
+}
+MESSAGE_KEYS = {"id", "text", "category", "also", "kind", "urgent", "tags"}
+LABEL_KEYS = {"id", "category", "also", "kind", "urgent"}
+
+
+def load(path: Path) -> list[dict]:
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            assert line.strip(), f"{path.name}:{n} is blank"
+            rows.append(json.loads(line))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def messages() -> list[dict]:
+    return load(DATA / "messages.jsonl")
+
+
+def check_labels(row: dict, where: str) -> None:
+    assert row["category"] in CATEGORIES, where
+    also = row["also"]
+    assert also is None or (also in CATEGORIES and also != row["category"]), where
+    assert row["kind"] in KINDS, where
+    assert isinstance(row["urgent"], bool), where
+
+
+@pytest.mark.parametrize("name", ["messages.jsonl", "dev.jsonl", "test.jsonl"])
+def test_message_files_are_well_formed(name: str) -> None:
+    rows = load(DATA / name)
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids)), f"{name}: duplicate ids"
+    assert ids == sorted(ids), f"{name}: not in id order"
+    for r in rows:
+        where = f"{name} {r.get('id')}"
+        assert set(r) == MESSAGE_KEYS, where
+        assert re.fullmatch(r"m\d{4}", r["id"]), where
+        assert isinstance(r["text"], str) and r["text"].strip() == r["text"] and r["text"], where
+        check_labels(r, where)
+        assert isinstance(r["tags"], list) and set(r["tags"]) <= TAGS, where
+        assert len(r["tags"]) == len(set(r["tags"])), where
+        assert not ("hard_negative" in r["tags"] and r["urgent"]), f"{where}: hard negative, urgent"
+        assert not ("urgent_situation" in r["tags"] and not r["urgent"]), where
+    assert len({r["text"] for r in rows}) == len(rows), f"{name}: duplicate texts"
+
+
+def test_dev_and_test_partition_messages(messages: list[dict]) -> None:
+    dev, test = load(DATA / "dev.jsonl"), load(DATA / "test.jsonl")
+    dev_ids, test_ids = {r["id"] for r in dev}, {r["id"] for r in test}
+    assert not dev_ids & test_ids
+    by_id = {r["id"]: r for r in messages}
+    assert dev_ids | test_ids == set(by_id)
+    for r in dev + test:
+        assert r == by_id[r["id"]], f"{r['id']} differs from messages.jsonl"
+    assert 0.50 <= len(dev) / len(messages) <= 0.60
+
+
+def test_split_script_reproduces_the_frozen_split() -> None:
+    spec = importlib.util.spec_from_file_location("classifier_split", DATA / "split.py")
+    assert spec and spec.loader
+    split = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(split)
+    assert split.SEED == 20261207
+    assert split.main(["--check"]) == 0
+
+
+def test_messages_meet_the_minimums(messages: list[dict]) -> None:
+    assert len(messages) >= 440
+    cats = Counter(r["category"] for r in messages)
+    for c in CATEGORIES - {"other"}:
+        assert cats[c] >= 25, c
+    assert cats["other"] >= 30
+    kinds = Counter(r["kind"] for r in messages)
+    assert kinds["wish"] >= 70 and kinds["suggestion"] >= 50 and kinds["complaint"] >= 70
+    assert sum(r["urgent"] for r in messages) >= 70
+    assert sum("hard_negative" in r["tags"] for r in messages) >= 70
+    tags = Counter(t for r in messages for t in r["tags"])
+    for tag, least in {"dialect": 20, "typo": 10, "short": 10, "run_on": 5, "voice": 5,
+                       "emoji": 5, "mixed": 5, "thanks": 3, "question": 10, "scam": 3}.items():
+        assert tags[tag] >= least, tag
+    letters = [r for r in messages if "long" in r["tags"]]
+    assert len(letters) >= 5
+    assert all(600 <= len(r["text"]) <= 1200 for r in letters)
+    assert all(len(r["text"]) <= 8 for r in messages if "short" in r["tags"])
+
+
+def test_corpus_labels_are_labels_only() -> None:
+    rows = load(DATA / "corpus_labels.jsonl")
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids))
+    for r in rows:
+        # ids and labels only: the letters' texts stay in ../shared
+        assert set(r) == LABEL_KEYS, f"corpus label {r.get('id')}"
+        assert isinstance(r["id"], str)
+        check_labels(r, f"corpus {r['id']}")
+
+
+def test_corpus_label_ids_exist_in_the_shared_corpus() -> None:
+    if not CORPUS.exists():
+        pytest.skip(f"the shared corpus is not here ({CORPUS}); it lives outside the project")
+    corpus_ids = [r["id"] for r in load(CORPUS)]
+    label_ids = {r["id"] for r in load(DATA / "corpus_labels.jsonl")}
+    assert label_ids <= set(corpus_ids), sorted(label_ids - set(corpus_ids))
+    assert label_ids == set(corpus_ids), "every corpus letter is labelled"

@@ -1,0 +1,180 @@
+"""The rule kinds of issue 11, each on a small config so a test names one mechanism."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.classify import Classifier
+from bot.config import ConfigError, build_config, load_config
+
+
+def config_with(**classifier: Any) -> Any:
+    raw: dict[str, Any] = {
+        "classifier": {
+            "urgent_words": ["着火"],
+            "kind_words": {"wish": ["希望"], "complaint": ["坏了"], "suggestion": ["建议"]},
+            **classifier,
+        },
+        "categories": {
+            code: {"name": code, "time_limit": "7d", "keywords": {}}
+            for code in load_config().categories
+        },
+        "communities": [{"code": "c", "name": "c"}],
+    }
+    raw["categories"]["repairs"]["keywords"] = {"电梯": 3, "楼道灯": 4}
+    raw["categories"]["property"]["keywords"] = {"物业": 4}
+    raw["categories"]["greening"]["keywords"] = {"树": 2}
+    raw["categories"]["repairs"]["keywords"]["修"] = 1
+    return raw
+
+
+LIFT = {"name": "困在电梯里", "objects": ["电梯"], "states": ["出不来", "困"], "window": 8,
+        "category": "repairs", "weight": 3, "urgent": True}
+
+
+def make(**classifier: Any) -> Classifier:
+    return Classifier(build_config(config_with(**classifier), {}, "test.toml"))
+
+
+# ---- co-occurrence ------------------------------------------------------------------------
+
+def test_object_and_state_together_flag_urgent_and_score() -> None:
+    got = make(situations=[LIFT]).classify("我在五号楼电梯里出不来了")
+    assert got.urgent and got.urgent_matched == ("电梯+出不来",)
+    assert got.category == "repairs" and "电梯+出不来" in got.matched
+    assert any(e.source == "situation" and e.rule == "困在电梯里" for e in got.evidence)
+
+
+@pytest.mark.parametrize("text", [
+    "电梯旁边的小卖部老板说他今天有事出不来",  # too far apart
+    "电梯间很干净。孩子在家出不来",  # another sentence
+    "电梯",  # the object alone
+    "出不来",  # the state alone
+])
+def test_situation_needs_both_words_near_in_one_sentence(text: str) -> None:
+    assert not make(situations=[LIFT]).classify(text).urgent
+
+
+# ---- hedges -------------------------------------------------------------------------------
+
+HEDGES = {"before": ["经常", "怕", "万一", "建议"], "sentence": ["去年", "已经修好"]}
+
+
+@pytest.mark.parametrize("text", [
+    "这电梯经常困人", "怕电梯困人", "万一着火了怎么办", "去年有人困在电梯里出不来",
+    "电梯困人了，已经修好了", "建议电梯里装个喇叭，困人能喊",
+])
+def test_hedged_alarm_is_not_urgent_but_is_explained(text: str) -> None:
+    got = make(situations=[LIFT], hedges=HEDGES).classify(text)
+    assert not got.urgent, text
+    assert got.hedged and any(e.source == "hedge" for e in got.evidence)
+
+
+def test_hedge_stays_in_its_clause_and_sentence() -> None:
+    classifier = make(situations=[LIFT], hedges=HEDGES)
+    assert classifier.classify("好怕，着火了").urgent
+    assert classifier.classify("去年修过一次。现在电梯里困人了").urgent
+
+
+def test_long_letter_counts_alarms_only_in_its_title() -> None:
+    classifier = make(hedges={"letter_length": 60})
+    letter = "关于小区物业的意见。" + "物业服务越来越差，" * 5 + "有一回楼道里着火也没人管。"
+    assert not classifier.classify(letter).urgent
+    assert classifier.classify("楼道里着火了。" + "物业服务越来越差，" * 8).urgent
+
+
+# ---- typo and dialect map -----------------------------------------------------------------
+
+def test_typos_and_dialect_are_replaced_before_matching() -> None:
+    classifier = make(replace={"电悌": "电梯", "楼到": "楼道", "俺": "我"})
+    got = classifier.classify("俺家楼到灯坏了")
+    assert got.category == "repairs" and "楼道灯" in got.matched
+    assert any(e.source == "replace" and e.word == "楼到→楼道" for e in got.evidence)
+    assert make(replace={"lift": "电梯"}, situations=[LIFT]).classify("LIFT stuck 困").urgent
+
+
+# ---- position weighting -------------------------------------------------------------------
+
+POSITION = {"min_length": 40, "main_markers": ["主要是想反映"], "side_markers": ["顺便"],
+            "formal": ["尊敬的", "此致"], "main_weight": 3, "side_weight": 0.5}
+
+
+def test_stated_main_point_outweighs_an_earlier_aside() -> None:
+    letter = ("尊敬的领导：您好！先说一件小事，楼道灯坏了。今天写信主要是想反映物业的问题。"
+              "物业不公示账目。顺便说一句楼道灯。此致敬礼！")
+    got = make(position=POSITION).classify(letter)
+    assert got.category == "property", got.scores
+    # Without position weighting the repeated 楼道灯 would win.
+    assert make().classify(letter).category != "property"
+
+
+def test_title_counts_more_than_the_body() -> None:
+    letter = "楼前的树太高挡光。" + "我们找过物业，" * 2 + "物业也说没办法，请社区帮忙看看。"
+    assert make(position={"min_length": 30, "title_weight": 3}).classify(letter).category == (
+        "greening")
+
+
+def test_formal_sentences_count_for_nothing() -> None:
+    letter = "尊敬的物业领导：" + "小区的楼道灯一直不亮，晚上看不见路，大家都很不方便。" * 2
+    got = make(position={"min_length": 30, "formal": ["尊敬的"]}).classify(letter)
+    assert "物业" not in got.matched and got.category == "repairs"
+
+
+# ---- kind ---------------------------------------------------------------------------------
+
+def test_weighted_kind_phrases_and_the_usual_kind() -> None:
+    classifier = make(kind_words={
+        "wish": ["希望"], "complaint": ["坏了"], "suggestion": ["建议"],
+        "weighted": {"wish:请问": 2, "wish:能不能": 0.4, "suggestion:谢谢": 2},
+    })
+    assert classifier.classify("请问物业电话多少").kind == "wish"
+    assert classifier.classify("电梯能不能修一下").kind == "complaint"  # polite, still a report
+    assert classifier.classify("谢谢物业").kind == "suggestion"
+
+
+def test_an_emergency_is_a_complaint() -> None:
+    assert make(situations=[LIFT]).classify("希望快来，电梯里困人了").kind == "complaint"
+
+
+# ---- config validation --------------------------------------------------------------------
+
+@pytest.mark.parametrize(("situation", "words"), [
+    ({**LIFT, "category": "lifts"}, "lifts"),
+    ({**LIFT, "weight": 0}, "困在电梯里"),
+    ({k: v for k, v in LIFT.items() if k not in ("category", "weight")} | {"urgent": False},
+     "困在电梯里"),
+    ({**LIFT, "objects": []}, "objects"),
+    ({**LIFT, "window": 0}, "window"),
+])
+def test_bad_situations_are_refused_with_a_clear_message(situation: dict[str, Any],
+                                                         words: str) -> None:
+    with pytest.raises(ConfigError) as exc:
+        build_config(config_with(situations=[situation]), {}, "test.toml")
+    assert "classifier.situations[0]" in str(exc.value) and words in str(exc.value)
+
+
+def test_bad_kind_phrase_is_refused() -> None:
+    with pytest.raises(ConfigError, match="wishes:请问"):
+        build_config(config_with(kind_words={
+            "wish": [], "complaint": [], "suggestion": [], "weighted": {"wishes:请问": 2}}),
+            {}, "test.toml")
+
+
+# ---- keywords inside longer tokens ----------------------------------------------------------
+
+def test_a_one_character_keyword_counts_only_as_a_compounds_head() -> None:
+    classifier = make()
+    assert "树" in classifier.classify("楼下的大槐树").matched  # 槐树 is a tree
+    repaired = classifier.classify("修好了，谢谢")
+    assert repaired.category == "other" and not repaired.matched
+
+
+def test_a_keyword_before_a_place_word_is_the_place_not_the_thing() -> None:
+    raw = config_with()
+    raw["categories"]["repairs"]["keywords"] = {"单元门": 4}
+    raw["categories"]["sanitation"]["keywords"] = {"垃圾桶": 4}
+    classifier = Classifier(build_config(raw, {}, "test.toml"))
+    assert classifier.classify("单元门口的垃圾桶满了").category == "sanitation"
+    assert classifier.classify("单元门坏了").category == "repairs"
