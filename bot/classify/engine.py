@@ -52,8 +52,8 @@ MAX_HEDGED = 50
 # Tokens up to this long are searched for keywords inside them; the answers are cached.
 MAX_INSIDE = 6
 INSIDE_CACHE = 200_000
-# Characters that turn the word before them into a place (门口, 楼下, 车棚旁).
-_PLACE_SUFFIX = frozenset("口旁边前后里外上下内中底顶")
+# Characters that turn the word before them into a place (门口, 楼下, 车棚旁, 卫生间).
+_PLACE_SUFFIX = frozenset("口旁边前后里外上下内中底顶间")
 _CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n\s]")
 
 
