@@ -226,12 +226,13 @@ class Classifier:
         return found
 
     def _decide(self, scores: dict[str, float]) -> tuple[str, str | None]:
+        """The highest score wins. `scores` lists categories in the order the text first
+        mentions them, and the sort is stable: in a tie the topic named first wins and the other
+        is offered as `also` (a message is mostly about what it names first)."""
         if not scores:
             return OTHER, None
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         best = ranked[0][1]
-        if len(ranked) > 1 and ranked[1][1] == best:
-            return OTHER, None  # a tie: a coordinator decides
         category = ranked[0][0]
         also = None
         if len(ranked) > 1 and ranked[1][1] >= self._also_share * best:
