@@ -52,8 +52,8 @@ MAX_HEDGED = 50
 # Tokens up to this long are searched for keywords inside them; the answers are cached.
 MAX_INSIDE = 6
 INSIDE_CACHE = 200_000
-# Characters that turn the word before them into a place (门口, 楼下, 车棚旁).
-_PLACE_SUFFIX = frozenset("口旁边前后里外上下内中底顶")
+# Characters that turn the word before them into a place (门口, 楼下, 车棚旁, 卫生间).
+_PLACE_SUFFIX = frozenset("口旁边前后里外上下内中底顶间")
 _CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n\s]")
 
 
@@ -230,12 +230,13 @@ class Classifier:
         return found
 
     def _decide(self, scores: dict[str, float]) -> tuple[str, str | None]:
+        """The highest score wins. `scores` lists categories in the order the text first
+        mentions them, and the sort is stable: in a tie the topic named first wins and the other
+        is offered as `also` (a message is mostly about what it names first)."""
         if not scores:
             return OTHER, None
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         best = ranked[0][1]
-        if len(ranked) > 1 and ranked[1][1] == best:
-            return OTHER, None  # a tie: a coordinator decides
         category = ranked[0][0]
         also = None
         if len(ranked) > 1 and ranked[1][1] >= self._also_share * best:

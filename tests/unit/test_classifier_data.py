@@ -128,3 +128,37 @@ def test_corpus_label_ids_exist_in_the_shared_corpus() -> None:
     label_ids = {r["id"] for r in load(DATA / "corpus_labels.jsonl")}
     assert label_ids <= set(corpus_ids), sorted(label_ids - set(corpus_ids))
     assert label_ids == set(corpus_ids), "every corpus letter is labelled"
+
+
+def test_dev2_is_well_formed_and_apart_from_the_split(messages: list[dict]) -> None:
+    """dev2.jsonl: extra tuning messages by a second writer (README, "dev2.jsonl")."""
+    rows = load(DATA / "dev2.jsonl")
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids)), "dev2.jsonl: duplicate ids"
+    assert ids == sorted(ids), "dev2.jsonl: not in id order"
+    assert not set(ids) & {r["id"] for r in messages}, "dev2 ids overlap messages.jsonl"
+    assert len({r["text"] for r in rows}) == len(rows), "dev2.jsonl: duplicate texts"
+    # name only dev2 ids on failure: messages.jsonl holds the frozen test texts
+    seen = {r["text"] for r in messages}
+    repeated = [r["id"] for r in rows if r["text"] in seen]
+    assert not repeated, f"dev2 texts repeat messages.jsonl: {repeated}"
+    for r in rows:
+        where = f"dev2.jsonl {r.get('id')}"
+        assert set(r) == MESSAGE_KEYS, where
+        assert re.fullmatch(r"d2-\d{4}", r["id"]), where
+        assert isinstance(r["text"], str) and r["text"].strip() == r["text"] and r["text"], where
+        check_labels(r, where)
+        assert isinstance(r["tags"], list) and set(r["tags"]) <= TAGS, where
+        assert len(r["tags"]) == len(set(r["tags"])), where
+        assert not ("hard_negative" in r["tags"] and r["urgent"]), f"{where}: hard negative, urgent"
+        assert not ("urgent_situation" in r["tags"] and not r["urgent"]), where
+        if "short" in r["tags"]:
+            assert len(r["text"]) <= 8, where
+        if "long" in r["tags"]:
+            assert 600 <= len(r["text"]) <= 1200, where
+    assert len(rows) >= 320
+    assert sum(r["urgent"] for r in rows) >= 110
+    assert sum("hard_negative" in r["tags"] for r in rows) >= 110
+    assert sum(not r["urgent"] and "hard_negative" not in r["tags"] for r in rows) >= 100
+    assert {r["category"] for r in rows} == CATEGORIES
+    assert {r["kind"] for r in rows} == KINDS

@@ -257,13 +257,16 @@ def test_no_keyword_is_other(classifier: Classifier) -> None:
     assert (got.category, got.matched, got.scores) == ("other", (), {})
 
 
-def test_tie_is_other(classifier: Classifier, config: Config) -> None:
-    # Two keywords of equal weight from different categories: nobody wins.
+def test_tie_goes_to_the_topic_named_first(classifier: Classifier, config: Config) -> None:
+    # Two keywords of equal weight from different categories: the one named first wins and the
+    # other is offered as `also` (a tie used to give "other", which is right for neither).
     weight = config.categories["sanitation"].keywords["化粪池"]
     assert config.categories["parking"].keywords["消防通道"] == weight
     got = classifier.classify("化粪池和消防通道")
     assert got.scores == {"sanitation": weight, "parking": weight}
-    assert got.category == "other"
+    assert (got.category, got.also) == ("sanitation", "parking")
+    got = classifier.classify("消防通道和化粪池")
+    assert (got.category, got.also) == ("parking", "sanitation")
 
 
 def test_repeats_add_a_small_capped_bonus(classifier: Classifier) -> None:

@@ -33,6 +33,31 @@ def test_dev_split_meets_the_targets(classifier: Classifier) -> None:
     assert (report.urgent_precision or 0) >= 0.90, summary
 
 
+def test_dev2_meets_the_targets(classifier: Classifier) -> None:
+    # dev2 was written by a second writer blind to the rules. Measured before any tuning on it
+    # (the rules of commit a332050): category 0.761, kind 0.842, urgent recall 0.492 (59 of
+    # 120), precision 0.908. Its misses, read by class (lifts told as "门不开/不上不下",
+    # things giving way over people, elders not seen for days, fumes, dogs, manholes, everyday
+    # category words), are what the rules learnt from it; the figures here are no longer unseen.
+    report = evaluate(classifier, load_labelled(DATA / "dev2.jsonl"))
+    summary = "\n".join(render(report, "dev2"))
+    assert report.category_accuracy >= 0.90, summary
+    assert report.kind_accuracy >= 0.85, summary
+    assert report.urgent_recall == 1.0, summary
+    assert (report.urgent_precision or 0) >= 0.90, summary
+
+
+def test_dev_and_dev2_together_meet_the_targets(classifier: Classifier) -> None:
+    both = load_labelled(DATA / "dev.jsonl") + load_labelled(DATA / "dev2.jsonl")
+    report = evaluate(classifier, both)
+    summary = "\n".join(render(report, "dev+dev2"))
+    assert report.n == 648
+    assert report.category_accuracy >= 0.90, summary
+    assert report.kind_accuracy >= 0.85, summary
+    assert report.urgent_recall == 1.0, summary
+    assert (report.urgent_precision or 0) >= 0.90, summary
+
+
 def test_test_split_stays_above_a_floor(classifier: Classifier) -> None:
     # Measured once, at the end of issue 11's rule work (commit 40a3115): category 0.784,
     # kind 0.869, urgent recall 0.579 (22 of 38), precision 0.815; the shipped rules (one fix

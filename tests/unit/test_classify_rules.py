@@ -178,3 +178,16 @@ def test_a_keyword_before_a_place_word_is_the_place_not_the_thing() -> None:
     classifier = Classifier(build_config(raw, {}, "test.toml"))
     assert classifier.classify("单元门口的垃圾桶满了").category == "sanitation"
     assert classifier.classify("单元门坏了").category == "repairs"
+
+
+# ---- the word patterns --------------------------------------------------------------------
+
+def test_a_word_pattern_takes_the_longest_word_at_each_place() -> None:
+    from bot.classify.text import alternation
+
+    pattern = alternation(["电线", "电线杆", "电梯", "煤气", "煤气泄漏", "a.b", "x", ""])
+    assert pattern is not None
+    text = "电线杆上电线和电梯里煤气泄漏了煤气a.b axb"
+    assert [m.group() for m in pattern.finditer(text)] == [
+        "电线杆", "电线", "电梯", "煤气泄漏", "煤气", "a.b", "x"]
+    assert alternation([]) is None and alternation([""]) is None
