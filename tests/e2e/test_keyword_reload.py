@@ -15,8 +15,8 @@ import pytest
 from bot.classify import Classifier
 from bot.clock import ManualClock
 from bot.config import Config
+from bot.localapi import LocalBotApi
 from tests.e2e.conftest import COORDINATORS, Harness, start_harness
-from tests.e2e.fake_bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[2]
 RESIDENT = 900
@@ -24,7 +24,7 @@ STATION = "驿站不给取件"  # `other` with the shipped rules: no category li
 
 
 @pytest.fixture
-async def live(fake_api: FakeBotApi, config: Config, classifier: Classifier, tmp_path: Path,
+async def live(fake_api: LocalBotApi, config: Config, classifier: Classifier, tmp_path: Path,
                clock: ManualClock) -> AsyncIterator[tuple[Harness, Path]]:
     path = tmp_path / "config.toml"
     path.write_bytes((ROOT / "config.toml").read_bytes())
@@ -70,7 +70,7 @@ async def test_a_broken_edit_keeps_the_rules_and_tells_each_coordinator_once(
     for coordinator in COORDINATORS:
         told = await bot.reply_to(coordinator, "config.toml", since=since)
         assert "categories.property.keywords" in told.params["text"]
-    await bot.api.wait_idle()
+    await bot.settled()
     for coordinator in COORDINATORS:
         assert len([c for c in bot.api.calls("sendMessage") if c.chat_id == coordinator
                     and c.time >= since and "config.toml" in c.params.get("text", "")]) == 1

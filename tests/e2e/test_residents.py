@@ -283,7 +283,7 @@ async def test_start_greets_with_the_privacy_note(
     await bot.send_text(RESIDENT, "/start")  # a second /start does not ask again
     again = await bot.reply_to(RESIDENT, since=since)
     assert again.params["text"] == texts.START and button_labels(again) == START_BUTTONS
-    await bot.api.wait_idle()
+    await bot.settled()
     assert bot.api.sent_to(RESIDENT) == [texts.START, texts.ASK_PHONE, texts.START]
     assert_no_crash(bot, caplog)
 
