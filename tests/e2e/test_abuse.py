@@ -65,7 +65,9 @@ async def test_a_coordinator_blocks_and_unblocks_a_resident(bot: Harness) -> Non
     for someone in (VOLUNTEER, RESIDENT):  # not a coordinator: refused, nothing changes
         since = time.monotonic()
         await bot.send_text(someone, f"/block {number}")
-        refused = await bot.reply_to(someone, since=since)
+        # Wait for the refusal itself: the resident's phone question from the submission may
+        # still be on its way.
+        refused = await bot.reply_to(someone, texts.NOT_COORDINATOR_COMMAND, since=since)
         assert _text(refused) == texts.NOT_COORDINATOR_COMMAND
     assert count(bot, Block) == 0
 
@@ -83,7 +85,7 @@ async def test_a_coordinator_blocks_and_unblocks_a_resident(bot: Harness) -> Non
                  lambda: bot.api.push_text(RESIDENT, "/report 楼下太吵了")):
         since = time.monotonic()
         push()
-        answer = await bot.reply_to(RESIDENT, since=since)
+        answer = await bot.reply_to(RESIDENT, texts.BLOCKED_REPLY, since=since)
         assert _text(answer) == texts.BLOCKED_REPLY
     await bot.settled()
     assert count(bot, Draft) == drafts_before and count(bot, Ticket) == 1
