@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
+from bot import texts, volunteering
 from bot.app import build_application, on_shutdown, on_startup
 from bot.classify import Classifier
 from bot.clock import ManualClock
@@ -24,8 +25,9 @@ from scheduler.pacing import Limits
 from storage.db import create_schema, make_engine, uow_factory
 from storage.models import Outbox, Volunteer
 from storage.queries import volunteer_by_tg
-from tests.factories import Uows, add_volunteer
+from tests.factories import Uows, add_volunteer, submit
 from tests.waiting import WAIT, until
+from tests.wording import part
 
 TOKEN = "123456:TEST-TOKEN"
 GROUP = -1001234567890  # the volunteers' group of community hx in the shipped config.toml
@@ -118,6 +120,16 @@ class Harness:
         await self.send_text(user_id, text, **kwargs)
         preview = await self.reply_to(user_id, "确认提交", since=since)
         return await self.confirm(user_id, preview, building)
+
+    async def fixed_lamp(self, resident: int, volunteer: int) -> tuple[int, Call]:
+        """`volunteer` (registered for repairs) accepted `resident`'s lamp and says it is
+        fixed: the ticket number and the resident's "really fixed?" message with its buttons."""
+        self.add_volunteer(volunteer, "李明", categories=("repairs",))
+        now = self.clock.now()
+        number = submit(self.uows, self.config, now, reporter=resident).id or 0
+        volunteering.accept_ticket(self.uows, self.config, now, number, volunteer)
+        volunteering.resolve_ticket(self.uows, self.config, now, number, volunteer, "换了新灯泡")
+        return number, await self.reply_to(resident, part(texts.NOTICE_RESOLVED))
 
     async def confirm(self, user_id: int, preview: Call, building: str = "1号楼") -> int:
         """Press 确认提交 on a preview (and pick the building if asked); the ticket number."""

@@ -11,12 +11,10 @@ from sqlmodel import select
 
 from bot import abuse as A
 from bot import texts
-from bot import volunteering as V
 from bot.localapi import Call
 from storage.models import Block, Draft, Ticket
 from tests.e2e.conftest import COORDINATORS, GROUP, Harness
-from tests.factories import events, submit
-from tests.wording import part
+from tests.factories import events
 
 RESIDENT = 900
 VOLUNTEER = 500
@@ -127,12 +125,7 @@ async def test_a_flood_of_texts_stops_making_previews_but_keeps_the_words(
 
 
 async def test_a_blocked_resident_cannot_send_work_back_with_a_button(bot: Harness) -> None:
-    bot.add_volunteer(VOLUNTEER, "李明", categories=("repairs",))
-    now = bot.clock.now()
-    number = submit(bot.uows, bot.config, now, reporter=RESIDENT).id or 0
-    V.accept_ticket(bot.uows, bot.config, now, number, VOLUNTEER)
-    V.resolve_ticket(bot.uows, bot.config, now, number, VOLUNTEER, "换了新灯泡")
-    resolved = await bot.reply_to(RESIDENT, part(texts.NOTICE_RESOLVED))
+    number, resolved = await bot.fixed_lamp(RESIDENT, VOLUNTEER)
     since = time.monotonic()
     await bot.send_text(OFFICE, f"/block {number}")
     await bot.reply_to(OFFICE, since=since)

@@ -10,7 +10,6 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from bot import texts
-from bot import volunteering as V
 from bot.localapi import Call
 from storage.models import Draft, Ticket
 from tests.e2e.conftest import COORDINATORS, Harness, button_labels, ticket_number
@@ -41,12 +40,7 @@ def tickets(bot: Harness) -> list[Ticket]:
 async def rated(bot: Harness) -> tuple[int, Call]:
     """RESIDENT's lamp fixed by VOLUNTEER, confirmed and rated 5: the bot now waits for an
     optional comment. The ticket number and the 谢谢您的评价 message (with 跳过)."""
-    bot.add_volunteer(VOLUNTEER, "李明", categories=("repairs",))
-    now = bot.clock.now()
-    number = submit(bot.uows, bot.config, now, reporter=RESIDENT).id or 0
-    V.accept_ticket(bot.uows, bot.config, now, number, VOLUNTEER)
-    V.resolve_ticket(bot.uows, bot.config, now, number, VOLUNTEER, "换了新灯泡")
-    resolved = await bot.reply_to(RESIDENT, part(texts.NOTICE_RESOLVED))
+    number, resolved = await bot.fixed_lamp(RESIDENT, VOLUNTEER)
     await bot.press(RESIDENT, resolved, texts.BTN_RESOLVED_YES)
     rating = await bot.reply_to(RESIDENT, part(texts.ASK_RATING))
     since = time.monotonic()
@@ -167,12 +161,7 @@ async def test_a_volunteers_late_note_is_a_new_message_and_cancel_is_polite(
 
 
 async def test_a_long_text_during_the_reject_reason_asks_first(bot: Harness) -> None:
-    bot.add_volunteer(VOLUNTEER, "李明", categories=("repairs",))
-    now = bot.clock.now()
-    number = submit(bot.uows, bot.config, now, reporter=RESIDENT).id or 0
-    V.accept_ticket(bot.uows, bot.config, now, number, VOLUNTEER)
-    V.resolve_ticket(bot.uows, bot.config, now, number, VOLUNTEER, "换了新灯泡")
-    resolved = await bot.reply_to(RESIDENT, part(texts.NOTICE_RESOLVED))
+    number, resolved = await bot.fixed_lamp(RESIDENT, VOLUNTEER)
     since = time.monotonic()
     await bot.press(RESIDENT, resolved, texts.BTN_RESOLVED_NO)
     ask = await bot.reply_to(RESIDENT, texts.ASK_REJECT_REASON, since=since)
