@@ -260,6 +260,15 @@ def end_wait(uows: UowFactory, config: Config, now: datetime, user_id: int,
         return Reading("answered", kind, next_seq, volunteer=volunteer)
 
 
+# The answers that are a service's words on a ticket: the service takes them as they are.
+TICKET_ANSWERS: dict[str, Callable[[UowFactory, Config, datetime, int, int, str], Ticket]] = {
+    "progress": V.add_progress,
+    "resolve": V.resolve_ticket,
+    "reject_reason": T.reject_resolution,
+    "comment": T.comment_ticket,
+}
+
+
 def _apply(uow: UnitOfWork, config: Config, classifier: Classifier, now: datetime,
            user_id: int, pending: PendingInput, text: str) -> Reading:
     """Take `text` as the answer to `pending`, inside the caller's transaction: the answer and
@@ -267,17 +276,8 @@ def _apply(uow: UnitOfWork, config: Config, classifier: Classifier, now: datetim
     within, kind, number = _within(uow), pending.kind, pending.ticket_id or 0
     pending.state = "answered"
     uow.session.add(pending)
-    if kind == "progress":
-        return Reading("answered", kind, ticket=V.add_progress(
-            within, config, now, number, user_id, text))
-    if kind == "resolve":
-        return Reading("answered", kind, ticket=V.resolve_ticket(
-            within, config, now, number, user_id, text))
-    if kind == "reject_reason":
-        return Reading("answered", kind, ticket=T.reject_resolution(
-            within, config, now, number, user_id, text))
-    if kind == "comment":
-        return Reading("answered", kind, ticket=T.comment_ticket(
+    if kind in TICKET_ANSWERS:
+        return Reading("answered", kind, ticket=TICKET_ANSWERS[kind](
             within, config, now, number, user_id, text))
     if kind == "reg_name":
         update_profile(within, config, now, user_id, name=text)

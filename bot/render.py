@@ -107,17 +107,23 @@ def details_text(config: Config, ticket: Ticket, resident: Resident | None) -> s
     )
 
 
+def attachment_names(item: Draft | Ticket) -> list[str]:
+    """What came with the words: photos (how many), a location, a voice note."""
+    items = []
+    if item.photo_file_ids:
+        items.append(texts.PREVIEW_PHOTOS.format(n=len(item.photo_file_ids)))
+    if item.location_lat is not None:
+        items.append(texts.PREVIEW_LOCATION)
+    if item.voice_file_id:
+        items.append(texts.PREVIEW_VOICE)
+    return items
+
+
 def full_view(config: Config, ticket: Ticket, resident: Resident | None,
               holder: Volunteer | None) -> list[Out]:
     """/ticket N: all a coordinator may see of a ticket, the resident's words in full (over
     several messages when long), then the photos, location and voice."""
-    items = []
-    if ticket.photo_file_ids:
-        items.append(texts.PREVIEW_PHOTOS.format(n=len(ticket.photo_file_ids)))
-    if ticket.location_lat is not None:
-        items.append(texts.PREVIEW_LOCATION)
-    if ticket.voice_file_id:
-        items.append(texts.PREVIEW_VOICE)
+    items = attachment_names(ticket)
     extra = texts.TICKET_VIEW_ATTACHMENTS.format(items="、".join(items)) if items else ""
     if ticket.resolution_note:
         extra += texts.TICKET_VIEW_RESOLUTION.format(note=ticket.resolution_note)
@@ -197,13 +203,7 @@ def closed_notice(number: int, reason: str, note: str | None) -> str:
 
 def preview(config: Config, draft: Draft) -> Out:
     """What the bot understood from the resident's draft, with 确认提交 / 换个类别 / 不提交."""
-    items = []
-    if draft.photo_file_ids:
-        items.append(texts.PREVIEW_PHOTOS.format(n=len(draft.photo_file_ids)))
-    if draft.location_lat is not None:
-        items.append(texts.PREVIEW_LOCATION)
-    if draft.voice_file_id:
-        items.append(texts.PREVIEW_VOICE)
+    items = attachment_names(draft)
     text = texts.PREVIEW.format(
         category=config.category_name(draft.category),
         urgent=texts.PREVIEW_URGENT if draft.urgent else "",
