@@ -130,22 +130,27 @@ def test_corpus_label_ids_exist_in_the_shared_corpus() -> None:
     assert label_ids == set(corpus_ids), "every corpus letter is labelled"
 
 
-def test_dev2_is_well_formed_and_apart_from_the_split(messages: list[dict]) -> None:
-    """dev2.jsonl: extra tuning messages by a second writer (README, "dev2.jsonl")."""
-    rows = load(DATA / "dev2.jsonl")
+@pytest.mark.parametrize(("name", "prefix", "at_least", "urgent_at_least"), [
+    ("dev2", r"d2-\d{4}", 320, 110),
+    ("dev3", r"d3[abcd]-\d{4}", 580, 140),
+])
+def test_extra_dev_sets_are_well_formed_and_apart_from_the_split(
+        messages: list[dict], name: str, prefix: str, at_least: int, urgent_at_least: int) -> None:
+    """dev2.jsonl and dev3.jsonl: extra tuning messages by other writers (README)."""
+    rows = load(DATA / f"{name}.jsonl")
     ids = [r["id"] for r in rows]
-    assert len(ids) == len(set(ids)), "dev2.jsonl: duplicate ids"
-    assert ids == sorted(ids), "dev2.jsonl: not in id order"
-    assert not set(ids) & {r["id"] for r in messages}, "dev2 ids overlap messages.jsonl"
-    assert len({r["text"] for r in rows}) == len(rows), "dev2.jsonl: duplicate texts"
-    # name only dev2 ids on failure: messages.jsonl holds the frozen test texts
+    assert len(ids) == len(set(ids)), f"{name}.jsonl: duplicate ids"
+    assert ids == sorted(ids), f"{name}.jsonl: not in id order"
+    assert not set(ids) & {r["id"] for r in messages}, f"{name} ids overlap messages.jsonl"
+    assert len({r["text"] for r in rows}) == len(rows), f"{name}.jsonl: duplicate texts"
+    # name only the dev set's ids on failure: messages.jsonl holds the frozen test texts
     seen = {r["text"] for r in messages}
     repeated = [r["id"] for r in rows if r["text"] in seen]
-    assert not repeated, f"dev2 texts repeat messages.jsonl: {repeated}"
+    assert not repeated, f"{name} texts repeat messages.jsonl: {repeated}"
     for r in rows:
-        where = f"dev2.jsonl {r.get('id')}"
+        where = f"{name}.jsonl {r.get('id')}"
         assert set(r) == MESSAGE_KEYS, where
-        assert re.fullmatch(r"d2-\d{4}", r["id"]), where
+        assert re.fullmatch(prefix, r["id"]), where
         assert isinstance(r["text"], str) and r["text"].strip() == r["text"] and r["text"], where
         check_labels(r, where)
         assert isinstance(r["tags"], list) and set(r["tags"]) <= TAGS, where
@@ -156,8 +161,8 @@ def test_dev2_is_well_formed_and_apart_from_the_split(messages: list[dict]) -> N
             assert len(r["text"]) <= 8, where
         if "long" in r["tags"]:
             assert 600 <= len(r["text"]) <= 1200, where
-    assert len(rows) >= 320
-    assert sum(r["urgent"] for r in rows) >= 110
+    assert len(rows) >= at_least
+    assert sum(r["urgent"] for r in rows) >= urgent_at_least
     assert sum("hard_negative" in r["tags"] for r in rows) >= 110
     assert sum(not r["urgent"] and "hard_negative" not in r["tags"] for r in rows) >= 100
     assert {r["category"] for r in rows} == CATEGORIES
