@@ -157,6 +157,9 @@ class Situation(_Frozen):
     category: str | None = None
     weight: float = Field(default=0.0, ge=0)
     urgent: bool = False
+    # Words that, in the same sentence, mean the situation is something else: a lost cat or
+    # phone is not a missing person (老人 + 找不到了 … 猫).
+    unless: Tuple[str] = ()
 
     @model_validator(mode="after")
     def _does_something(self) -> Situation:
@@ -183,8 +186,15 @@ class Hedges(_Frozen):
     sentence: Tuple[str] = ()
     # Compounds that contain an alarm word but mean something harmless (困难, 火灾隐患).
     not_urgent: Tuple[str] = ()
+    # Right before an alarm word or a situation's state: 没冒烟, 不咬人, 未着火.
+    negation: Tuple[str] = ()
     # In a text at least this long only alarms in its first sentence (the title) count.
     letter_length: int = Field(default=300, ge=1)
+    # ...and alarms in a sentence of it that says the danger is now (现在、刚才、正在): a letter
+    # interrupted by an emergency ("写了一半，现在楼里出事了").
+    letter_now: Tuple[str] = ()
+    # Anywhere in the message: the emergency is over (消防车已经走了, 虚惊一场).
+    over: Tuple[str] = ()
 
 
 class Position(_Frozen):

@@ -117,7 +117,10 @@ class Classifier:
         self._hedge_sentence = alternation(hedges.sentence)
         self._lookback = hedges.lookback
         self._not_urgent = alternation(hedges.not_urgent)
+        self._negation = tuple(sorted(hedges.negation, key=len, reverse=True))
         self._letter_length = hedges.letter_length
+        self._letter_now = alternation(hedges.letter_now)
+        self._over = alternation(hedges.over)
 
         self._tokenizer = jieba.Tokenizer()
         self._tokenizer.initialize()
@@ -290,7 +293,9 @@ class Classifier:
             # or first sentence, the rest is narrative (past incidents, chronic faults).
             first = SENTENCE_BREAK.search(text)
             limit = first.end() if first else len(text)
-            candidates = [c for c in candidates if c[0] < limit]
+            candidates = [c for c in candidates
+                          if c[0] < limit or self._said_now(text, c[0], c[1])]
+        over = self._over.search(masked) if self._over is not None and candidates else None
         breaks = [m.start() for m in SENTENCE_BREAK.finditer(masked)] if candidates else []
         flagged: dict[str, None] = {}
         hedged: dict[str, None] = {}
@@ -299,7 +304,14 @@ class Classifier:
         for start, end, label, rule_name in candidates:
             if label in flagged or checked >= MAX_HEDGED:
                 continue
-            hedge = self._hedge(masked, start, end, breaks)
+            # Where a negation would stand: before the alarm word, or before the state of a
+            # situation (the label is object+state; the state is the span's last such word).
+            at = (start,)
+            if rule_name:
+                state = label.rpartition("+")[2]
+                where = masked.rfind(state, start, end)
+                at = (start, where) if where > start else at
+            hedge = over.group() if over else self._hedge(masked, start, end, breaks, at)
             if hedge:
                 checked += 1
                 if f"{hedge}:{label}" not in hedged:
@@ -311,8 +323,12 @@ class Classifier:
                                          rule_name))
         return tuple(flagged), tuple(hedged), tuple(evidence)
 
-    def _hedge(self, text: str, start: int, end: int, breaks: list[int]) -> str | None:
+    def _hedge(self, text: str, start: int, end: int, breaks: list[int],
+               at: tuple[int, ...] = ()) -> str | None:
         """The hedge that makes this alarm not an emergency happening now, if any."""
+        negated = self._negated(text, at) if self._negation else None
+        if negated:
+            return negated
         if self._hedge_before is not None:
             before = text[max(0, start - self._lookback):start]
             clause = _CLAUSE_BREAK.split(before)[-1] + text[start:end]
@@ -328,6 +344,24 @@ class Classifier:
             m = self._hedge_sentence.search(text, s, breaks[j] if j < len(breaks) else len(text))
             if m:
                 return m.group()
+        return None
+
+
+    def _said_now(self, text: str, start: int, end: int) -> bool:
+        """A now-word (现在, 刚才) in the sentence around [start, end)."""
+        if self._letter_now is None:
+            return False
+        lo = max((m.end() for m in SENTENCE_BREAK.finditer(text, 0, start)), default=0)
+        hi = SENTENCE_BREAK.search(text, end)
+        return self._letter_now.search(text, lo, hi.start() if hi else len(text)) is not None
+
+    def _negated(self, text: str, at: tuple[int, ...]) -> str | None:
+        """A negation right before the alarm word or a situation's state (没冒烟, 狗…不咬人):
+        the thing is named as not happening."""
+        for pos in at:
+            for word in self._negation:  # longest first: 没有 before 没
+                if pos >= len(word) and text.startswith(word, pos - len(word)):
+                    return word
         return None
 
 

@@ -25,6 +25,7 @@ class Rule:
     category: str | None
     weight: float
     urgent: bool
+    unless_re: re.Pattern[str] | None = None
 
     @classmethod
     def of(cls, s: Situation) -> Rule:
@@ -32,7 +33,7 @@ class Rule:
         states_re = alternation(s.states)
         assert objects_re is not None and states_re is not None  # config forbids empty lists
         return cls(s.name, tuple(s.objects), tuple(s.states), objects_re, states_re, s.window,
-                   s.category, s.weight, s.urgent)
+                   s.category, s.weight, s.urgent, alternation(s.unless))
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, "object+state") of each object with a state near it, in text order."""
@@ -58,6 +59,15 @@ class Rule:
             for s_start, s_end, state in options:
                 lo, hi = (b, s_start) if s_start >= b else (s_end, a)
                 if not SENTENCE_BREAK.search(text, lo, hi):
-                    found.append((min(a, s_start), max(b, s_end), f"{m.group()}+{state}"))
+                    start, end = min(a, s_start), max(b, s_end)
+                    if self.unless_re is None or not self._excepted(text, start, end):
+                        found.append((start, end, f"{m.group()}+{state}"))
                     break
         return found
+
+    def _excepted(self, text: str, start: int, end: int) -> bool:
+        """An `unless` word in the sentence around [start, end)."""
+        assert self.unless_re is not None
+        lo = max((m.end() for m in SENTENCE_BREAK.finditer(text, 0, start)), default=0)
+        hi = SENTENCE_BREAK.search(text, end)
+        return self.unless_re.search(text, lo, hi.start() if hi else len(text)) is not None

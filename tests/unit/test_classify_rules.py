@@ -85,6 +85,41 @@ def test_long_letter_counts_alarms_only_in_its_title() -> None:
     assert classifier.classify("楼道里着火了。" + "物业服务越来越差，" * 8).urgent
 
 
+def test_a_letter_interrupted_by_an_emergency_counts_its_now_sentence() -> None:
+    classifier = make(hedges={"letter_length": 60, "letter_now": ["现在"]})
+    body = "关于小区物业的意见。" + "物业服务越来越差，" * 5
+    assert classifier.classify(body + "写到一半，现在楼道里着火了。").urgent
+    assert not classifier.classify(body + "有一回楼道里着火也没人管。").urgent
+
+
+def test_a_negation_right_before_the_alarm_or_state_is_not_urgent() -> None:
+    dog = {"name": "狗咬人", "objects": ["狗"], "states": ["咬人"], "window": 8, "urgent": True}
+    classifier = make(situations=[LIFT, dog], hedges={"negation": ["没", "不", "没见"]})
+    for text in ("倒没见着火，就是味大", "楼下狗见人就叫，不咬人", "电梯没困人，是空的"):
+        got = classifier.classify(text)
+        assert not got.urgent, text
+        assert any(e.source == "hedge" for e in got.evidence), text
+    assert classifier.classify("楼下的狗在咬人").urgent
+    assert classifier.classify("着火了，没人管").urgent  # 没 after the alarm negates nothing
+
+
+def test_an_emergency_that_is_over_is_not_urgent() -> None:
+    classifier = make(situations=[LIFT], hedges={"over": ["消防车已经走"]})
+    assert not classifier.classify("消防车已经走了。楼道里着火留下的灰谁来扫").urgent
+    assert classifier.classify("楼道里着火了，快来").urgent
+
+
+def test_a_situation_does_not_apply_where_its_unless_word_is() -> None:
+    missing = {"name": "老人走失", "objects": ["奶奶"], "states": ["找不到了"], "window": 10,
+               "category": "elderly", "weight": 3, "urgent": True, "unless": ["钥匙", "猫"]}
+    classifier = make(situations=[missing])
+    assert classifier.classify("奶奶找不到了，一早出门没回来").urgent
+    for text in ("奶奶的钥匙找不到了", "奶奶养的猫找不到了"):
+        got = classifier.classify(text)
+        assert not got.urgent and got.category != "elderly", text
+    assert classifier.classify("奶奶的猫很乖。奶奶找不到了").urgent  # another sentence
+
+
 # ---- typo and dialect map -----------------------------------------------------------------
 
 def test_typos_and_dialect_are_replaced_before_matching() -> None:
