@@ -306,7 +306,7 @@ class Classifier:
                 continue
             # Where a negation would stand: before the alarm word, or before the state of a
             # situation (the label is object+state; the state is the span's last such word).
-            at = (start,)
+            at: tuple[int, ...] = (start,)
             if rule_name:
                 state = label.rpartition("+")[2]
                 where = masked.rfind(state, start, end)
