@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 import jieba  # noqa: E402
 
 from bot.config import load_config  # noqa: E402
-from bot.privacy import mask_personal, public_words  # noqa: E402
+from bot.domain.privacy import mask_personal, public_words  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "govboard-community.jsonl"
 

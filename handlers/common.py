@@ -12,13 +12,13 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.conversation import ask, wait_buttons
-from bot.errors import DomainError
-from bot.invites import redeem_invite
-from bot.people import role_of, welcome_resident
-from bot.render import help_text, welcome_buttons
-from bot.services import Services
-from handlers.keyboards import markup, share_phone
+from bot.domain.errors import DomainError
+from bot.services.conversation import ask, wait_buttons
+from bot.services.deps import Services
+from bot.services.invites import redeem_invite
+from bot.services.people import role_of, welcome_resident
+from bot.texts.keyboards import markup, share_phone
+from bot.texts.render import help_text, welcome_buttons
 from storage.db import UnitOfWork
 from storage.queries import resident_by_tg, volunteer_by_tg
 

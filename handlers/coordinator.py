@@ -11,19 +11,19 @@ from typing import Any
 
 from telegram import InputMediaPhoto, Update
 
-from bot import office as O
 from bot import texts
-from bot.abuse import block_resident, unblock_resident
-from bot.callbacks import Press, encode
 from bot.config import Community
-from bot.daily import digest_now
-from bot.invites import create_invite
-from bot.render import Button, category_buttons
-from bot.services import Services
-from bot.stats import backlog, format_rate, overdue_tickets, period_stats, unclaimed_tickets
-from bot.views import assignable_volunteers, roster_text
+from bot.digest.stats import backlog, format_rate, overdue_tickets, period_stats, unclaimed_tickets
+from bot.services import office as O
+from bot.services.abuse import block_resident, unblock_resident
+from bot.services.deps import Services
+from bot.services.digests import digest_now
+from bot.services.invites import create_invite
+from bot.services.views import assignable_volunteers, roster_text
+from bot.texts.callbacks import Press, encode
+from bot.texts.keyboards import markup
+from bot.texts.render import Button, category_buttons
 from handlers.common import Context, is_private, refusals, say, services, with_ticket_number
-from handlers.keyboards import markup
 
 CommandHandlerFn = Callable[[Update, Context], Coroutine[Any, Any, None]]
 

@@ -58,13 +58,13 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.clock import Clock
+from bot.app.clock import Clock
 from bot.config import Config
-from bot.owed import render_owed
-from bot.render import Out
-from bot.sending import is_not_modified
-from bot.unreachable import mark_unreachable
-from handlers.keyboards import markup
+from bot.services.owed import render_owed
+from bot.services.unreachable import mark_unreachable
+from bot.texts.keyboards import markup
+from bot.texts.render import Out
+from bot.texts.sending import is_not_modified
 from scheduler.pacing import EARLY, Limits, Pacer
 from storage.db import UnitOfWork
 from storage.models import Outbox, Ticket

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import texts
-from bot.app import build_application, configure_logging
+from bot.app.application import build_application, configure_logging
+from bot.app.serve import bind, serve
 from bot.config import Config
 from bot.localapi import LocalBotApi
 from bot.playground.clock import MovableClock
 from bot.playground.world import Playground, demo_day_start, seed
-from bot.serve import bind, serve
 from bot.web.app import build_web_app
 from storage.db import create_schema, make_engine
 from storage.models import Volunteer

@@ -22,8 +22,8 @@ from bot import texts
 from bot.config import Config
 from bot.localapi import LocalBotApi
 from bot.playground.clock import MovableClock
-from bot.services import Services
-from bot.volunteers import import_volunteers
+from bot.services.deps import Services
+from bot.services.roster import import_volunteers
 from scheduler.sweep import sweep_once
 from storage.db import create_schema
 from storage.playground import (

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.chart import font_path
+from bot.digest.chart import font_path
 from bot.localapi import LocalBotApi
 from bot.localapi.asgi import local_api_app
 from bot.playground.world import Playground

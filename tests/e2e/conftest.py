@@ -15,12 +15,13 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
-from bot import texts, volunteering
-from bot.app import build_application, on_shutdown, on_startup
+from bot import texts
+from bot.app.application import build_application, on_shutdown, on_startup
+from bot.app.clock import ManualClock
 from bot.classify import Classifier
-from bot.clock import ManualClock
 from bot.config import Config
 from bot.localapi import Call, LocalBotApi
+from bot.services import volunteers as volunteering
 from scheduler.pacing import Limits
 from storage.db import create_schema, make_engine, uow_factory
 from storage.models import Outbox, Volunteer

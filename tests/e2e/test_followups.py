@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot import daily, texts
-from bot import tickets as T
-from bot import volunteering as V
+from bot import texts
+from bot.app.clock import ManualClock
 from bot.classify import Classifier
-from bot.clock import ManualClock
 from bot.config import Config
 from bot.localapi import LocalBotApi
+from bot.services import digests as daily
+from bot.services import residents as T
+from bot.services import volunteers as V
 from storage.models import Outbox
 from tests.e2e.conftest import COORDINATORS, Harness, start_harness
 from tests.factories import RESIDENT, add_volunteer, reload, submit

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import Community, Config
-from bot.digest import (
+from bot.digest.numbers import (
     MESSAGE_LIMIT,
     CategoryCount,
     Digest,
@@ -23,7 +23,7 @@ from bot.digest import (
     message_length,
     render_digest,
 )
-from bot.stats import DayRow, OverdueRow, UnclaimedRow, VolunteerRow
+from bot.digest.stats import DayRow, OverdueRow, UnclaimedRow, VolunteerRow
 from storage.models import Ticket, TicketEvent, Volunteer
 from tests.factories import Uows, recount_tallies
 

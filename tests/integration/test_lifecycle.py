@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot import office as O
-from bot import tickets as T
-from bot import volunteering as V
-from bot.clock import ManualClock
+from bot.app.clock import ManualClock
 from bot.config import Config
-from bot.errors import DomainError
+from bot.domain.errors import DomainError
+from bot.services import office as O
+from bot.services import residents as T
+from bot.services import volunteers as V
 from tests.factories import (
     COORDINATOR,
     OTHER_RESIDENT,
@@ -369,7 +369,7 @@ def test_the_same_update_twice_makes_one_ticket(uows: Uows, config: Config,
 @pytest.mark.usefixtures("two_volunteers")
 def test_a_stale_write_changes_nothing_and_logs_nothing(uows: Uows, config: Config,
                                                         clock: ManualClock) -> None:
-    from bot.moves import move
+    from bot.services.moves import move
 
     number = drive(uows, config, clock.now(), "claimed")
     with uows() as stale:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import ManualClock
+from bot.app.clock import ManualClock
 from storage.queries import release_sender_lease, take_sender_lease
 from tests.factories import Uows
 

@@ -13,8 +13,8 @@ import pytest
 
 from bot import texts
 from bot.config import Config
-from bot.daystats import DayTallies
-from bot.stats import (
+from bot.digest.daystats import DayTallies
+from bot.digest.stats import (
     DayRow,
     OverdueRow,
     UnclaimedRow,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.__main__ import main
+from bot.app.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_TEXT = (REPO / "config.toml").read_text(encoding="utf-8")

@@ -11,8 +11,8 @@ import pytest
 
 from bot import texts
 from bot.config import Config
-from bot.privacy import mask_personal, mask_phones, public_summary, public_words
-from bot.privacy_names import pos_tokenizer
+from bot.domain.privacy import mask_personal, mask_phones, public_summary, public_words
+from bot.domain.privacy_names import pos_tokenizer
 
 N, S, X = texts.MASK_NAME, texts.MASK_SURNAME, texts.MASK_NUMBER
 
