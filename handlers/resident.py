@@ -68,7 +68,7 @@ async def on_submission(update: Update, context: Context) -> None:
         return
     svc = services(context)
     gate = gate_message(svc.uows, svc.config, svc.key(), svc.clock.now(), user.id)
-    if gate.blocked:  # nothing stored: nobody would read it (bot/abuse.py)
+    if gate.blocked:  # nothing stored: nobody would read it (bot/services/abuse.py)
         await say(update, texts.BLOCKED_REPLY)
         return
     got = receive_message(svc.uows, svc.config, svc.classifier, svc.clock.now(),

@@ -26,12 +26,12 @@ from telegram.request import HTTPXRequest
 
 from bot import texts
 from bot.app.classifier_holder import ClassifierHolder
-from bot.app.clock import Clock, SystemClock
+from bot.app.clock import SystemClock
 from bot.classify import Classifier
 from bot.config import Config
 from bot.domain.privacy import prepare as prepare_privacy
 from bot.services.abuse import BlockKey
-from bot.services.deps import Services
+from bot.services.deps import Clock, Services
 from bot.texts.sending import FittedBot
 from handlers import answers, common, coordinator, resident, volunteer, welcome
 from handlers.buttons import on_button

@@ -20,14 +20,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-
 from bot import texts
-from bot.app.clock import Clock, SystemClock
+from bot.app.clock import SystemClock
 from bot.classify import Classifier
 from bot.config import Config, ConfigError, parse_config
+from bot.services.deps import Clock
 from bot.services.notices import owe
-from storage.db import UnitOfWork
+from storage.db import IntegrityError, SQLAlchemyError, UnitOfWork
 from storage.models import ConfigProblem
 
 log = logging.getLogger(__name__)
@@ -61,7 +60,7 @@ class ClassifierHolder:
         self._stamp = self._stat()
         self._seen_hash: str | None = None  # content last examined (None: as started)
         self._lock = threading.Lock()
-        # Called after a problem was owed, so the sender looks at once (bot/app.py).
+        # Called after a problem was owed, so the sender looks at once (bot/app/application.py).
         self.on_owed: Callable[[], None] = lambda: None
 
     def current(self) -> Classifier:

@@ -1,4 +1,5 @@
-"""Command line: `python -m bot run | classify | volunteers import FILE.csv`."""
+"""The command line, `python -m bot run | try | classify | volunteers import FILE.csv | recount`
+(bot/app/cli.py is its entry)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 EXIT_USAGE = 2
 # The labelled set --suggest measures proposals on (tuned on; the test split stays frozen).
-DEFAULT_LABELS = Path(__file__).resolve().parent.parent / "tests/data/classifier/dev.jsonl"
+DEFAULT_LABELS = Path(__file__).resolve().parents[2] / "tests/data/classifier/dev.jsonl"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -167,8 +168,8 @@ def _suggest(config: Config, labels: str | None, out: TextIO, err: TextIO) -> in
     """Proposals from the corrections stored in the configured database (DATABASE_URL)."""
     from bot.classify.evaluate import LabelsError, load_labelled
     from bot.classify.suggest import Correction, suggest
-    from bot.services.corrections import stored_corrections
     from storage.db import create_schema, make_engine, uow_factory
+    from storage.queries import category_corrections
 
     path = Path(labels) if labels else DEFAULT_LABELS
     if not path.is_file():
@@ -184,7 +185,7 @@ def _suggest(config: Config, labels: str | None, out: TextIO, err: TextIO) -> in
         create_schema(engine)
         with uow_factory(engine)() as uow:
             rows = [Correction(r.text, r.from_category, r.to_category)
-                    for r in stored_corrections(uow.session)]
+                    for r in category_corrections(uow.session)]
     finally:
         engine.dispose()
     if not rows:
@@ -251,6 +252,3 @@ def _recount(config: Config, out: TextIO) -> int:
     print(texts.CLI_RECOUNT_DONE.format(tickets=tickets), file=out)
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,18 +1,14 @@
-"""Time as a dependency: services receive `now` from a Clock, tests move it by hand."""
+"""The clocks: the system's, and one that moves only when told (tests, the playground).
+Both are bot.services.deps.Clock, which is what services and the sender ask for."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 
 def utcnow() -> datetime:
     """Timezone-aware UTC: the form every datetime takes in the database."""
     return datetime.now(UTC)
-
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
 
 
 class SystemClock:

@@ -1,6 +1,6 @@
 """The digest's windows and chart series, summed from the per-day tallies (storage.tallies).
 
-The numbers mean exactly what bot.stats defines (period_stats, Rates, DayRow); only the way
+The numbers mean exactly what bot.digest.stats defines (period_stats, Rates, DayRow); only the way
 they are counted differs: a few hundred counter rows for 30 days instead of every ticket in
 them. Windows here are whole local days and end at a local midnight that has passed.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from sqlmodel import Session
-
 from bot.config import Config
-from bot.digest.stats import TOP_CATEGORIES, DayRow, PeriodStats, Rates, share
+from bot.digest.stats import TOP_CATEGORIES, DayRow, PeriodStats
+from bot.domain.rates import Rates, share
+from storage.db import Session
 from storage.stats_queries import utc
 from storage.tallies import TICKET_METRICS, tallies_from
 

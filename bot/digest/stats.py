@@ -3,9 +3,9 @@ coordinator works from, per-volunteer counts and a chart's row per day (DayRow).
 
 Everything is computed by aggregate queries (storage.stats_queries); this module turns their
 small results into frozen dataclasses. Times are aware UTC in and out. The digest sums the
-same numbers per local day from tallies instead (bot.daystats).
+same numbers per local day from tallies instead (bot.digest.daystats).
 
-The three rates are defined on Rates.
+The three rates are defined on bot.domain.rates.Rates.
 """
 
 from __future__ import annotations
@@ -14,49 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session
-
-from bot import texts
+from bot.domain.rates import Rates, share
+from bot.domain.states import OPEN_STATUSES
 from storage import stats_queries as q
-from storage.models import OPEN_STATUSES
+from storage.db import Session
 
 TOP_CATEGORIES = 5
-
-
-
-@dataclass(frozen=True)
-class Rates:
-    """The three rates of domain.md for a window [start, end), each with its numerator and
-    denominator so a coordinator sees "12/15". A rate is None when its denominator is 0.
-
-    响应率 response = responded / response_base, over tickets *created* in [start, end):
-      response_base: those whose accept time limit (accept_due_at) is before `end` (in the
-        window or earlier) and at or before `now` (it has passed), minus those cancelled by
-        the resident before that limit. A ticket whose limit has not passed yet, or falls
-        after the window, is not judgeable here and left out, claimed or not: the rate is
-        judged at the limits only, so early claims do not flatter it and a past window's
-        rate does not change later.
-      responded: those of the base with claimed_at at or before accept_due_at. A ticket
-        still unclaimed, or claimed after its limit, is in the base but not responded.
-        claimed_at is the latest claim: one released again (claimed_at cleared) does not count.
-    解决率 resolution = resolved_closed / closed_total, over tickets with closed_at in
-    [start, end):
-      closed_total: status 'closed' or 'closed_unresolved' (cancelled is not a closure).
-      resolved_closed: status 'closed' with no close_reason; closed-unresolved never counts.
-    满意率 satisfaction = satisfied / rated, over tickets with closed_at in [start, end) and a
-    rating (1–5): satisfied are ratings 4–5. Closures nobody rated are in neither number.
-    """
-
-    response: float | None  # 响应率, 0..1
-    resolution: float | None  # 解决率, 0..1
-    satisfaction: float | None  # 满意率, 0..1
-    responded: int
-    response_base: int
-    resolved_closed: int
-    closed_total: int
-    satisfied: int
-    rated: int
-
 
 @dataclass(frozen=True)
 class PeriodStats:
@@ -107,19 +70,6 @@ class DayRow:
     new: int  # created that day
     closed: int  # closed that day, resolved or not (cancelled excluded)
     backlog: int  # created before the day's end and not closed/cancelled by then
-
-
-def share(numerator: int, denominator: int) -> float | None:
-    return numerator / denominator if denominator else None
-
-
-def format_rate(numerator: int, denominator: int) -> str:
-    """"80.0%（12/15）", or "—（暂无数据）" when there is nothing to judge."""
-    if denominator <= 0:
-        return texts.RATE_NO_DATA
-    return texts.RATE_TEXT.format(
-        percent=100 * numerator / denominator, numerator=numerator, denominator=denominator
-    )
 
 
 def period_stats(
@@ -187,7 +137,7 @@ def volunteer_counts(
 ) -> list[VolunteerRow]:
     """Every volunteer of the community (inactive ones too, flagged), the active first, then
     by resolved and claimed in the window, most first. `in_window`: Telegram id -> (claims,
-    resolves) they made in the window (bot.daystats.DayTallies.by_volunteer)."""
+    resolves) they made in the window (bot.digest.daystats.DayTallies.by_volunteer)."""
     held = q.held_counts(session, community)
     rows = []
     for volunteer_id, tg_id, name, unit, active in q.volunteers_of(session, community):

@@ -1,12 +1,16 @@
-"""When a ticket next needs the bot's attention, from its state alone (the sweep reads this)."""
+"""Time limits, when a ticket next needs the bot's attention (from its state alone: the sweep
+reads this), quiet hours, and the day a digest is due."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
-from bot.config import Config
+from bot.domain.states import WORKING
+
+if TYPE_CHECKING:  # only its type: the rules read a Config handed to them
+    from bot.config import Config
 
 
 def time_limit(config: Config, category: str, urgent: bool, text: str = "") -> timedelta:
@@ -21,10 +25,6 @@ def time_limit(config: Config, category: str, urgent: bool, text: str = "") -> t
     return limit
 
 
-# States in which nobody has finished the work yet: the resolution time limit still runs.
-_WORKING = ("submitted", "assigned", "claimed", "in_progress", "reopened")
-
-
 def next_action_for(config: Config, t: Mapping[str, Any]) -> tuple[str | None, datetime | None]:
     """(what, when) for a ticket's fields; (None, None) when nothing is pending.
 
@@ -34,7 +34,7 @@ def next_action_for(config: Config, t: Mapping[str, Any]) -> tuple[str | None, d
     f = config.followups
     status = t["status"]
     candidates: list[tuple[str, datetime]] = []
-    if status in _WORKING and t.get("due_at") and t.get("overdue_at") is None:
+    if status in WORKING and t.get("due_at") and t.get("overdue_at") is None:
         candidates.append(("overdue", t["due_at"]))
     # Waiting times count from when the people asked can read the question: an offer or a
     # group post made at night is held until quiet hours end (urgent ones are not held).
@@ -103,3 +103,8 @@ def local_time(config: Config, moment_utc: datetime) -> datetime:
 def _local_time(config: Config, moment_utc: datetime) -> time:
     return _aware_local(config, moment_utc).time()
 
+
+def digest_day(config: Config, now: datetime) -> date | None:
+    """Today's local date once digest time has passed; None before it."""
+    local = now.astimezone(config.tz)
+    return local.date() if local.time() >= config.digest.time else None

@@ -1,14 +1,14 @@
-"""Domain errors: a code the person's language is looked up by, plus its parameters."""
+"""Refusals: a rule said no. A code the person's words are looked up by (texts.ERRORS, through
+bot.texts.render.refusal), plus its parameters."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot import texts
-
 
 class DomainError(Exception):
-    """A refused action; nothing was changed. `message` is the polite Chinese explanation."""
+    """A refused action; nothing was changed. bot.texts.render.refusal(error) is the polite
+    Chinese explanation shown to whoever asked."""
 
     def __init__(self, code: str, /, **params: Any) -> None:
         # Positional-only, so a parameter may itself be called `code` (bad_category).
@@ -16,9 +16,5 @@ class DomainError(Exception):
         self.code = code
         self.params = params
 
-    @property
-    def message(self) -> str:
-        return texts.ERRORS[self.code].format(**self.params)
-
     def __str__(self) -> str:
-        return f"{self.code}: {self.message}"
+        return f"{self.code}: {self.params}"

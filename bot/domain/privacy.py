@@ -2,18 +2,21 @@
 numbers, ID cards, WeChat / QQ ids, e-mail addresses or car plates, in whatever form they
 are written. Buildings from the config, category words, times and quantities stay.
 
-`mask_personal` is the one entry point; the finders live in bot.privacy_numbers and
-bot.privacy_names and return spans, decided here: where two overlap the longer wins, and
+`mask_personal` is the one entry point; the finders live in bot.domain.privacy_numbers
+and bot.domain.privacy_names and return spans, decided here: where two overlap the longer wins, and
 none may touch a word the caller keeps (the community's building names).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from bot.config import Config
 from bot.domain.privacy_names import name_spans, pos_tokenizer
 from bot.domain.privacy_numbers import Span, number_spans, phones_and_ids, shadow
+
+if TYPE_CHECKING:  # only its type: the caller hands the config in
+    from bot.config import Config
 
 SUMMARY_LIMIT = 80
 

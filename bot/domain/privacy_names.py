@@ -20,9 +20,11 @@ from typing import Any
 import jieba
 import jieba.posseg
 
-from bot import texts
-
 Span = tuple[int, int, str]
+# What a masked name reads as: a person's name 王秀英 → 某某; a surname 王阿姨 → 某阿姨,
+# 姓刘 → 姓某.
+MASK_NAME = "某某"
+MASK_SURNAME = "某"
 
 # Common single-character surnames. Left out on purpose: characters far more often the end or
 # start of an ordinary word than a surname here (区 小区, 路 马路, 时 小时, 楼 老楼, 门 门卫,
@@ -199,27 +201,27 @@ def tagged_names(text: str, words: Words) -> Iterator[Span]:
     tokens = words.tokens
     for i, token in enumerate(tokens):
         if _name_token(words, text, token):
-            yield token.start, token.end, texts.MASK_NAME
+            yield token.start, token.end, MASK_NAME
             continue
         # 王/秀英, 李/红梅, 欧阳/娜娜: a surname on its own, then a given name jieba knows.
         if (token.word in SURNAMES or token.word in COMPOUND_SURNAMES) and i + 1 < len(tokens):
             given = tokens[i + 1]
             if (given.flag in NAME_TAGS and len(given.word) <= 2 and not _is_title(given.word)
                     and not _place_at(text, given) and given.word not in SURNAMES):
-                yield token.start, given.end, texts.MASK_NAME
+                yield token.start, given.end, MASK_NAME
 
 
 def addressed(text: str, words: Words) -> Iterator[Span]:
     """王阿姨, 张师傅, 欧阳先生 → 某阿姨; not 音乐老师 (乐 ends 音乐) nor 高大爷们."""
     for m in _TITLE_RE.finditer(text):
         if words.boundary(m.start()) and words.boundary(m.end()):
-            yield m.start(1), m.end(1), texts.MASK_SURNAME
+            yield m.start(1), m.end(1), MASK_SURNAME
     for m in _HOUSEHOLD_RE.finditer(text):
         if words.boundary(m.start()):
-            yield m.start(1), m.end(1), texts.MASK_SURNAME
+            yield m.start(1), m.end(1), MASK_SURNAME
     for m in _OLD_YOUNG_RE.finditer(text):
         if words.boundary(m.start()):
-            yield m.start(2), m.end(2), texts.MASK_SURNAME
+            yield m.start(2), m.end(2), MASK_SURNAME
 
 
 def family_names(text: str, words: Words) -> Iterator[Span]:
@@ -234,9 +236,9 @@ def family_names(text: str, words: Words) -> Iterator[Span]:
                 and following.flag not in NAME_TAGS and following.word not in COMPOUND_SURNAMES):
             continue  # 姓如何: a word, not a surname
         if rest[:2] in COMPOUND_SURNAMES:
-            yield m.end(), m.end() + 2, texts.MASK_SURNAME
+            yield m.end(), m.end() + 2, MASK_SURNAME
         elif _HAN_CHAR.fullmatch(rest[:1]) and rest[0] not in _NOT_A_SURNAME_AFTER_XING:
-            yield m.end(), m.end() + 1, texts.MASK_SURNAME
+            yield m.end(), m.end() + 1, MASK_SURNAME
 
 
 def _introduced(text: str, words: Words, start: int, strong: bool) -> Span | None:
@@ -252,11 +254,11 @@ def _introduced(text: str, words: Words, start: int, strong: bool) -> Span | Non
         if m:
             name = _NAME_ENDS.split(m.group())[0]
             if len(name) >= 2:
-                return start, start + len(name), texts.MASK_NAME
+                return start, start + len(name), MASK_NAME
     if token.flag in NAME_TAGS and len(token.word) >= 2:
         common = words.known(token.word) and words.freq[token.word] >= COMMON_WORD_FREQ * 3
         if surname and not common:
-            return token.start, token.end, texts.MASK_NAME
+            return token.start, token.end, MASK_NAME
         return None
     if len(token.word) == 1 and surname:
         # 王 / 秀英: the surname split off; the given name is the next short token unless it
@@ -267,7 +269,7 @@ def _introduced(text: str, words: Words, start: int, strong: bool) -> Span | Non
                 and re.fullmatch(r"[\u4e00-\u9fff]+", following.word)
                 and (following.flag in NAME_TAGS or not words.known(following.word))):
             end = following.end
-        return token.start, end, texts.MASK_NAME if end > token.end else texts.MASK_SURNAME
+        return token.start, end, MASK_NAME if end > token.end else MASK_SURNAME
     return None
 
 
@@ -307,7 +309,7 @@ def own_names(text: str, pieces: Sequence[str]) -> Iterator[Span]:
         else:  # Latin names: whole words, any case
             pattern = rf"(?<![A-Za-z]){re.escape(piece)}(?![A-Za-z])"
         for m in re.finditer(pattern, text, flags=re.IGNORECASE):
-            yield m.start(), m.end(), texts.MASK_NAME
+            yield m.start(), m.end(), MASK_NAME
 
 
 def name_spans(text: str, names: Iterable[str] = ()) -> list[Span]:

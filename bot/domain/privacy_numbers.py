@@ -2,7 +2,7 @@
 Chinese numerals, any spacing), ID cards, long account numbers, door numbers, car plates,
 e-mail addresses and WeChat / QQ ids.
 
-Each finder returns spans (start, end, replacement) over the original text; bot.privacy
+Each finder returns spans (start, end, replacement) over the original text; bot.domain.privacy
 decides between overlapping spans and applies them. Numbers are searched in a *shadow* of
 the text where Chinese and full-width digits are ASCII digits (one character for one, so the
 indexes agree): 幺三八 一二三四 五六七八 and 五零二室 are found by the same rules as
@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from bot import texts
-
 Span = tuple[int, int, str]
+# What a masked number reads as: a door, ID, account or plate number: 502室 → ***室 (phones
+# keep their ends: 138****5678).
+MASK_NUMBER = "***"
 
 _DIGIT_OF = {
     **{c: str(i) for i, c in enumerate("零一二三四五六七八九")},
@@ -85,7 +86,7 @@ def _classify_run(text: str, start: int, digits: str, sizes: list[int]) -> str |
     id_card = len(digits) == 18 and sizes in ([6, 8, 4], [6, 4, 4, 4], [3, 3, 4, 4, 4])
     bank_card = 16 <= len(digits) <= 19 and digits[0] in "3456" and set(sizes[:-1]) == {4}
     if (len(sizes) == 1 and 15 <= len(digits) <= 19) or id_card or bank_card:
-        return texts.MASK_NUMBER  # an ID card (the 18th may be X, see _ID_CARD) or bank card
+        return MASK_NUMBER  # an ID card (the 18th may be X, see _ID_CARD) or bank card
     return None
 
 
@@ -118,11 +119,11 @@ def phones_and_ids(text: str, shadowed: str) -> Iterator[Span]:
             yield start, groups[j][1], mask
             i = j + 1
     for m in _ID_CARD.finditer(shadowed):
-        yield m.start(), m.end(), texts.MASK_NUMBER
+        yield m.start(), m.end(), MASK_NUMBER
     for m in _LONG.finditer(shadowed):
         if m.group() in SERVICE_NUMBERS or _UNIT_AFTER.match(shadowed, m.end()):
             continue
-        yield m.start(), m.end(), texts.MASK_NUMBER
+        yield m.start(), m.end(), MASK_NUMBER
 
 
 _ID_CARD = re.compile(r"(?<!\d)\d{6}\s?\d{8}\s?\d{3}[\dXx](?![\dA-Za-z])")
@@ -170,29 +171,29 @@ def doors(text: str, shadowed: str) -> Iterator[Span]:
     for m in _ROOM_AFTER.finditer(shadowed):
         if (m.group(1) not in SERVICE_NUMBERS
                 and not _NOT_A_ROOM_BEFORE.search(shadowed[max(0, m.start() - 3):m.start()])):
-            yield m.start(1), m.end(1), texts.MASK_NUMBER
+            yield m.start(1), m.end(1), MASK_NUMBER
     for m in _ROOM_BEFORE.finditer(shadowed):
         if not _QUANTITY_AFTER.match(shadowed, m.end(2)) and m.group(2) not in SERVICE_NUMBERS:
-            yield m.start(2), m.end(2), texts.MASK_NUMBER
+            yield m.start(2), m.end(2), MASK_NUMBER
     for m in _COMPACT.finditer(shadowed):
         if not _UNIT_AFTER.match(shadowed, m.end()):
-            yield m.start(3), m.end(3), texts.MASK_NUMBER
+            yield m.start(3), m.end(3), MASK_NUMBER
     for m in _BUILDING_ROOM.finditer(shadowed):
         pointed = m.group().startswith(("住", "家", "门")) or re.match(
             r"\s*(?:室|房|号|户|的住户)", shadowed[m.end():])
         if pointed or "#" in m.group():
-            yield m.start(2), m.end(2), texts.MASK_NUMBER
+            yield m.start(2), m.end(2), MASK_NUMBER
     for m in _FLOOR_HOUSEHOLD.finditer(shadowed):
-        yield m.start(), m.end(), texts.MASK_NUMBER
+        yield m.start(), m.end(), MASK_NUMBER
     for m in _FLOOR_OF.finditer(shadowed):
-        yield m.start(2), m.end(2), texts.MASK_NUMBER
+        yield m.start(2), m.end(2), MASK_NUMBER
     # 五零二, 一一零二: Chinese digits read one by one are a door number (or part of a phone,
     # found above); counted words (三四个, 七七八八) have no 零 and are left alone.
     for m in _CHINESE_RUN.finditer(text):
         run = m.group()
         if (any(c in run for c in "零〇幺") and shadow(run) not in SERVICE_NUMBERS
                 and not _UNIT_AFTER.match(text, m.end())):
-            yield m.start(), m.end(), texts.MASK_NUMBER
+            yield m.start(), m.end(), MASK_NUMBER
 
 
 # ---- handles ---------------------------------------------------------------------------------
@@ -213,14 +214,14 @@ _PLATE = re.compile(
 def handles(text: str) -> Iterator[Span]:
     """E-mail addresses, WeChat / QQ ids and car plates."""
     for m in _EMAIL.finditer(text):
-        yield m.start(), m.end(), f"{texts.MASK_NUMBER}@{m.group(1)}"
+        yield m.start(), m.end(), f"{MASK_NUMBER}@{m.group(1)}"
     for m in _HANDLE.finditer(text):
         if m.group(1) not in SERVICE_NUMBERS:
-            yield m.start(1), m.end(1), texts.MASK_NUMBER
+            yield m.start(1), m.end(1), MASK_NUMBER
     for m in _PLATE.finditer(text):
         tail = m.group(3)
         if len(tail) >= 5 and any(c.isdigit() for c in tail):
-            yield m.start(), m.end(), f"{m.group(1)}{m.group(2).upper()}{texts.MASK_NUMBER}"
+            yield m.start(), m.end(), f"{m.group(1)}{m.group(2).upper()}{MASK_NUMBER}"
 
 
 def number_spans(text: str) -> list[Span]:

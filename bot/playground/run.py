@@ -1,7 +1,7 @@
 """`python -m bot try`: the real bot, a local Bot API and the playground page in one process.
 
 The bot is built and run exactly as `python -m bot run` does (bot.app.build_application and
-bot.serve.serve); only three things differ: Telegram is the local Bot API mounted at /tg of
+bot.app.serve.serve); only three things differ: Telegram is the local Bot API mounted at /tg of
 the web app, the clock is one the page can move forward, and the data lives in its own SQLite
 file. TELEGRAM_BOT_TOKEN and DATABASE_URL are never read here.
 """

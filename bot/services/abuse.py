@@ -15,14 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
-
 from bot.config import Config
 from bot.domain.errors import DomainError
 from bot.services.moves import load_ticket
 from bot.services.roles import reporter_chat, require_coordinator
-from storage.db import UnitOfWork
+from storage.db import IntegrityError, Session, UnitOfWork
 from storage.models import Block, Draft, Secret, Ticket, TicketEvent
 from storage.queries import block_by_hash, drafts_started_since, submissions_since
 from storage.stats_queries import utc

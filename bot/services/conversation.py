@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 
-from sqlmodel import Session
-
 from bot import texts
 from bot.classify import OTHER, Classifier
 from bot.config import Config
@@ -29,7 +27,7 @@ from bot.services.intake import Incoming, append_text, clean_text, hold_in, is_m
 from bot.services.invites import update_profile
 from bot.texts.callbacks import encode
 from bot.texts.render import Button, Keyboard
-from storage.db import UnitOfWork
+from storage.db import Session, UnitOfWork
 from storage.models import Draft, PendingInput, Ticket, Volunteer
 from storage.queries import draft_by_source_key
 

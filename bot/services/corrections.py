@@ -1,16 +1,16 @@
 """Corrections the classifier can learn from: a coordinator changed a ticket's category.
 
 Stored (CategoryCorrection) in the same transaction as the change and its audit event (triage
-and /recat, bot/office.py); `python -m bot classify --suggest` reads them
-(bot/classify/suggest.py). Nothing here changes the rules: a person edits config.toml.
+and /recat, bot/services/office.py); `python -m bot classify --suggest` reads them
+(storage.queries.category_corrections, bot/classify/suggest.py). Nothing here changes the
+rules: a person edits config.toml.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, col, select
-
+from storage.db import Session
 from storage.models import CategoryCorrection, Ticket
 
 
@@ -24,7 +24,3 @@ def record_correction(session: Session, now: datetime, ticket: Ticket, before: s
         from_category=before, to_category=after, text=ticket.text or "",
         actor_tg_id=tg_id, at=now))
 
-
-def stored_corrections(session: Session) -> list[CategoryCorrection]:
-    """Every stored correction, oldest first."""
-    return list(session.exec(select(CategoryCorrection).order_by(col(CategoryCorrection.id))))

@@ -13,8 +13,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
-
 from bot import texts
 from bot.config import Config
 from bot.domain.deadlines import time_limit
@@ -25,7 +23,7 @@ from bot.services.residents import reopen_after_revisit
 from bot.services.roles import reporter_chat, require_reporter, volunteer_chat
 from bot.services.routing import offer_to_group
 from bot.texts.render import describe_span
-from storage.db import UnitOfWork
+from storage.db import Session, UnitOfWork
 from storage.models import Ticket, Volunteer
 from storage.queries import due_ticket_ids, has_event_since
 from storage.stats_queries import utc

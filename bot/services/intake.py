@@ -12,18 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
-
 from bot.classify import Classifier
 from bot.classify.explain import reasons
 from bot.config import Config
 from bot.domain.errors import DomainError
 from bot.services.people import offer_phone_once
 from bot.services.residents import NewTicket, submit_in
-from storage.db import UnitOfWork
+from storage.db import IntegrityError, Session, UnitOfWork
 from storage.models import Draft, Resident, Ticket
-from storage.queries import resident_by_tg
+from storage.queries import album_draft, draft_by_source_key, open_draft, resident_by_tg
 
 UowFactory = Callable[[], UnitOfWork]
 ATTACH_WINDOW = timedelta(minutes=30)
@@ -96,13 +93,7 @@ def _classify_into(draft: Draft, classifier: Classifier) -> None:
 
 
 def _open_draft(session: Session, user_id: int, now: datetime) -> Draft | None:
-    stmt = (
-        select(Draft)
-        .where(Draft.user_id == user_id, Draft.status == "open",
-               col(Draft.updated_at) >= now - ATTACH_WINDOW)
-        .order_by(col(Draft.id).desc())
-    )
-    return session.exec(stmt).first()
+    return open_draft(session, user_id, now - ATTACH_WINDOW)
 
 
 def _add_media(draft: Draft, msg: Incoming) -> None:
@@ -115,21 +106,17 @@ def _add_media(draft: Draft, msg: Incoming) -> None:
         draft.voice_file_id = msg.voice_file_id
 
 
-def _stored(s: Session, source_key: str) -> Draft | None:
-    return s.exec(select(Draft).where(Draft.source_key == source_key)).first()
-
-
 def receive_message(uow_factory: UowFactory, config: Config, classifier: Classifier,
                     now: datetime, msg: Incoming, join_open: bool = False) -> Received:
     """Store what the resident sent: a new draft, or more material for their open draft.
-    `join_open`: a text too joins the open draft (a flood of texts, bot/abuse.py)."""
+    `join_open`: a text too joins the open draft (a flood of texts, bot/services/abuse.py)."""
     try:
         return _receive(uow_factory, config, classifier, now, msg, join_open)
     except IntegrityError:
         # Two processes (replicas, or a restart while the old one still ran) handled the same
         # update: both saw no draft for it, the other one's insert won. It is already stored.
         with uow_factory() as uow:
-            seen = _stored(uow.session, msg.source_key)
+            seen = draft_by_source_key(uow.session, msg.source_key)
         if seen is None:
             raise  # some other constraint: not the race this is about
         return Received(seen, "duplicate")
@@ -139,14 +126,13 @@ def _receive(uow_factory: UowFactory, config: Config, classifier: Classifier,
              now: datetime, msg: Incoming, join_open: bool) -> Received:
     with uow_factory() as uow:
         s = uow.session
-        seen = _stored(s, msg.source_key)
+        seen = draft_by_source_key(s, msg.source_key)
         if seen is not None:
             return Received(seen, "duplicate")
         text = clean_text(msg.text)
         target, how = None, "new"
         if msg.media_group_id:
-            target = s.exec(select(Draft).where(
-                Draft.user_id == msg.user_id, Draft.media_group_id == msg.media_group_id)).first()
+            target = album_draft(s, msg.user_id, msg.media_group_id)
             how = "album"
         if target is None and (not text or join_open):
             target, how = _open_draft(s, msg.user_id, now), "added"
@@ -291,7 +277,7 @@ def confirm_draft(uow_factory: UowFactory, config: Config, now: datetime, draft_
 
 def hold_in(session: Session, config: Config, classifier: Classifier, now: datetime,
             msg: Incoming) -> Draft:
-    """Keep a text that may be a new matter or an answer (bot/conversation.py) as a draft
+    """Keep a text that may be a new matter or an answer (bot/services/conversation.py) as a draft
     nobody is shown yet: the person's words are stored before they are asked which it is."""
     draft = _new_draft(session, config, now, msg)
     draft.text, draft.status = clean_text(msg.text), "held"

@@ -6,14 +6,11 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlmodel import col, select
-
 from bot.config import Config
 from bot.domain.errors import DomainError
 from storage.db import UnitOfWork
 from storage.models import Invite, Volunteer
-from storage.queries import volunteer_by_tg
+from storage.queries import use_invite, volunteer_by_tg
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -41,16 +38,10 @@ def redeem_invite(uow_factory: UowFactory, config: Config, now: datetime, token:
     """Use the token once; the person becomes an (inactive until finished) volunteer."""
     with uow_factory() as uow:
         s = uow.session
-        # Conditional update: two people opening the same link at once, one gets it.
-        used = s.exec(
-            update(Invite)
-            .where(col(Invite.token) == token, col(Invite.used_by).is_(None),
-                   col(Invite.expires_at) > now)
-            .values(used_by=user_id, used_at=now)
-        )
-        if used.rowcount != 1:
+        # Two people opening the same link at once: one gets it.
+        invite = use_invite(s, token, user_id, now)
+        if invite is None:
             raise DomainError("invite_invalid")
-        invite = s.exec(select(Invite).where(Invite.token == token)).one()
         volunteer = volunteer_by_tg(s, user_id)
         if volunteer is None:
             volunteer = Volunteer(

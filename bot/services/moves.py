@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
-
 from bot import texts
 from bot.config import Config
 from bot.domain.deadlines import next_action_for
 from bot.domain.errors import DomainError
+from bot.domain.states import starts_waiting
+from storage.db import Session
 from storage.models import Ticket, TicketEvent
 from storage.queries import update_ticket_if_unchanged
 from storage.tallies import note_event, note_ticket, tallied
@@ -56,7 +56,7 @@ def move(
     values["status"] = to_status or from_status
     current = ticket.model_dump()
     projected = {**current, **values}
-    if _starts_waiting(ticket, projected):
+    if starts_waiting(current, projected):
         # A new wait for a claimer: the 催办 ladder starts again from the bottom rung.
         values["waiting_since"] = projected["waiting_since"] = now
         values["escalation_level"] = projected["escalation_level"] = 0
@@ -80,14 +80,3 @@ def move(
     )
     session.flush()
 
-
-_CLAIMABLE = ("submitted", "reopened")
-
-
-def _starts_waiting(ticket: Ticket, projected: dict[str, Any]) -> bool:
-    """True when this change leaves the ticket newly waiting for someone to claim it."""
-    if projected["status"] not in _CLAIMABLE or projected["assignee_id"] is not None:
-        return False
-    was_waiting = ticket.status in _CLAIMABLE and ticket.assignee_id is None
-    newly_offered = projected["offered_in_group"] and not ticket.offered_in_group
-    return not was_waiting or newly_offered or ticket.waiting_since is None

@@ -9,12 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
-
 from bot.config import Community, Config
 from bot.domain.deadlines import quiet_hours_end
+from storage.db import Session
 from storage.models import Outbox, Ticket
-from storage.queries import add_outbox
+from storage.outbox import add_outbox
 
 
 def owe(

@@ -1,7 +1,7 @@
 """The coordinators' actions: assign, close, reopen, triage and recategorise (/recat) a ticket
 of their community.
 
-Same rules as bot/tickets.py: one transaction per action, checked against the database.
+Same rules as bot/services/residents.py: one transaction per action, checked against the database.
 """
 
 from __future__ import annotations
@@ -11,19 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
-
 from bot import texts
 from bot.config import Config
 from bot.domain.deadlines import time_limit
 from bot.domain.errors import DomainError
+from bot.domain.states import FINAL_STATUSES, HELD, UNCLAIMED
 from bot.services.corrections import record_correction
 from bot.services.moves import load_ticket, move, require_status
 from bot.services.notices import owe
 from bot.services.residents import reopen
 from bot.services.roles import (
-    HELD,
-    UNCLAIMED,
     refresh_group_post,
     reporter_chat,
     require_coordinator,
@@ -32,8 +29,8 @@ from bot.services.roles import (
 )
 from bot.services.routing import route_ticket
 from bot.texts.render import Out, full_view
-from storage.db import UnitOfWork
-from storage.models import FINAL_STATUSES, Resident, Ticket, Volunteer
+from storage.db import Session, UnitOfWork
+from storage.models import Resident, Ticket, Volunteer
 from storage.queries import (
     volunteer_by_tg,
 )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session
-
 from bot import texts
 from bot.config import Config
-from bot.services.digests import digest_messages
+from bot.digest.messages import digest_messages
 from bot.texts.fit import fit_outs
-from bot.texts.render import Out, render_notice
+from bot.texts.notices import render_notice
+from bot.texts.render import Out
+from storage.db import Session
 from storage.models import Outbox
 
 
@@ -28,6 +28,6 @@ def _render(session: Session, config: Config, row: Outbox) -> list[Out]:
         day = date.fromisoformat(row.payload["day"])
         # Numbers as of when the digest was owed, so a retry sends the same digest.
         return digest_messages(session, config, community, day, row.created_at)
-    if row.notice == "config_problem":  # bot/classifier_holder.py: a broken keyword edit
+    if row.notice == "config_problem":  # bot/app/classifier_holder.py: a broken keyword edit
         return [Out("text", texts.CONFIG_RELOAD_FAILED.format(error=row.payload.get("error")))]
     return render_notice(session, config, row)

@@ -1,4 +1,5 @@
-"""Residents' remembered details (the question the bot waits for is bot/conversation.py)."""
+"""Residents' remembered details, and who someone is to the bot (the question the bot waits
+for is bot/services/conversation.py)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import col, select
-
 from bot.config import Building, Community, Config
 from storage.db import UnitOfWork
-from storage.models import OPEN_STATUSES, Resident, Ticket
-from storage.queries import resident_by_tg, volunteer_by_tg
+from storage.models import Resident
+from storage.queries import open_tickets_without_phone, resident_by_tg, volunteer_by_tg
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -64,14 +63,22 @@ def save_phone(uow_factory: UowFactory, now: datetime, user_id: int, name: str,
         resident.phone = phone
         s.add(resident)
         s.flush()
-        open_tickets = s.exec(select(Ticket).where(
-            Ticket.reporter_id == resident.id, col(Ticket.status).in_(OPEN_STATUSES),
-            col(Ticket.contact_phone).is_(None))).all()
+        open_tickets = open_tickets_without_phone(s, resident.id or 0)
         for ticket in open_tickets:
             ticket.contact_phone = phone  # not a state change: no event, no version bump
             s.add(ticket)
         uow.commit()
         return len(open_tickets)
+
+
+def mark_reachable(uow_factory: UowFactory, user_id: int) -> None:
+    """Someone who /starts the bot can be written to again (they may have blocked it before)."""
+    with uow_factory() as uow:
+        for person in (resident_by_tg(uow.session, user_id), volunteer_by_tg(uow.session, user_id)):
+            if person is not None and person.unreachable:
+                person.unreachable = False
+                uow.session.add(person)
+        uow.commit()
 
 
 def role_of(uow_factory: UowFactory, config: Config, user_id: int) -> str:

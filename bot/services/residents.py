@@ -3,7 +3,7 @@
 Each service opens its own unit of work, re-checks the actor's role and the ticket's state
 in the database, changes the ticket with a conditional update, appends the audit event and
 queues the notices, all in one transaction, or changes nothing and raises DomainError.
-The volunteers' side is bot/volunteering.py, the coordinators' bot/office.py.
+The volunteers' side is bot/services/volunteers.py, the coordinators' bot/services/office.py.
 """
 
 from __future__ import annotations
@@ -12,22 +12,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
-
 from bot.config import Config
 from bot.domain.deadlines import time_limit
 from bot.domain.errors import DomainError
+from bot.domain.states import UNCLAIMED
 from bot.services.moves import load_ticket, move, require_status
 from bot.services.notices import owe, owe_coordinators
 from bot.services.roles import (
-    UNCLAIMED,
     refresh_group_post,
     require_reporter,
     volunteer_chat,
 )
 from bot.services.routing import route_ticket
-from storage.db import UnitOfWork
+from storage.db import IntegrityError, Session, UnitOfWork
 from storage.models import Resident, Ticket, TicketEvent
 from storage.queries import (
     resident_by_tg,

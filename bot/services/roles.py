@@ -6,13 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlmodel import Session
-
 from bot import texts
 from bot.config import Config
 from bot.domain.errors import DomainError
 from bot.services.notices import owe
-from storage.db import UnitOfWork
+from storage.db import Session, UnitOfWork
 from storage.models import Resident, Ticket, Volunteer
 from storage.queries import (
     resident_by_tg,
@@ -20,8 +18,6 @@ from storage.queries import (
 )
 
 UowFactory = Callable[[], UnitOfWork]
-HELD = ("claimed", "in_progress", "reopened")  # a volunteer holds it and works on it
-UNCLAIMED = ("submitted", "assigned")
 
 
 def volunteer_for(session: Session, tg_id: int, ticket: Ticket) -> Volunteer:

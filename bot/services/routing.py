@@ -1,59 +1,18 @@
-"""Who gets a new ticket: the paired party member first, then the community, then the group."""
+"""Sending a ticket on its way: to the volunteer bot.domain.routing chooses, to the community's
+volunteer group for open claim, or to the coordinators."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-
-from sqlmodel import Session
+from datetime import datetime
 
 from bot.config import Config
+from bot.domain.routing import Candidate, choose_volunteer
 from bot.services.moves import move
 from bot.services.notices import owe, owe_coordinators
+from storage.db import Session
 from storage.models import Ticket, Volunteer
-from storage.queries import pending_notice, volunteer_loads, volunteers_who_passed
-
-_NEVER = datetime.min.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Candidate:
-    volunteer_id: int
-    tg_id: int
-    categories: tuple[str, ...]
-    buildings: tuple[str, ...]
-    max_open: int
-    open_count: int
-    last_assigned_at: datetime | None
-    active: bool = True
-    unreachable: bool = False
-
-
-def choose_volunteer(
-    candidates: Sequence[Candidate],
-    category: str,
-    building: str | None,
-    exclude_tg_ids: Collection[int] = (),
-) -> Candidate | None:
-    """Paired with the building first, then the rest; fewest open tasks, longest idle."""
-    eligible = [
-        c
-        for c in candidates
-        if c.active
-        and not c.unreachable
-        and category in c.categories
-        and c.open_count < c.max_open
-        and c.tg_id not in exclude_tg_ids
-    ]
-    if not eligible:
-        return None
-    paired = [c for c in eligible if building is not None and building in c.buildings]
-    pool = paired or eligible
-    return min(
-        pool,
-        key=lambda c: (c.open_count, c.last_assigned_at or _NEVER, c.volunteer_id),
-    )
+from storage.outbox import pending_notice
+from storage.queries import volunteer_loads, volunteers_who_passed
 
 
 def _candidate(volunteer: Volunteer, open_count: int) -> Candidate:

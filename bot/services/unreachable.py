@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlmodel import Session, col
-
 from bot.config import Config
 from bot.services.notices import owe_coordinators
+from storage.db import Session
 from storage.models import Outbox, Resident, Ticket, Volunteer
+from storage.outbox import drop_pending
 from storage.queries import resident_by_tg, volunteer_by_tg
 
 log = logging.getLogger(__name__)
@@ -28,12 +27,7 @@ def mark_unreachable(s: Session, config: Config, now: datetime, row: Outbox,
     stored.attempts += 1
     s.add(stored)
     # Everything else pending for this chat would only earn the same 403, one by one.
-    s.exec(
-        update(Outbox)
-        .where(col(Outbox.chat_id) == row.chat_id, col(Outbox.status) == "pending",
-               col(Outbox.id) != row.id)
-        .values(status="unreachable", last_error=f"after row {row.id}: {error}"[:500])
-    )
+    drop_pending(s, row.chat_id, row.id, f"after row {row.id}: {error}")
     person: Resident | Volunteer | None = resident_by_tg(s, row.chat_id) or \
         volunteer_by_tg(s, row.chat_id)
     ticket = s.get(Ticket, row.ticket_id) if row.ticket_id else None

@@ -1,11 +1,22 @@
-"""Read-only lists people ask for: /my, /tasks, /volunteers, and the assign picker."""
+"""Read-only lists people ask for: /my, /tasks, /volunteers, the assign picker, and the
+coordinators' /overdue, /unclaimed and /stats numbers."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from bot import texts
 from bot.config import Community, Config
+from bot.digest.stats import (
+    OverdueRow,
+    PeriodStats,
+    UnclaimedRow,
+    backlog,
+    overdue_tickets,
+    period_stats,
+    unclaimed_tickets,
+)
 from bot.domain.privacy import public_summary
 from storage.db import UnitOfWork
 from storage.queries import (
@@ -69,3 +80,24 @@ def roster_text(uows: UowFactory, config: Config, communities: tuple[Community, 
     if not lines:
         return texts.VOLUNTEERS_EMPTY
     return "\n".join([texts.VOLUNTEERS_HEADER, *lines])
+
+
+def overdue_list(uows: UowFactory, community: str, now: datetime) -> list[OverdueRow]:
+    """/overdue: the community's overdue tickets, the longest overdue first."""
+    with uows() as uow:
+        return overdue_tickets(uow.session, community, now)
+
+
+def unclaimed_list(uows: UowFactory, community: str) -> list[UnclaimedRow]:
+    """/unclaimed: the community's tickets nobody holds, the oldest first."""
+    with uows() as uow:
+        return unclaimed_tickets(uow.session, community)
+
+
+def stats_of(uows: UowFactory, community: str, now: datetime,
+             days: int) -> tuple[PeriodStats, int]:
+    """/stats: the counts and rates of the last `days` days, and how many are open now."""
+    with uows() as uow:
+        numbers = period_stats(uow.session, community, now - timedelta(days=days), now, now)
+        open_now = backlog(uow.session, community)
+    return numbers, open_now.get("total", 0)

@@ -1,6 +1,6 @@
 """接单 and 做单: a volunteer accepts, claims, passes on, releases, reports progress, resolves.
 
-Same rules as bot/tickets.py: one transaction per action, checked against the database.
+Same rules as bot/services/residents.py: one transaction per action, checked against the database.
 """
 
 from __future__ import annotations
@@ -8,15 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlmodel import Session
-
 from bot import texts
 from bot.config import Config
 from bot.domain.errors import DomainError
+from bot.domain.states import HELD
 from bot.services.moves import load_ticket, move, require_status
 from bot.services.notices import owe
 from bot.services.roles import (
-    HELD,
     assignee_of,
     refresh_group_post,
     reporter_chat,
@@ -24,7 +22,7 @@ from bot.services.roles import (
     volunteer_name,
 )
 from bot.services.routing import route_ticket
-from storage.db import UnitOfWork
+from storage.db import Session, UnitOfWork
 from storage.models import Ticket, Volunteer
 from storage.queries import (
     open_task_count,

@@ -1,6 +1,10 @@
 """Every string a person reads: residents, volunteers, coordinators and operators.
 
-Kept in one module so the wording can be reviewed and changed in one place.
+Kept in one module (the package's own) so the wording can be reviewed and changed in one
+place; `from bot import texts` reads it. The package's other modules put these words
+together: render.py (cards, lists, buttons, previews), notices.py (what an owed notice says
+when sent), callbacks.py (button data), fit.py (Telegram's length limits), keyboards.py and
+sending.py (the same as Telegram objects).
 """
 
 from __future__ import annotations
@@ -417,7 +421,7 @@ YES, NO = "是", "否"
 NONE_MATCHED = "（无）"
 NOT_COORDINATOR_COMMAND = "这个命令只有社区工作人员可以使用。"
 
-# ---- follow-ups (bot/followups.py): reminders, 催办, 督办, 回头看 ----------------------------
+# ---- follow-ups (bot/services/followups.py): reminders, 催办, 督办, 回头看 ----------------------------
 
 SPAN_MINUTES = "{n}分钟"
 SPAN_HOURS = "{n}小时"
@@ -495,7 +499,7 @@ OFFICE_WORDS = ("工单", "回头看", "催办", "督办", "结单", "派单", "
 RATE_TEXT = "{percent:.1f}%（{numerator}/{denominator}）"
 RATE_NO_DATA = "—（暂无数据）"
 
-# --- Daily digest (bot/digest.py, bot/chart.py) ---
+# --- Daily digest (bot/digest/numbers.py, bot/digest/chart.py) ---
 
 DIGEST_TITLE = "📋 {community} 每日简报 · {date}"
 DIGEST_DATE = "{month}月{day}日（{weekday}）"
@@ -613,10 +617,8 @@ PLAYGROUND_TOUR = (
     ("digest", "每日简报", "点“明天早上”：8:30 社区工作人员（张主任）会收到简报和图表。"),
 )
 PLAYGROUND_TOUR_DONE = "✅"
-# ---- issue 10 privacy: masks in group posts and digests ----
-MASK_NAME = "某某"  # a person's name: 王秀英 → 某某
-MASK_SURNAME = "某"  # a surname: 王阿姨 → 某阿姨, 姓刘 → 姓某
-MASK_NUMBER = "***"  # a door, ID, account or plate number: 502室 → ***室
+# (The masks a group post shows instead of names and numbers, 某某 / 某 / ***, are part of the
+# masking rules: bot/domain/privacy_names.py and privacy_numbers.py.)
 
 # ---- issue 10 pending input, floods and blocks ----------------------------------------------
 
@@ -790,7 +792,7 @@ RECAT_PICK = "请选择工单 #{number} 的新类别："
 RECAT_DONE = "工单 #{number} 已从「{before}」改为「{category}」。已记下这次更正，供改进分类规则。"
 RECAT_SAME = "工单 #{number} 本来就是「{category}」，没有改动。"
 BOT_COMMANDS_COORDINATOR += [("recat", "改类别：/recat 编号 类别代码")]
-# A broken edit of config.toml (bot/classifier_holder.py), to the coordinators, once per content.
+# A broken edit of config.toml (bot/app/classifier_holder.py), to the coordinators, once per content.
 CONFIG_RELOAD_FAILED = (
     "⚠️ config.toml 刚被修改，但改后的文件有错，机器人仍按原来的分类规则工作。\n"
     "请改正后保存，保存后自动生效：\n{error}"

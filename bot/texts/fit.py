@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 TEXT_LIMIT = 4096  # sendMessage / editMessageText text
 CAPTION_LIMIT = 1024  # a photo's caption
 ANSWER_LIMIT = 200  # answerCallbackQuery text (the toast or alert after a button press)
-DATA_LIMIT = 64  # callback_data, in bytes of UTF-8 (bot/callbacks.py enforces it)
+DATA_LIMIT = 64  # callback_data, in bytes of UTF-8 (bot/texts/callbacks.py enforces it)
 
 _LINE_ENDS = "\n"
 _SENTENCE_ENDS = "。！？!?；;…"

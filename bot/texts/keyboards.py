@@ -1,4 +1,4 @@
-"""Button specs from bot/render.py → Telegram inline keyboards."""
+"""Button specs from bot/texts/render.py → Telegram inline keyboards."""
 
 from __future__ import annotations
 

@@ -2,15 +2,15 @@
 
 Handlers reply with `chat.send_message`, `query.answer`, `query.edit_message_text`…; all of
 them end up in the Application's bot, so the limits are kept here once for every reply,
-including ones added later (bot/fit.py has the rule):
+including ones added later (bot/texts/fit.py has the rule):
 
 * a text longer than one message goes as several; the keyboard rides on the last;
 * an edit's text, a caption and a callback answer are trimmed to what Telegram takes;
 * "message is not modified" (an edit that would change nothing, e.g. a double tap) is a
   success: the message already says what it should.
 
-Owed messages are split earlier, by the outbox renderer (bot/owed.py), so that the sender can
-track each part; this bot is their safety net too.
+Owed messages are split earlier, by the outbox renderer (bot/services/owed.py), so that the
+sender can track each part; this bot is their safety net too.
 """
 
 from __future__ import annotations

@@ -171,7 +171,7 @@ async def start_harness(api: LocalBotApi, config: Config, classifier: Classifier
                         config_path: Path | None = None) -> AsyncIterator[Harness]:
     """The bot on a fresh or existing SQLite file. The sweep ticks every `sweep_interval`:
     an hour by default, so only the follow-up tests (which pass a second) see it run. With
-    `config_path`, the bot reloads keyword edits of that file (bot/classifier_holder.py)."""
+    `config_path`, the bot reloads keyword edits of that file (bot/app/classifier_holder.py)."""
     cfg = config.model_copy(update={
         "token": TOKEN,
         "bot": config.bot.model_copy(update={"api_base_url": f"{api.url}/bot"}),

@@ -15,7 +15,8 @@ from telegram.request import HTTPXRequest
 from bot import texts
 from bot.app.clock import ManualClock
 from bot.config import Config
-from bot.digest.numbers import build_digest, render_digest
+from bot.digest.numbers import build_digest
+from bot.digest.render import render_digest
 from bot.localapi import Call, LocalBotApi
 from bot.localapi.core import TOO_LONG
 from bot.services import volunteers as V

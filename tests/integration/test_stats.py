@@ -20,12 +20,12 @@ from bot.digest.stats import (
     UnclaimedRow,
     VolunteerRow,
     backlog,
-    format_rate,
     overdue_tickets,
     period_stats,
     unclaimed_tickets,
     volunteer_counts,
 )
+from bot.texts.render import format_rate
 from storage.db import UnitOfWork
 from storage.models import Ticket, TicketEvent, Volunteer
 from tests.factories import Uows, recount_tallies

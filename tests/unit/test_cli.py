@@ -1,7 +1,7 @@
 """`python -m bot`: friendly failures (exit 2, no traceback) and the classify command.
 
 A few real subprocesses check what a person at the terminal sees; the rest calls
-`bot.__main__.main` in-process (it returns the exit code)."""
+`bot.app.cli.main` in-process (it returns the exit code)."""
 
 from __future__ import annotations
 
