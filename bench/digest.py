@@ -38,7 +38,7 @@ from sqlalchemy import Engine, event  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from bot.config import CATEGORY_CODES, load_config  # noqa: E402
-from bot.digest import build_digest  # noqa: E402
+from bot.digest.numbers import build_digest  # noqa: E402
 from storage.db import create_schema, make_engine  # noqa: E402
 from storage.tallies import ensure_tallies  # noqa: E402
 

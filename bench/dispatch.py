@@ -33,10 +33,10 @@ from sqlalchemy import delete
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.clock import ManualClock
+from bot.app.clock import ManualClock
 from bot.config import load_config
 from bot.localapi import Call, LocalBotApi
-from bot.tickets import NewTicket, submit_ticket
+from bot.services.residents import NewTicket, submit_ticket
 from scheduler.dispatch import Dispatcher
 from scheduler.pacing import Limits
 from storage.db import create_schema, make_engine, uow_factory

@@ -34,12 +34,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import build_application, on_shutdown, on_startup
+from bot.app.application import build_application, on_shutdown, on_startup
+from bot.app.clock import ManualClock
 from bot.classify import Classifier
-from bot.clock import ManualClock
 from bot.config import Config, load_config
 from bot.localapi import LocalBotApi
-from bot.people import welcome_resident
+from bot.services.people import welcome_resident
 from storage.db import create_schema, make_engine, uow_factory
 
 TOKEN = "123456:BENCH"

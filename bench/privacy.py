@@ -4,7 +4,7 @@
 
 Messages are read at run time from ../shared/corpus/govboard-community.jsonl (208 real, long
 messages full of names and numbers); without it the bench says so and exits. Reported: the
-time to mask all of them with bot.privacy.mask_personal, and that time ÷ jieba.lcut's time on
+time to mask all of them with bot.domain.privacy.mask_personal, and that time ÷ jieba.lcut's time on
 the same messages (masking cuts the text with jieba's part-of-speech tagger, which is slower
 than plain cutting, and runs its own patterns). Best of N rounds of each, alternating which
 goes first. Always exits 0.
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 import jieba  # noqa: E402
 
 from bot.config import load_config  # noqa: E402
-from bot.privacy import mask_personal, public_words  # noqa: E402
+from bot.domain.privacy import mask_personal, public_words  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "govboard-community.jsonl"
 

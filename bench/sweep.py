@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert
 
 from bot.config import Config, load_config
-from bot.followups import sweep
+from bot.services.followups import sweep
 from storage.db import create_schema, make_engine, uow_factory
 from storage.models import Resident, Ticket, Volunteer
 

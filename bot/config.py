@@ -322,7 +322,7 @@ class Config(_Frozen):
     # Never read from the file: only from TELEGRAM_BOT_TOKEN.
     token: str | None = Field(default=None, exclude=True)
     # Never read from the file: only from BOT_BLOCK_KEY (the key of the blocked residents'
-    # hashes; without it the bot keeps a random key in the database, bot/abuse.py).
+    # hashes; without it the bot keeps a random key in the database, bot/services/abuse.py).
     block_key: str | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")

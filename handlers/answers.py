@@ -8,8 +8,7 @@ from typing import Any
 from telegram import Update
 
 from bot import texts
-from bot.callbacks import Press
-from bot.conversation import (
+from bot.services.conversation import (
     Reading,
     answer_held,
     end_wait,
@@ -19,10 +18,11 @@ from bot.conversation import (
     wait_buttons,
     which_question,
 )
-from bot.intake import update_draft
-from bot.render import preview
+from bot.services.intake import update_draft
+from bot.texts.callbacks import Press
+from bot.texts.keyboards import markup
+from bot.texts.render import preview
 from handlers.common import Context, refusals, say, services, user_name
-from handlers.keyboards import markup
 from handlers.resident import incoming, on_no_phone, on_submission
 from handlers.volunteer import services_keyboard
 

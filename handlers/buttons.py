@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.callbacks import parse
+from bot.texts.callbacks import parse
 from handlers.answers import on_question_button
 from handlers.common import Context, stale_button
 from handlers.coordinator import on_coordinator_button

@@ -12,15 +12,13 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.conversation import ask, wait_buttons
-from bot.errors import DomainError
-from bot.invites import redeem_invite
-from bot.people import role_of, welcome_resident
-from bot.render import help_text, welcome_buttons
-from bot.services import Services
-from handlers.keyboards import markup, share_phone
-from storage.db import UnitOfWork
-from storage.queries import resident_by_tg, volunteer_by_tg
+from bot.domain.errors import DomainError
+from bot.services.conversation import ask, wait_buttons
+from bot.services.deps import Services
+from bot.services.invites import redeem_invite
+from bot.services.people import mark_reachable, role_of, welcome_resident
+from bot.texts.keyboards import markup, share_phone
+from bot.texts.render import help_text, refusal, welcome_buttons
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -57,23 +55,13 @@ def refusals(handler: Handler) -> Handler:
             await handler(update, context, *args)
         except DomainError as refused:
             if update.callback_query is not None:
-                await update.callback_query.answer(refused.message, show_alert=True)
+                await update.callback_query.answer(refusal(refused), show_alert=True)
             else:
-                await say(update, refused.message)
+                await say(update, refusal(refused))
         finally:
             services(context).wake_sender()
 
     return wrapper
-
-
-def _mark_reachable(uows: Callable[[], UnitOfWork], user_id: int) -> None:
-    """Someone who /starts the bot can be written to again (they may have blocked it before)."""
-    with uows() as uow:
-        for person in (resident_by_tg(uow.session, user_id), volunteer_by_tg(uow.session, user_id)):
-            if person is not None and person.unreachable:
-                person.unreachable = False
-                uow.session.add(person)
-        uow.commit()
 
 
 @refusals
@@ -84,7 +72,7 @@ async def start(update: Update, context: Context) -> None:
         return
     svc = services(context)
     user_id = update.effective_user.id
-    _mark_reachable(svc.uows, user_id)
+    mark_reachable(svc.uows, user_id)
     payload = context.args[0] if context.args else ""
     if payload.startswith("v_"):
         volunteer = redeem_invite(svc.uows, svc.config, svc.clock.now(), payload[2:], user_id,

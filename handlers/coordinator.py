@@ -11,19 +11,24 @@ from typing import Any
 
 from telegram import InputMediaPhoto, Update
 
-from bot import office as O
 from bot import texts
-from bot.abuse import block_resident, unblock_resident
-from bot.callbacks import Press, encode
 from bot.config import Community
-from bot.daily import digest_now
-from bot.invites import create_invite
-from bot.render import Button, category_buttons
-from bot.services import Services
-from bot.stats import backlog, format_rate, overdue_tickets, period_stats, unclaimed_tickets
-from bot.views import assignable_volunteers, roster_text
+from bot.services import office as O
+from bot.services.abuse import block_resident, unblock_resident
+from bot.services.deps import Services
+from bot.services.digests import digest_now
+from bot.services.invites import create_invite
+from bot.services.views import (
+    assignable_volunteers,
+    overdue_list,
+    roster_text,
+    stats_of,
+    unclaimed_list,
+)
+from bot.texts.callbacks import Press, encode
+from bot.texts.keyboards import markup
+from bot.texts.render import Button, category_buttons, format_rate
 from handlers.common import Context, is_private, refusals, say, services, with_ticket_number
-from handlers.keyboards import markup
 
 CommandHandlerFn = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
@@ -151,8 +156,7 @@ async def overdue_command(update: Update, context: Context) -> None:
     svc = services(context)
     lines = []
     for community in _communities(update, context):
-        with svc.uows() as uow:
-            rows = overdue_tickets(uow.session, community.code, svc.clock.now())
+        rows = overdue_list(svc.uows, community.code, svc.clock.now())
         lines += [texts.OVERDUE_LINE.format(number=r.number,
                                             category=svc.config.category_name(r.category),
                                             assignee=r.assignee or texts.NOBODY, days=r.days_late)
@@ -167,8 +171,7 @@ async def unclaimed_command(update: Update, context: Context) -> None:
     svc = services(context)
     lines = []
     for community in _communities(update, context):
-        with svc.uows() as uow:
-            rows = unclaimed_tickets(uow.session, community.code)
+        rows = unclaimed_list(svc.uows, community.code)
         for r in rows:
             building = community.building(r.building)
             waited = svc.clock.now() - r.created_at
@@ -202,14 +205,12 @@ async def stats_command(update: Update, context: Context) -> None:
     now = svc.clock.now()
     parts = []
     for community in _communities(update, context):
-        with svc.uows() as uow:
-            s = period_stats(uow.session, community.code, now - timedelta(days=days), now, now)
-            open_now = backlog(uow.session, community.code)
+        s, open_now = stats_of(svc.uows, community.code, now, days)
         r = s.rates
         parts.append(texts.STATS.format(
             community=community.name, days=days, new=s.new, claimed=s.claimed,
             resolved=s.resolved, closed=s.closed, closed_unresolved=s.closed_unresolved,
-            cancelled=s.cancelled, backlog=open_now.get("total", 0),
+            cancelled=s.cancelled, backlog=open_now,
             response=format_rate(r.responded, r.response_base),
             resolution=format_rate(r.resolved_closed, r.closed_total),
             satisfaction=format_rate(r.satisfied, r.rated)))

@@ -9,14 +9,14 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 
 from bot import texts
-from bot import tickets as T
-from bot.abuse import check_submission, gate_message, refuse_blocked
-from bot.callbacks import Press, encode
 from bot.config import Config
-from bot.conversation import ask, wait_buttons
-from bot.errors import DomainError
-from bot.followups import answer_revisit
-from bot.intake import (
+from bot.domain.deadlines import local_time
+from bot.domain.errors import DomainError
+from bot.services import residents as T
+from bot.services.abuse import check_submission, gate_message, refuse_blocked
+from bot.services.conversation import ask, wait_buttons
+from bot.services.followups import answer_revisit
+from bot.services.intake import (
     Incoming,
     Received,
     confirm_draft,
@@ -25,10 +25,11 @@ from bot.intake import (
     receive_message,
     update_draft,
 )
-from bot.people import save_phone
-from bot.render import Button, category_buttons, preview, rating_buttons
-from bot.schedule import local_time
-from bot.views import my_tickets_text
+from bot.services.people import save_phone
+from bot.services.views import my_tickets_text
+from bot.texts.callbacks import Press, encode
+from bot.texts.keyboards import markup, remove, share_phone
+from bot.texts.render import Button, category_buttons, preview, rating_buttons
 from handlers.common import (
     Context,
     is_private,
@@ -38,7 +39,6 @@ from handlers.common import (
     user_name,
     with_ticket_number,
 )
-from handlers.keyboards import markup, remove, share_phone
 
 
 def incoming(message: Message, user_id: int, name: str) -> Incoming:
@@ -68,7 +68,7 @@ async def on_submission(update: Update, context: Context) -> None:
         return
     svc = services(context)
     gate = gate_message(svc.uows, svc.config, svc.key(), svc.clock.now(), user.id)
-    if gate.blocked:  # nothing stored: nobody would read it (bot/abuse.py)
+    if gate.blocked:  # nothing stored: nobody would read it (bot/services/abuse.py)
         await say(update, texts.BLOCKED_REPLY)
         return
     got = receive_message(svc.uows, svc.config, svc.classifier, svc.clock.now(),

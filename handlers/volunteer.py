@@ -5,14 +5,14 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import texts
-from bot import volunteering as V
-from bot.callbacks import Press, encode
-from bot.conversation import ask, wait_buttons
-from bot.invites import update_profile
-from bot.render import Button
-from bot.views import volunteer_tasks_text
+from bot.services import volunteers as V
+from bot.services.conversation import ask, wait_buttons
+from bot.services.invites import update_profile
+from bot.services.views import volunteer_tasks_text
+from bot.texts.callbacks import Press, encode
+from bot.texts.keyboards import markup
+from bot.texts.render import Button
 from handlers.common import Context, refusals, say, services
-from handlers.keyboards import markup
 
 
 @refusals

@@ -9,8 +9,8 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import texts
-from bot.callbacks import Press
-from bot.views import my_tickets_text
+from bot.services.views import my_tickets_text
+from bot.texts.callbacks import Press
 from handlers.common import Context, say, services
 
 _PROMPTS = {"s.rep": texts.REPORT_PROMPT, "s.wish": texts.WISH_PROMPT, "s.priv": texts.PRIVACY}

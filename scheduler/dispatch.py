@@ -41,15 +41,10 @@ import logging
 import os
 import socket
 import uuid
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import Table, exists, or_, update
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import col
-from telegram import Bot, InputMediaPhoto, Message
+from telegram import Bot, Message
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -58,17 +53,19 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.clock import Clock
 from bot.config import Config
-from bot.owed import render_owed
-from bot.render import Out
-from bot.sending import is_not_modified
-from bot.unreachable import mark_unreachable
-from handlers.keyboards import markup
+from bot.services.deps import Clock
+from bot.services.owed import render_owed
+from bot.services.unreachable import mark_unreachable
+from bot.texts.render import Out
 from scheduler.pacing import EARLY, Limits, Pacer
-from storage.db import UnitOfWork
+from scheduler.parts import part_cost, retry_seconds, send_part, split_albums
+from storage.db import SQLAlchemyError, UnitOfWork
 from storage.models import Outbox, Ticket
-from storage.queries import (
+from storage.outbox import (
+    finish_row,
+    lease_row,
+    move_pending,
     pending_outbox,
     release_sender_lease,
     take_sender_lease,
@@ -78,12 +75,9 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 # One dispatcher per database sends; a replica takes over this long after the sender died.
 SENDER_LEASE = timedelta(seconds=60)
-ALBUM_MAX = 10  # Telegram takes at most ten photos in one media group
 # Parts of a multi-part row delivered before a failure, kept in the row's payload so a retry
 # (even by another process) starts after them. Renderers never read keys starting with "_".
 _PARTS_SENT = "_parts_sent"
-_OUTBOX: Table = Outbox.__table__  # type: ignore[attr-defined]
-_EARLIER = _OUTBOX.alias("earlier")  # the same table again, for "an earlier row of this chat"
 
 
 class _Stopped(Exception):
@@ -208,7 +202,7 @@ class Dispatcher:
 
     def _render(self, row: Outbox) -> list[Out]:
         with self.uows() as uow:
-            return list(_split_albums(render_owed(uow.session, self.config, row)))
+            return list(split_albums(render_owed(uow.session, self.config, row)))
 
     async def _send_row(self, row: Outbox) -> _Outcome:
         try:
@@ -236,7 +230,7 @@ class Dispatcher:
         try:
             for index in range(done, len(parts)):
                 out = parts[index]
-                cost = _cost(out)
+                cost = part_cost(out)
                 if not cost or (text_refused and out.meta.get("only_if_delivered")):
                     continue  # e.g. the edit of a group post that was never sent
                 async with self._pace.slot(row.chat_id, cost, self._sleep):
@@ -246,7 +240,7 @@ class Dispatcher:
                         return _Outcome.LEFT
                     leased = True
                     try:
-                        message = await self._send(row.chat_id, out)
+                        message = await send_part(self.bot, row.chat_id, out)
                     except BadRequest as exc:
                         if done == 0:
                             raise  # nothing of it arrived: the row failed
@@ -273,7 +267,7 @@ class Dispatcher:
                 self._release(row, done, None, group_post, count=False)
             return _Outcome.LEFT
         except RetryAfter as exc:
-            pause = _seconds(exc)
+            pause = retry_seconds(exc)
             log.warning("outbox row %s: flood control, all sends wait %.1f s", row.id, pause)
             self._pace.pause(pause)
             self._pace.rest(row.chat_id, pause)
@@ -312,66 +306,14 @@ class Dispatcher:
         if self._stopping:
             raise _Stopped
 
-    async def _send(self, chat_id: int, out: Out) -> Message | bool | tuple[Message, ...] | None:
-        try:
-            if out.kind == "text":
-                return await self.bot.send_message(chat_id, out.text,
-                                                   reply_markup=markup(out.buttons))
-            if out.kind == "edit" and out.message_id is not None:
-                return await self._edit(chat_id, out)
-            if out.kind == "markup" and out.message_id is not None:
-                return await self.bot.edit_message_reply_markup(
-                    chat_id=chat_id, message_id=out.message_id, reply_markup=None)
-            if out.kind == "photos":
-                if len(out.file_ids) == 1:
-                    return await self.bot.send_photo(chat_id, out.file_ids[0])
-                media = [InputMediaPhoto(f) for f in out.file_ids]
-                return await self.bot.send_media_group(chat_id, media)
-            if out.kind == "photo" and out.photo is not None:  # an upload: the digest chart
-                return await self.bot.send_photo(chat_id, out.photo, caption=out.text or None)
-            if out.kind == "location" and out.location:
-                return await self.bot.send_location(chat_id, *out.location)
-            if out.kind == "voice":
-                return await self.bot.send_voice(chat_id, out.file_ids[0])
-        except BadRequest as exc:
-            if is_not_modified(exc):
-                return None  # it already says this: the edit is done
-            raise
-        return None
-
-    async def _edit(self, chat_id: int, out: Out) -> Message | bool:
-        """Edit a message's text and buttons. Without buttons an edit drops them (a taken post
-        loses 认领); a post offered again gets its 认领 back, or is posted anew if it is gone."""
-        try:
-            return await self.bot.edit_message_text(out.text, chat_id=chat_id,
-                                                    message_id=out.message_id,
-                                                    reply_markup=markup(out.buttons))
-        except BadRequest as exc:
-            if is_not_modified(exc) or not out.meta.get("repost_if_gone"):
-                raise
-            log.warning("group post %s of chat %s cannot be edited (%s): posting it again",
-                        out.message_id, chat_id, exc)
-            return await self.bot.send_message(chat_id, out.text,
-                                               reply_markup=markup(out.buttons))
-
     def _lease(self, row: Outbox) -> bool:
         """Take the row for this process, unless someone holds it or an earlier due row of the
         same chat is still pending (then that one goes first, whoever sends it)."""
         now = self.clock.now()
-        earlier = _EARLIER.c
-        waiting_before = exists().where(
-            earlier.chat_id == row.chat_id, earlier.status == "pending",
-            earlier.not_before <= now, earlier.id < row.id)
         with self.uows() as uow:
-            taken = uow.session.exec(
-                update(Outbox)
-                .where(col(Outbox.id) == row.id, col(Outbox.status) == "pending",
-                       or_(col(Outbox.lease_until).is_(None), col(Outbox.lease_until) < now),
-                       ~waiting_before)
-                .values(lease_until=now + self.lease)
-            )
+            taken = lease_row(uow.session, row, now, now + self.lease)
             uow.commit()
-            return bool(taken.rowcount == 1)
+            return taken
 
     def _remember_group_post(self, uow: UnitOfWork, row: Outbox, message_id: int | None) -> None:
         """Where the post is, so it can be edited when someone claims: not a state change."""
@@ -384,16 +326,7 @@ class Dispatcher:
                 message_id: int | None = None, group_post: int | None = None) -> None:
         self._failures.pop(_row_id(row), None)
         with self.uows() as uow:
-            # One statement rather than load-and-save: this runs for every message sent.
-            uow.session.exec(
-                update(Outbox)
-                .where(col(Outbox.id) == row.id)
-                .values(status=status, last_error=error, attempts=col(Outbox.attempts) + 1,
-                        sent_at=self.clock.now() if status == "sent" else None,
-                        # Refused in whole or in part: the digest lists it for the coordinators.
-                        failed_at=self.clock.now() if status == "failed" or error else None,
-                        sent_message_id=message_id, lease_until=None)
-            )
+            finish_row(uow.session, row.id, self.clock.now(), status, error, message_id)
             self._remember_group_post(uow, row, group_post)
             uow.commit()
 
@@ -422,16 +355,12 @@ class Dispatcher:
         self._release(row, parts_sent, f"chat migrated to {new_chat_id}", group_post,
                       count=False)
         with self.uows() as uow:
-            uow.session.exec(
-                update(Outbox)
-                .where(col(Outbox.chat_id) == row.chat_id, col(Outbox.status) == "pending")
-                .values(chat_id=new_chat_id)
-            )
+            move_pending(uow.session, row.chat_id, new_chat_id)
             uow.commit()
         self._wake.set()
 
     def _unreachable(self, row: Outbox, error: str) -> None:
-        """The person blocked the bot (or the bot left the group): see bot/unreachable.py."""
+        """The person blocked the bot (or the bot left the group): bot/services/unreachable.py."""
         self._failures.pop(_row_id(row), None)
         with self.uows() as uow:
             mark_unreachable(uow.session, self.config, self.clock.now(), row, error)
@@ -441,37 +370,3 @@ class Dispatcher:
 
 def _row_id(row: Outbox) -> int:
     return row.id or 0
-
-
-def _seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 deprecates the int form it still hands out
-        warnings.simplefilter("ignore", DeprecationWarning)
-        value: Any = exc.retry_after
-    return float(value.total_seconds() if isinstance(value, timedelta) else value)
-
-
-def _cost(out: Out) -> int:
-    """How many messages Telegram counts for this part (0: nothing will be sent)."""
-    if out.kind == "text":
-        return 1
-    if out.kind in ("edit", "markup"):
-        return 1 if out.message_id is not None else 0  # the post never went out: no edit
-    if out.kind == "photos":
-        return len(out.file_ids)
-    if out.kind == "photo":
-        return 1 if out.photo is not None else 0
-    if out.kind == "location":
-        return 1 if out.location else 0
-    if out.kind == "voice":
-        return 1 if out.file_ids else 0
-    return 0
-
-
-def _split_albums(outs: list[Out]) -> Iterator[Out]:
-    """Photos in albums of at most ten, as Telegram requires; none is dropped."""
-    for out in outs:
-        if out.kind == "photos" and len(out.file_ids) > ALBUM_MAX:
-            for start in range(0, len(out.file_ids), ALBUM_MAX):
-                yield Out("photos", file_ids=out.file_ids[start:start + ALBUM_MAX])
-        else:
-            yield out

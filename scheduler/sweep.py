@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from telegram.ext import Application, ContextTypes
 
-from bot.daily import owe_due_digests
-from bot.followups import sweep
-from bot.services import Services
+from bot.services.deps import Services
+from bot.services.digests import owe_due_digests
+from bot.services.followups import sweep
 
 log = logging.getLogger(__name__)
 

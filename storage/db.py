@@ -1,4 +1,10 @@
-"""Engine creation and the unit of work (one transaction; rolls back unless committed)."""
+"""Engine creation and the unit of work (one transaction; rolls back unless committed).
+
+The rest of the code names the database through this module only: the Session a unit of
+work holds, the Engine, UowFactory, and the errors a caller may catch (IntegrityError when
+a unique key refused a second copy, SQLAlchemyError for any database failure). Queries
+live in storage/ alone (import-linter contract "SQL only in storage").
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Column, Engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -122,7 +129,24 @@ def session_factory(engine: Engine) -> Callable[[], Session]:
     return factory
 
 
-def uow_factory(engine: Engine) -> Callable[[], UnitOfWork]:
+UowFactory = Callable[[], UnitOfWork]
+
+
+def uow_factory(engine: Engine) -> UowFactory:
     """What services receive: each call gives a fresh unit of work on this engine."""
     make_session = session_factory(engine)
     return lambda: UnitOfWork(make_session)
+
+
+__all__ = [
+    "Engine",
+    "IntegrityError",
+    "SQLAlchemyError",
+    "Session",
+    "UnitOfWork",
+    "UowFactory",
+    "create_schema",
+    "make_engine",
+    "session_factory",
+    "uow_factory",
+]

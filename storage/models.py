@@ -54,12 +54,6 @@ class Volunteer(SQLModel, table=True):
     updated_at: datetime
 
 
-OPEN_STATUSES = ("submitted", "assigned", "claimed", "in_progress", "resolved", "reopened")
-# What counts against a volunteer's maximum: work they hold and have not handed back.
-WORKLOAD_STATUSES = ("assigned", "claimed", "in_progress", "reopened")
-FINAL_STATUSES = ("closed", "cancelled", "closed_unresolved")
-
-
 class Ticket(SQLModel, table=True):
     __table_args__ = (
         Index("ix_ticket_due", "next_action_at"),
@@ -107,7 +101,7 @@ class Ticket(SQLModel, table=True):
     overdue_at: datetime | None = None  # set once when the time limit passed (督办)
     next_action: str | None = None
     next_action_at: datetime | None = None
-    # Follow-up bookkeeping (the sweep reads these through bot.schedule.next_action_for).
+    # Follow-up bookkeeping (the sweep reads these through bot.domain.deadlines.next_action_for).
     waiting_since: datetime | None = None  # became claimable: the claim ladder counts from here
     escalation_level: int = 0  # 0: nobody chased yet; 1: 网格长 told; 2: coordinators told
     reminded_at: datetime | None = None  # last reminder of the current stage
@@ -246,7 +240,8 @@ class Draft(SQLModel, table=True):
     media_group_id: str | None = Field(default=None, index=True)
     preview_message_id: int | None = None
     # open | submitted | discarded; held: a text kept while the person says whether it is a
-    # new matter or the answer to a question (bot/conversation.py), answer: it was the answer
+    # new matter or the answer to a question (bot/services/conversation.py), answer: it was
+    # the answer
     status: str = "open"
     ticket_id: int | None = None
     created_at: datetime
@@ -254,7 +249,8 @@ class Draft(SQLModel, table=True):
 
 
 class PendingInput(SQLModel, table=True):
-    """The one question the bot waits for this person's words to answer (bot/conversation.py).
+    """The one question the bot waits for this person's words to answer
+    (bot/services/conversation.py).
 
     The row stays after the wait ends (state says how), so `seq` only grows: a button of an
     older question carries an older seq and finds nothing to end."""
@@ -273,7 +269,7 @@ class PendingInput(SQLModel, table=True):
 
 class Block(SQLModel, table=True):
     """A resident the coordinators blocked (/block N). Kept as a keyed hash of the Telegram id,
-    never the id: erasing the resident later does not lift it (bot/abuse.py)."""
+    never the id: erasing the resident later does not lift it (bot/services/abuse.py)."""
 
     key_hash: str = Field(primary_key=True)  # HMAC-SHA256 of the Telegram id, hex
     community: str  # whose coordinators blocked them

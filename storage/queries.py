@@ -1,23 +1,23 @@
-"""Named queries: the only place outside models.py that knows table shapes."""
+"""Named queries about people, tickets, drafts and invites (the outbox's are storage/outbox.py):
+with models.py, the only place that knows table shapes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.domain.states import OPEN_STATUSES, WORKLOAD_STATUSES
 from storage.models import (
-    OPEN_STATUSES,
-    WORKLOAD_STATUSES,
     Block,
+    CategoryCorrection,
+    DigestRun,
     Draft,
-    Outbox,
+    Invite,
     Resident,
-    SenderLease,
     Ticket,
     TicketEvent,
     Volunteer,
@@ -110,41 +110,6 @@ def open_tickets_of_volunteer(session: Session, volunteer_id: int) -> list[Ticke
     return list(session.exec(stmt).all())
 
 
-def add_outbox(session: Session, message: Outbox) -> None:
-    session.add(message)
-
-
-def pending_outbox(session: Session, now: datetime, limit: int = 100,
-                   skip_chats: Sequence[int] = ()) -> list[Outbox]:
-    stmt = select(Outbox).where(Outbox.status == "pending", col(Outbox.not_before) <= now)
-    if skip_chats:
-        stmt = stmt.where(col(Outbox.chat_id).not_in(skip_chats))
-    stmt = stmt.order_by(col(Outbox.urgent).desc(), col(Outbox.id)).limit(limit)
-    return list(session.exec(stmt).all())
-
-
-def failed_sends(session: Session, community: str, start: datetime, end: datetime,
-                 limit: int) -> tuple[list[tuple[int, str, str | None]], int]:
-    """Owed messages about the community's tickets that Telegram refused in [start, end):
-    (ticket number, notice, Telegram's answer) of the first `limit`, and how many in all.
-    `start` and `end` are aware UTC (a range scan of ix_outbox_failed)."""
-    where = (col(Outbox.failed_at) >= start, col(Outbox.failed_at) < end,
-             col(Ticket.community) == community)
-    rows = session.exec(
-        select(col(Outbox.ticket_id), col(Outbox.notice), col(Outbox.last_error))
-        .join(Ticket, col(Ticket.id) == col(Outbox.ticket_id))
-        .where(*where)
-        .order_by(col(Outbox.failed_at), col(Outbox.id))
-        .limit(limit)
-    ).all()
-    total = session.exec(
-        select(func.count()).select_from(Outbox)
-        .join(Ticket, col(Ticket.id) == col(Outbox.ticket_id))
-        .where(*where)
-    ).one()
-    return [(int(n or 0), str(notice), error) for n, notice, error in rows], int(total)
-
-
 def due_ticket_ids(session: Session, now: datetime, limit: int) -> list[int]:
     """Tickets whose next follow-up is due, soonest first (a range scan of ix_ticket_due)."""
     stmt = (
@@ -162,31 +127,6 @@ def has_event_since(session: Session, ticket_id: int, actions: Sequence[str],
         TicketEvent.ticket_id == ticket_id, col(TicketEvent.action).in_(actions),
         col(TicketEvent.at) >= since).limit(1)
     return session.exec(stmt).first() is not None
-
-
-def take_sender_lease(session: Session, holder: str, now: datetime, until: datetime) -> bool:
-    """Renew our lease, or take it when its holder stopped renewing; False: another sends."""
-    stmt = (
-        update(SenderLease)
-        .where(col(SenderLease.id) == 1,
-               (col(SenderLease.holder) == holder) | (col(SenderLease.until) <= now))
-        .values(holder=holder, until=until)
-    )
-    if session.exec(stmt).rowcount == 1:
-        return True
-    if session.get(SenderLease, 1) is not None:
-        return False
-    try:
-        with session.begin_nested():  # the first dispatcher ever: two may race to insert
-            session.add(SenderLease(id=1, holder=holder, until=until))
-    except IntegrityError:
-        return False
-    return True
-
-
-def release_sender_lease(session: Session, holder: str, now: datetime) -> None:
-    """Stopping: another replica (or our restart) may take over at once."""
-    session.exec(update(SenderLease).where(col(SenderLease.holder) == holder).values(until=now))
 
 
 def block_by_hash(session: Session, key_hash: str) -> Block | None:
@@ -216,9 +156,50 @@ def draft_by_source_key(session: Session, key: str) -> Draft | None:
     return session.exec(select(Draft).where(Draft.source_key == key)).first()
 
 
-def pending_notice(session: Session, ticket_id: int, notice: str) -> bool:
-    """Is a `notice` about this ticket still waiting to be sent?"""
-    found = session.exec(select(Outbox.id).where(
-        Outbox.ticket_id == ticket_id, Outbox.notice == notice,
-        Outbox.status == "pending").limit(1)).first()
-    return found is not None
+def open_draft(session: Session, user_id: int, since: datetime) -> Draft | None:
+    """The person's newest open draft touched at or after `since`."""
+    stmt = (
+        select(Draft)
+        .where(Draft.user_id == user_id, Draft.status == "open",
+               col(Draft.updated_at) >= since)
+        .order_by(col(Draft.id).desc())
+    )
+    return session.exec(stmt).first()
+
+
+def album_draft(session: Session, user_id: int, media_group_id: str) -> Draft | None:
+    """The draft an album's earlier photos started (Telegram sends one message per photo)."""
+    return session.exec(select(Draft).where(
+        Draft.user_id == user_id, Draft.media_group_id == media_group_id)).first()
+
+
+def open_tickets_without_phone(session: Session, resident_id: int) -> list[Ticket]:
+    """The resident's open tickets that carry no contact phone yet."""
+    return list(session.exec(select(Ticket).where(
+        Ticket.reporter_id == resident_id, col(Ticket.status).in_(OPEN_STATUSES),
+        col(Ticket.contact_phone).is_(None))).all())
+
+
+def use_invite(session: Session, token: str, user_id: int, now: datetime) -> Invite | None:
+    """Mark the invite used by `user_id`, if it is unused and unexpired; None otherwise. A
+    conditional update: two people opening the same link at once, one gets it."""
+    used = session.exec(
+        update(Invite)
+        .where(col(Invite.token) == token, col(Invite.used_by).is_(None),
+               col(Invite.expires_at) > now)
+        .values(used_by=user_id, used_at=now)
+    )
+    if used.rowcount != 1:
+        return None
+    return session.exec(select(Invite).where(Invite.token == token)).one()
+
+
+def digest_owed(session: Session, community: str, day: date) -> bool:
+    """Was the community's digest for local date `day` owed already (by any replica)?"""
+    stmt = select(DigestRun.id).where(DigestRun.community == community, DigestRun.day == day)
+    return session.exec(stmt).first() is not None
+
+
+def category_corrections(session: Session) -> list[CategoryCorrection]:
+    """Every stored change of a ticket's category by a coordinator, oldest first."""
+    return list(session.exec(select(CategoryCorrection).order_by(col(CategoryCorrection.id))))

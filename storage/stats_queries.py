@@ -24,11 +24,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select, union_all
 from sqlmodel import Session, col
 
-from storage.models import OPEN_STATUSES, WORKLOAD_STATUSES, Ticket, Volunteer
+from bot.domain.rates import SATISFIED_MIN
+from bot.domain.states import CLAIMABLE, OPEN_STATUSES, WORKING, WORKLOAD_STATUSES
+from storage.models import Ticket, Volunteer
 
 # Open and not yet done: what can be late for its resolution time limit.
-NOT_DONE_STATUSES = tuple(s for s in OPEN_STATUSES if s != "resolved")
-UNCLAIMED_STATUSES = ("submitted", "reopened")
+NOT_DONE_STATUSES = WORKING
+UNCLAIMED_STATUSES = CLAIMABLE
 
 
 def utc(moment: datetime) -> datetime:
@@ -106,7 +108,7 @@ def closed_counts(
         _count_if(status == "cancelled"),
         _count_if(and_(status == "closed", col(Ticket.close_reason).is_(None))),
         _count_if(rating.is_not(None)),
-        _count_if(and_(rating.is_not(None), rating >= 4)),
+        _count_if(and_(rating.is_not(None), rating >= SATISFIED_MIN)),
     ).where(col(Ticket.community) == community, _in(col(Ticket.closed_at), start, end))
     row = _one(session, stmt)
     keys = ("closed", "closed_unresolved", "cancelled", "resolved_closed", "rated", "satisfied")

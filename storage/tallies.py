@@ -7,8 +7,8 @@ the days its moments fall on (`contributions`), and the `tally` table holds thei
 window is then a sum over at most a few dozen rows per day, whatever the traffic.
 
 How the sums stay exact:
-* Every ticket change goes through bot.moves.move (a version-checked UPDATE) and every new
-  ticket through bot.tickets; both call `note_ticket` with the row before and after. The
+* Every ticket change goes through bot.services.moves.move (a version-checked UPDATE) and every new
+  ticket through bot.services.residents; both call `note_ticket` with the row before and after. The
   difference of their contributions is kept on the session and written when the session
   commits (`_write_pending`), in the same transaction as the change: a rollback discards
   both, and because the old row was version-checked it is the row the database had.
@@ -29,7 +29,7 @@ Metrics (day: the community's local date of the moment named):
   claims_by/<tg id>        an accept or claim event by that volunteer (the event's moment)
   resolves_by/<tg id>      a resolve event by that volunteer
 The due day is kept as the key so a window [S, E) can leave out tickets whose limit falls
-on E or later: they cannot be judged yet (see bot.stats.Rates).
+on E or later: they cannot be judged yet (see bot.domain.rates.Rates).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, col
 
+from bot.domain.rates import is_satisfied
 from storage.models import Tally, TallyState, Ticket, TicketEvent
 from storage.stats_queries import utc
 
@@ -109,7 +110,7 @@ def contributions(t: Mapping[str, Any], tz: tzinfo) -> Counter[Key]:
             add(closed, "resolved_closed")
         if t["rating"] is not None:
             add(closed, "rated")
-            if t["rating"] >= 4:
+            if is_satisfied(t["rating"]):
                 add(closed, "satisfied")
     return out
 

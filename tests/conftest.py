@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from bot.clock import ManualClock
+from bot.app.clock import ManualClock
 from bot.config import Config, load_config
 from storage.db import UnitOfWork, create_schema, make_engine, uow_factory
 from storage.models import SQLModel

@@ -10,7 +10,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import select
 
 from bot.config import Config
-from bot.tickets import NewTicket, submit_ticket
+from bot.services.residents import NewTicket, submit_ticket
 from storage.db import UnitOfWork
 from storage.models import Outbox, Tally, Ticket, TicketEvent, Volunteer
 from storage.tallies import rebuild_tallies

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 
-from bot.clock import utcnow
+from bot.app.clock import utcnow
 
 
 class MovableClock:

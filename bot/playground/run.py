@@ -1,7 +1,7 @@
 """`python -m bot try`: the real bot, a local Bot API and the playground page in one process.
 
 The bot is built and run exactly as `python -m bot run` does (bot.app.build_application and
-bot.serve.serve); only three things differ: Telegram is the local Bot API mounted at /tg of
+bot.app.serve.serve); only three things differ: Telegram is the local Bot API mounted at /tg of
 the web app, the clock is one the page can move forward, and the data lives in its own SQLite
 file. TELEGRAM_BOT_TOKEN and DATABASE_URL are never read here.
 """
@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import texts
-from bot.app import build_application, configure_logging
+from bot.app.application import build_application, configure_logging
+from bot.app.serve import bind, serve
 from bot.config import Config
 from bot.localapi import LocalBotApi
 from bot.playground.clock import MovableClock
 from bot.playground.world import Playground, demo_day_start, seed
-from bot.serve import bind, serve
 from bot.web.app import build_web_app
 from storage.db import create_schema, make_engine
 from storage.models import Volunteer

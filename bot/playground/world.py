@@ -16,16 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
-
 from bot import texts
 from bot.config import Config
 from bot.localapi import LocalBotApi
 from bot.playground.clock import MovableClock
-from bot.services import Services
-from bot.volunteers import import_volunteers
+from bot.services.deps import Services
+from bot.services.roster import import_volunteers
 from scheduler.sweep import sweep_once
-from storage.db import create_schema
+from storage.db import Engine, create_schema
 from storage.playground import (
     erase_everything,
     loop_milestones,

@@ -8,6 +8,7 @@ as routes of this same app.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -17,11 +18,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.chart import font_path
+from bot.digest.chart import font_path
 from bot.localapi import LocalBotApi
 from bot.localapi.asgi import local_api_app
-from bot.playground.world import Playground
 from bot.web.playground import EventHub, playground_routes
+
+if TYPE_CHECKING:  # handed in by `try` (bot/playground/run.py)
+    from bot.playground.world import Playground
 
 STATIC = Path(__file__).resolve().parent / "static"
 # No inline script or style anywhere: the pages load theirs from /static.

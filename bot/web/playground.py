@@ -11,7 +11,7 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -19,7 +19,9 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from bot import texts
-from bot.playground.world import Person, Playground
+
+if TYPE_CHECKING:  # the world the page drives, handed in by the playground (bot/playground)
+    from bot.playground.world import Person, Playground
 
 log = logging.getLogger(__name__)
 KEEP_ALIVE_SECONDS = 15

@@ -15,12 +15,13 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
-from bot import texts, volunteering
-from bot.app import build_application, on_shutdown, on_startup
+from bot import texts
+from bot.app.application import build_application, on_shutdown, on_startup
+from bot.app.clock import ManualClock
 from bot.classify import Classifier
-from bot.clock import ManualClock
 from bot.config import Config
 from bot.localapi import Call, LocalBotApi
+from bot.services import volunteers as volunteering
 from scheduler.pacing import Limits
 from storage.db import create_schema, make_engine, uow_factory
 from storage.models import Outbox, Volunteer
@@ -170,7 +171,7 @@ async def start_harness(api: LocalBotApi, config: Config, classifier: Classifier
                         config_path: Path | None = None) -> AsyncIterator[Harness]:
     """The bot on a fresh or existing SQLite file. The sweep ticks every `sweep_interval`:
     an hour by default, so only the follow-up tests (which pass a second) see it run. With
-    `config_path`, the bot reloads keyword edits of that file (bot/classifier_holder.py)."""
+    `config_path`, the bot reloads keyword edits of that file (bot/app/classifier_holder.py)."""
     cfg = config.model_copy(update={
         "token": TOKEN,
         "bot": config.bot.model_copy(update={"api_base_url": f"{api.url}/bot"}),

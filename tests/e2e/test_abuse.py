@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot import abuse as A
 from bot import texts
 from bot.localapi import Call
+from bot.services import abuse as A
 from storage.models import Block, Draft, Ticket
 from tests.e2e.conftest import COORDINATORS, GROUP, Harness
 from tests.factories import events

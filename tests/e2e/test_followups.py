@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot import daily, texts
-from bot import tickets as T
-from bot import volunteering as V
+from bot import texts
+from bot.app.clock import ManualClock
 from bot.classify import Classifier
-from bot.clock import ManualClock
 from bot.config import Config
+from bot.digest import messages as digest_messages
 from bot.localapi import LocalBotApi
+from bot.services import residents as T
+from bot.services import volunteers as V
 from storage.models import Outbox
 from tests.e2e.conftest import COORDINATORS, Harness, start_harness
 from tests.factories import RESIDENT, add_volunteer, reload, submit
@@ -102,8 +103,8 @@ async def test_residents_get_answers_while_the_digest_chart_is_drawn(
         released.append(finish.wait(timeout=1.5 * WAIT))
         return draw(*args, **kwargs)
 
-    draw = daily.render_chart
-    monkeypatch.setattr(daily, "render_chart", slow_chart)
+    draw = digest_messages.render_chart
+    monkeypatch.setattr(digest_messages, "render_chart", slow_chart)
     h.clock.advance(timedelta(minutes=30))  # 08:30 in Shanghai: the digest is owed
     assert await asyncio.to_thread(drawing.wait, WAIT), "the digest was never drawn"
     since = time.monotonic()

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.clock import ManualClock
 from bot.classify import Classifier
-from bot.clock import ManualClock
 from bot.config import Config
 from bot.localapi import LocalBotApi
 from tests.e2e.conftest import COORDINATORS, Harness, start_harness

@@ -10,10 +10,11 @@ from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import fit, texts
+from bot import texts
 from bot.localapi import Call, LocalBotApi
 from bot.localapi.core import NOT_MODIFIED
-from bot.sending import FittedBot
+from bot.texts import fit
+from bot.texts.sending import FittedBot
 from tests.e2e.conftest import COORDINATORS, GROUP, TOKEN, Harness, button_labels
 from tests.factories import reload
 

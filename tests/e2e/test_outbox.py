@@ -19,8 +19,8 @@ from sqlmodel import col, select
 from telegram import Bot, InputMediaPhoto
 from telegram.error import RetryAfter
 
+from bot.app.clock import ManualClock
 from bot.classify import Classifier
-from bot.clock import ManualClock
 from bot.config import Config
 from bot.localapi import LocalBotApi
 from scheduler.dispatch import LEASE

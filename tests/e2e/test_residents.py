@@ -12,9 +12,9 @@ import pytest
 from sqlmodel import select
 
 from bot import texts
-from bot import tickets as T
-from bot import volunteering as V
 from bot.localapi import Call
+from bot.services import residents as T
+from bot.services import volunteers as V
 from storage.models import Draft, Resident, Ticket
 from tests.e2e.conftest import COORDINATORS, GROUP, Harness, button_labels
 from tests.e2e.conftest import ticket_number as number_in

@@ -1,6 +1,6 @@
 """`python -m bot run` as an operator starts it: a real process polling a Bot API until SIGTERM.
 
-`run` and `try` share one run path (bot/serve.py); this checks the `run` side end to end.
+`run` and `try` share one run path (bot/app/serve.py); this checks the `run` side end to end.
 """
 
 from __future__ import annotations

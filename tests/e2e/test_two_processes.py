@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import DateTime, Engine, func, update
 from sqlmodel import col, select
 
-from bot import volunteering as V
 from bot.config import Config, load_config
 from bot.localapi import Call, LocalBotApi
+from bot.services import volunteers as V
 from storage.db import uow_factory as uow_factory_for
 from storage.models import DigestRun, Outbox, Ticket
 from tests.conftest import PG_SKIP_REASON, PG_URL, REPO, _truncate_all

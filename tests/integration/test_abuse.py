@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from bot import abuse as A
+from bot.app.clock import ManualClock
 from bot.classify import Classifier
-from bot.clock import ManualClock
 from bot.config import Community, Config
-from bot.errors import DomainError
-from bot.intake import Incoming, receive_message
+from bot.domain.errors import DomainError
+from bot.services import abuse as A
+from bot.services.intake import Incoming, receive_message
 from storage.models import Block, Secret, TicketEvent
 from tests.factories import COORDINATOR, OTHER_RESIDENT, RESIDENT, Uows, add_volunteer, submit
 

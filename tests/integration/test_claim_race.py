@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot import volunteering as V
-from bot.clock import ManualClock
+from bot.app.clock import ManualClock
 from bot.config import Config
-from bot.errors import DomainError
+from bot.domain.errors import DomainError
+from bot.services import volunteers as V
 from tests.factories import Uows, add_volunteer, events, outbox, reload, submit
 
 PRESSERS = list(range(800, 810))

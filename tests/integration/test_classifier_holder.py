@@ -11,11 +11,11 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot.classifier_holder import ClassifierHolder
+from bot.app.classifier_holder import ClassifierHolder
+from bot.app.clock import ManualClock
 from bot.classify import Classifier
-from bot.clock import ManualClock
 from bot.config import Config, load_config
-from bot.owed import render_owed
+from bot.services.owed import render_owed
 from storage.models import Outbox
 from tests.factories import Uows
 

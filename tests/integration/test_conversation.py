@@ -12,17 +12,17 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import select
 
-from bot import conversation as C
-from bot import office as O
-from bot import tickets as T
-from bot import volunteering as V
-from bot.abuse import BlockKey, block_resident
+from bot.app.clock import ManualClock
 from bot.classify import Classifier
-from bot.clock import ManualClock
 from bot.config import Config
-from bot.errors import DomainError
-from bot.intake import Incoming, receive_message
-from bot.invites import update_profile
+from bot.domain.errors import DomainError
+from bot.services import conversation as C
+from bot.services import office as O
+from bot.services import residents as T
+from bot.services import volunteers as V
+from bot.services.abuse import BlockKey, block_resident
+from bot.services.intake import Incoming, receive_message
+from bot.services.invites import update_profile
 from storage.db import create_schema
 from storage.models import Draft, PendingInput, TicketEvent
 from storage.queries import volunteer_by_tg

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot import office as O
-from bot.clock import ManualClock
+from bot.app.clock import ManualClock
 from bot.config import Community, Config
-from bot.errors import DomainError
+from bot.domain.errors import DomainError
+from bot.services import office as O
 from storage.models import CategoryCorrection, TicketEvent
 from tests.factories import COORDINATOR, RESIDENT, Uows, add_volunteer, reload, submit
 

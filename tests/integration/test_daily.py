@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import select
 
-from bot.clock import ManualClock
+from bot.app.clock import ManualClock
 from bot.config import Config
-from bot.daily import owe_due_digests
-from bot.owed import render_owed
+from bot.services.digests import owe_due_digests
+from bot.services.owed import render_owed
 from storage.models import DigestRun, Outbox
 from tests.factories import Uows, add_volunteer, submit
 

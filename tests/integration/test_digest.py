@@ -15,15 +15,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import Community, Config
-from bot.digest import (
-    MESSAGE_LIMIT,
-    CategoryCount,
-    Digest,
-    build_digest,
-    message_length,
-    render_digest,
-)
-from bot.stats import DayRow, OverdueRow, UnclaimedRow, VolunteerRow
+from bot.digest.numbers import CategoryCount, Digest, build_digest
+from bot.digest.render import MESSAGE_LIMIT, message_length, render_digest
+from bot.digest.stats import DayRow, OverdueRow, UnclaimedRow, VolunteerRow
 from storage.models import Ticket, TicketEvent, Volunteer
 from tests.factories import Uows, recount_tallies
 

@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.clock import ManualClock
+from bot.app.clock import ManualClock
 from bot.config import Config
 from bot.localapi import LocalBotApi
 from scheduler.dispatch import LEASE, Dispatcher

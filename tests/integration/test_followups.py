@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot import office as O
-from bot import tickets as T
-from bot import volunteering as V
-from bot.clock import ManualClock
+from bot.app.clock import ManualClock
 from bot.config import Config
-from bot.errors import DomainError
-from bot.followups import answer_revisit, sweep
+from bot.domain.errors import DomainError
+from bot.services import office as O
+from bot.services import residents as T
+from bot.services import volunteers as V
+from bot.services.followups import answer_revisit, sweep
 from storage.models import Outbox
 from tests.factories import (
     COORDINATOR,

@@ -9,10 +9,10 @@ import pytest
 from telegram import Bot
 
 from bot import texts
-from bot import volunteering as V
-from bot.clock import ManualClock
+from bot.app.clock import ManualClock
 from bot.config import Config
 from bot.localapi import LocalBotApi
+from bot.services import volunteers as V
 from scheduler.dispatch import Dispatcher
 from scheduler.pacing import Limits
 from tests.factories import Uows, add_volunteer, outbox, reload, submit

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.app.clock import ManualClock
 from bot.classify import Classifier
-from bot.clock import ManualClock
 from bot.config import Config
-from bot.intake import Incoming, receive_message
+from bot.services.intake import Incoming, receive_message
 from tests.factories import RESIDENT, Uows
 
 

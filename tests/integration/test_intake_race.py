@@ -14,10 +14,10 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, select
 
+from bot.app.clock import ManualClock
 from bot.classify import Classifier
-from bot.clock import ManualClock
 from bot.config import Config
-from bot.intake import Incoming, Received, receive_message
+from bot.services.intake import Incoming, Received, receive_message
 from storage.db import UnitOfWork, session_factory
 from storage.models import Draft
 from tests.factories import RESIDENT, Uows

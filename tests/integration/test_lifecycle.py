@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot import office as O
-from bot import tickets as T
-from bot import volunteering as V
-from bot.clock import ManualClock
+from bot.app.clock import ManualClock
 from bot.config import Config
-from bot.errors import DomainError
+from bot.domain.errors import DomainError
+from bot.services import office as O
+from bot.services import residents as T
+from bot.services import volunteers as V
+from bot.texts.render import refusal
 from tests.factories import (
     COORDINATOR,
     OTHER_RESIDENT,
@@ -115,7 +116,7 @@ def test_each_action_from_each_state(uows: Uows, config: Config, clock: ManualCl
         with pytest.raises(DomainError) as refused:
             call(uows, config, clock.now(), number)
         assert refused.value.code in {"bad_state", "not_assignee", "already_taken"}
-        assert refused.value.message  # a polite sentence, shown to the person as is
+        assert refusal(refused.value)  # a polite sentence, shown to the person as is
         after_refusal = reload(uows, number)
         assert after_refusal.status == state
         assert after_refusal.version == before.version
@@ -200,7 +201,7 @@ def test_bad_rating_and_reason_and_unknown_ticket(uows: Uows, config: Config,
         O.close_ticket(uows, config, clock.now(), number, COORDINATOR, "because")
     with pytest.raises(DomainError) as missing:
         V.claim_ticket(uows, config, clock.now(), 99999, VOL)
-    assert missing.value.code == "ticket_not_found" and "99999" in missing.value.message
+    assert missing.value.code == "ticket_not_found" and "99999" in refusal(missing.value)
 
 
 def test_claim_from_the_group(uows: Uows, config: Config, clock: ManualClock) -> None:
@@ -236,7 +237,7 @@ def test_claim_refusals(uows: Uows, config: Config, clock: ManualClock) -> None:
     V.claim_ticket(uows, config, now, number, 603)
     with pytest.raises(DomainError) as late:
         V.claim_ticket(uows, config, now, number, 603)
-    assert late.value.code == "already_taken" and "小赵" in late.value.message
+    assert late.value.code == "already_taken" and "小赵" in refusal(late.value)
 
 
 def test_routing_prefers_the_paired_volunteer_and_records_it(uows: Uows, config: Config,
@@ -369,7 +370,7 @@ def test_the_same_update_twice_makes_one_ticket(uows: Uows, config: Config,
 @pytest.mark.usefixtures("two_volunteers")
 def test_a_stale_write_changes_nothing_and_logs_nothing(uows: Uows, config: Config,
                                                         clock: ManualClock) -> None:
-    from bot.moves import move
+    from bot.services.moves import move
 
     number = drive(uows, config, clock.now(), "claimed")
     with uows() as stale:

@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from bot import office, volunteering
-from bot.clock import ManualClock
+from bot.app.clock import ManualClock
 from bot.config import Config
-from bot.owed import render_owed
-from bot.schedule import quiet_hours_end
+from bot.domain.deadlines import quiet_hours_end
+from bot.services import office
+from bot.services import volunteers as volunteering
+from bot.services.owed import render_owed
 from storage.models import Outbox
 from tests.factories import COORDINATOR, Uows, add_volunteer, reload, submit
 
@@ -52,7 +53,7 @@ def test_a_matter_offered_twice_overnight_gets_one_group_post(
     office.assign_ticket(uows, config, NIGHT, number, COORDINATOR, OTHER)
     lapse = reload(uows, number).next_action_at
     assert lapse is not None
-    from bot.followups import sweep
+    from bot.services.followups import sweep
 
     sweep(uows, config, lapse)
     assert reload(uows, number).offered_in_group

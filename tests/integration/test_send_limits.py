@@ -12,13 +12,15 @@ from sqlmodel import col, delete, select
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot import fit, texts
-from bot import volunteering as V
-from bot.clock import ManualClock
+from bot import texts
+from bot.app.clock import ManualClock
 from bot.config import Config
-from bot.digest import build_digest, render_digest
+from bot.digest.numbers import build_digest
+from bot.digest.render import render_digest
 from bot.localapi import Call, LocalBotApi
 from bot.localapi.core import TOO_LONG
+from bot.services import volunteers as V
+from bot.texts import fit
 from scheduler.dispatch import Dispatcher
 from scheduler.pacing import Limits
 from storage.models import Outbox

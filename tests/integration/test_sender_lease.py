@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import ManualClock
-from storage.queries import release_sender_lease, take_sender_lease
+from bot.app.clock import ManualClock
+from storage.outbox import release_sender_lease, take_sender_lease
 from tests.factories import Uows
 
 T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)

@@ -13,19 +13,19 @@ import pytest
 
 from bot import texts
 from bot.config import Config
-from bot.daystats import DayTallies
-from bot.stats import (
+from bot.digest.daystats import DayTallies
+from bot.digest.stats import (
     DayRow,
     OverdueRow,
     UnclaimedRow,
     VolunteerRow,
     backlog,
-    format_rate,
     overdue_tickets,
     period_stats,
     unclaimed_tickets,
     volunteer_counts,
 )
+from bot.texts.render import format_rate
 from storage.db import UnitOfWork
 from storage.models import Ticket, TicketEvent, Volunteer
 from tests.factories import Uows, recount_tallies

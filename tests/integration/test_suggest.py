@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import office as O
 from bot import texts
-from bot.__main__ import main
-from bot.clock import ManualClock
+from bot.app.cli import main
+from bot.app.clock import ManualClock
 from bot.config import DEFAULT_CONFIG_PATH, Config
+from bot.services import office as O
 from storage.db import create_schema, make_engine, uow_factory
 from tests.factories import COORDINATOR, submit
 

@@ -19,18 +19,19 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import select
 
-from bot.clock import ManualClock
+from bot.app.clock import ManualClock
 from bot.config import Config
-from bot.daystats import DayTallies
-from bot.errors import DomainError
-from bot.followups import answer_revisit, sweep
-from bot.moves import load_ticket, move
-from bot.office import close_ticket, reopen_ticket
-from bot.stats import DayRow, backlog, period_stats
-from bot.tickets import cancel_ticket, confirm_resolution, rate_ticket, reject_resolution
-from bot.volunteering import accept_ticket, claim_ticket, release_ticket, resolve_ticket
+from bot.digest.daystats import DayTallies
+from bot.digest.stats import DayRow, backlog, period_stats
+from bot.domain.errors import DomainError
+from bot.domain.states import OPEN_STATUSES
+from bot.services.followups import answer_revisit, sweep
+from bot.services.moves import load_ticket, move
+from bot.services.office import close_ticket, reopen_ticket
+from bot.services.residents import cancel_ticket, confirm_resolution, rate_ticket, reject_resolution
+from bot.services.volunteers import accept_ticket, claim_ticket, release_ticket, resolve_ticket
 from storage.db import create_schema, make_engine, uow_factory
-from storage.models import OPEN_STATUSES, Ticket, TicketEvent, Volunteer
+from storage.models import Ticket, TicketEvent, Volunteer
 from storage.tallies import ensure_tallies
 from tests.conftest import REPO
 from tests.factories import (

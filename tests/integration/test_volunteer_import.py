@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
+from bot.app.clock import ManualClock
 from bot.config import Config
-from bot.volunteers import ImportFailed, ImportResult, import_volunteers
+from bot.services.roster import ImportFailed, ImportResult, import_volunteers
 from storage.db import UnitOfWork, create_schema, make_engine, uow_factory
 from storage.models import Volunteer
 

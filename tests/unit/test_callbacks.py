@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import fit
-from bot.callbacks import ACTIONS, MAX_BYTES, encode, parse
+from bot.texts import fit
+from bot.texts.callbacks import ACTIONS, MAX_BYTES, encode, parse
 
 LARGEST = {"n": 10**15 - 1, "c": "x" * 32}  # parse accepts up to 15 digits and 32-char codes
 

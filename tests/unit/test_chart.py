@@ -18,11 +18,11 @@ import pytest
 from matplotlib import image
 from matplotlib.font_manager import FontProperties
 
-from bot import chart
-from bot.chart import ChartFontMissing, chart_font, draw_chart, font_path, render_chart
 from bot.config import Config
-from bot.digest import Digest
-from bot.stats import DayRow, Rates
+from bot.digest import chart
+from bot.digest.chart import ChartFontMissing, chart_font, draw_chart, font_path, render_chart
+from bot.digest.numbers import Digest
+from bot.digest.stats import DayRow, Rates
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NO_RATES = Rates(None, None, None, 0, 0, 0, 0, 0, 0)

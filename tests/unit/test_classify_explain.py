@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import fit, texts
+from bot import texts
 from bot.classify import Classifier
 from bot.classify.explain import MAX_REASONS, reasons
 from bot.config import Config
-from bot.render import render_notice
+from bot.texts import fit
+from bot.texts.notices import render_notice
 from storage.models import Outbox, Ticket
 
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)

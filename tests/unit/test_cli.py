@@ -1,7 +1,7 @@
 """`python -m bot`: friendly failures (exit 2, no traceback) and the classify command.
 
 A few real subprocesses check what a person at the terminal sees; the rest calls
-`bot.__main__.main` in-process (it returns the exit code)."""
+`bot.app.cli.main` in-process (it returns the exit code)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.__main__ import main
+from bot.app.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_TEXT = (REPO / "config.toml").read_text(encoding="utf-8")

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from bot import texts
 from bot.config import Config
-from bot.digest import LIST_LIMIT, FailedSend, render_digest
+from bot.digest.numbers import LIST_LIMIT, FailedSend
+from bot.digest.render import render_digest
 from tests.unit.test_chart import BUSY
 
 

@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from bot import fit, texts
-from bot.render import Button, Out
+from bot import texts
+from bot.texts import fit
+from bot.texts.render import Button, Out
 
 SMILE = "😀"  # outside the BMP: 2 UTF-16 units, a surrogate pair on the wire
 FAMILY = "👨\u200d👩\u200d👧"  # one glyph of five code points joined by ZWJ (8 units)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot import texts
 from bot.config import Config
-from bot.privacy import mask_personal, mask_phones, public_summary, public_words
-from bot.privacy_names import pos_tokenizer
+from bot.domain.privacy import mask_personal, mask_phones, public_summary, public_words
+from bot.domain.privacy_names import MASK_NAME, MASK_SURNAME, pos_tokenizer
+from bot.domain.privacy_numbers import MASK_NUMBER
 
-N, S, X = texts.MASK_NAME, texts.MASK_SURNAME, texts.MASK_NUMBER
+N, S, X = MASK_NAME, MASK_SURNAME, MASK_NUMBER
 
 MASKED: list[tuple[str, str]] = [
     # ---- names: jieba's names, a surname with a form of address, 姓X, 我是X / 我叫X / 找X

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.routing import Candidate, choose_volunteer
+from bot.services.routing import Candidate, choose_volunteer
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -1,0 +1,183 @@
+"""Wiring: config + database + clock → a python-telegram-bot Application with every handler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from sqlalchemy import Engine
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+)
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot import texts
+from bot.app.classifier_holder import ClassifierHolder
+from bot.app.clock import SystemClock
+from bot.classify import Classifier
+from bot.config import Config
+from bot.domain.privacy import prepare as prepare_privacy
+from bot.services.abuse import BlockKey
+from bot.services.deps import Clock, Services
+from bot.texts.sending import FittedBot
+from handlers import answers, common, coordinator, resident, volunteer, welcome
+from handlers.buttons import on_button
+from handlers.ordering import PerChatUpdateProcessor
+from scheduler.dispatch import Dispatcher
+from scheduler.pacing import Limits
+from scheduler.sweep import schedule_sweep
+from storage.db import create_schema, make_engine, uow_factory
+from storage.tallies import ensure_tallies
+
+log = logging.getLogger(__name__)
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+
+
+def build_application(config: Config, engine: Engine, clock: Clock | None = None,
+                      classifier: Classifier | None = None, limits: Limits | None = None,
+                      config_path: str | Path | None = None) -> Application:
+    """The whole bot, ready for `run_polling()` or for tests to start by hand. With
+    `config_path`, keyword edits of that file take effect without a restart."""
+    assert config.token, "build_application needs config.token"
+    base_url = config.bot.api_base_url or DEFAULT_BASE_URL
+    # Every reply goes through FittedBot, which keeps it within Telegram's limits. The
+    # connection pools are the sizes ApplicationBuilder would choose by itself.
+    telegram_bot = FittedBot(
+        config.token, base_url=base_url, base_file_url=base_url.replace("/bot", "/file/bot"),
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+    )
+    builder = (
+        ApplicationBuilder()
+        .bot(telegram_bot)
+        .concurrent_updates(PerChatUpdateProcessor())
+        .post_init(on_startup)
+        .post_stop(on_shutdown)
+    )
+    app = builder.build()
+    prepare_privacy()  # the group posts' name tagger, loaded once per process
+    uows = uow_factory(engine)
+    clock = clock or SystemClock()
+    holder = ClassifierHolder(config, classifier, path=config_path, uows=uows, clock=clock)
+    svc = Services(config=config, uows=uows, clock=clock, classifiers=holder,
+                   block_key=BlockKey(config, uows))
+    dispatcher = Dispatcher(app.bot, svc.uows, config, svc.clock, limits)
+    svc.wake_sender = holder.on_owed = dispatcher.wake
+    app.bot_data["services"] = svc
+    app.bot_data["dispatcher"] = dispatcher
+    _add_handlers(app)
+    schedule_sweep(app)
+    return app
+
+
+def _add_handlers(app: Application) -> None:
+    commands = {
+        "start": common.start, "help": common.help_command,
+        "privacy": welcome.privacy_command,
+        "my": resident.my_command, "cancel": resident.cancel_command,
+        "wish": resident.wish_or_report, "report": resident.wish_or_report,
+        "tasks": volunteer.tasks_command,
+        "assign": coordinator.assign_command, "close": coordinator.close_command,
+        "reopen": coordinator.reopen_command, "overdue": coordinator.overdue_command,
+        "unclaimed": coordinator.unclaimed_command,
+        "volunteers": coordinator.volunteers_command, "stats": coordinator.stats_command,
+        "classify": coordinator.classify_command, "invite": coordinator.invite_command,
+        "digest": coordinator.digest_command, "ticket": coordinator.ticket_command,
+        "recat": coordinator.recat_command,
+        "block": coordinator.block_command, "unblock": coordinator.unblock_command,
+    }
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback))
+    app.add_handler(CallbackQueryHandler(on_button))
+    private = filters.ChatType.PRIVATE
+    # Order matters from here on: the first matching handler wins.
+    app.add_handler(MessageHandler(private & filters.CONTACT, resident.on_contact))
+    # Any other text is an answer to a pending question, or a new submission.
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND,
+                                   answers.on_private_text))
+    app.add_handler(MessageHandler(private & (filters.PHOTO | filters.LOCATION | filters.VOICE),
+                                   resident.on_submission))
+    # Known commands were matched above, so a command reaching here is unknown.
+    app.add_handler(MessageHandler(filters.COMMAND, common.unknown_command))
+    app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, common.unsupported))
+    app.add_error_handler(common.on_error)
+
+
+async def on_startup(app: Application) -> None:
+    """Start the outbox sender and register command menus (PTB's post_init under run_polling;
+    called directly when the application is started by hand, as the tests do)."""
+    dispatcher: Dispatcher = app.bot_data["dispatcher"]
+    app.bot_data["sender_task"] = asyncio.create_task(dispatcher.run_forever())
+    await _register_commands(app)
+
+
+async def on_shutdown(app: Application) -> None:
+    dispatcher: Dispatcher = app.bot_data["dispatcher"]
+    dispatcher.stop()
+    task = app.bot_data.get("sender_task")
+    if task is not None:
+        await asyncio.wait([task], timeout=5)
+
+
+def _commands(pairs: list[tuple[str, str]]) -> list[BotCommand]:
+    return [BotCommand(name, description) for name, description in pairs]
+
+
+async def _register_commands(app: Application) -> None:
+    """Chinese command menus per scope: residents, groups, and each coordinator's chat."""
+    svc: Services = app.bot_data["services"]
+    private = texts.BOT_COMMANDS_PRIVATE + texts.BOT_COMMANDS_VOLUNTEER
+    await app.bot.set_my_commands(_commands(private), scope=BotCommandScopeAllPrivateChats())
+    await app.bot.set_my_commands(_commands(texts.BOT_COMMANDS_GROUP),
+                                  scope=BotCommandScopeAllGroupChats())
+    coordinators = {c for community in svc.config.communities for c in community.coordinators}
+    office = texts.BOT_COMMANDS_COORDINATOR + texts.BOT_COMMANDS_TICKET
+    for chat_id in sorted(coordinators):
+        try:
+            await app.bot.set_my_commands(
+                _commands(private + office),
+                scope=BotCommandScopeChat(chat_id))
+        except TelegramError as exc:  # e.g. the coordinator has not started the bot yet
+            log.warning("could not set commands for coordinator %s: %s", chat_id, exc)
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # The sweep runs every 30 s; APScheduler would log each run.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def prepare_database(config: Config, clock: Clock) -> Engine:
+    """Open the database, create what is missing and count the digest's tallies if needed."""
+    engine = make_engine(config.bot.database_url)
+    create_schema(engine)
+    # A database from before the digest's tallies, or a changed timezone: count them once.
+    if ensure_tallies(engine, config.tz, clock.now()):
+        log.info("digest tallies counted from the tickets")
+    return engine
+
+
+def run_bot(config: Config, config_path: str | Path | None = None) -> None:
+    """`python -m bot run`: create the database if needed and poll until stopped. Keyword
+    edits of `config_path` take effect on the next message; other sections need a restart."""
+    from bot.app.serve import serve  # the run path `try` shares
+
+    configure_logging()
+    engine = prepare_database(config, SystemClock())
+    app = build_application(config, engine, config_path=config_path)
+    asyncio.run(serve(app))

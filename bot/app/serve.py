@@ -1,0 +1,89 @@
+"""The one run path of `run` and `try`: the bot polls, and the web app (when there is one)
+is served by uvicorn on the same event loop, until SIGINT or SIGTERM.
+
+Start-up order matters: the web app first (in `try` it carries the local Bot API the bot is
+about to call), then the bot as Application.run_polling would start it (initialize, post_init,
+poll, start); shutdown in reverse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import socket
+from collections.abc import Callable, Iterator
+
+import uvicorn
+from starlette.types import ASGIApp
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app.application import on_shutdown, on_startup
+
+POLL_TIMEOUT = 10  # seconds a getUpdates call waits for news (Telegram's long polling)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: `serve` decides when everything stops, bot
+    first, so that no handler runs against a web app that is already gone."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, opened before anything starts (OSError when the port is taken)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+async def serve(app: Application, *, web: ASGIApp | None = None,
+                sock: socket.socket | None = None,
+                on_ready: Callable[[], None] | None = None,
+                on_stopping: Callable[[], None] | None = None,
+                stop: asyncio.Event | None = None) -> None:
+    """Run the bot (and the web app on `sock`) until `stop` is set or a signal arrives."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
+            loop.add_signal_handler(sig, stop.set)
+    server: _Server | None = None
+    server_task: asyncio.Task[None] | None = None
+    if web is not None and sock is not None:
+        server = _Server(uvicorn.Config(web, log_level="warning", lifespan="off",
+                                        timeout_graceful_shutdown=1))
+        server_task = asyncio.create_task(server.serve([sock]))
+        while not server.started:
+            if server_task.done():
+                await server_task  # raises what stopped it
+                return
+            await asyncio.sleep(0.01)
+    await app.initialize()
+    await on_startup(app)
+    assert app.updater is not None
+    await app.updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES)
+    await app.start()
+    try:
+        if on_ready is not None:
+            on_ready()
+        await stop.wait()
+    finally:
+        if on_stopping is not None:
+            on_stopping()
+        await app.updater.stop()
+        await app.stop()
+        await on_shutdown(app)
+        await app.shutdown()
+        if server is not None and server_task is not None:
+            server.should_exit = True
+            await server_task

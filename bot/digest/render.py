@@ -1,0 +1,193 @@
+"""The digest's text: one Telegram message (≤ 4096 UTF-16 units, bot/texts/fit.py) in Chinese
+from the numbers of bot/digest/numbers.py."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from bot import texts
+from bot.config import Config
+from bot.digest.numbers import LIST_LIMIT, PERIOD_DAYS, CategoryCount, Digest
+from bot.texts import fit
+from bot.texts.render import format_rate
+
+MESSAGE_LIMIT = fit.TEXT_LIMIT  # Telegram's limit on one text message
+message_length = fit.units  # as Telegram counts: UTF-16 code units
+NAME_LIMIT = 16  # volunteers type their own name and unit: keep one line short
+
+
+def _date(day: date) -> str:
+    return texts.DIGEST_DATE.format(
+        month=day.month, day=day.day, weekday=texts.DIGEST_WEEKDAYS[day.weekday()]
+    )
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= NAME_LIMIT else value[: NAME_LIMIT - 1] + "…"
+
+
+def _building(config: Config, community: str, code: str | None) -> str:
+    found = config.community(community)
+    building = found.building(code) if found else None
+    if building is not None:
+        return building.name
+    return _short(code) if code else texts.DIGEST_NO_BUILDING
+
+
+def _late(days: int) -> str:
+    if days < 1:
+        return texts.DIGEST_LATE_UNDER_A_DAY
+    return texts.DIGEST_LATE_DAYS.format(days=days)
+
+
+def _waited(since: datetime, now: datetime) -> str:
+    hours = max(0, int((now - since) / timedelta(hours=1)))
+    if hours >= 24:
+        return texts.DIGEST_WAITED_DAYS.format(days=hours // 24)
+    return texts.DIGEST_WAITED_HOURS.format(hours=hours)
+
+
+def _rate_lines(digest: Digest) -> list[str]:
+    day, period = digest.rates_yesterday, digest.rates_period
+    pairs = (
+        (texts.DIGEST_RESPONSE, (day.responded, day.response_base),
+         (period.responded, period.response_base)),
+        (texts.DIGEST_RESOLUTION, (day.resolved_closed, day.closed_total),
+         (period.resolved_closed, period.closed_total)),
+        (texts.DIGEST_SATISFACTION, (day.satisfied, day.rated), (period.satisfied, period.rated)),
+    )
+    lines = [texts.DIGEST_RATES_HEADER.format(days=PERIOD_DAYS)]
+    for name, d, p in pairs:
+        lines.append(texts.DIGEST_RATE_LINE.format(
+            name=name, day=format_rate(*d), period=format_rate(*p)))
+    return lines
+
+
+def _top(items: tuple[CategoryCount, ...]) -> str:
+    if not items:
+        return texts.DIGEST_TOP_NONE
+    return texts.DIGEST_TOP_SEPARATOR.join(
+        texts.DIGEST_TOP_ITEM.format(name=c.name, count=c.count) for c in items
+    )
+
+
+def _backlog_line(digest: Digest) -> str:
+    if digest.backlog_total == 0:
+        return texts.DIGEST_BACKLOG_NONE
+    parts = texts.DIGEST_BACKLOG_SEPARATOR.join(
+        texts.DIGEST_BACKLOG_PART.format(status=texts.DIGEST_STATUS_NAMES[s], count=n)
+        for s, n in digest.backlog
+        if n
+    )
+    return texts.DIGEST_BACKLOG.format(total=digest.backlog_total, parts=parts)
+
+
+def _overdue_lines(config: Config, digest: Digest) -> list[str]:
+    if digest.overdue_total == 0:
+        return [texts.DIGEST_OVERDUE_NONE]
+    lines = [texts.DIGEST_OVERDUE_HEADER.format(total=digest.overdue_total)]
+    for row in digest.overdue:
+        lines.append(texts.DIGEST_OVERDUE_LINE.format(
+            number=row.number, category=config.category_name(row.category),
+            assignee=_short(row.assignee) if row.assignee else texts.DIGEST_NOBODY,
+            late=_late(row.days_late),
+        ))
+    if digest.overdue_total > len(digest.overdue):
+        lines.append(texts.DIGEST_MORE.format(n=digest.overdue_total - len(digest.overdue)))
+    return lines
+
+
+def _unclaimed_lines(config: Config, digest: Digest) -> list[str]:
+    if digest.unclaimed_total == 0:
+        return [texts.DIGEST_UNCLAIMED_NONE]
+    lines = [texts.DIGEST_UNCLAIMED_HEADER.format(total=digest.unclaimed_total)]
+    for row in digest.unclaimed:
+        lines.append(texts.DIGEST_UNCLAIMED_LINE.format(
+            number=row.number, category=config.category_name(row.category),
+            building=_building(config, digest.community, row.building),
+            waited=_waited(row.created_at, digest.now),
+            triage=texts.DIGEST_TRIAGE_MARK if row.needs_triage else "",
+        ))
+    if digest.unclaimed_total > len(digest.unclaimed):
+        lines.append(texts.DIGEST_MORE.format(n=digest.unclaimed_total - len(digest.unclaimed)))
+    return lines
+
+
+def _volunteer_lines(digest: Digest) -> list[str]:
+    # Only those with something to show: a list of every idle volunteer says nothing.
+    busy = [v for v in digest.volunteers
+            if v.open or v.claimed_in_window or v.resolved_in_window]
+    if not busy:
+        return [texts.DIGEST_VOLUNTEERS_NONE]
+    busy.sort(key=lambda v: (-v.resolved_in_window, -v.claimed_in_window, -v.open, v.tg_id))
+    lines = [texts.DIGEST_VOLUNTEERS_HEADER]
+    for v in busy[:LIST_LIMIT]:
+        lines.append(texts.DIGEST_VOLUNTEER_LINE.format(
+            name=_short(v.name), unit=_short(v.unit), claimed=v.claimed_in_window,
+            resolved=v.resolved_in_window, open=v.open,
+            inactive="" if v.active else texts.DIGEST_VOLUNTEER_INACTIVE,
+        ))
+    if len(busy) > LIST_LIMIT:
+        lines.append(texts.DIGEST_MORE_VOLUNTEERS.format(n=len(busy) - LIST_LIMIT))
+    return lines
+
+
+def _failed_lines(digest: Digest) -> list[str]:
+    """发送失败: nothing when all went out (an empty section would only add length)."""
+    if digest.failed_total == 0:
+        return []
+    lines = [texts.DIGEST_FAILED_HEADER.format(total=digest.failed_total)]
+    for row in digest.failed:
+        lines.append(texts.DIGEST_FAILED_LINE.format(
+            number=row.number, what=texts.SEND_FAILED_WHAT.get(row.notice, texts.SEND_FAILED_OTHER),
+            why=_why(row.error)))
+    if digest.failed_total > len(digest.failed):
+        lines.append(texts.DIGEST_MORE.format(n=digest.failed_total - len(digest.failed)))
+    return lines
+
+
+def _why(error: str | None) -> str:
+    """Telegram's English answer in a few Chinese words a coordinator can act on."""
+    lowered = (error or "").lower()
+    return next((words for key, words in texts.SEND_FAILED_WHY if key in lowered),
+                texts.SEND_FAILED_WHY_OTHER)
+
+
+def _fit(text: str) -> str:
+    """Cut a text that would still exceed one message (only with absurdly long names)."""
+    if message_length(text) <= MESSAGE_LIMIT:
+        return text
+    room = MESSAGE_LIMIT - message_length(texts.DIGEST_TRUNCATED) - 1
+    lines: list[str] = []
+    used = 0
+    for line in text.split("\n"):
+        if used + message_length(line) + 1 > room:
+            break
+        lines.append(line)
+        used += message_length(line) + 1
+    return "\n".join([*lines, texts.DIGEST_TRUNCATED])
+
+
+def render_digest(config: Config, digest: Digest) -> str:
+    """The digest as one Telegram message in Chinese."""
+    sections = [
+        [
+            texts.DIGEST_TITLE.format(community=digest.community_name, date=_date(digest.day)),
+            texts.DIGEST_YESTERDAY.format(
+                date=_date(digest.yesterday), new=digest.new, claimed=digest.claimed,
+                resolved=digest.resolved, closed=digest.closed,
+                closed_unresolved=digest.closed_unresolved, cancelled=digest.cancelled,
+            ),
+            _backlog_line(digest),
+        ],
+        _rate_lines(digest),
+        [
+            texts.DIGEST_TOP_YESTERDAY.format(items=_top(digest.top_yesterday)),
+            texts.DIGEST_TOP_PERIOD.format(days=PERIOD_DAYS, items=_top(digest.top_period)),
+        ],
+        _failed_lines(digest),
+        _overdue_lines(config, digest),
+        _unclaimed_lines(config, digest),
+        _volunteer_lines(digest),
+    ]
+    return _fit("\n\n".join("\n".join(lines) for lines in sections if lines))

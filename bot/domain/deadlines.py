@@ -1,0 +1,110 @@
+"""Time limits, when a ticket next needs the bot's attention (from its state alone: the sweep
+reads this), quiet hours, and the day a digest is due."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.domain.states import WORKING
+
+if TYPE_CHECKING:  # only its type: the rules read a Config handed to them
+    from bot.config import Config
+
+
+def time_limit(config: Config, category: str, urgent: bool, text: str = "") -> timedelta:
+    """The resolution time limit: urgent items use the urgent limit; water, power, gas or
+    heating out the utility limit when it is shorter; others their category's."""
+    if urgent:
+        return config.classifier.urgent_time_limit
+    limit = config.categories[category].time_limit
+    c = config.classifier
+    if any(word in text for word in c.utility_words):
+        return min(limit, c.utility_time_limit)
+    return limit
+
+
+def next_action_for(config: Config, t: Mapping[str, Any]) -> tuple[str | None, datetime | None]:
+    """(what, when) for a ticket's fields; (None, None) when nothing is pending.
+
+    Each follow-up happens once per stage: the fields it sets (escalation_level, reminded_at,
+    overdue_at, revisit_asked_at) take it off the list until the ticket moves on.
+    """
+    f = config.followups
+    status = t["status"]
+    candidates: list[tuple[str, datetime]] = []
+    if status in WORKING and t.get("due_at") and t.get("overdue_at") is None:
+        candidates.append(("overdue", t["due_at"]))
+    # Waiting times count from when the people asked can read the question: an offer or a
+    # group post made at night is held until quiet hours end (urgent ones are not held).
+    def readable(moment: datetime) -> datetime:
+        return moment if t.get("urgent") else quiet_hours_end(config, moment)
+
+    if status == "assigned" and t.get("routed_at"):
+        candidates.append(("accept_timeout", readable(t["routed_at"]) + f.accept_timeout))
+    if status in ("submitted", "reopened") and t.get("assignee_id") is None:
+        # Waiting for someone to claim it (group offer, triage, or nobody eligible): the
+        # ladder climbs from the 网格长 to the coordinators, one claim_timeout per rung.
+        base = readable(t.get("waiting_since") or t["created_at"])
+        level = t.get("escalation_level") or 0
+        if level == 0:
+            candidates.append(("claim_timeout", base + f.claim_timeout))
+        elif level == 1:
+            candidates.append(("claim_escalate", base + 2 * f.claim_timeout))
+    if status in ("claimed", "in_progress", "reopened") and t.get("assignee_id") is not None:
+        last = t.get("last_progress_at") or t.get("claimed_at") or t["created_at"]
+        reminded = t.get("reminded_at")
+        if reminded is None or reminded < last:
+            candidates.append(("progress_reminder", last + f.progress_reminder))
+    if status == "resolved" and t.get("resolved_at"):
+        resolved = t["resolved_at"]
+        reminded = t.get("reminded_at")
+        if reminded is None or reminded < resolved:
+            candidates.append(("confirm_reminder", resolved + f.confirm_reminder))
+        candidates.append(("auto_close", resolved + f.auto_close))
+    if (status == "closed" and t.get("close_reason") is None and t.get("closed_at")
+            and t.get("revisit_asked_at") is None):
+        candidates.append(("revisit", t["closed_at"] + f.revisit_after))
+    if not candidates:
+        return None, None
+    return min(candidates, key=lambda c: c[1])
+
+
+def in_quiet_hours(config: Config, moment_utc: datetime) -> bool:
+    local = _local_time(config, moment_utc)
+    start, end = config.quiet_hours.start, config.quiet_hours.end
+    if start <= end:
+        return start <= local < end
+    return local >= start or local < end  # the window crosses midnight
+
+
+def quiet_hours_end(config: Config, moment_utc: datetime) -> datetime:
+    """The first moment at or after `moment_utc` outside quiet hours (aware UTC)."""
+    if not in_quiet_hours(config, moment_utc):
+        return moment_utc
+    local = _aware_local(config, moment_utc)
+    end: time = config.quiet_hours.end
+    candidate = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if candidate <= local:
+        candidate += timedelta(days=1)
+    return candidate.astimezone(UTC)
+
+
+def _aware_local(config: Config, moment_utc: datetime) -> datetime:
+    return moment_utc.astimezone(config.tz)
+
+
+def local_time(config: Config, moment_utc: datetime) -> datetime:
+    """A stored UTC moment as the community's wall-clock time."""
+    return _aware_local(config, moment_utc)
+
+
+def _local_time(config: Config, moment_utc: datetime) -> time:
+    return _aware_local(config, moment_utc).time()
+
+
+def digest_day(config: Config, now: datetime) -> date | None:
+    """Today's local date once digest time has passed; None before it."""
+    local = now.astimezone(config.tz)
+    return local.date() if local.time() >= config.digest.time else None

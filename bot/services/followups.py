@@ -1,0 +1,200 @@
+"""Follow-ups until closure: what the sweep does to a ticket whose next action is due.
+
+Each ticket is handled in its own transaction through `move()`, a version-checked update:
+when two sweeps (a second replica, or a restart mid-sweep) reach the same ticket, one update
+wins and the other rolls back, so no reminder, 催办 or 督办 is sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bot import texts
+from bot.config import Config
+from bot.domain.deadlines import time_limit
+from bot.domain.errors import DomainError
+from bot.services.moves import load_ticket, move
+from bot.services.notices import owe, owe_coordinators
+from bot.services.residents import reopen_after_revisit
+from bot.services.roles import reporter_chat, require_reporter, volunteer_chat
+from bot.services.routing import offer_to_group
+from bot.texts.render import describe_span
+from storage.db import Session, UnitOfWork
+from storage.models import Ticket, Volunteer
+from storage.queries import due_ticket_ids, has_event_since
+from storage.stats_queries import utc
+
+log = logging.getLogger(__name__)
+UowFactory = Callable[[], UnitOfWork]
+MAX_PASSES = 10  # per sweep; the next tick carries on
+Action = Callable[[Session, Config, datetime, Ticket], None]
+
+
+def _system(s: Session, config: Config, now: datetime, ticket: Ticket, action: str,
+            **values: Any) -> None:
+    move(s, config, now, ticket, action=action, actor_kind="system", actor_tg_id=None, **values)
+
+
+def accept_timeout(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
+    """The routed volunteer did not press 接单 in time: open the ticket to the whole group."""
+    lapsed_chat = volunteer_chat(s, ticket.assignee_id)
+    offer_to_group(s, config, now, ticket, action="accept_timeout")
+    owe(s, config, now, lapsed_chat, "offer_lapsed", ticket,
+        hours=describe_span(config.followups.accept_timeout))
+
+
+def claim_timeout(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
+    """Nobody claimed it: 催办 the 网格长 of the building's grid, or the coordinators if none."""
+    community = config.community(ticket.community)
+    grid = community.grid_of(ticket.building) if community else None
+    if grid is None or grid.leader_id is None or ticket.needs_triage:
+        claim_escalate(s, config, now, ticket)  # no 网格长 to ask (or it awaits triage)
+        return
+    waited = describe_span(now - (ticket.waiting_since or ticket.created_at))
+    _system(s, config, now, ticket, "claim_timeout", escalation_level=1)
+    owe(s, config, now, grid.leader_id, "chase_leader", ticket, waited=waited)
+
+
+def claim_escalate(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
+    """Still unclaimed a rung later: 小事不出小区 did not work, so the community steps in."""
+    waited = describe_span(now - (ticket.waiting_since or ticket.created_at))
+    _system(s, config, now, ticket, "claim_escalate", escalation_level=2)
+    owe_coordinators(s, config, now, config.community(ticket.community), "chase_office", ticket,
+                     waited=waited)
+
+
+def progress_reminder(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
+    """Claimed, and the resident has heard nothing for a while: nudge the volunteer."""
+    last = ticket.last_progress_at or ticket.claimed_at or ticket.created_at
+    _system(s, config, now, ticket, "progress_reminder", reminded_at=now)
+    owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "progress_reminder", ticket,
+        waited=describe_span(now - last))
+
+
+def overdue(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
+    """Past the time limit: marked overdue and 督办 to the coordinators, once."""
+    limit = describe_span(time_limit(config, ticket.category, ticket.urgent, ticket.text))
+    _system(s, config, now, ticket, "overdue", overdue_at=now)
+    holder = s.get(Volunteer, ticket.assignee_id) if ticket.assignee_id else None
+    owe_coordinators(s, config, now, config.community(ticket.community), "overdue_office",
+                     ticket, urgent=ticket.urgent, limit=limit,
+                     holder=holder.name if holder else texts.HOLDER_NONE)
+    owe(s, config, now, holder.tg_id if holder else None, "overdue_volunteer", ticket,
+        urgent=ticket.urgent, limit=limit)
+
+
+def confirm_reminder(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
+    """Resolved, and the resident has not said whether it is fixed: ask once more."""
+    _system(s, config, now, ticket, "confirm_reminder", reminded_at=now)
+    left = config.followups.auto_close - config.followups.confirm_reminder
+    owe(s, config, now, reporter_chat(s, ticket), "confirm_reminder", ticket,
+        waited=describe_span(config.followups.confirm_reminder),
+        days=max(1, round(left.total_seconds() / 86400)))
+
+
+def auto_close(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
+    """No answer at all: closed as resolved, not rated (and 回头看 will still ask later)."""
+    _system(s, config, now, ticket, "auto_close", to_status="closed", closed_at=now,
+            close_reason=None)
+    owe(s, config, now, reporter_chat(s, ticket), "auto_closed", ticket)
+    owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "auto_closed_volunteer", ticket)
+
+
+def revisit(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
+    """回头看: some time after a resolved closure, ask the resident once if it is still fixed."""
+    _system(s, config, now, ticket, "revisit", revisit_asked_at=now)
+    owe(s, config, now, reporter_chat(s, ticket), "revisit", ticket)
+
+
+ACTIONS: dict[str, Action] = {
+    "accept_timeout": accept_timeout,
+    "claim_timeout": claim_timeout,
+    "claim_escalate": claim_escalate,
+    "progress_reminder": progress_reminder,
+    "overdue": overdue,
+    "confirm_reminder": confirm_reminder,
+    "auto_close": auto_close,
+    "revisit": revisit,
+}
+
+
+def run_followup(uow_factory: UowFactory, config: Config, now: datetime,
+                 ticket_id: int) -> str | None:
+    """Do the ticket's due follow-up; None when it is not due (any more) or someone beat us."""
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = s.get(Ticket, ticket_id)
+        if ticket is None or ticket.next_action is None or ticket.next_action_at is None:
+            return None
+        if utc(ticket.next_action_at) > now:
+            return None
+        action = ticket.next_action
+        handler = ACTIONS.get(action)
+        if handler is None:
+            log.error("ticket %s has an unknown next action %r", ticket_id, action)
+            return None
+        try:
+            handler(s, config, now, ticket)
+        except DomainError as exc:
+            if exc.code != "changed_meanwhile":
+                raise
+            return None  # another sweep or a person changed it first; ours rolls back
+        uow.commit()
+        return action
+
+
+def sweep(uow_factory: UowFactory, config: Config, now: datetime,
+          batch: int = 500) -> Counter[str]:
+    """Act on every ticket due by `now`; returns how many of each follow-up were done."""
+    done: Counter[str] = Counter()
+    for _ in range(MAX_PASSES):
+        with uow_factory() as uow:
+            due = due_ticket_ids(uow.session, now, batch)
+        acted = 0
+        for ticket_id in due:
+            try:
+                action = run_followup(uow_factory, config, now, ticket_id)
+            except Exception:  # one bad ticket must not stop the others' follow-ups
+                log.exception("follow-up of ticket %s failed", ticket_id)
+                continue
+            if action is not None:
+                done[action] += 1
+                acted += 1
+        # Another pass picks up more due rows and follow-ups that fell due together (a
+        # ticket offline for days may owe an accept timeout and a 督办 at once). A pass where
+        # nothing could be done would only find the same rows again.
+        if acted == 0:
+            break
+    return done
+
+
+def answer_revisit(uow_factory: UowFactory, config: Config, now: datetime, number: int,
+                   tg_id: int, fixed: bool) -> Ticket:
+    """The resident's answer to 回头看: still fixed (noted), or not (reopened, same volunteer)."""
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = load_ticket(s, number)
+        require_reporter(s, tg_id, ticket)
+        if ticket.revisit_asked_at is None:  # never asked: a forged or foreign button
+            raise DomainError("bad_state", number=number,
+                              status=texts.STATUS_NAMES.get(ticket.status, ticket.status),
+                              action=texts.ACTION_NAMES["revisit"])
+        if ticket.status != "closed" or _revisit_answered(s, ticket):
+            raise DomainError("revisit_answered", number=number)
+        if fixed:
+            move(s, config, now, ticket, action="revisit_ok", actor_kind="resident",
+                 actor_tg_id=tg_id)
+        else:
+            reopen_after_revisit(s, config, now, ticket, tg_id, texts.REVISIT_REASON)
+        uow.commit()
+        return ticket
+
+
+def _revisit_answered(s: Session, ticket: Ticket) -> bool:
+    asked = ticket.revisit_asked_at
+    return asked is not None and has_event_since(s, ticket.id or 0,
+                                                 ("revisit_ok", "revisit_reopen"), asked)

@@ -1,0 +1,287 @@
+"""A resident's messages become a draft, the draft becomes a ticket when they press 确认提交.
+
+Drafts live in the database keyed by the message that started them, so a redelivered update
+finds the same draft, and an album's photos (one message each) gather into one draft.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.classify import Classifier
+from bot.classify.explain import reasons
+from bot.config import Config
+from bot.domain.errors import DomainError
+from bot.services.people import offer_phone_once
+from bot.services.residents import NewTicket, submit_in
+from storage.db import IntegrityError, Session, UnitOfWork
+from storage.models import Draft, Resident, Ticket
+from storage.queries import album_draft, draft_by_source_key, open_draft, resident_by_tg
+
+UowFactory = Callable[[], UnitOfWork]
+ATTACH_WINDOW = timedelta(minutes=30)
+MAX_TEXT = 4096
+_WORDISH = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+_PICTOGRAPH = "\u2600-\u27bf\U0001f000-\U0001faff"
+# A joiner between two pictographs (skin tones are pictographs here; ❤️ ends in U+FE0F).
+_EMOJI_JOINER = re.compile(f"(?<=[{_PICTOGRAPH}\ufe0f])\u200d(?=[{_PICTOGRAPH}])")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    user_id: int
+    user_name: str
+    source_key: str
+    text: str = ""
+    photo_file_id: str | None = None
+    photo_unique_id: str | None = None
+    media_group_id: str | None = None
+    location: tuple[float, float] | None = None
+    voice_file_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Received:
+    draft: Draft
+    # new: a fresh draft; added: joined an open draft; album: one more photo of an album;
+    # duplicate: this very message was handled before
+    how: str
+    text_changed: bool = False
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    ticket: Ticket | None = None
+    # When the draft cannot be submitted yet, what must be asked first
+    ask: str | None = None  # community | building
+    options: list[tuple[str, str]] = field(default_factory=list)
+    ask_phone: bool = False  # first submission of a resident never asked for a phone
+    already: bool = False  # submitted by an earlier press: nothing new happened
+
+
+def is_meaningful(text: str) -> bool:
+    """At least two characters that carry words: emoji, stickers-as-text and dots do not."""
+    return len(_WORDISH.findall(text)) >= 2
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters (keep line breaks and tabs) and cap the length.
+
+    Invisible characters go: C0/C1 controls, zero-width spaces and joiners, bidi overrides
+    (they make a text read differently from what is stored) and lone surrogates (no database
+    can store them). A zero-width joiner inside an emoji (👨‍👩‍👧) is part of that emoji and stays;
+    anywhere else it could hide a phone number from the masking (139\u200d1234...).
+    """
+    joiners = {m.start() for m in _EMOJI_JOINER.finditer(text)}
+    kept = "".join(
+        ch for i, ch in enumerate(text)
+        if ch in "\n\t" or i in joiners
+        or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
+    )
+    return kept.strip()[:MAX_TEXT]
+
+
+def _classify_into(draft: Draft, classifier: Classifier) -> None:
+    result = classifier.classify(draft.text)
+    draft.category, draft.kind, draft.urgent = result.category, result.kind, result.urgent
+    # What decided it, in words a coordinator reads on the triage notice and urgent alert.
+    draft.matched = list(reasons(result, classifier.category_name))
+
+
+def _open_draft(session: Session, user_id: int, now: datetime) -> Draft | None:
+    return open_draft(session, user_id, now - ATTACH_WINDOW)
+
+
+def _add_media(draft: Draft, msg: Incoming) -> None:
+    if msg.photo_file_id and msg.photo_unique_id not in draft.photo_unique_ids:
+        draft.photo_file_ids = [*draft.photo_file_ids, msg.photo_file_id]
+        draft.photo_unique_ids = [*draft.photo_unique_ids, msg.photo_unique_id or ""]
+    if msg.location:
+        draft.location_lat, draft.location_lon = msg.location
+    if msg.voice_file_id:
+        draft.voice_file_id = msg.voice_file_id
+
+
+def receive_message(uow_factory: UowFactory, config: Config, classifier: Classifier,
+                    now: datetime, msg: Incoming, join_open: bool = False) -> Received:
+    """Store what the resident sent: a new draft, or more material for their open draft.
+    `join_open`: a text too joins the open draft (a flood of texts, bot/services/abuse.py)."""
+    try:
+        return _receive(uow_factory, config, classifier, now, msg, join_open)
+    except IntegrityError:
+        # Two processes (replicas, or a restart while the old one still ran) handled the same
+        # update: both saw no draft for it, the other one's insert won. It is already stored.
+        with uow_factory() as uow:
+            seen = draft_by_source_key(uow.session, msg.source_key)
+        if seen is None:
+            raise  # some other constraint: not the race this is about
+        return Received(seen, "duplicate")
+
+
+def _receive(uow_factory: UowFactory, config: Config, classifier: Classifier,
+             now: datetime, msg: Incoming, join_open: bool) -> Received:
+    with uow_factory() as uow:
+        s = uow.session
+        seen = draft_by_source_key(s, msg.source_key)
+        if seen is not None:
+            return Received(seen, "duplicate")
+        text = clean_text(msg.text)
+        target, how = None, "new"
+        if msg.media_group_id:
+            target = album_draft(s, msg.user_id, msg.media_group_id)
+            how = "album"
+        if target is None and (not text or join_open):
+            target, how = _open_draft(s, msg.user_id, now), "added"
+        if target is None and text:
+            # Words after a photo, a location or a voice note describe them: one matter, not
+            # a second draft beside a draft with nothing written in it.
+            wordless = _open_draft(s, msg.user_id, now)
+            if wordless is not None and not wordless.text:
+                target, how = wordless, "added"
+        if target is None:
+            target, how = _new_draft(s, config, now, msg), "new"
+        text_changed = bool(text) and not target.text
+        if text_changed:
+            target.text = text
+        elif text and how != "new":
+            target.text = f"{target.text}\n{text}"[:MAX_TEXT]
+            text_changed = True
+        _add_media(target, msg)
+        if text_changed or how == "new":
+            _classify_into(target, classifier)
+        target.updated_at = now
+        s.add(target)
+        uow.commit()
+        return Received(target, how, text_changed)
+
+
+def _new_draft(s: Session, config: Config, now: datetime, msg: Incoming) -> Draft:
+    resident = resident_by_tg(s, msg.user_id)
+    community = resident.community if resident else None
+    if community is None and len(config.communities) == 1:
+        community = config.communities[0].code
+    return Draft(
+        source_key=msg.source_key, user_id=msg.user_id, user_name=msg.user_name,
+        media_group_id=msg.media_group_id, community=community,
+        building=resident.building if resident and resident.community == community else None,
+        created_at=now, updated_at=now,
+    )
+
+
+def append_text(uow_factory: UowFactory, classifier: Classifier, now: datetime,
+                draft_id: int, user_id: int, text: str) -> Draft:
+    """The resident answered "please describe it in words" for a photo or location."""
+    with uow_factory() as uow:
+        draft = _own_open_draft(uow.session, draft_id, user_id)
+        draft.text = f"{draft.text}\n{clean_text(text)}".strip()[:MAX_TEXT]
+        _classify_into(draft, classifier)
+        draft.updated_at = now
+        uow.session.add(draft)
+        uow.commit()
+        return draft
+
+
+def _own_open_draft(s: Session, draft_id: int, user_id: int) -> Draft:
+    draft = s.get(Draft, draft_id)
+    if draft is None or draft.user_id != user_id:
+        raise DomainError("draft_gone")
+    if draft.status == "submitted":
+        raise DomainError("draft_submitted", number=draft.ticket_id)
+    if draft.status != "open":
+        raise DomainError("draft_gone")
+    return draft
+
+
+def update_draft(uow_factory: UowFactory, config: Config, now: datetime, draft_id: int,
+                 user_id: int, *, category: str | None = None, community: str | None = None,
+                 building: str | None = None, preview_message_id: int | None = None) -> Draft:
+    """Change what the resident may change before submitting: category, community, building."""
+    with uow_factory() as uow:
+        draft = _own_open_draft(uow.session, draft_id, user_id)
+        if category is not None:
+            if category not in config.categories:
+                raise DomainError("bad_category", code=category)
+            draft.category = category
+        if community is not None:
+            if config.community(community) is None:
+                raise DomainError("wrong_community")
+            draft.community, draft.building = community, None
+        if building is not None:
+            chosen = config.community(draft.community)
+            if chosen is None or chosen.building(building) is None:
+                raise DomainError("bad_building")
+            draft.building = building
+        if preview_message_id is not None:
+            draft.preview_message_id = preview_message_id
+        draft.updated_at = now
+        uow.session.add(draft)
+        uow.commit()
+        return draft
+
+
+def discard_draft(uow_factory: UowFactory, now: datetime, draft_id: int, user_id: int) -> Draft:
+    with uow_factory() as uow:
+        draft = _own_open_draft(uow.session, draft_id, user_id)
+        draft.status, draft.updated_at = "discarded", now
+        uow.session.add(draft)
+        uow.commit()
+        return draft
+
+
+def confirm_draft(uow_factory: UowFactory, config: Config, now: datetime, draft_id: int,
+                  user_id: int) -> Confirmed:
+    """Submit the draft as a ticket in one transaction; pressing twice gives the same ticket."""
+    with uow_factory() as uow:
+        s = uow.session
+        draft = s.get(Draft, draft_id)
+        if draft is not None and draft.status == "submitted" and draft.user_id == user_id:
+            return Confirmed(ticket=s.get(Ticket, draft.ticket_id), already=True)
+        draft = _own_open_draft(s, draft_id, user_id)
+        community = config.community(draft.community)
+        if community is None:
+            return Confirmed(ask="community",
+                             options=[(c.code, c.name) for c in config.communities])
+        if draft.building is None and community.buildings():
+            return Confirmed(ask="building",
+                             options=[(b.code, b.name) for b in community.buildings()])
+        new = NewTicket(
+            text=draft.text, kind=draft.kind, category=draft.category, urgent=draft.urgent,
+            community=community.code, building=draft.building, matched=tuple(draft.matched),
+            location=(draft.location_lat, draft.location_lon)
+            if draft.location_lat is not None and draft.location_lon is not None else None,
+            photo_file_ids=tuple(draft.photo_file_ids), voice_file_id=draft.voice_file_id,
+            source_key=f"draft:{draft.id}",
+        )
+        stored = draft
+
+        ask_phone = False
+
+        def mark_submitted(session: Session, ticket: Ticket) -> None:
+            nonlocal ask_phone
+            stored.status, stored.ticket_id, stored.updated_at = "submitted", ticket.id, now
+            session.add(stored)
+            # Just stored by submit_in: found in the session, no query.
+            reporter = session.get(Resident, ticket.reporter_id) if ticket.reporter_id else None
+            if reporter is not None:
+                ask_phone = offer_phone_once(reporter, now)
+                session.add(reporter)
+
+        ticket = submit_in(uow, config, now, user_id, new, draft.user_name, also=mark_submitted)
+        return Confirmed(ticket=ticket, ask_phone=ask_phone)
+
+
+
+def hold_in(session: Session, config: Config, classifier: Classifier, now: datetime,
+            msg: Incoming) -> Draft:
+    """Keep a text that may be a new matter or an answer (bot/services/conversation.py) as a draft
+    nobody is shown yet: the person's words are stored before they are asked which it is."""
+    draft = _new_draft(session, config, now, msg)
+    draft.text, draft.status = clean_text(msg.text), "held"
+    _classify_into(draft, classifier)
+    session.add(draft)
+    session.flush()
+    return draft

@@ -1,0 +1,33 @@
+"""What one outbox row says when it is sent: a ticket notice, or a community's digest."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot import texts
+from bot.config import Config
+from bot.digest.messages import digest_messages
+from bot.texts.fit import fit_outs
+from bot.texts.notices import render_notice
+from bot.texts.render import Out
+from storage.db import Session
+from storage.models import Outbox
+
+
+def render_owed(session: Session, config: Config, row: Outbox) -> list[Out]:
+    """The messages for `row`, rendered from the database as it is now, each within
+    Telegram's limits (a long text as several messages: the sender tracks every part)."""
+    return fit_outs(_render(session, config, row))
+
+
+def _render(session: Session, config: Config, row: Outbox) -> list[Out]:
+    if row.notice == "digest":
+        community = config.community(row.payload.get("community_code"))
+        if community is None:
+            return []  # the community left the config since: nothing to report
+        day = date.fromisoformat(row.payload["day"])
+        # Numbers as of when the digest was owed, so a retry sends the same digest.
+        return digest_messages(session, config, community, day, row.created_at)
+    if row.notice == "config_problem":  # bot/app/classifier_holder.py: a broken keyword edit
+        return [Out("text", texts.CONFIG_RELOAD_FAILED.format(error=row.payload.get("error")))]
+    return render_notice(session, config, row)

@@ -1,0 +1,273 @@
+"""The resident's side of 一领四单: 下单 (submit, withdraw) and 结单 (confirm, reject, rate).
+
+Each service opens its own unit of work, re-checks the actor's role and the ticket's state
+in the database, changes the ticket with a conditional update, appends the audit event and
+queues the notices, all in one transaction, or changes nothing and raises DomainError.
+The volunteers' side is bot/services/volunteers.py, the coordinators' bot/services/office.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.config import Config
+from bot.domain.deadlines import time_limit
+from bot.domain.errors import DomainError
+from bot.domain.states import UNCLAIMED
+from bot.services.moves import load_ticket, move, require_status
+from bot.services.notices import owe, owe_coordinators
+from bot.services.roles import (
+    refresh_group_post,
+    require_reporter,
+    volunteer_chat,
+)
+from bot.services.routing import route_ticket
+from storage.db import IntegrityError, Session, UnitOfWork
+from storage.models import Resident, Ticket, TicketEvent
+from storage.queries import (
+    resident_by_tg,
+    ticket_by_source_key,
+)
+from storage.tallies import note_ticket
+
+UowFactory = Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    text: str
+    kind: str
+    category: str
+    urgent: bool
+    community: str
+    building: str | None = None
+    matched: tuple[str, ...] = ()
+    location: tuple[float, float] | None = None
+    photo_file_ids: tuple[str, ...] = ()
+    voice_file_id: str | None = None
+    contact_phone: str | None = None
+    source_key: str | None = None
+    needs_triage: bool = False
+
+
+def submit_ticket(
+    uow_factory: UowFactory,
+    config: Config,
+    now: datetime,
+    reporter_tg_id: int,
+    new: NewTicket,
+    reporter_name: str = "",
+) -> Ticket:
+    """Store the ticket and route it. A source_key already seen returns the earlier ticket."""
+    with uow_factory() as uow:
+        return submit_in(uow, config, now, reporter_tg_id, new, reporter_name)
+
+
+def submit_in(
+    uow: UnitOfWork,
+    config: Config,
+    now: datetime,
+    reporter_tg_id: int,
+    new: NewTicket,
+    reporter_name: str = "",
+    also: Callable[[Session, Ticket], None] | None = None,
+) -> Ticket:
+    """submit_ticket inside the caller's unit of work; `also` runs in the same transaction."""
+    session = uow.session
+    if new.source_key and (seen := ticket_by_source_key(session, new.source_key)):
+        return seen
+    try:
+        ticket = _insert_ticket(session, config, now, reporter_tg_id, new, reporter_name)
+        route_ticket(session, config, now, ticket)
+        if ticket.urgent:
+            owe_coordinators(
+                session, config, now, config.community(ticket.community), "urgent_alert",
+                ticket, urgent=True,
+            )
+        if also is not None:
+            also(session, ticket)
+        uow.commit()
+    except IntegrityError:
+        # The same update raced in twice: the other copy won; give back its ticket.
+        uow.rollback()
+        seen = ticket_by_source_key(session, new.source_key) if new.source_key else None
+        if seen is None:
+            raise
+        return seen
+    return ticket
+
+
+def _insert_ticket(
+    session: Session,
+    config: Config,
+    now: datetime,
+    reporter_tg_id: int,
+    new: NewTicket,
+    reporter_name: str,
+) -> Ticket:
+    if config.community(new.community) is None:
+        raise DomainError("wrong_community")
+    if new.category not in config.categories:
+        raise DomainError("bad_category", code=new.category)
+    resident = resident_by_tg(session, reporter_tg_id)
+    if resident is None:
+        resident = Resident(tg_id=reporter_tg_id, name=reporter_name, created_at=now)
+    resident.community = new.community
+    resident.building = new.building or resident.building
+    resident.phone = new.contact_phone or resident.phone
+    resident.name = resident.name or reporter_name
+    session.add(resident)
+    session.flush()
+    ticket = Ticket(
+        source_key=new.source_key,
+        kind=new.kind,
+        text=new.text,
+        category=new.category,
+        urgent=new.urgent,
+        needs_triage=new.needs_triage or new.voice_file_id is not None,
+        matched=list(new.matched),
+        community=new.community,
+        building=new.building,
+        location_lat=new.location[0] if new.location else None,
+        location_lon=new.location[1] if new.location else None,
+        photo_file_ids=list(new.photo_file_ids),
+        voice_file_id=new.voice_file_id,
+        contact_phone=new.contact_phone,
+        reporter_id=resident.id,
+        created_at=now,
+        accept_due_at=now + config.followups.claim_timeout,
+        due_at=now + time_limit(config, new.category, new.urgent, new.text),
+    )
+    session.add(ticket)
+    session.flush()
+    note_ticket(session, config.tz, None, ticket.model_dump())
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,  # type: ignore[arg-type]
+            actor_kind="resident",
+            actor_tg_id=reporter_tg_id,
+            action="submit",
+            to_status="submitted",
+            at=now,
+        )
+    )
+    return ticket
+
+
+def cancel_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
+                  tg_id: int) -> Ticket:
+    """The reporter withdraws a ticket nobody has claimed yet."""
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = load_ticket(s, number)
+        require_reporter(s, tg_id, ticket)
+        require_status(ticket, UNCLAIMED, "cancel")
+        offered_to = volunteer_chat(s, ticket.assignee_id)
+        move(s, config, now, ticket, action="cancel", actor_kind="resident", actor_tg_id=tg_id,
+             to_status="cancelled", closed_at=now)
+        owe(s, config, now, offered_to, "withdrawn", ticket)
+        refresh_group_post(s, config, now, ticket)
+        uow.commit()
+        return ticket
+
+
+def confirm_resolution(uow_factory: UowFactory, config: Config, now: datetime, number: int,
+                       tg_id: int) -> Ticket:
+    """The reporter says 已解决: the ticket is closed."""
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = load_ticket(s, number)
+        require_reporter(s, tg_id, ticket)
+        require_status(ticket, ("resolved",), "confirm")
+        move(s, config, now, ticket, action="confirm", actor_kind="resident", actor_tg_id=tg_id,
+             to_status="closed", closed_at=now, close_reason=None)
+        owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "confirmed", ticket)
+        uow.commit()
+        return ticket
+
+
+def reject_resolution(uow_factory: UowFactory, config: Config, now: datetime, number: int,
+                      tg_id: int, reason: str) -> Ticket:
+    """The reporter says 未解决: back to the same volunteer; the second time, to the office."""
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = load_ticket(s, number)
+        require_reporter(s, tg_id, ticket)
+        require_status(ticket, ("resolved", "closed"), "reject")
+        reopen(s, config, now, ticket, "reject", "resident", tg_id, reason, count=True)
+        uow.commit()
+        return ticket
+
+
+def check_can_reject(uow_factory: UowFactory, number: int, tg_id: int) -> None:
+    """Before asking the reporter why it is not fixed: is it theirs, and can it be reopened?"""
+    with uow_factory() as uow:
+        ticket = load_ticket(uow.session, number)
+        require_reporter(uow.session, tg_id, ticket)
+        require_status(ticket, ("resolved", "closed"), "reject")
+
+
+def reopen(s: Session, config: Config, now: datetime, ticket: Ticket, action: str,
+            actor_kind: str, actor_tg_id: int | None, reason: str, *, count: bool) -> None:
+    """Back to work: to the volunteer who worked on it, or routed afresh if nobody ever did
+    (a ticket closed while only offered must not come back as if its offeree had taken it)."""
+    reopen_count = ticket.reopen_count + (1 if count else 0)
+    escalate = count and reopen_count >= 2
+    previous = ticket.assignee_id if ticket.claimed_at is not None else None
+    move(s, config, now, ticket, action=action, actor_kind=actor_kind, actor_tg_id=actor_tg_id,
+         to_status="reopened", note=reason, reopen_count=reopen_count, resolved_at=None,
+         closed_at=None, close_reason=None, last_progress_at=now,
+         assignee_id=None if escalate else previous)
+    community = config.community(ticket.community)
+    if escalate:
+        owe(s, config, now, volunteer_chat(s, previous), "reopened_to_office", ticket,
+            reason=reason)
+        owe_coordinators(s, config, now, community, "reopened_escalated", ticket, reason=reason,
+                         quiet=False)
+    elif previous is not None:
+        owe(s, config, now, volunteer_chat(s, previous), "reopened", ticket, reason=reason,
+            by_office=actor_kind == "coordinator")
+    else:
+        route_ticket(s, config, now, ticket)
+
+
+def reopen_after_revisit(s: Session, config: Config, now: datetime, ticket: Ticket,
+                         tg_id: int, reason: str) -> None:
+    """回头看 found it broken again: reopened like a 未解决 (a second time goes to the office)."""
+    reopen(s, config, now, ticket, "revisit_reopen", "resident", tg_id, reason, count=True)
+
+
+def rate_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
+                tg_id: int, stars: int, comment: str | None = None) -> Ticket:
+    """The reporter rates a closed ticket 1–5 (and may leave a comment)."""
+    if not 1 <= stars <= 5:
+        raise DomainError("bad_rating")
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = load_ticket(s, number)
+        require_reporter(s, tg_id, ticket)
+        require_status(ticket, ("closed",), "rate")
+        move(s, config, now, ticket, action="rate", actor_kind="resident", actor_tg_id=tg_id,
+             note=comment, rating=stars, comment=comment or ticket.comment)
+        owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "rated", ticket,
+            stars=stars, comment=comment)
+        uow.commit()
+        return ticket
+
+
+def comment_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
+                   tg_id: int, comment: str) -> Ticket:
+    """The reporter adds the optional comment after rating."""
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = load_ticket(s, number)
+        require_reporter(s, tg_id, ticket)
+        require_status(ticket, ("closed",), "rate")
+        move(s, config, now, ticket, action="comment", actor_kind="resident", actor_tg_id=tg_id,
+             note=comment, comment=comment)
+        owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "commented", ticket,
+            comment=comment)
+        uow.commit()
+        return ticket

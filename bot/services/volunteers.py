@@ -1,0 +1,161 @@
+"""接单 and 做单: a volunteer accepts, claims, passes on, releases, reports progress, resolves.
+
+Same rules as bot/services/residents.py: one transaction per action, checked against the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from bot import texts
+from bot.config import Config
+from bot.domain.errors import DomainError
+from bot.domain.states import HELD
+from bot.services.moves import load_ticket, move, require_status
+from bot.services.notices import owe
+from bot.services.roles import (
+    assignee_of,
+    refresh_group_post,
+    reporter_chat,
+    volunteer_for,
+    volunteer_name,
+)
+from bot.services.routing import route_ticket
+from storage.db import Session, UnitOfWork
+from storage.models import Ticket, Volunteer
+from storage.queries import (
+    open_task_count,
+)
+
+UowFactory = Callable[[], UnitOfWork]
+
+
+def accept_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
+                  tg_id: int, offer_message_id: int | None = None) -> Ticket:
+    """The volunteer it was routed to presses 接单 (on the offer `offer_message_id`, whose
+    buttons go once the details, with the work buttons, were delivered)."""
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = load_ticket(s, number)
+        volunteer = volunteer_for(s, tg_id, ticket)
+        require_status(ticket, ("assigned",), "accept")
+        if ticket.assignee_id != volunteer.id:
+            raise DomainError("not_assignee")
+        move(s, config, now, ticket, action="accept", actor_kind="volunteer", actor_tg_id=tg_id,
+             to_status="claimed", claimed_at=now)
+        _after_claim(s, config, now, ticket, volunteer, offer_message_id)
+        uow.commit()
+        return ticket
+
+
+def claim_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
+                 tg_id: int) -> Ticket:
+    """A volunteer presses 认领 in the group: exactly one of many simultaneous presses wins."""
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = load_ticket(s, number)
+        volunteer = volunteer_for(s, tg_id, ticket)
+        if ticket.assignee_id is not None and ticket.status in (*HELD, "assigned", "resolved"):
+            raise DomainError("already_taken", number=ticket.id,
+                              name=volunteer_name(s, ticket.assignee_id))
+        require_status(ticket, ("submitted", "reopened"), "claim")
+        if ticket.needs_triage:
+            raise DomainError("bad_state", number=ticket.id, status=texts.STATUS_AWAITING_TRIAGE,
+                              action=texts.ACTION_NAMES["claim"])
+        if open_task_count(s, volunteer.id or 0) >= volunteer.max_open:
+            raise DomainError("volunteer_full", name=volunteer.name, limit=volunteer.max_open)
+        try:
+            move(s, config, now, ticket, action="claim", actor_kind="volunteer",
+                 actor_tg_id=tg_id, to_status="claimed", assignee_id=volunteer.id,
+                 claimed_at=now)
+        except DomainError:
+            uow.rollback()
+            winner = s.get(Ticket, number)
+            if winner is not None and winner.assignee_id is not None:
+                raise DomainError("already_taken", number=number,
+                                  name=volunteer_name(s, winner.assignee_id)) from None
+            raise
+        _after_claim(s, config, now, ticket, volunteer)
+        uow.commit()
+        return ticket
+
+
+def _after_claim(s: Session, config: Config, now: datetime, ticket: Ticket,
+                 volunteer: Volunteer, offer_message_id: int | None = None) -> None:
+    owe(s, config, now, reporter_chat(s, ticket), "claimed", ticket,
+        urgent=ticket.urgent, volunteer=volunteer.name, unit=volunteer.unit)
+    extra = {"clear_buttons": offer_message_id} if offer_message_id else {}
+    owe(s, config, now, volunteer.tg_id, "details", ticket, urgent=ticket.urgent, quiet=False,
+        **extra)
+    refresh_group_post(s, config, now, ticket)
+
+
+def decline_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
+                   tg_id: int) -> Ticket:
+    """The volunteer it was routed to passes it on; it goes to the next person or the group."""
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = load_ticket(s, number)
+        assignee_of(s, tg_id, ticket)
+        require_status(ticket, ("assigned",), "decline")
+        move(s, config, now, ticket, action="decline", actor_kind="volunteer", actor_tg_id=tg_id,
+             to_status="submitted", assignee_id=None)
+        route_ticket(s, config, now, ticket)
+        uow.commit()
+        return ticket
+
+
+def release_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
+                   tg_id: int) -> Ticket:
+    """The volunteer hands a claimed ticket back; the resident is told it is being re-sent."""
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = load_ticket(s, number)
+        assignee_of(s, tg_id, ticket)
+        require_status(ticket, HELD, "release")
+        move(s, config, now, ticket, action="release", actor_kind="volunteer", actor_tg_id=tg_id,
+             to_status="submitted", assignee_id=None, claimed_at=None)
+        owe(s, config, now, reporter_chat(s, ticket), "released", ticket)
+        route_ticket(s, config, now, ticket)
+        uow.commit()
+        return ticket
+
+
+def add_progress(uow_factory: UowFactory, config: Config, now: datetime, number: int,
+                 tg_id: int, note: str) -> Ticket:
+    """The volunteer adds a progress note; the resident receives it."""
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = load_ticket(s, number)
+        assignee_of(s, tg_id, ticket)
+        require_status(ticket, HELD, "progress")
+        move(s, config, now, ticket, action="progress", actor_kind="volunteer",
+             actor_tg_id=tg_id, to_status="in_progress", note=note, last_progress_at=now)
+        owe(s, config, now, reporter_chat(s, ticket), "progress", ticket, note=note)
+        uow.commit()
+        return ticket
+
+
+def check_holds(uow_factory: UowFactory, number: int, tg_id: int) -> None:
+    """Before asking a volunteer for a note: do they hold this ticket in a workable state?"""
+    with uow_factory() as uow:
+        ticket = load_ticket(uow.session, number)
+        assignee_of(uow.session, tg_id, ticket)
+        require_status(ticket, HELD, "progress")
+
+
+def resolve_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
+                   tg_id: int, summary: str) -> Ticket:
+    """The volunteer marks it 已办结; the resident is asked to confirm."""
+    with uow_factory() as uow:
+        s = uow.session
+        ticket = load_ticket(s, number)
+        assignee_of(s, tg_id, ticket)
+        require_status(ticket, HELD, "resolve")
+        move(s, config, now, ticket, action="resolve", actor_kind="volunteer", actor_tg_id=tg_id,
+             to_status="resolved", note=summary, resolved_at=now, resolution_note=summary,
+             last_progress_at=now)
+        owe(s, config, now, reporter_chat(s, ticket), "resolved", ticket, summary=summary)
+        uow.commit()
+        return ticket

@@ -1,0 +1,139 @@
+"""The outbox: owed messages, their leases and results, and the one sender's lease.
+
+A row is owed inside the transaction that made it owed (add_outbox); the sender
+(scheduler/dispatch.py) reads what is due, leases one row at a time, and marks it sent,
+failed or unreachable. Only one dispatcher per database sends (take_sender_lease).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Table, exists, func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.models import Outbox, SenderLease, Ticket
+
+_OUTBOX: Table = Outbox.__table__  # type: ignore[attr-defined]
+_EARLIER = _OUTBOX.alias("earlier")  # the same table again, for "an earlier row of this chat"
+
+
+def add_outbox(session: Session, message: Outbox) -> None:
+    session.add(message)
+
+
+def pending_outbox(session: Session, now: datetime, limit: int = 100,
+                   skip_chats: Sequence[int] = ()) -> list[Outbox]:
+    stmt = select(Outbox).where(Outbox.status == "pending", col(Outbox.not_before) <= now)
+    if skip_chats:
+        stmt = stmt.where(col(Outbox.chat_id).not_in(skip_chats))
+    stmt = stmt.order_by(col(Outbox.urgent).desc(), col(Outbox.id)).limit(limit)
+    return list(session.exec(stmt).all())
+
+
+def failed_sends(session: Session, community: str, start: datetime, end: datetime,
+                 limit: int) -> tuple[list[tuple[int, str, str | None]], int]:
+    """Owed messages about the community's tickets that Telegram refused in [start, end):
+    (ticket number, notice, Telegram's answer) of the first `limit`, and how many in all.
+    `start` and `end` are aware UTC (a range scan of ix_outbox_failed)."""
+    where = (col(Outbox.failed_at) >= start, col(Outbox.failed_at) < end,
+             col(Ticket.community) == community)
+    rows = session.exec(
+        select(col(Outbox.ticket_id), col(Outbox.notice), col(Outbox.last_error))
+        .join(Ticket, col(Ticket.id) == col(Outbox.ticket_id))
+        .where(*where)
+        .order_by(col(Outbox.failed_at), col(Outbox.id))
+        .limit(limit)
+    ).all()
+    total = session.exec(
+        select(func.count()).select_from(Outbox)
+        .join(Ticket, col(Ticket.id) == col(Outbox.ticket_id))
+        .where(*where)
+    ).one()
+    return [(int(n or 0), str(notice), error) for n, notice, error in rows], int(total)
+
+
+def take_sender_lease(session: Session, holder: str, now: datetime, until: datetime) -> bool:
+    """Renew our lease, or take it when its holder stopped renewing; False: another sends."""
+    stmt = (
+        update(SenderLease)
+        .where(col(SenderLease.id) == 1,
+               (col(SenderLease.holder) == holder) | (col(SenderLease.until) <= now))
+        .values(holder=holder, until=until)
+    )
+    if session.exec(stmt).rowcount == 1:
+        return True
+    if session.get(SenderLease, 1) is not None:
+        return False
+    try:
+        with session.begin_nested():  # the first dispatcher ever: two may race to insert
+            session.add(SenderLease(id=1, holder=holder, until=until))
+    except IntegrityError:
+        return False
+    return True
+
+
+def release_sender_lease(session: Session, holder: str, now: datetime) -> None:
+    """Stopping: another replica (or our restart) may take over at once."""
+    session.exec(update(SenderLease).where(col(SenderLease.holder) == holder).values(until=now))
+
+
+def pending_notice(session: Session, ticket_id: int, notice: str) -> bool:
+    """Is a `notice` about this ticket still waiting to be sent?"""
+    found = session.exec(select(Outbox.id).where(
+        Outbox.ticket_id == ticket_id, Outbox.notice == notice,
+        Outbox.status == "pending").limit(1)).first()
+    return found is not None
+
+
+def lease_row(session: Session, row: Outbox, now: datetime, until: datetime) -> bool:
+    """Take the row until `until`, unless someone holds it or an earlier due row of the same
+    chat is still pending (then that one goes first, whoever sends it)."""
+    earlier = _EARLIER.c
+    waiting_before = exists().where(
+        earlier.chat_id == row.chat_id, earlier.status == "pending",
+        earlier.not_before <= now, earlier.id < row.id)
+    taken = session.exec(
+        update(Outbox)
+        .where(col(Outbox.id) == row.id, col(Outbox.status) == "pending",
+               or_(col(Outbox.lease_until).is_(None), col(Outbox.lease_until) < now),
+               ~waiting_before)
+        .values(lease_until=until)
+    )
+    return bool(taken.rowcount == 1)
+
+
+def finish_row(session: Session, row_id: int | None, now: datetime, status: str,
+               error: str | None, message_id: int | None) -> None:
+    """Settle a leased row: sent or failed, with Telegram's refusal if any. One statement
+    rather than load-and-save: this runs for every message sent."""
+    session.exec(
+        update(Outbox)
+        .where(col(Outbox.id) == row_id)
+        .values(status=status, last_error=error, attempts=col(Outbox.attempts) + 1,
+                sent_at=now if status == "sent" else None,
+                # Refused in whole or in part: the digest lists it for the coordinators.
+                failed_at=now if status == "failed" or error else None,
+                sent_message_id=message_id, lease_until=None)
+    )
+
+
+def move_pending(session: Session, chat_id: int, new_chat_id: int) -> None:
+    """What is pending for a chat goes to its new id (a group became a supergroup)."""
+    session.exec(
+        update(Outbox)
+        .where(col(Outbox.chat_id) == chat_id, col(Outbox.status) == "pending")
+        .values(chat_id=new_chat_id)
+    )
+
+
+def drop_pending(session: Session, chat_id: int, except_row: int | None, error: str) -> None:
+    """Everything else pending for a chat Telegram refuses becomes unreachable too."""
+    session.exec(
+        update(Outbox)
+        .where(col(Outbox.chat_id) == chat_id, col(Outbox.status) == "pending",
+               col(Outbox.id) != except_row)
+        .values(status="unreachable", last_error=error[:500])
+    )
