@@ -212,8 +212,11 @@ class Position(_Frozen):
     side_markers: Tuple[str] = ()
     # Sentences starting with one of these are greetings, introductions or closings: ignored.
     formal: Tuple[str] = ()
-    # Only texts at least this long get position weighting; short messages count evenly.
+    # Only texts at least this long get position weighting; short messages count evenly...
     min_length: int = Field(default=120, ge=0)
+    # ...unless they turn from a minor matter to the main one (X倒是小事，我主要想说…; …就算了，
+    # 最让我揪心的是…): before the first turn counts side_weight, from it on first_weight.
+    turn_markers: Tuple[str] = ()
 
 
 class ClassifierSection(_Frozen):

@@ -189,7 +189,14 @@ class Classifier:
         """Rules whose objects occur (one scan for all objects), with what each found."""
         if self._objects_re is None:
             return []
-        present = {m.group() for m in self._objects_re.finditer(text)}
+        present: set[str] = set()
+        for m in self._objects_re.finditer(text):
+            present.add(m.group())
+            # An object starting inside a longer one the scan took (墙上裂 | 裂缝 in 墙上裂缝).
+            for pos in range(m.start() + 1, m.end()):
+                inner = self._objects_re.match(text, pos)
+                if inner:
+                    present.add(inner.group())
         if not present:
             return []
         candidates = {i for word in present for i in self._rules_of[word]}
@@ -341,7 +348,13 @@ class Classifier:
             i = bisect_left(breaks, start)
             s = breaks[i - 1] + 1 if i else 0
             j = bisect_left(breaks, end)
-            m = self._hedge_sentence.search(text, s, breaks[j] if j < len(breaks) else len(text))
+            e = breaks[j] if j < len(breaks) else len(text)
+            # A now-word between a hedge and the alarm ends the hedge's reach: "上个月的路灯修好了
+            # 谢谢 今天写这个是因为 刚才…" (voice input and hurried typing often carry no marks).
+            if self._letter_now is not None:
+                for now in self._letter_now.finditer(text, s, start):
+                    s = now.end()
+            m = self._hedge_sentence.search(text, s, e)
             if m:
                 return m.group()
         return None

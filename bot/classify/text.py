@@ -88,11 +88,16 @@ class Weigher:
         self._formal = tuple(position.formal)
         self._main = alternation(position.main_markers)
         self._side = alternation(position.side_markers)
+        self._turn = alternation(position.turn_markers)
 
     def __call__(self, text: str) -> list[Sentence]:
         p = self._p
         if len(text) < p.min_length:
-            return [Sentence(0, len(text), 1.0)]
+            turn = self._turn.search(text, 1) if self._turn is not None else None
+            if turn is None or turn.end() >= len(text):
+                return [Sentence(0, len(text), 1.0)]
+            return [Sentence(0, turn.start(), p.side_weight),
+                    Sentence(turn.start(), len(text), p.first_weight)]
         spans = sentences(text)
         if len(spans) < 2:
             return [Sentence(0, len(text), 1.0)]

@@ -133,10 +133,11 @@ def test_corpus_label_ids_exist_in_the_shared_corpus() -> None:
 @pytest.mark.parametrize(("name", "prefix", "at_least", "urgent_at_least"), [
     ("dev2", r"d2-\d{4}", 320, 110),
     ("dev3", r"d3[abcd]-\d{4}", 580, 140),
+    ("dev4", r"d4[ab]-\d{4}", 350, 75),
 ])
 def test_extra_dev_sets_are_well_formed_and_apart_from_the_split(
         messages: list[dict], name: str, prefix: str, at_least: int, urgent_at_least: int) -> None:
-    """dev2.jsonl and dev3.jsonl: extra tuning messages by other writers (README)."""
+    """dev2, dev3 and dev4.jsonl: extra tuning messages by other writers (README)."""
     rows = load(DATA / f"{name}.jsonl")
     ids = [r["id"] for r in rows]
     assert len(ids) == len(set(ids)), f"{name}.jsonl: duplicate ids"
