@@ -120,6 +120,20 @@ def test_a_situation_does_not_apply_where_its_unless_word_is() -> None:
     assert classifier.classify("奶奶的猫很乖。奶奶找不到了").urgent  # another sentence
 
 
+def test_a_now_word_ends_a_hedges_reach() -> None:
+    classifier = make(situations=[LIFT], hedges={"sentence": ["修好了"], "letter_now": ["刚才"]})
+    assert classifier.classify("上次的灯修好了 谢谢 刚才电梯里困人了").urgent
+    assert not classifier.classify("电梯困人了 修好了").urgent
+
+
+def test_an_object_inside_a_longer_object_is_still_found() -> None:
+    crack = {"name": "裂缝变宽", "objects": ["裂缝"], "states": ["变宽"], "window": 8,
+             "category": "repairs", "weight": 3, "urgent": True}
+    wall = {"name": "墙上裂", "objects": ["墙上裂"], "states": ["砸了"], "window": 8,
+            "category": "construction", "weight": 3, "urgent": True}
+    assert make(situations=[wall, crack]).classify("墙上裂缝在变宽").urgent
+
+
 # ---- typo and dialect map -----------------------------------------------------------------
 
 def test_typos_and_dialect_are_replaced_before_matching() -> None:
@@ -143,6 +157,14 @@ def test_stated_main_point_outweighs_an_earlier_aside() -> None:
     assert got.category == "property", got.scores
     # Without position weighting the repeated 楼道灯 would win.
     assert make().classify(letter).category != "property"
+
+
+def test_a_short_message_that_turns_to_its_main_point_is_about_that_point() -> None:
+    classifier = make(position={"turn_markers": ["主要想说"], "side_weight": 0.5,
+                                "first_weight": 1.5})
+    got = classifier.classify("物业倒是小事，主要想说楼道灯")
+    assert got.category == "repairs" and got.also is None
+    assert make().classify("物业倒是小事，主要想说楼道灯").category == "property"
 
 
 def test_title_counts_more_than_the_body() -> None:
