@@ -277,7 +277,7 @@ def test_repeats_add_a_small_capped_bonus(classifier: Classifier) -> None:
 
 def test_urgent_pairs_are_shown_with_a_plus(classifier: Classifier) -> None:
     got = classifier.classify("电梯里困了人")
-    assert got.urgent_matched == ("电梯+困",)
+    assert "电梯+困" in got.urgent_matched
 
 
 @pytest.mark.parametrize(
