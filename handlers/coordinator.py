@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -27,7 +26,7 @@ from bot.services.views import (
 )
 from bot.texts.callbacks import Press, encode
 from bot.texts.keyboards import markup
-from bot.texts.render import Button, category_buttons, format_rate
+from bot.texts.render import Button, category_buttons, describe_span, format_rate
 from handlers.common import Context, is_private, refusals, say, services, with_ticket_number
 
 CommandHandlerFn = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -174,19 +173,13 @@ async def unclaimed_command(update: Update, context: Context) -> None:
         rows = unclaimed_list(svc.uows, community.code)
         for r in rows:
             building = community.building(r.building)
-            waited = svc.clock.now() - r.created_at
             lines.append(texts.UNCLAIMED_LINE.format(
                 number=r.number, category=svc.config.category_name(r.category),
                 building=building.name if building else texts.BUILDING_UNKNOWN,
-                since=_ago(waited), triage=texts.NEEDS_TRIAGE_MARK if r.needs_triage else ""))
+                since=texts.WAITED.format(span=describe_span(svc.clock.now() - r.created_at)),
+                triage=texts.NEEDS_TRIAGE_MARK if r.needs_triage else ""))
     await say(update, "\n".join([texts.UNCLAIMED_HEADER, *lines]) if lines
               else texts.UNCLAIMED_EMPTY)
-
-
-def _ago(waited: timedelta) -> str:
-    hours = int(waited.total_seconds() // 3600)
-    return texts.WAITED_DAYS.format(days=hours // 24) if hours >= 24 else \
-        texts.WAITED_HOURS.format(hours=hours)
 
 
 @coordinators_only

@@ -3,13 +3,13 @@ from the numbers of bot/digest/numbers.py."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from bot import texts
 from bot.config import Config
 from bot.digest.numbers import LIST_LIMIT, PERIOD_DAYS, CategoryCount, Digest
 from bot.texts import fit
-from bot.texts.render import format_rate
+from bot.texts.render import describe_span, format_rate
 
 MESSAGE_LIMIT = fit.TEXT_LIMIT  # Telegram's limit on one text message
 message_length = fit.units  # as Telegram counts: UTF-16 code units
@@ -38,13 +38,6 @@ def _late(days: int) -> str:
     if days < 1:
         return texts.DIGEST_LATE_UNDER_A_DAY
     return texts.DIGEST_LATE_DAYS.format(days=days)
-
-
-def _waited(since: datetime, now: datetime) -> str:
-    hours = max(0, int((now - since) / timedelta(hours=1)))
-    if hours >= 24:
-        return texts.DIGEST_WAITED_DAYS.format(days=hours // 24)
-    return texts.DIGEST_WAITED_HOURS.format(hours=hours)
 
 
 def _rate_lines(digest: Digest) -> list[str]:
@@ -105,7 +98,7 @@ def _unclaimed_lines(config: Config, digest: Digest) -> list[str]:
         lines.append(texts.DIGEST_UNCLAIMED_LINE.format(
             number=row.number, category=config.category_name(row.category),
             building=_building(config, digest.community, row.building),
-            waited=_waited(row.created_at, digest.now),
+            waited=texts.WAITED.format(span=describe_span(digest.now - row.created_at)),
             triage=texts.DIGEST_TRIAGE_MARK if row.needs_triage else "",
         ))
     if digest.unclaimed_total > len(digest.unclaimed):

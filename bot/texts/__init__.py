@@ -400,8 +400,7 @@ OVERDUE_LINE = "#{number} {category} · {assignee} · 超期 {days} 天"
 UNCLAIMED_EMPTY = "没有待认领的工单。"
 UNCLAIMED_HEADER = "待认领的工单（最早的在前）："
 UNCLAIMED_LINE = "#{number} {category} · {building} · {since}{triage}"
-WAITED_HOURS = "已等 {hours} 小时"
-WAITED_DAYS = "已等 {days} 天"
+WAITED = "已等 {span}"  # span: bot/texts/render.py describe_span
 CLASSIFY_USAGE = "用法：/classify 楼道灯坏了三天了"
 NEEDS_TRIAGE_MARK = " · 待分类"
 VOLUNTEERS_EMPTY = "还没有登记的志愿者。可以 /invite 生成邀请链接，或用命令行导入名单。"
@@ -423,6 +422,7 @@ NOT_COORDINATOR_COMMAND = "这个命令只有社区工作人员可以使用。"
 
 # ---- follow-ups (bot/services/followups.py): reminders, 催办, 督办, 回头看 ----------------------------
 
+# How long, in every notice and list (bot/texts/render.py describe_span).
 SPAN_MINUTES = "{n}分钟"
 SPAN_HOURS = "{n}小时"
 SPAN_DAYS = "{n}天"
@@ -540,8 +540,6 @@ DIGEST_NOBODY = "无人负责"
 DIGEST_UNCLAIMED_HEADER = "🙋 待认领 {total} 件（最早的在前）："
 DIGEST_UNCLAIMED_NONE = "🙋 没有待认领的工单。"
 DIGEST_UNCLAIMED_LINE = "#{number} {category} · {building} · {waited}{triage}"
-DIGEST_WAITED_HOURS = "已等 {hours} 小时"
-DIGEST_WAITED_DAYS = "已等 {days} 天"
 DIGEST_TRIAGE_MARK = " · 待分类"
 DIGEST_NO_BUILDING = "楼院未填"
 DIGEST_MORE = "……另有 {n} 件"

@@ -243,7 +243,9 @@ def with_media(ticket: Ticket, first: Out) -> list[Out]:
 
 
 def describe_span(span: timedelta) -> str:
-    """A span in words a person reads at a glance: 45分钟, 3小时, 2天5小时."""
+    """A span in words a person reads at a glance: 45分钟, 3小时, 2天5小时. The one way the bot
+    says how long: in the reminders and 督办 notices, and in the waiting times of the lists
+    (the digest, /unclaimed)."""
     hours = int(span.total_seconds() // 3600)
     if hours < 1:
         return texts.SPAN_MINUTES.format(n=max(1, int(span.total_seconds() // 60)))

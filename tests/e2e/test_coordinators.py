@@ -217,7 +217,7 @@ async def test_lists_stats_and_classify(bot: Harness) -> None:
 
     assert await ask("/overdue") == texts.OVERDUE_EMPTY
     unclaimed = await ask("/unclaimed")
-    assert f"#{waiting} 环境卫生 · 1号楼 · 已等 0 小时" in unclaimed
+    assert f"#{waiting} 环境卫生 · 1号楼 · 已等 1分钟" in unclaimed  # under a minute
     assert f"#{held} " not in unclaimed
     roster = await ask("/volunteers")
     assert "李明（区税务局）1/3 · 设施维修" in roster
@@ -231,7 +231,7 @@ async def test_lists_stats_and_classify(bot: Harness) -> None:
     overdue = await ask("/overdue")
     assert f"#{held} 设施维修 · 李明 · 超期 1 天" in overdue
     assert f"#{waiting} 环境卫生 · 无人 · 超期 1 天" in overdue
-    assert "已等 8 天" in await ask("/unclaimed")
+    assert "已等 8天" in await ask("/unclaimed")
 
     await _finish(bot, details)
     bot.clock.advance(timedelta(minutes=1))  # /stats counts [start, now)

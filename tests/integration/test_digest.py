@@ -277,9 +277,9 @@ def test_render_shows_the_numbers(digest: Digest, config: Config) -> None:
     ]
     unclaimed = lines.index("🙋 待认领 3 件（最早的在前）：")
     assert lines[unclaimed + 1:unclaimed + 4] == [
-        "#11 环境卫生 · zz · 已等 7 天",  # a building code config does not know: shown as is
-        "#1 环境卫生 · 1号楼 · 已等 9 小时 · 待分类",
-        "#2 安全隐患 · 楼院未填 · 已等 8 小时",
+        "#11 环境卫生 · zz · 已等 7天23小时",  # a building code config does not know: shown as is
+        "#1 环境卫生 · 1号楼 · 已等 9小时 · 待分类",
+        "#2 安全隐患 · 楼院未填 · 已等 8小时",
     ]
     assert "张三（单位1）1 / 1 / 1" in lines
     assert "王五（单位3）0 / 0 / 1 · 已停用" in lines
