@@ -19,14 +19,14 @@ from bot.services.digests import digest_now
 from bot.services.invites import create_invite
 from bot.services.views import (
     assignable_volunteers,
-    overdue_list,
+    overdue_text,
     roster_text,
     stats_of,
-    unclaimed_list,
+    unclaimed_text,
 )
 from bot.texts.callbacks import Press, encode
 from bot.texts.keyboards import markup
-from bot.texts.render import Button, category_buttons, describe_span, format_rate
+from bot.texts.render import Button, category_buttons, format_rate
 from handlers.common import Context, is_private, refusals, say, services, with_ticket_number
 
 CommandHandlerFn = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -153,33 +153,16 @@ async def on_coordinator_button(update: Update, context: Context, press: Press) 
 async def overdue_command(update: Update, context: Context) -> None:
     """Lists overdue tickets, oldest first, with assignee and days late."""
     svc = services(context)
-    lines = []
-    for community in _communities(update, context):
-        rows = overdue_list(svc.uows, community.code, svc.clock.now())
-        lines += [texts.OVERDUE_LINE.format(number=r.number,
-                                            category=svc.config.category_name(r.category),
-                                            assignee=r.assignee or texts.NOBODY, days=r.days_late)
-                  for r in rows]
-    await say(update, "\n".join([texts.OVERDUE_HEADER, *lines]) if lines
-              else texts.OVERDUE_EMPTY)
+    await say(update, overdue_text(svc.uows, svc.config, _communities(update, context),
+                                   svc.clock.now()))
 
 
 @coordinators_only
 async def unclaimed_command(update: Update, context: Context) -> None:
     """Lists tickets nobody holds, oldest first."""
     svc = services(context)
-    lines = []
-    for community in _communities(update, context):
-        rows = unclaimed_list(svc.uows, community.code)
-        for r in rows:
-            building = community.building(r.building)
-            lines.append(texts.UNCLAIMED_LINE.format(
-                number=r.number, category=svc.config.category_name(r.category),
-                building=building.name if building else texts.BUILDING_UNKNOWN,
-                since=texts.WAITED.format(span=describe_span(svc.clock.now() - r.created_at)),
-                triage=texts.NEEDS_TRIAGE_MARK if r.needs_triage else ""))
-    await say(update, "\n".join([texts.UNCLAIMED_HEADER, *lines]) if lines
-              else texts.UNCLAIMED_EMPTY)
+    await say(update, unclaimed_text(svc.uows, svc.config, _communities(update, context),
+                                     svc.clock.now()))
 
 
 @coordinators_only

@@ -1,13 +1,15 @@
 """The digest's text: one Telegram message (≤ 4096 UTF-16 units, bot/texts/fit.py) in Chinese
-from the numbers of bot/digest/numbers.py."""
+from the numbers of bot/digest/numbers.py. The lines of its overdue and unclaimed lists
+(overdue_line, unclaimed_line) are also what /overdue and /unclaimed show."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from bot import texts
 from bot.config import Config
 from bot.digest.numbers import LIST_LIMIT, PERIOD_DAYS, CategoryCount, Digest
+from bot.digest.stats import OverdueRow, UnclaimedRow
 from bot.texts import fit
 from bot.texts.render import describe_span, format_rate
 
@@ -31,13 +33,13 @@ def _building(config: Config, community: str, code: str | None) -> str:
     building = found.building(code) if found else None
     if building is not None:
         return building.name
-    return _short(code) if code else texts.DIGEST_NO_BUILDING
+    return _short(code) if code else texts.NO_BUILDING
 
 
 def _late(days: int) -> str:
     if days < 1:
-        return texts.DIGEST_LATE_UNDER_A_DAY
-    return texts.DIGEST_LATE_DAYS.format(days=days)
+        return texts.LATE_UNDER_A_DAY
+    return texts.LATE_DAYS.format(days=days)
 
 
 def _rate_lines(digest: Digest) -> list[str]:
@@ -75,35 +77,42 @@ def _backlog_line(digest: Digest) -> str:
     return texts.DIGEST_BACKLOG.format(total=digest.backlog_total, parts=parts)
 
 
+def overdue_line(config: Config, row: OverdueRow) -> str:
+    """One overdue ticket: number, category, who holds it, how late."""
+    return texts.OVERDUE_LINE.format(
+        number=row.number, category=config.category_name(row.category),
+        assignee=_short(row.assignee) if row.assignee else texts.NOBODY,
+        late=_late(row.days_late))
+
+
+def unclaimed_line(config: Config, community: str, row: UnclaimedRow, now: datetime) -> str:
+    """One ticket nobody holds: number, category, building, how long it has waited."""
+    return texts.UNCLAIMED_LINE.format(
+        number=row.number, category=config.category_name(row.category),
+        building=_building(config, community, row.building),
+        waited=texts.WAITED.format(span=describe_span(now - row.created_at)),
+        triage=texts.NEEDS_TRIAGE_MARK if row.needs_triage else "")
+
+
+def _listed(header: str, lines: list[str], total: int) -> list[str]:
+    """A section naming the first of `total` things, one a line, and counting the rest."""
+    more = [texts.DIGEST_MORE.format(n=total - len(lines))] if total > len(lines) else []
+    return [header.format(total=total), *lines, *more]
+
+
 def _overdue_lines(config: Config, digest: Digest) -> list[str]:
     if digest.overdue_total == 0:
         return [texts.DIGEST_OVERDUE_NONE]
-    lines = [texts.DIGEST_OVERDUE_HEADER.format(total=digest.overdue_total)]
-    for row in digest.overdue:
-        lines.append(texts.DIGEST_OVERDUE_LINE.format(
-            number=row.number, category=config.category_name(row.category),
-            assignee=_short(row.assignee) if row.assignee else texts.DIGEST_NOBODY,
-            late=_late(row.days_late),
-        ))
-    if digest.overdue_total > len(digest.overdue):
-        lines.append(texts.DIGEST_MORE.format(n=digest.overdue_total - len(digest.overdue)))
-    return lines
+    return _listed(texts.DIGEST_OVERDUE_HEADER,
+                   [overdue_line(config, row) for row in digest.overdue], digest.overdue_total)
 
 
 def _unclaimed_lines(config: Config, digest: Digest) -> list[str]:
     if digest.unclaimed_total == 0:
         return [texts.DIGEST_UNCLAIMED_NONE]
-    lines = [texts.DIGEST_UNCLAIMED_HEADER.format(total=digest.unclaimed_total)]
-    for row in digest.unclaimed:
-        lines.append(texts.DIGEST_UNCLAIMED_LINE.format(
-            number=row.number, category=config.category_name(row.category),
-            building=_building(config, digest.community, row.building),
-            waited=texts.WAITED.format(span=describe_span(digest.now - row.created_at)),
-            triage=texts.DIGEST_TRIAGE_MARK if row.needs_triage else "",
-        ))
-    if digest.unclaimed_total > len(digest.unclaimed):
-        lines.append(texts.DIGEST_MORE.format(n=digest.unclaimed_total - len(digest.unclaimed)))
-    return lines
+    return _listed(texts.DIGEST_UNCLAIMED_HEADER,
+                   [unclaimed_line(config, digest.community, row, digest.now)
+                    for row in digest.unclaimed], digest.unclaimed_total)
 
 
 def _volunteer_lines(digest: Digest) -> list[str]:
@@ -129,14 +138,11 @@ def _failed_lines(digest: Digest) -> list[str]:
     """发送失败: nothing when all went out (an empty section would only add length)."""
     if digest.failed_total == 0:
         return []
-    lines = [texts.DIGEST_FAILED_HEADER.format(total=digest.failed_total)]
-    for row in digest.failed:
-        lines.append(texts.DIGEST_FAILED_LINE.format(
+    return _listed(texts.DIGEST_FAILED_HEADER, [
+        texts.DIGEST_FAILED_LINE.format(
             number=row.number, what=texts.SEND_FAILED_WHAT.get(row.notice, texts.SEND_FAILED_OTHER),
-            why=_why(row.error)))
-    if digest.failed_total > len(digest.failed):
-        lines.append(texts.DIGEST_MORE.format(n=digest.failed_total - len(digest.failed)))
-    return lines
+            why=_why(row.error))
+        for row in digest.failed], digest.failed_total)
 
 
 def _why(error: str | None) -> str:

@@ -8,10 +8,9 @@ from datetime import datetime, timedelta
 
 from bot import texts
 from bot.config import Community, Config
+from bot.digest.render import overdue_line, unclaimed_line
 from bot.digest.stats import (
-    OverdueRow,
     PeriodStats,
-    UnclaimedRow,
     backlog,
     overdue_tickets,
     period_stats,
@@ -82,16 +81,24 @@ def roster_text(uows: UowFactory, config: Config, communities: tuple[Community, 
     return "\n".join([texts.VOLUNTEERS_HEADER, *lines])
 
 
-def overdue_list(uows: UowFactory, community: str, now: datetime) -> list[OverdueRow]:
-    """/overdue: the community's overdue tickets, the longest overdue first."""
+def overdue_text(uows: UowFactory, config: Config, communities: tuple[Community, ...],
+                 now: datetime) -> str:
+    """/overdue: the communities' overdue tickets, the longest overdue first, in the digest's
+    words."""
     with uows() as uow:
-        return overdue_tickets(uow.session, community, now)
+        lines = [overdue_line(config, row) for community in communities
+                 for row in overdue_tickets(uow.session, community.code, now)]
+    return "\n".join([texts.OVERDUE_HEADER, *lines]) if lines else texts.OVERDUE_EMPTY
 
 
-def unclaimed_list(uows: UowFactory, community: str) -> list[UnclaimedRow]:
-    """/unclaimed: the community's tickets nobody holds, the oldest first."""
+def unclaimed_text(uows: UowFactory, config: Config, communities: tuple[Community, ...],
+                   now: datetime) -> str:
+    """/unclaimed: the communities' tickets nobody holds, the oldest first, in the digest's
+    words."""
     with uows() as uow:
-        return unclaimed_tickets(uow.session, community)
+        lines = [unclaimed_line(config, community.code, row, now) for community in communities
+                 for row in unclaimed_tickets(uow.session, community.code)]
+    return "\n".join([texts.UNCLAIMED_HEADER, *lines]) if lines else texts.UNCLAIMED_EMPTY
 
 
 def stats_of(uows: UowFactory, community: str, now: datetime,

@@ -230,7 +230,7 @@ async def test_lists_stats_and_classify(bot: Harness) -> None:
     bot.clock.advance(timedelta(days=8))
     overdue = await ask("/overdue")
     assert f"#{held} 设施维修 · 李明 · 超期 1 天" in overdue
-    assert f"#{waiting} 环境卫生 · 无人 · 超期 1 天" in overdue
+    assert f"#{waiting} 环境卫生 · 无人负责 · 超期 1 天" in overdue
     assert "已等 8天" in await ask("/unclaimed")
 
     await _finish(bot, details)
