@@ -22,7 +22,7 @@ from bot.services.intake import update_draft
 from bot.texts.callbacks import Press
 from bot.texts.keyboards import markup
 from bot.texts.render import preview
-from handlers.common import Context, refusals, say, services, user_name
+from handlers.common import Context, pressed, refusals, say, services, user_name
 from handlers.resident import incoming, on_no_phone, on_submission
 from handlers.volunteer import services_keyboard
 
@@ -80,12 +80,9 @@ def _reply(context: Context, reading: Reading) -> tuple[str, Any]:
 async def on_question_button(update: Update, context: Context, press: Press) -> None:
     """跳过/取消 under a question; 这是…(the answer) / 这是新问题 under a kept text. Each is
     re-checked in the database: a button of an older question changes nothing."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    svc = services(context)
-    now = svc.clock.now()
+    query, user_id, svc, now = pressed(update, context)
     if press.action == "q.end":
-        ended = end_wait(svc.uows, svc.config, now, user.id, press.number)
+        ended = end_wait(svc.uows, svc.config, now, user_id, press.number)
         if ended.how == "already":
             await query.answer(texts.QUESTION_OVER)
             return
@@ -97,7 +94,7 @@ async def on_question_button(update: Update, context: Context, press: Press) -> 
             text, keyboard = ended_text(ended.kind), None
         await say(update, text, reply_markup=keyboard)
     elif press.action == "q.ans":
-        reading = answer_held(svc.uows, svc.config, svc.classifier, now, user.id,
+        reading = answer_held(svc.uows, svc.config, svc.classifier, now, user_id,
                               press.number)
         if reading.how == "already":
             await query.answer(texts.ALREADY_NOTED)
@@ -106,7 +103,7 @@ async def on_question_button(update: Update, context: Context, press: Press) -> 
         text, keyboard = _reply(context, reading)
         await query.edit_message_text(text, reply_markup=keyboard)
     else:  # q.new
-        draft, changed = release_held(svc.uows, now, user.id, press.number)
+        draft, changed = release_held(svc.uows, now, user_id, press.number)
         if not changed:
             await query.answer(texts.ALREADY_NOTED)
             return
@@ -115,5 +112,5 @@ async def on_question_button(update: Update, context: Context, press: Press) -> 
         sent = await query.edit_message_text(shown.text, reply_markup=markup(shown.buttons))
         message_id = sent.message_id if hasattr(sent, "message_id") else None
         if message_id is not None:
-            update_draft(svc.uows, svc.config, now, draft.id or 0, user.id,
+            update_draft(svc.uows, svc.config, now, draft.id or 0, user_id,
                          preview_message_id=message_id)

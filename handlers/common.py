@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
+from datetime import datetime
 from functools import wraps
-from typing import Any
+from typing import Any, NamedTuple
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
@@ -28,6 +29,23 @@ Handler = Callable[..., Coroutine[Any, Any, None]]
 def services(context: Context) -> Services:
     svc: Services = context.application.bot_data["services"]
     return svc
+
+
+class Pressed(NamedTuple):
+    """A button press, and what every button handler needs to act on it."""
+
+    query: CallbackQuery
+    user_id: int  # who pressed
+    svc: Services
+    now: datetime  # one moment for the whole press (the injected clock)
+
+
+def pressed(update: Update, context: Context) -> Pressed:
+    """The press being handled: handlers/buttons.py routes only presses with a user."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    svc = services(context)
+    return Pressed(query, user.id, svc, svc.clock.now())
 
 
 def is_private(update: Update) -> bool:

@@ -27,7 +27,15 @@ from bot.services.views import (
 from bot.texts.callbacks import Press, encode
 from bot.texts.keyboards import markup
 from bot.texts.render import Button, category_buttons, format_rate
-from handlers.common import Context, is_private, refusals, say, services, with_ticket_number
+from handlers.common import (
+    Context,
+    is_private,
+    pressed,
+    refusals,
+    say,
+    services,
+    with_ticket_number,
+)
 
 CommandHandlerFn = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
@@ -127,23 +135,21 @@ def _recat(svc: Services, number: int, user_id: int, code: str) -> str:
 @refusals
 async def on_coordinator_button(update: Update, context: Context, press: Press) -> None:
     """Triage and /recat category, assign-to-volunteer and close-reason buttons."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    svc = services(context)
-    now, number = svc.clock.now(), press.number
+    query, user_id, svc, now = pressed(update, context)
+    number = press.number
     if press.action == "t.tri":
-        ticket = O.triage_ticket(svc.uows, svc.config, now, number, user.id, str(press.args[1]))
+        ticket = O.triage_ticket(svc.uows, svc.config, now, number, user_id, str(press.args[1]))
         text = texts.TRIAGED.format(number=number,
                                     category=svc.config.category_name(ticket.category))
     elif press.action == "t.rc":
-        text = _recat(svc, number, user.id, str(press.args[1]))
+        text = _recat(svc, number, user_id, str(press.args[1]))
     elif press.action == "t.asg":
-        ticket = O.assign_ticket(svc.uows, svc.config, now, number, user.id, int(press.args[1]))
+        ticket = O.assign_ticket(svc.uows, svc.config, now, number, user_id, int(press.args[1]))
         names = {tg: name for tg, name, _ in assignable_volunteers(svc.uows, ticket.community)}
         text = texts.ASSIGNED.format(number=number, volunteer=names.get(int(press.args[1]), ""))
     else:
         reason = str(press.args[1])
-        O.close_ticket(svc.uows, svc.config, now, number, user.id, reason)
+        O.close_ticket(svc.uows, svc.config, now, number, user_id, reason)
         text = texts.CLOSED.format(number=number, reason=texts.CLOSE_REASONS.get(reason, reason))
     await query.answer()
     await query.edit_message_text(text)

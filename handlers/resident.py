@@ -33,6 +33,7 @@ from bot.texts.render import Button, category_buttons, preview, rating_buttons
 from handlers.common import (
     Context,
     is_private,
+    pressed,
     refusals,
     say,
     services,
@@ -108,12 +109,10 @@ async def _show(update: Update, context: Context, got: Received, flood: bool = F
 @refusals
 async def on_draft_button(update: Update, context: Context, press: Press) -> None:
     """确认提交 / 换个类别 / 不提交 / picking the community or building on a preview."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    svc = services(context)
-    number, now = press.number, svc.clock.now()
+    query, user_id, svc, now = pressed(update, context)
+    number = press.number
     if press.action == "d.no":
-        discard_draft(svc.uows, now, number, user.id)
+        discard_draft(svc.uows, now, number, user_id)
         await query.answer()
         await query.edit_message_text(texts.DISCARDED)
         return
@@ -123,32 +122,29 @@ async def on_draft_button(update: Update, context: Context, press: Press) -> Non
                                                                       number)))
         return
     if press.action == "d.setcat":
-        draft = update_draft(svc.uows, svc.config, now, number, user.id,
+        draft = update_draft(svc.uows, svc.config, now, number, user_id,
                              category=str(press.args[1]))
         shown = preview(svc.config, draft)
         await query.answer()
         await query.edit_message_text(shown.text, reply_markup=markup(shown.buttons))
         return
     if press.action == "d.com":
-        update_draft(svc.uows, svc.config, now, number, user.id, community=str(press.args[1]))
+        update_draft(svc.uows, svc.config, now, number, user_id, community=str(press.args[1]))
     if press.action == "d.bld":
-        update_draft(svc.uows, svc.config, now, number, user.id, building=str(press.args[1]))
+        update_draft(svc.uows, svc.config, now, number, user_id, building=str(press.args[1]))
     await _confirm(update, context, number)
 
 
 async def _confirm(update: Update, context: Context, draft_id: int) -> None:
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    svc = services(context)
-    now = svc.clock.now()
-    until = check_submission(svc.uows, svc.config, svc.key(), now, user.id, draft_id)
+    query, user_id, svc, now = pressed(update, context)
+    until = check_submission(svc.uows, svc.config, svc.key(), now, user_id, draft_id)
     if until is not None:  # the draft stays open: pressing again later submits it
         await query.answer()
         await say(update, texts.TOO_MANY_SUBMISSIONS.format(
             n=svc.config.abuse.max_submissions, time=_clock_time(svc.config, until, now),
             button=texts.BTN_CONFIRM))
         return
-    result = confirm_draft(svc.uows, svc.config, now, draft_id, user.id)
+    result = confirm_draft(svc.uows, svc.config, now, draft_id, user_id)
     if result.already and result.ticket is not None:
         # A second press (double tap, or an older preview of the same draft): say so, and
         # do not edit the message again (Telegram refuses "not modified") or re-ask the phone.
@@ -238,25 +234,23 @@ async def wish_or_report(update: Update, context: Context) -> None:
 @refusals
 async def on_resolution_button(update: Update, context: Context, press: Press) -> None:
     """已解决 closes and asks for stars; 未解决 asks why; a star button records the rating."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    svc = services(context)
-    now, number = svc.clock.now(), press.number
+    query, user_id, svc, now = pressed(update, context)
+    number = press.number
     if press.action == "t.ok":
-        T.confirm_resolution(svc.uows, svc.config, now, number, user.id)
+        T.confirm_resolution(svc.uows, svc.config, now, number, user_id)
         await query.answer()
         await query.edit_message_text(texts.ASK_RATING.format(number=number),
                                       reply_markup=markup(rating_buttons(number)))
     elif press.action == "t.no":
-        refuse_blocked(svc.uows, svc.key(), user.id)
-        T.check_can_reject(svc.uows, number, user.id)
-        seq = ask(svc.uows, now, user.id, "reject_reason", ticket_id=number)
+        refuse_blocked(svc.uows, svc.key(), user_id)
+        T.check_can_reject(svc.uows, number, user_id)
+        seq = ask(svc.uows, now, user_id, "reject_reason", ticket_id=number)
         await query.answer()
         await say(update, texts.ASK_REJECT_REASON,
                   reply_markup=markup(wait_buttons("reject_reason", seq)))
     elif press.action == "t.rate":
-        T.rate_ticket(svc.uows, svc.config, now, number, user.id, int(press.args[1]))
-        seq = ask(svc.uows, now, user.id, "comment", ticket_id=number)
+        T.rate_ticket(svc.uows, svc.config, now, number, user_id, int(press.args[1]))
+        seq = ask(svc.uows, now, user_id, "comment", ticket_id=number)
         await query.answer()
         await query.edit_message_text(texts.RATED,
                                       reply_markup=markup(wait_buttons("comment", seq)))
@@ -265,13 +259,11 @@ async def on_resolution_button(update: Update, context: Context, press: Press) -
 @refusals
 async def on_revisit_button(update: Update, context: Context, press: Press) -> None:
     """回头看: 还好着 thanks the resident; 又出问题了 reopens the ticket to the same volunteer."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    svc = services(context)
+    query, user_id, svc, now = pressed(update, context)
     fixed = press.action == "t.rvok"
     if not fixed:  # reopening sends work to a volunteer: not for a blocked resident
-        refuse_blocked(svc.uows, svc.key(), user.id)
-    answer_revisit(svc.uows, svc.config, svc.clock.now(), press.number, user.id, fixed)
+        refuse_blocked(svc.uows, svc.key(), user_id)
+    answer_revisit(svc.uows, svc.config, now, press.number, user_id, fixed)
     await query.answer()
     done = texts.REVISIT_THANKS if fixed else texts.REVISIT_REOPENED
     await query.edit_message_text(done.format(number=press.number))

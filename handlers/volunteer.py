@@ -12,42 +12,40 @@ from bot.services.views import volunteer_tasks_text
 from bot.texts.callbacks import Press, encode
 from bot.texts.keyboards import markup
 from bot.texts.render import Button
-from handlers.common import Context, refusals, say, services
+from handlers.common import Context, pressed, refusals, say, services
 
 
 @refusals
 async def on_ticket_button(update: Update, context: Context, press: Press) -> None:
     """接单, 转给他人, 认领, 添加进展, 已办结 and 退回: each re-checked in the database."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    svc = services(context)
-    now, number = svc.clock.now(), press.number
+    query, user_id, svc, now = pressed(update, context)
+    number = press.number
     if press.action == "t.acc":
         # The offer keeps its buttons until the details (with the work buttons) arrived: the
         # sender removes them then, so a refused send never leaves the volunteer without any.
         offer = query.message.message_id if query.message else None
-        V.accept_ticket(svc.uows, svc.config, now, number, user.id, offer_message_id=offer)
+        V.accept_ticket(svc.uows, svc.config, now, number, user_id, offer_message_id=offer)
         await query.answer(texts.ACCEPTED.format(number=number))
     elif press.action == "t.dec":
-        V.decline_ticket(svc.uows, svc.config, now, number, user.id)
+        V.decline_ticket(svc.uows, svc.config, now, number, user_id)
         await query.answer()
         await query.edit_message_text(texts.DECLINED.format(number=number))
     elif press.action == "t.clm":
-        V.claim_ticket(svc.uows, svc.config, now, number, user.id)
+        V.claim_ticket(svc.uows, svc.config, now, number, user_id)
         # The group post itself is edited by the sender (group_update), showing who took it.
         await query.answer(texts.CLAIMED_OK.format(number=number), show_alert=True)
     elif press.action == "t.prg":
-        V.check_holds(svc.uows, number, user.id)
-        seq = ask(svc.uows, now, user.id, "progress", ticket_id=number)
+        V.check_holds(svc.uows, number, user_id)
+        seq = ask(svc.uows, now, user_id, "progress", ticket_id=number)
         await query.answer()
         await say(update, texts.ASK_PROGRESS, reply_markup=markup(wait_buttons("progress", seq)))
     elif press.action == "t.res":
-        V.check_holds(svc.uows, number, user.id)
-        seq = ask(svc.uows, now, user.id, "resolve", ticket_id=number)
+        V.check_holds(svc.uows, number, user_id)
+        seq = ask(svc.uows, now, user_id, "resolve", ticket_id=number)
         await query.answer()
         await say(update, texts.ASK_RESOLVE, reply_markup=markup(wait_buttons("resolve", seq)))
     elif press.action == "t.rel":
-        V.release_ticket(svc.uows, svc.config, now, number, user.id)
+        V.release_ticket(svc.uows, svc.config, now, number, user_id)
         await query.answer()
         await query.edit_message_reply_markup(None)
         await say(update, texts.RELEASED.format(number=number))
@@ -73,17 +71,15 @@ def services_keyboard(context: Context, chosen: list[str]) -> object:
 @refusals
 async def on_registration_button(update: Update, context: Context, press: Press) -> None:
     """The 服务菜单 during joining: toggles a category, or finishes registration."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    svc = services(context)
+    query, user_id, svc, now = pressed(update, context)
     if press.action == "v.cat":
-        volunteer = update_profile(svc.uows, svc.config, svc.clock.now(), user.id,
+        volunteer = update_profile(svc.uows, svc.config, now, user_id,
                                    toggle_category=str(press.args[0]))
         await query.answer()
         await query.edit_message_reply_markup(
             services_keyboard(context, volunteer.categories))  # type: ignore[arg-type]
         return
-    volunteer = update_profile(svc.uows, svc.config, svc.clock.now(), user.id, finish=True)
+    volunteer = update_profile(svc.uows, svc.config, now, user_id, finish=True)
     await query.answer()
     names = "、".join(svc.config.category_name(c) for c in volunteer.categories)
     await query.edit_message_text(texts.JOINED.format(categories=names))

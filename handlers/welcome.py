@@ -11,7 +11,7 @@ from telegram import Update
 from bot import texts
 from bot.services.views import my_tickets_text
 from bot.texts.callbacks import Press
-from handlers.common import Context, say, services
+from handlers.common import Context, pressed, say
 
 _PROMPTS = {"s.rep": texts.REPORT_PROMPT, "s.wish": texts.WISH_PROMPT, "s.priv": texts.PRIVACY}
 
@@ -23,11 +23,9 @@ async def privacy_command(update: Update, context: Context) -> None:
 
 async def on_welcome_button(update: Update, context: Context, press: Press) -> None:
     """A greeting button: answers in the chat, and leaves the greeting's buttons in place."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
+    query, user_id, svc, _ = pressed(update, context)
     await query.answer()
     if press.action == "s.my":
-        svc = services(context)
-        await say(update, my_tickets_text(svc.uows, svc.config, user.id))
+        await say(update, my_tickets_text(svc.uows, svc.config, user_id))
         return
     await say(update, _PROMPTS[press.action])
