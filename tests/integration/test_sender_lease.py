@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.app.clock import ManualClock
 from storage.outbox import release_sender_lease, take_sender_lease
 from tests.factories import Uows
+from tests.waiting import WAIT
 
 T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
@@ -42,17 +43,29 @@ def test_a_stopping_sender_hands_over_at_once(uows: Uows) -> None:
 
 
 def test_replicas_starting_together_get_one_sender(uows: Uows) -> None:
-    barrier = threading.Barrier(6)
-    won: list[str] = []
+    replicas = [f"r{i}" for i in range(6)]
+    barrier = threading.Barrier(len(replicas))
+    answers: dict[str, bool | Exception] = {}
 
     def start(name: str) -> None:
-        barrier.wait()
-        if take(uows, name, T0):
-            won.append(name)
+        barrier.wait(WAIT)
+        try:
+            answers[name] = take(uows, name, T0)
+        except Exception as error:  # a replica that fails to start is a failure, not a loser
+            answers[name] = error
 
-    threads = [threading.Thread(target=start, args=(f"r{i}",)) for i in range(6)]
+    threads = [threading.Thread(target=start, args=(name,), name=name, daemon=True)
+               for name in replicas]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(30)
-    assert len(won) == 1
+        t.join(WAIT)
+    # Every replica came back from the lease (none hangs on it), each with a yes or a no.
+    assert [t.name for t in threads if t.is_alive()] == []
+    assert {name: answer for name, answer in answers.items()
+            if not isinstance(answer, bool)} == {}
+    winners = [name for name in replicas if answers[name] is True]
+    assert len(winners) == 1
+    # The database agrees: the winner renews, every other replica still waits.
+    assert take(uows, winners[0], T0)
+    assert [name for name in replicas if name != winners[0] and take(uows, name, T0)] == []
