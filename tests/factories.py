@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy import select as sa_select
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 from bot.config import Config
 from bot.services.residents import NewTicket, submit_ticket
@@ -86,6 +86,16 @@ def outbox(uows: Uows, number: int | None = None) -> list[tuple[int, str]]:
         if number is not None:
             stmt = stmt.where(Outbox.ticket_id == number)
         return [(o.chat_id, o.notice) for o in uow.session.exec(stmt).all()]
+
+
+def store(uows: Uows, *batches: Iterable[SQLModel]) -> None:
+    """Put rows in by hand, in one transaction; each batch is flushed before the next, so a
+    later batch may refer to the ids of an earlier one (volunteers, then tickets, then events)."""
+    with uows() as uow:
+        for batch in batches:
+            uow.session.add_all(batch)
+            uow.session.flush()
+        uow.commit()
 
 
 def recount_tallies(uows: Uows, tz: tzinfo, now: datetime) -> None:

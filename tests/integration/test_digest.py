@@ -19,7 +19,7 @@ from bot.digest.numbers import CategoryCount, Digest, build_digest
 from bot.digest.render import MESSAGE_LIMIT, message_length, render_digest
 from bot.digest.stats import DayRow, OverdueRow, UnclaimedRow, VolunteerRow
 from storage.models import Ticket, TicketEvent, Volunteer
-from tests.factories import Uows, recount_tallies
+from tests.factories import Uows, recount_tallies, store
 
 SH = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 2)
@@ -120,13 +120,7 @@ def build_ledger(uows: Uows) -> None:
         _event(21, VQ, "claim", L(11, 1, 12, 10)),
         _event(21, V1, "resolve", L(11, 1, 12, 30)),  # another community's ticket
     ]
-    with uows() as uow:
-        uow.session.add_all(volunteers)
-        uow.session.flush()
-        uow.session.add_all(tickets)
-        uow.session.flush()
-        uow.session.add_all(events)
-        uow.commit()
+    store(uows, volunteers, tickets, events)
     recount_tallies(uows, SH, NOW)
 
 
@@ -302,17 +296,14 @@ def test_render_empty_community(uows: Uows, config: Config) -> None:
 
 def test_render_fits_one_message_with_500_overdue(uows: Uows, config: Config) -> None:
     long_name = "区城市管理综合行政执法局第三党支部志愿服务队"
-    with uows() as uow:
-        uow.session.add_all(
-            _volunteer(100 + i, 7000 + i, f"{long_name}{i}") for i in range(40))
-        uow.session.flush()
-        uow.session.add_all(
-            _ticket(1000 + i, "repairs", L(9, 1, 10) + timedelta(minutes=i), "submitted",
-                    due=L(9, 2, 10) + timedelta(minutes=i)) for i in range(500))
-        uow.session.add_all(
-            _ticket(2000 + i, "elderly", L(10, 1, 10), "claimed", claimed=L(10, 1, 11),
-                    assignee=100 + i) for i in range(40))
-        uow.commit()
+    store(
+        uows,
+        [_volunteer(100 + i, 7000 + i, f"{long_name}{i}") for i in range(40)],
+        [_ticket(1000 + i, "repairs", L(9, 1, 10) + timedelta(minutes=i), "submitted",
+                 due=L(9, 2, 10) + timedelta(minutes=i)) for i in range(500)]
+        + [_ticket(2000 + i, "elderly", L(10, 1, 10), "claimed", claimed=L(10, 1, 11),
+                   assignee=100 + i) for i in range(40)],
+    )
     recount_tallies(uows, SH, NOW)
     with uows() as uow:
         big = build_digest(uow.session, config, "hx", DAY, NOW)

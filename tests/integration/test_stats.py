@@ -28,7 +28,7 @@ from bot.digest.stats import (
 from bot.texts.render import format_rate
 from storage.db import UnitOfWork
 from storage.models import Ticket, TicketEvent, Volunteer
-from tests.factories import Uows, recount_tallies
+from tests.factories import Uows, recount_tallies, store
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -162,13 +162,7 @@ def build_ledger(uows: Uows) -> None:
         _event(20, VQ, "resolve", L(11, 1, 11)),
         _event(20, V1, "resolve", L(11, 1, 11)),  # another community's ticket: not counted
     ]
-    with uows() as uow:
-        uow.session.add_all(volunteers)
-        uow.session.flush()
-        uow.session.add_all(tickets)
-        uow.session.flush()
-        uow.session.add_all(events)
-        uow.commit()
+    store(uows, volunteers, tickets, events)
     recount_tallies(uows, SH, NOW)
 
 

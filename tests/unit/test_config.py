@@ -41,6 +41,15 @@ def write_variant(tmp_path: Path, old: str, new: str) -> Path:
     return path
 
 
+def file_error(path: Path) -> str:
+    """load_config must refuse the file: the ConfigError message, which names the file."""
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    message = str(info.value)
+    assert str(path) in message
+    return message
+
+
 def config_error(change: Callable[[dict[str, Any]], None]) -> str:
     """Apply `change` to a copy of the shipped TOML and return the ConfigError message."""
     raw = copy.deepcopy(SHIPPED_RAW)
@@ -145,20 +154,14 @@ def test_malformed_duration_in_the_file_names_file_key_and_expectation(
     tmp_path: Path, value: str
 ) -> None:
     path = write_variant(tmp_path, 'accept_timeout = "2h"', f'accept_timeout = "{value}"')
-    with pytest.raises(ConfigError) as info:
-        load_config(path, env={})
-    message = str(info.value)
-    assert str(path) in message
+    message = file_error(path)
     assert "followups.accept_timeout" in message
     assert "时长" in message
 
 
 def test_duration_written_as_a_bare_number_is_refused(tmp_path: Path) -> None:
     path = write_variant(tmp_path, 'accept_timeout = "2h"', "accept_timeout = 5")
-    with pytest.raises(ConfigError) as info:
-        load_config(path, env={})
-    message = str(info.value)
-    assert str(path) in message
+    message = file_error(path)
     assert "followups.accept_timeout" in message
     assert "时长" in message
 
@@ -174,10 +177,7 @@ def test_malformed_time_of_day_in_the_file_names_file_key_and_expectation(
     tmp_path: Path, value: str
 ) -> None:
     path = write_variant(tmp_path, 'time = "08:30"', f'time = "{value}"')
-    with pytest.raises(ConfigError) as info:
-        load_config(path, env={})
-    message = str(info.value)
-    assert str(path) in message
+    message = file_error(path)
     assert "digest.time" in message
     assert "时刻" in message
 
@@ -195,20 +195,14 @@ def test_malformed_quiet_hours_end_names_that_key() -> None:
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     path = tmp_path / "extra.toml"
     path.write_text("databse_url = 'x'\n" + SHIPPED_TEXT, encoding="utf-8")
-    with pytest.raises(ConfigError) as info:
-        load_config(path, env={})
-    message = str(info.value)
-    assert str(path) in message
+    message = file_error(path)
     assert "databse_url" in message
     assert UNKNOWN_KEY in message
 
 
 def test_misspelt_nested_key(tmp_path: Path) -> None:
     path = write_variant(tmp_path, 'accept_timeout = "2h"', 'acept_timeout = "2h"')
-    with pytest.raises(ConfigError) as info:
-        load_config(path, env={})
-    message = str(info.value)
-    assert str(path) in message
+    message = file_error(path)
     assert "followups.acept_timeout" in message
     assert UNKNOWN_KEY in message
 
@@ -232,10 +226,7 @@ def test_volunteer_chat_id_that_is_a_string(tmp_path: Path) -> None:
     path = write_variant(
         tmp_path, "volunteer_chat_id = -1001234567890", 'volunteer_chat_id = "x"'
     )
-    with pytest.raises(ConfigError) as info:
-        load_config(path, env={})
-    message = str(info.value)
-    assert str(path) in message
+    message = file_error(path)
     assert "communities[0].volunteer_chat_id" in message
     assert "应为整数" in message
 
@@ -283,10 +274,7 @@ def test_unknown_category_code_in_routing(tmp_path: Path, key: str) -> None:
         "open_claim_categories = []"
     )
     path = write_variant(tmp_path, old, f'{key} = ["repairs", "plumbing"]')
-    with pytest.raises(ConfigError) as info:
-        load_config(path, env={})
-    message = str(info.value)
-    assert str(path) in message
+    message = file_error(path)
     assert f"routing.{key}" in message
     assert "plumbing" in message
     assert "未知的分类代码" in message
@@ -310,20 +298,14 @@ def test_an_unknown_category_table_is_named(tmp_path: Path) -> None:
     path.write_text(
         SHIPPED_TEXT + '\n[categories.foo]\nname = "Foo"\ntime_limit = "7d"\n', encoding="utf-8"
     )
-    with pytest.raises(ConfigError) as info:
-        load_config(path, env={})
-    message = str(info.value)
-    assert str(path) in message
+    message = file_error(path)
     assert "未知的分类代码" in message
     assert "foo" in message
 
 
 def test_unknown_timezone(tmp_path: Path) -> None:
     path = write_variant(tmp_path, 'timezone = "Asia/Shanghai"', 'timezone = "Asia/Beijing"')
-    with pytest.raises(ConfigError) as info:
-        load_config(path, env={})
-    message = str(info.value)
-    assert str(path) in message
+    message = file_error(path)
     assert "Asia/Beijing" in message
     assert "时区" in message
 
@@ -390,29 +372,21 @@ def test_token_in_the_file_is_refused_even_when_the_env_has_one(tmp_path: Path) 
 
 def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nowhere" / "config.toml"
-    with pytest.raises(ConfigError) as info:
-        load_config(path, env={})
-    message = str(info.value)
-    assert str(path) in message
+    message = file_error(path)
     assert "找不到配置文件" in message
 
 
 def test_file_that_is_not_toml(tmp_path: Path) -> None:
     path = tmp_path / "broken.toml"
     path.write_text("[bot\ntimezone = Asia/Shanghai\n", encoding="utf-8")
-    with pytest.raises(ConfigError) as info:
-        load_config(path, env={})
-    message = str(info.value)
-    assert str(path) in message
+    message = file_error(path)
     assert "TOML" in message
 
 
 def test_file_that_is_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "gbk.toml"
     path.write_bytes(SHIPPED_TEXT.encode("gbk", errors="replace"))
-    with pytest.raises(ConfigError) as info:
-        load_config(path, env={})
-    assert str(path) in str(info.value)
+    file_error(path)
 
 
 # ---- environment overrides -----------------------------------------------------------------
