@@ -18,8 +18,8 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 SLASH_COMMAND = re.compile(r"/[a-z]+")
 # Modules whose Chinese literals are text *matched against* what people write (keywords,
 # masking patterns), never shown to anyone. Add a module here only for that reason.
-MATCHING_ONLY = {"bot/classify/engine.py", "bot/privacy.py", "bot/privacy_names.py",
-                 "bot/privacy_numbers.py"}
+MATCHING_ONLY = {"bot/classify/engine.py", "bot/classify/homophones.py", "bot/privacy.py",
+                 "bot/privacy_names.py", "bot/privacy_numbers.py"}
 # The local Bot API stands for Telegram: its Chinese (a default first name, a group's title) is
 # what Telegram and its users would say, never the bot's own words.
 STANDS_FOR_TELEGRAM = "bot/localapi/"
