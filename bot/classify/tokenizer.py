@@ -4,9 +4,9 @@ The classifier spends most of its time segmenting. jieba builds a dict of every 
 word starting at each character (get_DAG), then walks it backwards for the likeliest route
 (calc), looking each fragment up twice and calling a generator per character, and checks
 each word against a regular expression on the way out. `Tokenizer.words` computes the same
-route in one backward pass (one lookup per fragment, a list for the route), with the same
-arithmetic in the same order, so its words are jieba's: tests/unit/test_classify_tokenizer.py
-compares them on real letters and messages.
+route in one backward pass (one lookup per fragment, each fragment's log-probability cached,
+a list for the route), with the same arithmetic in the same order, so its words are jieba's:
+tests/unit/test_classify_tokenizer.py compares them on real letters and messages.
 """
 
 from __future__ import annotations
@@ -21,9 +21,27 @@ _HAN = jieba.re_han_default
 _SKIP = jieba.re_skip_default
 # jieba glues runs of single ASCII letters and digits back together (re_eng).
 _ASCII_ALNUM = frozenset(string.ascii_letters + string.digits)
+# What the cache holds for a fragment that is only a prefix of words, or not in the dictionary
+# at all (a word's log-probability is always below 0).
+_PREFIX = 1.0
+_ABSENT = 2.0
+# Fragments whose log-probability is cached; past this they are computed each time.
+FRAGMENT_CACHE = 300_000
 
 
 class Tokenizer(jieba.Tokenizer):
+    def __init__(self, dictionary: str | None = jieba.DEFAULT_DICT) -> None:
+        super().__init__(dictionary)
+        self._log_p = _LogP(self)
+
+    def initialize(self, dictionary: str | None = None) -> None:
+        super().initialize(dictionary)
+        self._log_p.clear()
+
+    def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
+        super().add_word(word, freq, tag)  # del_word and load_userdict come here too
+        self._log_p.clear()
+
     def words(self, sentence: str) -> list[str]:
         """Exactly `self.lcut(sentence, HMM=False)`, faster."""
         self.check_initialized()
@@ -43,23 +61,23 @@ class Tokenizer(jieba.Tokenizer):
 
     def _block_words(self, block: str, out: list[str]) -> None:
         n = len(block)
-        get = self.FREQ.get
+        log_p = self._log_p
         logtotal = log(self.total)
         # route[i]: (log-probability of the best split of block[i:], end of its first word).
         route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
         for start in range(n - 1, -1, -1):
             best: tuple[float, int] | None = None
             end = start
-            freq = get(block[start])
-            while freq is not None:  # a word, or a prefix of longer ones (frequency 0)
-                if freq:
-                    option = (log(freq) - logtotal + route[end + 1][0], end)
+            p = log_p[block[start]]
+            while p < _ABSENT:  # a word, or a prefix of longer ones
+                if p < _PREFIX:
+                    option = (p + route[end + 1][0], end)
                     if best is None or option > best:
                         best = option
                 end += 1
                 if end >= n:
                     break
-                freq = get(block[start:end + 1])
+                p = log_p[block[start:end + 1]]
             if best is None:  # no word starts here: the character alone, as jieba scores it
                 best = (log(1) - logtotal + route[start + 1][0], start)
             route[start] = best
@@ -79,3 +97,18 @@ class Tokenizer(jieba.Tokenizer):
         if glued:
             out.append(glued)
 
+
+class _LogP(dict[str, float]):
+    """Fragment → log(frequency) - log(total) as jieba computes it, _PREFIX or _ABSENT."""
+
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        super().__init__()
+        self._tokenizer = tokenizer
+
+    def __missing__(self, fragment: str) -> float:
+        freq = self._tokenizer.FREQ.get(fragment)
+        value = _ABSENT if freq is None else _PREFIX if not freq else \
+            log(freq) - log(self._tokenizer.total)
+        if len(self) < FRAGMENT_CACHE:
+            self[fragment] = value
+        return value

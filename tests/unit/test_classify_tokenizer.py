@@ -43,3 +43,14 @@ def test_words_are_jiebas(tokenizer: Tokenizer) -> None:
     assert len(texts) > 600
     differ = [t for t in texts if tokenizer.words(t) != tokenizer.lcut(t, HMM=False)]
     assert differ == []
+
+
+def test_a_word_added_later_counts_at_once() -> None:
+    tokenizer = Tokenizer()
+    tokenizer.initialize()
+    text = "小区的楼到灯坏了"
+    assert "楼到灯" not in tokenizer.words(text)  # fragments' probabilities are cached now
+    tokenizer.add_word("楼到灯", freq=5000)
+    assert "楼到灯" in tokenizer.words(text)
+    tokenizer.del_word("楼到灯")
+    assert tokenizer.words(text) == tokenizer.lcut(text, HMM=False)
