@@ -7,7 +7,8 @@
   phrases that matter: 电梯里困了人 → 电梯/里困/了/人), each unless a hedge lowers it
   (经常, 去年, 怕, 万一, 建议, 已经修好); decided apart from the category;
 - kind: kind words and weighted kind phrases in the text.
-All three run on the text after the typo and dialect map (电悌 → 电梯).
+All three run on the text after the typo and dialect map (电悌 → 电梯) and the homophone
+typos of words the rules know (保按 → 保安, see homophones).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Iterable, Mapping
 
 import jieba
 
+from bot.classify.homophones import Homophones
 from bot.classify.result import (
     ALARM,
     HEDGE,
@@ -31,6 +33,7 @@ from bot.classify.result import (
 )
 from bot.classify.rules import SENTENCE_BREAK, Rule
 from bot.classify.text import Normaliser, Sentence, Weigher, alternation
+from bot.classify.tokenizer import Tokenizer
 from bot.config import Config, Situation
 
 OTHER = "other"
@@ -66,7 +69,7 @@ class Classifier:
         self._config = config
         self._wish_categories = frozenset(section.wish_categories)
         self._also_share = section.also_share
-        self.normalise = Normaliser(section.replace)
+        self._replace = Normaliser(section.replace)
         self._weigh = Weigher(section.position)
         # word -> ((category, weight), ...): the same word may be listed under two categories.
         index: dict[str, list[tuple[str, float]]] = {}
@@ -122,8 +125,11 @@ class Classifier:
         self._letter_now = alternation(hedges.letter_now)
         self._over = alternation(hedges.over)
 
-        self._tokenizer = jieba.Tokenizer()
+        self._tokenizer = Tokenizer()
         self._tokenizer.initialize()
+        # Before add_word: the homophone rules read jieba's own frequencies of these words.
+        self._homophones = Homophones(_known_words(config), self._tokenizer.FREQ,
+                                      self._tokenizer.total)
         for word in self._weights:
             if len(word) > 1:  # single characters are tokens anyway; boosting them splits words
                 self._tokenizer.add_word(word, freq=KEYWORD_FREQ)
@@ -136,6 +142,13 @@ class Classifier:
                 inside = _contained(word, self._weights)
                 if inside:
                     self._lookup[word] = inside
+
+    def normalise(self, text: str) -> tuple[str, tuple[str, ...]]:
+        """The text as the rules read it (replace map, then homophone typos), and what was
+        rewritten ("电悌→电梯", "保按→保安")."""
+        text, replaced = self._replace(text)
+        text, heard = self._homophones(text)
+        return text, replaced + heard
 
     def tokens(self, text: str) -> list[str]:
         return self._tokenizer.lcut(text)
@@ -211,7 +224,7 @@ class Classifier:
             if part.weight <= 0:
                 continue
             position = part.start
-            tokens = self._tokenizer.lcut(text[part.start:part.end], HMM=False)
+            tokens = self._tokenizer.words(text[part.start:part.end])
             for i, token in enumerate(tokens):
                 words = lookup.get(token)
                 if words is None:
@@ -376,6 +389,21 @@ class Classifier:
                 if pos >= len(word) and text.startswith(word, pos - len(word)):
                     return word
         return None
+
+
+def _known_words(config: Config) -> set[str]:
+    """Every word the rules match: homophone typos are mended towards these."""
+    section = config.classifier
+    words = {w for c in config.categories.values() for w, wt in c.keywords.items() if wt > 0}
+    for situation in section.situations:
+        words.update(situation.objects, situation.states)
+    for a, b in section.urgent_pairs:
+        words.update((a, b))
+    kinds, hedges = section.kind_words, section.hedges
+    words.update(section.urgent_words, kinds.wish, kinds.complaint, kinds.suggestion,
+                 (key.partition(":")[2] for key in kinds.weighted),
+                 hedges.before, hedges.sentence, hedges.not_urgent)
+    return words
 
 
 def _weight_at(parts: list[Sentence], pos: int) -> float:
