@@ -111,7 +111,7 @@ def period_stats(
 def backlog(session: Session, community: str) -> dict[str, int]:
     """Open tickets by status (every open status present, 0 when none) plus "total"."""
     counts = q.open_by_status(session, community)
-    result = {status: counts.get(status, 0) for status in OPEN_STATUSES}
+    result: dict[str, int] = {status: counts.get(status, 0) for status in OPEN_STATUSES}
     result["total"] = sum(result.values())
     return result
 
