@@ -117,7 +117,8 @@ def closed_counts(
         _count_if(and_(rating.is_not(None), rating >= SATISFIED_MIN)),
     ).where(col(Ticket.community) == community, _in(col(Ticket.closed_at), start, end))
     row = _one(session, stmt)
-    keys = ("closed", "closed_unresolved", "cancelled", "resolved_closed", "rated", "satisfied")
+    keys = (TicketStatus.CLOSED, TicketStatus.CLOSED_UNRESOLVED, TicketStatus.CANCELLED,
+            "resolved_closed", "rated", "satisfied")
     return {k: int(v) for k, v in zip(keys, row, strict=True)}
 
 

@@ -246,7 +246,7 @@ async def test_release_sends_it_on_and_tasks_lists_what_is_held(bot: Harness) ->
 
     await bot.send_text(PAIRED, "/tasks")
     tasks = await bot.reply_to(PAIRED, "您手上的任务")
-    assert f"#{number} 设施维修 · {texts.STATUS_NAMES['claimed']}" in _text(tasks)
+    assert f"#{number} 设施维修 · {texts.STATUS_NAMES[S.CLAIMED]}" in _text(tasks)
 
     since = time.monotonic()
     await bot.press(PAIRED, details, "退回")
