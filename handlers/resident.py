@@ -12,6 +12,7 @@ from bot import texts
 from bot.config import Config
 from bot.domain.deadlines import local_time
 from bot.domain.errors import DomainError
+from bot.domain.states import TicketStatus
 from bot.services import residents as T
 from bot.services.abuse import check_submission, gate_message, refuse_blocked
 from bot.services.conversation import ask, wait_buttons
@@ -163,7 +164,7 @@ async def _confirm(update: Update, context: Context, draft_id: int) -> None:
         next_step = texts.NEXT_URGENT
     elif ticket.needs_triage:
         next_step = texts.NEXT_TRIAGE
-    elif ticket.status == "assigned":
+    elif ticket.status == TicketStatus.ASSIGNED:
         next_step = texts.NEXT_VOLUNTEER
     else:
         next_step = texts.NEXT_GROUP

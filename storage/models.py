@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, BigInteger, Column, Dialect, Index, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import AutoString, Field, SQLModel
+
+from bot.domain.states import TicketStatus
 
 # Telegram ids exceed 32 bits (group chat ids are negative 64-bit numbers): sa_type=BigInteger.
 
@@ -17,6 +20,20 @@ def _new_list() -> list[Any]:
 
 def _new_dict() -> dict[str, Any]:
     return {}
+
+
+class StatusText(TypeDecorator[TicketStatus]):
+    """A TicketStatus kept as its text, the same VARCHAR column as before the enum (no
+    migration); read back as the member, and an unknown value is refused before writing."""
+
+    impl = AutoString
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else TicketStatus(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> TicketStatus | None:
+        return None if value is None else TicketStatus(value)
 
 
 def _json_list() -> Any:
@@ -76,7 +93,7 @@ class Ticket(SQLModel, table=True):
     urgent: bool = False
     needs_triage: bool = False
     matched: list[str] = _json_list()
-    status: str = "submitted"
+    status: TicketStatus = Field(default=TicketStatus.SUBMITTED, sa_type=StatusText)
     community: str
     building: str | None = None
     location_lat: float | None = None
@@ -121,11 +138,11 @@ class TicketEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id")
-    actor_kind: str  # resident | volunteer | coordinator | system
+    actor_kind: str  # a bot.domain.states.Role: resident | volunteer | coordinator | system
     actor_tg_id: int | None = Field(default=None, sa_type=BigInteger)
     action: str
-    from_status: str | None = None
-    to_status: str | None = None
+    from_status: TicketStatus | None = Field(default=None, sa_type=StatusText)
+    to_status: TicketStatus | None = Field(default=None, sa_type=StatusText)
     note: str | None = Field(default=None, sa_column=Column(Text))
     at: datetime
 

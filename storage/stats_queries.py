@@ -25,7 +25,13 @@ from sqlalchemy import ColumnElement, and_, case, func, select, union_all
 from sqlmodel import Session, col
 
 from bot.domain.rates import SATISFIED_MIN
-from bot.domain.states import CLAIMABLE, OPEN_STATUSES, WORKING, WORKLOAD_STATUSES
+from bot.domain.states import (
+    CLAIMABLE,
+    OPEN_STATUSES,
+    WORKING,
+    WORKLOAD_STATUSES,
+    TicketStatus,
+)
 from storage.models import Ticket, Volunteer
 
 # Open and not yet done: what can be late for its resolution time limit.
@@ -82,7 +88,7 @@ def created_by_category(
     due = col(Ticket.accept_due_at)
     claimed = col(Ticket.claimed_at)
     withdrawn = and_(
-        col(Ticket.status) == "cancelled",
+        col(Ticket.status) == TicketStatus.CANCELLED,
         col(Ticket.closed_at).is_not(None),
         col(Ticket.closed_at) < due,
     )
@@ -103,15 +109,16 @@ def closed_counts(
     status = col(Ticket.status)
     rating = col(Ticket.rating)
     stmt = select(
-        _count_if(status == "closed"),
-        _count_if(status == "closed_unresolved"),
-        _count_if(status == "cancelled"),
-        _count_if(and_(status == "closed", col(Ticket.close_reason).is_(None))),
+        _count_if(status == TicketStatus.CLOSED),
+        _count_if(status == TicketStatus.CLOSED_UNRESOLVED),
+        _count_if(status == TicketStatus.CANCELLED),
+        _count_if(and_(status == TicketStatus.CLOSED, col(Ticket.close_reason).is_(None))),
         _count_if(rating.is_not(None)),
         _count_if(and_(rating.is_not(None), rating >= SATISFIED_MIN)),
     ).where(col(Ticket.community) == community, _in(col(Ticket.closed_at), start, end))
     row = _one(session, stmt)
-    keys = ("closed", "closed_unresolved", "cancelled", "resolved_closed", "rated", "satisfied")
+    keys = (TicketStatus.CLOSED, TicketStatus.CLOSED_UNRESOLVED, TicketStatus.CANCELLED,
+            "resolved_closed", "rated", "satisfied")
     return {k: int(v) for k, v in zip(keys, row, strict=True)}
 
 

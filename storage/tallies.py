@@ -45,6 +45,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, col
 
 from bot.domain.rates import is_satisfied
+from bot.domain.states import TicketStatus
 from storage.models import Tally, TallyState, Ticket, TicketEvent
 from storage.stats_queries import utc
 
@@ -94,7 +95,8 @@ def contributions(t: Mapping[str, Any], tz: tzinfo) -> Counter[Key]:
     claimed, closed, status = t["claimed_at"], t["closed_at"], t["status"]
     add(created, "new", t["category"])
     if due is not None:
-        withdrawn = status == "cancelled" and closed is not None and utc(closed) < utc(due)
+        withdrawn = (status == TicketStatus.CANCELLED and closed is not None
+                     and utc(closed) < utc(due))
         if not withdrawn:
             due_day = local_day(due, tz).isoformat()
             add(created, "judged", due_day)
@@ -106,7 +108,7 @@ def contributions(t: Mapping[str, Any], tz: tzinfo) -> Counter[Key]:
         add(t["resolved_at"], "resolved")
     if closed is not None:
         add(closed, "ended", status)
-        if status == "closed" and t["close_reason"] is None:
+        if status == TicketStatus.CLOSED and t["close_reason"] is None:
             add(closed, "resolved_closed")
         if t["rating"] is not None:
             add(closed, "rated")

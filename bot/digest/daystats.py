@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from bot.config import Config
 from bot.digest.stats import TOP_CATEGORIES, DayRow, PeriodStats
 from bot.domain.rates import Rates, share
+from bot.domain.states import FINAL_STATUSES, TicketStatus
 from storage.db import Session
 from storage.stats_queries import utc
 from storage.tallies import TICKET_METRICS, tallies_from
@@ -62,11 +63,10 @@ class DayTallies:
             judged += sum(n for due, n in self._by["judged"].get(day, {}).items() if due < cutoff)
             responded += sum(
                 n for due, n in self._by["responded"].get(day, {}).items() if due < cutoff)
-        ended = {s: self._sum("ended", first, end, (s,))
-                 for s in ("closed", "closed_unresolved", "cancelled")}
+        ended = {s: self._sum("ended", first, end, (s,)) for s in FINAL_STATUSES}
         resolved_closed = self._sum("resolved_closed", first, end)
         rated, satisfied = self._sum("rated", first, end), self._sum("satisfied", first, end)
-        closed_total = ended["closed"] + ended["closed_unresolved"]
+        closed_total = ended[TicketStatus.CLOSED] + ended[TicketStatus.CLOSED_UNRESOLVED]
         rates = Rates(
             response=share(responded, judged),
             resolution=share(resolved_closed, closed_total),
@@ -85,9 +85,9 @@ class DayTallies:
             new=sum(categories.values()),
             claimed=self._sum("claimed", first, end),
             resolved=self._sum("resolved", first, end),
-            closed=ended["closed"],
-            closed_unresolved=ended["closed_unresolved"],
-            cancelled=ended["cancelled"],
+            closed=ended[TicketStatus.CLOSED],
+            closed_unresolved=ended[TicketStatus.CLOSED_UNRESOLVED],
+            cancelled=ended[TicketStatus.CANCELLED],
             rates=rates,
             top_categories=[(c, n) for c, n in ranked if n][:TOP_CATEGORIES],
         )
@@ -120,7 +120,8 @@ class DayTallies:
             rows.append(DayRow(
                 day=day,
                 new=self._sum("new", day, after),
-                closed=self._sum("ended", day, after, ("closed", "closed_unresolved")),
+                closed=self._sum("ended", day, after,
+                                 (TicketStatus.CLOSED, TicketStatus.CLOSED_UNRESOLVED)),
                 backlog=open_now - self._sum("new", after) + self._sum("ended", after),
             ))
         return rows

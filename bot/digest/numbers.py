@@ -27,7 +27,7 @@ from bot.digest.stats import (
     unclaimed_tickets,
     volunteer_counts,
 )
-from bot.domain.states import OPEN_STATUSES
+from bot.domain.states import OPEN_STATUSES, TicketStatus
 from storage import stats_queries as q
 from storage.db import Session
 from storage.outbox import failed_sends
@@ -68,7 +68,7 @@ class Digest:
     closed_unresolved: int
     cancelled: int
     # now
-    backlog: tuple[tuple[str, int], ...]  # (open status, count) in OPEN_STATUSES order
+    backlog: tuple[tuple[TicketStatus, int], ...]  # (open status, count) in OPEN_STATUSES order
     backlog_total: int
     overdue: tuple[OverdueRow, ...]  # the LIST_LIMIT longest overdue, oldest due first
     overdue_total: int

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.domain.rates import Rates, share
-from bot.domain.states import OPEN_STATUSES
+from bot.domain.states import OPEN_STATUSES, TicketStatus
 from storage import stats_queries as q
 from storage.db import Session
 
@@ -81,7 +81,7 @@ def period_stats(
     claimed, resolved = q.claimed_resolved_counts(session, community, start, end)
     responded = sum(r for _, _, _, r in by_category)
     response_base = sum(b for _, _, b, _ in by_category)
-    closed_total = closed["closed"] + closed["closed_unresolved"]
+    closed_total = closed[TicketStatus.CLOSED] + closed[TicketStatus.CLOSED_UNRESOLVED]
     rates = Rates(
         response=share(responded, response_base),
         resolution=share(closed["resolved_closed"], closed_total),
@@ -100,9 +100,9 @@ def period_stats(
         new=sum(n for _, n, _, _ in by_category),
         claimed=claimed,
         resolved=resolved,
-        closed=closed["closed"],
-        closed_unresolved=closed["closed_unresolved"],
-        cancelled=closed["cancelled"],
+        closed=closed[TicketStatus.CLOSED],
+        closed_unresolved=closed[TicketStatus.CLOSED_UNRESOLVED],
+        cancelled=closed[TicketStatus.CANCELLED],
         rates=rates,
         top_categories=ranked[:TOP_CATEGORIES],
     )
@@ -111,7 +111,7 @@ def period_stats(
 def backlog(session: Session, community: str) -> dict[str, int]:
     """Open tickets by status (every open status present, 0 when none) plus "total"."""
     counts = q.open_by_status(session, community)
-    result = {status: counts.get(status, 0) for status in OPEN_STATUSES}
+    result: dict[str, int] = {status: counts.get(status, 0) for status in OPEN_STATUSES}
     result["total"] = sum(result.values())
     return result
 

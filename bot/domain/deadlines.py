@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.domain.states import WORKING
+from bot.domain.states import CLAIMABLE, HELD, WORKING, Action, TicketStatus
 
 if TYPE_CHECKING:  # only its type: the rules read a Config handed to them
     from bot.config import Config
@@ -25,7 +25,8 @@ def time_limit(config: Config, category: str, urgent: bool, text: str = "") -> t
     return limit
 
 
-def next_action_for(config: Config, t: Mapping[str, Any]) -> tuple[str | None, datetime | None]:
+def next_action_for(config: Config,
+                    t: Mapping[str, Any]) -> tuple[Action | None, datetime | None]:
     """(what, when) for a ticket's fields; (None, None) when nothing is pending.
 
     Each follow-up happens once per stage: the fields it sets (escalation_level, reminded_at,
@@ -33,39 +34,39 @@ def next_action_for(config: Config, t: Mapping[str, Any]) -> tuple[str | None, d
     """
     f = config.followups
     status = t["status"]
-    candidates: list[tuple[str, datetime]] = []
+    candidates: list[tuple[Action, datetime]] = []
     if status in WORKING and t.get("due_at") and t.get("overdue_at") is None:
-        candidates.append(("overdue", t["due_at"]))
+        candidates.append((Action.OVERDUE, t["due_at"]))
     # Waiting times count from when the people asked can read the question: an offer or a
     # group post made at night is held until quiet hours end (urgent ones are not held).
     def readable(moment: datetime) -> datetime:
         return moment if t.get("urgent") else quiet_hours_end(config, moment)
 
-    if status == "assigned" and t.get("routed_at"):
-        candidates.append(("accept_timeout", readable(t["routed_at"]) + f.accept_timeout))
-    if status in ("submitted", "reopened") and t.get("assignee_id") is None:
+    if status == TicketStatus.ASSIGNED and t.get("routed_at"):
+        candidates.append((Action.ACCEPT_TIMEOUT, readable(t["routed_at"]) + f.accept_timeout))
+    if status in CLAIMABLE and t.get("assignee_id") is None:
         # Waiting for someone to claim it (group offer, triage, or nobody eligible): the
         # ladder climbs from the 网格长 to the coordinators, one claim_timeout per rung.
         base = readable(t.get("waiting_since") or t["created_at"])
         level = t.get("escalation_level") or 0
         if level == 0:
-            candidates.append(("claim_timeout", base + f.claim_timeout))
+            candidates.append((Action.CLAIM_TIMEOUT, base + f.claim_timeout))
         elif level == 1:
-            candidates.append(("claim_escalate", base + 2 * f.claim_timeout))
-    if status in ("claimed", "in_progress", "reopened") and t.get("assignee_id") is not None:
+            candidates.append((Action.CLAIM_ESCALATE, base + 2 * f.claim_timeout))
+    if status in HELD and t.get("assignee_id") is not None:
         last = t.get("last_progress_at") or t.get("claimed_at") or t["created_at"]
         reminded = t.get("reminded_at")
         if reminded is None or reminded < last:
-            candidates.append(("progress_reminder", last + f.progress_reminder))
-    if status == "resolved" and t.get("resolved_at"):
+            candidates.append((Action.PROGRESS_REMINDER, last + f.progress_reminder))
+    if status == TicketStatus.RESOLVED and t.get("resolved_at"):
         resolved = t["resolved_at"]
         reminded = t.get("reminded_at")
         if reminded is None or reminded < resolved:
-            candidates.append(("confirm_reminder", resolved + f.confirm_reminder))
-        candidates.append(("auto_close", resolved + f.auto_close))
-    if (status == "closed" and t.get("close_reason") is None and t.get("closed_at")
+            candidates.append((Action.CONFIRM_REMINDER, resolved + f.confirm_reminder))
+        candidates.append((Action.AUTO_CLOSE, resolved + f.auto_close))
+    if (status == TicketStatus.CLOSED and t.get("close_reason") is None and t.get("closed_at")
             and t.get("revisit_asked_at") is None):
-        candidates.append(("revisit", t["closed_at"] + f.revisit_after))
+        candidates.append((Action.REVISIT, t["closed_at"] + f.revisit_after))
     if not candidates:
         return None, None
     return min(candidates, key=lambda c: c[1])

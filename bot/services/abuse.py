@@ -17,6 +17,7 @@ from datetime import datetime
 
 from bot.config import Config
 from bot.domain.errors import DomainError
+from bot.domain.states import Role, TicketStatus
 from bot.services.moves import load_ticket
 from bot.services.roles import reporter_chat, require_coordinator
 from storage.db import IntegrityError, Session, UnitOfWork
@@ -167,9 +168,9 @@ def _ticket_and_reporter(s: Session, config: Config, number: int,
     return ticket, reporter
 
 
-def _audit(s: Session, number: int, status: str, actor: int, action: str,
+def _audit(s: Session, number: int, status: TicketStatus, actor: int, action: str,
            now: datetime) -> None:
     # Not a change of the ticket's state (no move()): the event records who blocked whom
     # through which ticket, in the same transaction as the block itself.
-    s.add(TicketEvent(ticket_id=number, actor_kind="coordinator", actor_tg_id=actor,
+    s.add(TicketEvent(ticket_id=number, actor_kind=Role.COORDINATOR, actor_tg_id=actor,
                       action=action, from_status=status, to_status=status, at=now))

@@ -17,6 +17,7 @@ from bot import texts
 from bot.config import Config
 from bot.domain.deadlines import time_limit
 from bot.domain.errors import DomainError
+from bot.domain.states import Action, Role, transition
 from bot.services.moves import load_ticket, move
 from bot.services.notices import owe, owe_coordinators
 from bot.services.residents import reopen_after_revisit
@@ -31,18 +32,18 @@ from storage.stats_queries import utc
 log = logging.getLogger(__name__)
 UowFactory = Callable[[], UnitOfWork]
 MAX_PASSES = 10  # per sweep; the next tick carries on
-Action = Callable[[Session, Config, datetime, Ticket], None]
+FollowUp = Callable[[Session, Config, datetime, Ticket], None]
 
 
-def _system(s: Session, config: Config, now: datetime, ticket: Ticket, action: str,
+def _system(s: Session, config: Config, now: datetime, ticket: Ticket, action: Action,
             **values: Any) -> None:
-    move(s, config, now, ticket, action=action, actor_kind="system", actor_tg_id=None, **values)
+    move(s, config, now, ticket, action=action, role=Role.SYSTEM, actor_tg_id=None, **values)
 
 
 def accept_timeout(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
     """The routed volunteer did not press 接单 in time: open the ticket to the whole group."""
     lapsed_chat = volunteer_chat(s, ticket.assignee_id)
-    offer_to_group(s, config, now, ticket, action="accept_timeout")
+    offer_to_group(s, config, now, ticket, action=Action.ACCEPT_TIMEOUT)
     owe(s, config, now, lapsed_chat, "offer_lapsed", ticket,
         hours=describe_span(config.followups.accept_timeout))
 
@@ -55,14 +56,14 @@ def claim_timeout(s: Session, config: Config, now: datetime, ticket: Ticket) -> 
         claim_escalate(s, config, now, ticket)  # no 网格长 to ask (or it awaits triage)
         return
     waited = describe_span(now - (ticket.waiting_since or ticket.created_at))
-    _system(s, config, now, ticket, "claim_timeout", escalation_level=1)
+    _system(s, config, now, ticket, Action.CLAIM_TIMEOUT, escalation_level=1)
     owe(s, config, now, grid.leader_id, "chase_leader", ticket, waited=waited)
 
 
 def claim_escalate(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
     """Still unclaimed a rung later: 小事不出小区 did not work, so the community steps in."""
     waited = describe_span(now - (ticket.waiting_since or ticket.created_at))
-    _system(s, config, now, ticket, "claim_escalate", escalation_level=2)
+    _system(s, config, now, ticket, Action.CLAIM_ESCALATE, escalation_level=2)
     owe_coordinators(s, config, now, config.community(ticket.community), "chase_office", ticket,
                      waited=waited)
 
@@ -70,7 +71,7 @@ def claim_escalate(s: Session, config: Config, now: datetime, ticket: Ticket) ->
 def progress_reminder(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
     """Claimed, and the resident has heard nothing for a while: nudge the volunteer."""
     last = ticket.last_progress_at or ticket.claimed_at or ticket.created_at
-    _system(s, config, now, ticket, "progress_reminder", reminded_at=now)
+    _system(s, config, now, ticket, Action.PROGRESS_REMINDER, reminded_at=now)
     owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "progress_reminder", ticket,
         waited=describe_span(now - last))
 
@@ -78,7 +79,7 @@ def progress_reminder(s: Session, config: Config, now: datetime, ticket: Ticket)
 def overdue(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
     """Past the time limit: marked overdue and 督办 to the coordinators, once."""
     limit = describe_span(time_limit(config, ticket.category, ticket.urgent, ticket.text))
-    _system(s, config, now, ticket, "overdue", overdue_at=now)
+    _system(s, config, now, ticket, Action.OVERDUE, overdue_at=now)
     holder = s.get(Volunteer, ticket.assignee_id) if ticket.assignee_id else None
     owe_coordinators(s, config, now, config.community(ticket.community), "overdue_office",
                      ticket, urgent=ticket.urgent, limit=limit,
@@ -89,7 +90,7 @@ def overdue(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
 
 def confirm_reminder(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
     """Resolved, and the resident has not said whether it is fixed: ask once more."""
-    _system(s, config, now, ticket, "confirm_reminder", reminded_at=now)
+    _system(s, config, now, ticket, Action.CONFIRM_REMINDER, reminded_at=now)
     left = config.followups.auto_close - config.followups.confirm_reminder
     owe(s, config, now, reporter_chat(s, ticket), "confirm_reminder", ticket,
         waited=describe_span(config.followups.confirm_reminder),
@@ -98,27 +99,26 @@ def confirm_reminder(s: Session, config: Config, now: datetime, ticket: Ticket) 
 
 def auto_close(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
     """No answer at all: closed as resolved, not rated (and 回头看 will still ask later)."""
-    _system(s, config, now, ticket, "auto_close", to_status="closed", closed_at=now,
-            close_reason=None)
+    _system(s, config, now, ticket, Action.AUTO_CLOSE, closed_at=now, close_reason=None)
     owe(s, config, now, reporter_chat(s, ticket), "auto_closed", ticket)
     owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "auto_closed_volunteer", ticket)
 
 
 def revisit(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
     """回头看: some time after a resolved closure, ask the resident once if it is still fixed."""
-    _system(s, config, now, ticket, "revisit", revisit_asked_at=now)
+    _system(s, config, now, ticket, Action.REVISIT, revisit_asked_at=now)
     owe(s, config, now, reporter_chat(s, ticket), "revisit", ticket)
 
 
-ACTIONS: dict[str, Action] = {
-    "accept_timeout": accept_timeout,
-    "claim_timeout": claim_timeout,
-    "claim_escalate": claim_escalate,
-    "progress_reminder": progress_reminder,
-    "overdue": overdue,
-    "confirm_reminder": confirm_reminder,
-    "auto_close": auto_close,
-    "revisit": revisit,
+ACTIONS: dict[str, FollowUp] = {
+    Action.ACCEPT_TIMEOUT: accept_timeout,
+    Action.CLAIM_TIMEOUT: claim_timeout,
+    Action.CLAIM_ESCALATE: claim_escalate,
+    Action.PROGRESS_REMINDER: progress_reminder,
+    Action.OVERDUE: overdue,
+    Action.CONFIRM_REMINDER: confirm_reminder,
+    Action.AUTO_CLOSE: auto_close,
+    Action.REVISIT: revisit,
 }
 
 
@@ -182,11 +182,14 @@ def answer_revisit(uow_factory: UowFactory, config: Config, now: datetime, numbe
         if ticket.revisit_asked_at is None:  # never asked: a forged or foreign button
             raise DomainError("bad_state", number=number,
                               status=texts.STATUS_NAMES.get(ticket.status, ticket.status),
-                              action=texts.ACTION_NAMES["revisit"])
-        if ticket.status != "closed" or _revisit_answered(s, ticket):
+                              action=texts.ACTION_NAMES[Action.REVISIT])
+        # Reopened or closed otherwise since: the question was answered one way or another.
+        answer = Action.REVISIT_OK if fixed else Action.REVISIT_REOPEN
+        if transition(ticket.status, answer, Role.RESIDENT) is None \
+                or _revisit_answered(s, ticket):
             raise DomainError("revisit_answered", number=number)
         if fixed:
-            move(s, config, now, ticket, action="revisit_ok", actor_kind="resident",
+            move(s, config, now, ticket, action=Action.REVISIT_OK, role=Role.RESIDENT,
                  actor_tg_id=tg_id)
         else:
             reopen_after_revisit(s, config, now, ticket, tg_id, texts.REVISIT_REASON)
@@ -197,4 +200,5 @@ def answer_revisit(uow_factory: UowFactory, config: Config, now: datetime, numbe
 def _revisit_answered(s: Session, ticket: Ticket) -> bool:
     asked = ticket.revisit_asked_at
     return asked is not None and has_event_since(s, ticket.id or 0,
-                                                 ("revisit_ok", "revisit_reopen"), asked)
+                                                 (Action.REVISIT_OK, Action.REVISIT_REOPEN),
+                                                 asked)

@@ -1,8 +1,11 @@
-"""The one way a ticket changes: a conditional update plus its audit event, in one transaction."""
+"""The one way a ticket changes: a conditional update plus its audit event, in one transaction.
+
+What may change, and into what, is bot.domain.states.TRANSITIONS: move() looks the action up
+for the ticket's state as read and the actor's role, and refuses what the table has no row for.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +13,8 @@ from bot import texts
 from bot.config import Config
 from bot.domain.deadlines import next_action_for
 from bot.domain.errors import DomainError
-from bot.domain.states import starts_waiting
+from bot.domain.states import Action, Role, Transition, starts_waiting, transition
+from bot.services.notices import declare_owed
 from storage.db import Session
 from storage.models import Ticket, TicketEvent
 from storage.queries import update_ticket_if_unchanged
@@ -24,14 +28,20 @@ def load_ticket(session: Session, number: int) -> Ticket:
     return ticket
 
 
-def require_status(ticket: Ticket, allowed: Iterable[str], action: str) -> None:
-    if ticket.status not in allowed:
+def require_allowed(ticket: Ticket, action: Action, role: Role) -> Transition:
+    """The table's row for `action` by `role` on the ticket as read; refused (bad_state: "it
+    is now X, it can no longer be Y") when there is none. move() asks this itself; a service
+    asks first only where its other refusals must not come before this one, or to check a
+    button before asking its presser for words."""
+    change = transition(ticket.status, action, role)
+    if change is None:
         raise DomainError(
             "bad_state",
             number=ticket.id,
             status=texts.STATUS_NAMES.get(ticket.status, ticket.status),
             action=texts.ACTION_NAMES.get(action, action),
         )
+    return change
 
 
 def move(
@@ -40,20 +50,22 @@ def move(
     now: datetime,
     ticket: Ticket,
     *,
-    action: str,
-    actor_kind: str,
+    action: Action,
+    role: Role,
     actor_tg_id: int | None,
-    to_status: str | None = None,
     note: str | None = None,
     **values: Any,
 ) -> None:
-    """Apply `values` (and the new status) only if the ticket is as we read it; log the event.
+    """`action` by `role`: the ticket takes the state the table says, with `values`, only if
+    it is as we read it; the event is logged and the messages the table lists may be owed.
 
-    Raises DomainError("changed_meanwhile") when someone else changed it first: the caller's
+    Raises DomainError("bad_state") when the table has no such move from the ticket's state,
+    DomainError("changed_meanwhile") when someone else changed it first: the caller's
     transaction then rolls back, so nothing half-done is kept.
     """
+    change = require_allowed(ticket, action, role)
     from_status = ticket.status
-    values["status"] = to_status or from_status
+    values["status"] = change.to
     current = ticket.model_dump()
     projected = {**current, **values}
     if starts_waiting(current, projected):
@@ -65,15 +77,16 @@ def move(
     if not update_ticket_if_unchanged(session, ticket, values):
         raise DomainError("changed_meanwhile", number=ticket.id)
     note_ticket(session, config.tz, before, projected)
-    note_event(session, config.tz, ticket.community, now, action, actor_tg_id)
+    note_event(session, config.tz, ticket.community, now, change.event, actor_tg_id)
+    declare_owed(session, ticket.id, change.owes)
     session.add(
         TicketEvent(
             ticket_id=ticket.id,  # type: ignore[arg-type]
-            actor_kind=actor_kind,
+            actor_kind=role,
             actor_tg_id=actor_tg_id,
-            action=action,
+            action=change.event,
             from_status=from_status,
-            to_status=values["status"],
+            to_status=change.to,
             note=note,
             at=now,
         )

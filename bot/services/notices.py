@@ -2,10 +2,17 @@
 
 A notice is stored as a code plus parameters and rendered when it is sent, so a restart
 between the state change and the send loses nothing.
+
+A ticket's changes may owe only the notices bot.domain.states.TRANSITIONS lists for them:
+each move() declares its row's notices in the session, and a notice about a ticket that moved
+in this transaction but that none of its moves lists is logged as an error (the tests fail on
+it; the message still goes out).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +21,15 @@ from bot.domain.deadlines import quiet_hours_end
 from storage.db import Session
 from storage.models import Outbox, Ticket
 from storage.outbox import add_outbox
+
+log = logging.getLogger(__name__)
+_DECLARED = "owed_by_moves"  # session.info key: ticket id → the notices its moves may owe
+
+
+def declare_owed(session: Session, ticket_id: int | None, notices: Iterable[str]) -> None:
+    """A change of the ticket in this transaction may owe these notices."""
+    declared: dict[int | None, set[str]] = session.info.setdefault(_DECLARED, {})
+    declared.setdefault(ticket_id, set()).update(notices)
 
 
 def owe(
@@ -29,6 +45,8 @@ def owe(
     **payload: Any,
 ) -> None:
     """Queue one message. `quiet=False` for staff alerts that must not wait for morning."""
+    if ticket is not None:
+        _check_declared(session, ticket, notice)
     if chat_id is None:
         return
     not_before = now if urgent or not quiet else quiet_hours_end(config, now)
@@ -46,6 +64,13 @@ def owe(
     )
 
 
+def _check_declared(session: Session, ticket: Ticket, notice: str) -> None:
+    declared = session.info.get(_DECLARED, {}).get(ticket.id)
+    if declared is not None and notice not in declared:
+        log.error("ticket %s owes %r, which no transition it made in this transaction lists "
+                  "(bot/domain/states.py)", ticket.id, notice)
+
+
 def owe_coordinators(
     session: Session,
     config: Config,
@@ -59,6 +84,8 @@ def owe_coordinators(
     **payload: Any,
 ) -> None:
     """Queue one message to every coordinator of the community."""
+    if ticket is not None:
+        _check_declared(session, ticket, notice)
     if community is None:
         return
     for coordinator in community.coordinators:

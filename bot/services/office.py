@@ -15,9 +15,9 @@ from bot import texts
 from bot.config import Config
 from bot.domain.deadlines import time_limit
 from bot.domain.errors import DomainError
-from bot.domain.states import FINAL_STATUSES, HELD, UNCLAIMED
+from bot.domain.states import CLAIMABLE, FINAL_STATUSES, Action, Role
 from bot.services.corrections import record_correction
-from bot.services.moves import load_ticket, move, require_status
+from bot.services.moves import load_ticket, move, require_allowed
 from bot.services.notices import owe
 from bot.services.residents import reopen
 from bot.services.roles import (
@@ -64,16 +64,16 @@ def assign_ticket(uow_factory: UowFactory, config: Config, now: datetime, number
         s = uow.session
         ticket = load_ticket(s, number)
         require_coordinator(config, tg_id, ticket)
-        require_status(ticket, (*UNCLAIMED, *HELD), "assign")
+        require_allowed(ticket, Action.ASSIGN, Role.COORDINATOR)  # before the volunteer's
         volunteer = volunteer_by_tg(s, volunteer_tg_id)
         if volunteer is None or volunteer.community != ticket.community:
             raise DomainError("volunteer_not_found")
         if not volunteer.active:
             raise DomainError("volunteer_inactive")
         previous = ticket.assignee_id
-        move(s, config, now, ticket, action="assign", actor_kind="coordinator",
-             actor_tg_id=tg_id, to_status="assigned", note=volunteer.name,
-             assignee_id=volunteer.id, routed_at=now, claimed_at=None, needs_triage=False)
+        move(s, config, now, ticket, action=Action.ASSIGN, role=Role.COORDINATOR,
+             actor_tg_id=tg_id, note=volunteer.name, assignee_id=volunteer.id, routed_at=now,
+             claimed_at=None, needs_triage=False)
         volunteer.last_assigned_at = now
         s.add(volunteer)
         if previous is not None and previous != volunteer.id:
@@ -99,10 +99,8 @@ def close_ticket(uow_factory: UowFactory, config: Config, now: datetime, number:
         s = uow.session
         ticket = load_ticket(s, number)
         require_coordinator(config, tg_id, ticket)
-        require_status(ticket, (*UNCLAIMED, *HELD, "resolved"), "close")
-        move(s, config, now, ticket, action="close", actor_kind="coordinator", actor_tg_id=tg_id,
-             to_status="closed_unresolved", note=note or reason, close_reason=reason,
-             closed_at=now)
+        move(s, config, now, ticket, action=Action.CLOSE, role=Role.COORDINATOR,
+             actor_tg_id=tg_id, note=note or reason, close_reason=reason, closed_at=now)
         owe(s, config, now, reporter_chat(s, ticket), "closed_unresolved", ticket,
             reason=reason, note=note)
         owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "closed_by_office", ticket,
@@ -119,8 +117,7 @@ def reopen_ticket(uow_factory: UowFactory, config: Config, now: datetime, number
         s = uow.session
         ticket = load_ticket(s, number)
         require_coordinator(config, tg_id, ticket)
-        require_status(ticket, ("resolved", "closed", "closed_unresolved"), "reopen")
-        reopen(s, config, now, ticket, "reopen", "coordinator", tg_id, note, count=False)
+        reopen(s, config, now, ticket, Action.REOPEN, Role.COORDINATOR, tg_id, note, count=False)
         owe(s, config, now, reporter_chat(s, ticket), "reopened_by_office", ticket)
         uow.commit()
         return ticket
@@ -150,7 +147,7 @@ def recategorise(uow_factory: UowFactory, config: Config, now: datetime, number:
         before = ticket.category
         if before == category:
             return Recat(ticket, before, changed=False)
-        if ticket.status in ("submitted", "reopened") and ticket.assignee_id is None \
+        if ticket.status in CLAIMABLE and ticket.assignee_id is None \
                 and (ticket.needs_triage or not ticket.offered_in_group):
             # Awaiting triage, or kept by the office with nobody asked yet: routed anew.
             triage_in(s, config, now, ticket, tg_id, category)
@@ -160,7 +157,7 @@ def recategorise(uow_factory: UowFactory, config: Config, now: datetime, number:
         if ticket.status not in FINAL_STATUSES:
             values["due_at"] = ticket.created_at + time_limit(
                 config, category, ticket.urgent, ticket.text)
-        move(s, config, now, ticket, action="recat", actor_kind="coordinator",
+        move(s, config, now, ticket, action=Action.RECAT, role=Role.COORDINATOR,
              actor_tg_id=tg_id, note=f"{before}→{category}", **values)
         record_correction(s, now, ticket, before, category, tg_id)
         if ticket.status not in FINAL_STATUSES:
@@ -187,7 +184,7 @@ def triage_in(s: Session, config: Config, now: datetime, ticket: Ticket, tg_id: 
               category: str) -> None:
     """triage_ticket inside the caller's transaction (also /recat of a ticket awaiting triage).
     A category other than the classifier's is stored as a correction."""
-    require_status(ticket, ("submitted", "reopened"), "triage")
+    require_allowed(ticket, Action.TRIAGE, Role.COORDINATOR)  # refused before the others
     if ticket.assignee_id is not None:
         raise DomainError("already_taken", number=ticket.id,
                           name=volunteer_name(s, ticket.assignee_id))
@@ -196,7 +193,7 @@ def triage_in(s: Session, config: Config, now: datetime, ticket: Ticket, tg_id: 
         # press on their own copy of the triage message must not post it again.
         raise DomainError("changed_meanwhile", number=ticket.id)
     before = ticket.category
-    move(s, config, now, ticket, action="triage", actor_kind="coordinator",
+    move(s, config, now, ticket, action=Action.TRIAGE, role=Role.COORDINATOR,
          actor_tg_id=tg_id, note=category, category=category, needs_triage=False,
          due_at=ticket.created_at + time_limit(config, category, ticket.urgent, ticket.text))
     record_correction(s, now, ticket, before, category, tg_id)

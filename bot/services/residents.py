@@ -15,9 +15,9 @@ from datetime import datetime
 from bot.config import Config
 from bot.domain.deadlines import time_limit
 from bot.domain.errors import DomainError
-from bot.domain.states import UNCLAIMED
-from bot.services.moves import load_ticket, move, require_status
-from bot.services.notices import owe, owe_coordinators
+from bot.domain.states import NEW, TRANSITIONS, Action, Role
+from bot.services.moves import load_ticket, move, require_allowed
+from bot.services.notices import declare_owed, owe, owe_coordinators
 from bot.services.roles import (
     refresh_group_post,
     require_reporter,
@@ -120,7 +120,9 @@ def _insert_ticket(
     resident.name = resident.name or reporter_name
     session.add(resident)
     session.flush()
+    created = TRANSITIONS[(NEW, Action.SUBMIT, Role.RESIDENT)]
     ticket = Ticket(
+        status=created.to,
         source_key=new.source_key,
         kind=new.kind,
         text=new.text,
@@ -143,13 +145,14 @@ def _insert_ticket(
     session.add(ticket)
     session.flush()
     note_ticket(session, config.tz, None, ticket.model_dump())
+    declare_owed(session, ticket.id, created.owes)
     session.add(
         TicketEvent(
             ticket_id=ticket.id,  # type: ignore[arg-type]
-            actor_kind="resident",
+            actor_kind=Role.RESIDENT,
             actor_tg_id=reporter_tg_id,
-            action="submit",
-            to_status="submitted",
+            action=created.event,
+            to_status=created.to,
             at=now,
         )
     )
@@ -163,10 +166,9 @@ def cancel_ticket(uow_factory: UowFactory, config: Config, now: datetime, number
         s = uow.session
         ticket = load_ticket(s, number)
         require_reporter(s, tg_id, ticket)
-        require_status(ticket, UNCLAIMED, "cancel")
         offered_to = volunteer_chat(s, ticket.assignee_id)
-        move(s, config, now, ticket, action="cancel", actor_kind="resident", actor_tg_id=tg_id,
-             to_status="cancelled", closed_at=now)
+        move(s, config, now, ticket, action=Action.CANCEL, role=Role.RESIDENT,
+             actor_tg_id=tg_id, closed_at=now)
         owe(s, config, now, offered_to, "withdrawn", ticket)
         refresh_group_post(s, config, now, ticket)
         uow.commit()
@@ -180,9 +182,8 @@ def confirm_resolution(uow_factory: UowFactory, config: Config, now: datetime, n
         s = uow.session
         ticket = load_ticket(s, number)
         require_reporter(s, tg_id, ticket)
-        require_status(ticket, ("resolved",), "confirm")
-        move(s, config, now, ticket, action="confirm", actor_kind="resident", actor_tg_id=tg_id,
-             to_status="closed", closed_at=now, close_reason=None)
+        move(s, config, now, ticket, action=Action.CONFIRM, role=Role.RESIDENT,
+             actor_tg_id=tg_id, closed_at=now, close_reason=None)
         owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "confirmed", ticket)
         uow.commit()
         return ticket
@@ -195,8 +196,7 @@ def reject_resolution(uow_factory: UowFactory, config: Config, now: datetime, nu
         s = uow.session
         ticket = load_ticket(s, number)
         require_reporter(s, tg_id, ticket)
-        require_status(ticket, ("resolved", "closed"), "reject")
-        reopen(s, config, now, ticket, "reject", "resident", tg_id, reason, count=True)
+        reopen(s, config, now, ticket, Action.REJECT, Role.RESIDENT, tg_id, reason, count=True)
         uow.commit()
         return ticket
 
@@ -206,20 +206,19 @@ def check_can_reject(uow_factory: UowFactory, number: int, tg_id: int) -> None:
     with uow_factory() as uow:
         ticket = load_ticket(uow.session, number)
         require_reporter(uow.session, tg_id, ticket)
-        require_status(ticket, ("resolved", "closed"), "reject")
+        require_allowed(ticket, Action.REJECT, Role.RESIDENT)
 
 
-def reopen(s: Session, config: Config, now: datetime, ticket: Ticket, action: str,
-            actor_kind: str, actor_tg_id: int | None, reason: str, *, count: bool) -> None:
+def reopen(s: Session, config: Config, now: datetime, ticket: Ticket, action: Action,
+           role: Role, actor_tg_id: int | None, reason: str, *, count: bool) -> None:
     """Back to work: to the volunteer who worked on it, or routed afresh if nobody ever did
     (a ticket closed while only offered must not come back as if its offeree had taken it)."""
     reopen_count = ticket.reopen_count + (1 if count else 0)
     escalate = count and reopen_count >= 2
     previous = ticket.assignee_id if ticket.claimed_at is not None else None
-    move(s, config, now, ticket, action=action, actor_kind=actor_kind, actor_tg_id=actor_tg_id,
-         to_status="reopened", note=reason, reopen_count=reopen_count, resolved_at=None,
-         closed_at=None, close_reason=None, last_progress_at=now,
-         assignee_id=None if escalate else previous)
+    move(s, config, now, ticket, action=action, role=role, actor_tg_id=actor_tg_id,
+         note=reason, reopen_count=reopen_count, resolved_at=None, closed_at=None,
+         close_reason=None, last_progress_at=now, assignee_id=None if escalate else previous)
     community = config.community(ticket.community)
     if escalate:
         owe(s, config, now, volunteer_chat(s, previous), "reopened_to_office", ticket,
@@ -228,7 +227,7 @@ def reopen(s: Session, config: Config, now: datetime, ticket: Ticket, action: st
                          quiet=False)
     elif previous is not None:
         owe(s, config, now, volunteer_chat(s, previous), "reopened", ticket, reason=reason,
-            by_office=actor_kind == "coordinator")
+            by_office=role == Role.COORDINATOR)
     else:
         route_ticket(s, config, now, ticket)
 
@@ -236,7 +235,8 @@ def reopen(s: Session, config: Config, now: datetime, ticket: Ticket, action: st
 def reopen_after_revisit(s: Session, config: Config, now: datetime, ticket: Ticket,
                          tg_id: int, reason: str) -> None:
     """回头看 found it broken again: reopened like a 未解决 (a second time goes to the office)."""
-    reopen(s, config, now, ticket, "revisit_reopen", "resident", tg_id, reason, count=True)
+    reopen(s, config, now, ticket, Action.REVISIT_REOPEN, Role.RESIDENT, tg_id, reason,
+           count=True)
 
 
 def rate_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
@@ -248,8 +248,7 @@ def rate_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: 
         s = uow.session
         ticket = load_ticket(s, number)
         require_reporter(s, tg_id, ticket)
-        require_status(ticket, ("closed",), "rate")
-        move(s, config, now, ticket, action="rate", actor_kind="resident", actor_tg_id=tg_id,
+        move(s, config, now, ticket, action=Action.RATE, role=Role.RESIDENT, actor_tg_id=tg_id,
              note=comment, rating=stars, comment=comment or ticket.comment)
         owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "rated", ticket,
             stars=stars, comment=comment)
@@ -264,9 +263,8 @@ def comment_ticket(uow_factory: UowFactory, config: Config, now: datetime, numbe
         s = uow.session
         ticket = load_ticket(s, number)
         require_reporter(s, tg_id, ticket)
-        require_status(ticket, ("closed",), "rate")
-        move(s, config, now, ticket, action="comment", actor_kind="resident", actor_tg_id=tg_id,
-             note=comment, comment=comment)
+        move(s, config, now, ticket, action=Action.COMMENT, role=Role.RESIDENT,
+             actor_tg_id=tg_id, note=comment, comment=comment)
         owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "commented", ticket,
             comment=comment)
         uow.commit()

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.config import Config
 from bot.domain.routing import Candidate, choose_volunteer
+from bot.domain.states import Action, Role
 from bot.services.moves import move
 from bot.services.notices import owe, owe_coordinators
 from storage.db import Session
@@ -35,7 +36,7 @@ def route_ticket(session: Session, config: Config, now: datetime, ticket: Ticket
     if ticket.needs_triage or ticket.category in config.routing.coordinator_categories:
         move(
             session, config, now, ticket,
-            action="triage_requested", actor_kind="system", actor_tg_id=None,
+            action=Action.TRIAGE_REQUESTED, role=Role.SYSTEM, actor_tg_id=None,
             needs_triage=True, assignee_id=None, offered_in_group=False,
         )
         owe_coordinators(session, config, now, community, "triage", ticket)
@@ -50,9 +51,8 @@ def route_ticket(session: Session, config: Config, now: datetime, ticket: Ticket
             volunteer = next(v for v, _ in loads if v.id == choice.volunteer_id)
             move(
                 session, config, now, ticket,
-                action="route", actor_kind="system", actor_tg_id=None, to_status="assigned",
-                note=volunteer.name, assignee_id=volunteer.id, routed_at=now,
-                offered_in_group=False,
+                action=Action.ROUTE, role=Role.SYSTEM, actor_tg_id=None, note=volunteer.name,
+                assignee_id=volunteer.id, routed_at=now, offered_in_group=False,
             )
             volunteer.last_assigned_at = now
             session.add(volunteer)
@@ -63,13 +63,13 @@ def route_ticket(session: Session, config: Config, now: datetime, ticket: Ticket
 
 
 def offer_to_group(session: Session, config: Config, now: datetime, ticket: Ticket,
-                   action: str = "offer_group") -> None:
-    """Open claim in the volunteers' group; without a group the coordinators must act."""
+                   action: Action = Action.OFFER_GROUP) -> None:
+    """Open claim in the volunteers' group; without a group the coordinators must act. (A
+    reopened ticket stays reopened; one whose offer lapsed is submitted again: the table.)"""
     community = config.community(ticket.community)
-    to_status = "reopened" if ticket.status == "reopened" else "submitted"
     move(
         session, config, now, ticket,
-        action=action, actor_kind="system", actor_tg_id=None, to_status=to_status,
+        action=action, role=Role.SYSTEM, actor_tg_id=None,
         assignee_id=None, offered_in_group=True, routed_at=ticket.routed_at or now,
     )
     chat_id = community.volunteer_chat_id if community else None

@@ -11,8 +11,8 @@ from datetime import datetime
 from bot import texts
 from bot.config import Config
 from bot.domain.errors import DomainError
-from bot.domain.states import HELD
-from bot.services.moves import load_ticket, move, require_status
+from bot.domain.states import TAKEN, Action, Role
+from bot.services.moves import load_ticket, move, require_allowed
 from bot.services.notices import owe
 from bot.services.roles import (
     assignee_of,
@@ -39,11 +39,11 @@ def accept_ticket(uow_factory: UowFactory, config: Config, now: datetime, number
         s = uow.session
         ticket = load_ticket(s, number)
         volunteer = volunteer_for(s, tg_id, ticket)
-        require_status(ticket, ("assigned",), "accept")
+        require_allowed(ticket, Action.ACCEPT, Role.VOLUNTEER)  # refused before not_assignee
         if ticket.assignee_id != volunteer.id:
             raise DomainError("not_assignee")
-        move(s, config, now, ticket, action="accept", actor_kind="volunteer", actor_tg_id=tg_id,
-             to_status="claimed", claimed_at=now)
+        move(s, config, now, ticket, action=Action.ACCEPT, role=Role.VOLUNTEER,
+             actor_tg_id=tg_id, claimed_at=now)
         _after_claim(s, config, now, ticket, volunteer, offer_message_id)
         uow.commit()
         return ticket
@@ -56,19 +56,18 @@ def claim_ticket(uow_factory: UowFactory, config: Config, now: datetime, number:
         s = uow.session
         ticket = load_ticket(s, number)
         volunteer = volunteer_for(s, tg_id, ticket)
-        if ticket.assignee_id is not None and ticket.status in (*HELD, "assigned", "resolved"):
+        if ticket.assignee_id is not None and ticket.status in TAKEN:
             raise DomainError("already_taken", number=ticket.id,
                               name=volunteer_name(s, ticket.assignee_id))
-        require_status(ticket, ("submitted", "reopened"), "claim")
+        require_allowed(ticket, Action.CLAIM, Role.VOLUNTEER)  # refused before the others
         if ticket.needs_triage:
             raise DomainError("bad_state", number=ticket.id, status=texts.STATUS_AWAITING_TRIAGE,
-                              action=texts.ACTION_NAMES["claim"])
+                              action=texts.ACTION_NAMES[Action.CLAIM])
         if open_task_count(s, volunteer.id or 0) >= volunteer.max_open:
             raise DomainError("volunteer_full", name=volunteer.name, limit=volunteer.max_open)
         try:
-            move(s, config, now, ticket, action="claim", actor_kind="volunteer",
-                 actor_tg_id=tg_id, to_status="claimed", assignee_id=volunteer.id,
-                 claimed_at=now)
+            move(s, config, now, ticket, action=Action.CLAIM, role=Role.VOLUNTEER,
+                 actor_tg_id=tg_id, assignee_id=volunteer.id, claimed_at=now)
         except DomainError:
             uow.rollback()
             winner = s.get(Ticket, number)
@@ -98,9 +97,8 @@ def decline_ticket(uow_factory: UowFactory, config: Config, now: datetime, numbe
         s = uow.session
         ticket = load_ticket(s, number)
         assignee_of(s, tg_id, ticket)
-        require_status(ticket, ("assigned",), "decline")
-        move(s, config, now, ticket, action="decline", actor_kind="volunteer", actor_tg_id=tg_id,
-             to_status="submitted", assignee_id=None)
+        move(s, config, now, ticket, action=Action.DECLINE, role=Role.VOLUNTEER,
+             actor_tg_id=tg_id, assignee_id=None)
         route_ticket(s, config, now, ticket)
         uow.commit()
         return ticket
@@ -113,9 +111,8 @@ def release_ticket(uow_factory: UowFactory, config: Config, now: datetime, numbe
         s = uow.session
         ticket = load_ticket(s, number)
         assignee_of(s, tg_id, ticket)
-        require_status(ticket, HELD, "release")
-        move(s, config, now, ticket, action="release", actor_kind="volunteer", actor_tg_id=tg_id,
-             to_status="submitted", assignee_id=None, claimed_at=None)
+        move(s, config, now, ticket, action=Action.RELEASE, role=Role.VOLUNTEER,
+             actor_tg_id=tg_id, assignee_id=None, claimed_at=None)
         owe(s, config, now, reporter_chat(s, ticket), "released", ticket)
         route_ticket(s, config, now, ticket)
         uow.commit()
@@ -129,9 +126,8 @@ def add_progress(uow_factory: UowFactory, config: Config, now: datetime, number:
         s = uow.session
         ticket = load_ticket(s, number)
         assignee_of(s, tg_id, ticket)
-        require_status(ticket, HELD, "progress")
-        move(s, config, now, ticket, action="progress", actor_kind="volunteer",
-             actor_tg_id=tg_id, to_status="in_progress", note=note, last_progress_at=now)
+        move(s, config, now, ticket, action=Action.PROGRESS, role=Role.VOLUNTEER,
+             actor_tg_id=tg_id, note=note, last_progress_at=now)
         owe(s, config, now, reporter_chat(s, ticket), "progress", ticket, note=note)
         uow.commit()
         return ticket
@@ -142,7 +138,7 @@ def check_holds(uow_factory: UowFactory, number: int, tg_id: int) -> None:
     with uow_factory() as uow:
         ticket = load_ticket(uow.session, number)
         assignee_of(uow.session, tg_id, ticket)
-        require_status(ticket, HELD, "progress")
+        require_allowed(ticket, Action.PROGRESS, Role.VOLUNTEER)
 
 
 def resolve_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
@@ -152,9 +148,8 @@ def resolve_ticket(uow_factory: UowFactory, config: Config, now: datetime, numbe
         s = uow.session
         ticket = load_ticket(s, number)
         assignee_of(s, tg_id, ticket)
-        require_status(ticket, HELD, "resolve")
-        move(s, config, now, ticket, action="resolve", actor_kind="volunteer", actor_tg_id=tg_id,
-             to_status="resolved", note=summary, resolved_at=now, resolution_note=summary,
+        move(s, config, now, ticket, action=Action.RESOLVE, role=Role.VOLUNTEER,
+             actor_tg_id=tg_id, note=summary, resolved_at=now, resolution_note=summary,
              last_progress_at=now)
         owe(s, config, now, reporter_chat(s, ticket), "resolved", ticket, summary=summary)
         uow.commit()

@@ -9,21 +9,23 @@ sending.py (the same as Telegram objects).
 
 from __future__ import annotations
 
+from bot.domain.states import TicketStatus as S
+
 # ---- kinds, states, reasons -------------------------------------------------------------
 
 KIND_NAMES = {"wish": "微心愿", "complaint": "投诉/问题", "suggestion": "建议"}
 
 # Residents read these in /my; volunteers in /tasks and details; the group in a closed post.
 STATUS_NAMES = {
-    "submitted": "等人接手",
-    "assigned": "已交给志愿者，等对方接手",
-    "claimed": "志愿者已接手",
-    "in_progress": "正在办",
-    "resolved": "志愿者说办好了，等您确认",
-    "reopened": "重新在办",
-    "closed": "已办完",
-    "cancelled": "已撤回",
-    "closed_unresolved": "已关闭（没办成）",
+    S.SUBMITTED: "等人接手",
+    S.ASSIGNED: "已交给志愿者，等对方接手",
+    S.CLAIMED: "志愿者已接手",
+    S.IN_PROGRESS: "正在办",
+    S.RESOLVED: "志愿者说办好了，等您确认",
+    S.REOPENED: "重新在办",
+    S.CLOSED: "已办完",
+    S.CANCELLED: "已撤回",
+    S.CLOSED_UNRESOLVED: "已关闭（没办成）",
 }
 # A ticket waiting for a coordinator to pick its category (a volunteer pressed 认领 too early).
 STATUS_AWAITING_TRIAGE = "等社区分类"
@@ -87,6 +89,7 @@ ACTION_NAMES = {
     "confirm": "确认解决",
     "reject": "说还没解决",
     "rate": "打分",
+    "comment": "打分",  # the comment that follows the stars is refused as the stars are
     "cancel": "撤回",
     "assign": "指派",
     "close": "关闭",
@@ -518,12 +521,12 @@ DIGEST_BACKLOG_PART = "{status} {count}"
 DIGEST_BACKLOG_SEPARATOR = "，"
 # Coordinator-facing names of the open statuses (STATUS_NAMES speaks to the resident).
 DIGEST_STATUS_NAMES = {
-    "submitted": "待接单",
-    "assigned": "待志愿者接单",
-    "claimed": "已接单",
-    "in_progress": "办理中",
-    "resolved": "待居民确认",
-    "reopened": "重新打开",
+    S.SUBMITTED: "待接单",
+    S.ASSIGNED: "待志愿者接单",
+    S.CLAIMED: "已接单",
+    S.IN_PROGRESS: "办理中",
+    S.RESOLVED: "待居民确认",
+    S.REOPENED: "重新打开",
 }
 DIGEST_RATES_HEADER = "三率（昨日 ｜ 近 {days} 天）："
 DIGEST_RATE_LINE = "{name}：{day} ｜ {period}"

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot import texts
 from bot.config import Config
+from bot.domain.states import CLAIMABLE, TicketStatus
 from bot.texts import fit
 from bot.texts.callbacks import encode
 from bot.texts.render import (
@@ -122,7 +123,7 @@ def _triage(config: Config, ticket: Ticket) -> Out:
 
 
 def _claimable(ticket: Ticket) -> bool:
-    return (ticket.status in ("submitted", "reopened") and ticket.assignee_id is None
+    return (ticket.status in CLAIMABLE and ticket.assignee_id is None
             and ticket.offered_in_group and not ticket.needs_triage)
 
 
@@ -144,13 +145,14 @@ def _group_update(session: Session, config: Config, ticket: Ticket,
     volunteer = session.get(Volunteer, ticket.assignee_id) if ticket.assignee_id else None
     resident = session.get(Resident, ticket.reporter_id) if ticket.reporter_id else None
     card = ticket_card(config, ticket, names=resident_names(resident))
-    if ticket.status in ("claimed", "in_progress", "resolved") and volunteer:
+    if ticket.status in (TicketStatus.CLAIMED, TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED) \
+            and volunteer:
         text = texts.GROUP_TAKEN.format(volunteer=volunteer.name, unit=volunteer.unit or "—",
                                         card=card)
-    elif ticket.status == "assigned" and volunteer:
+    elif ticket.status == TicketStatus.ASSIGNED and volunteer:
         text = texts.GROUP_ASSIGNED.format(volunteer=volunteer.name,
                                            unit=volunteer.unit or "—", card=card)
-    elif (ticket.status in ("submitted", "reopened") and volunteer is None
+    elif (ticket.status in CLAIMABLE and volunteer is None
           and ticket.offered_in_group and not ticket.needs_triage):
         # Offered again: should the old post be gone (deleted by an admin), a new post takes
         # its place, so the 认领 button is never lost with it.

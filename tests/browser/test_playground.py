@@ -18,6 +18,7 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from bot import texts
+from bot.domain.states import TicketStatus as S
 from storage.models import DigestRun, Ticket, TicketEvent, Volunteer
 from tests.playground_process import Playground
 
@@ -109,14 +110,14 @@ def test_the_whole_loop_in_the_browser(playground: Playground, page: Any, tmp_pa
     until(lambda: _has_event(engine, first.id, "progress"), "the progress note")
     press(page, "private", f"#{first.id}", texts.BTN_RESOLVE.split()[-1])
     say(page, "垃圾已经清走了，地面也冲洗了")
-    until(lambda: tickets(engine)[0].status == "resolved" or None, "ticket 1 resolved")
+    until(lambda: tickets(engine)[0].status == S.RESOLVED or None, "ticket 1 resolved")
 
     # 结单: 刘奶奶 sees the news, confirms and rates five stars.
     be(page, "刘奶奶")
     press(page, "private", "清走", texts.BTN_RESOLVED_YES.split()[-1])
     press(page, "private", f"编号 {first.id}", "⭐⭐⭐⭐⭐")
     done = until(lambda: (t := tickets(engine)[0]).rating == 5 and t, "the rating")
-    assert done.status == "closed"
+    assert done.status == S.CLOSED
 
     # 明天早上: the coordinator's daily digest arrives with its chart.
     page.click("[data-testid=step-morning]")
@@ -136,7 +137,7 @@ def test_the_whole_loop_in_the_browser(playground: Playground, page: Any, tmp_pa
     say(page, "我们单元楼道灯坏了，晚上黑乎乎的，老人上下楼不方便")
     press(page, "private", "楼道灯", texts.BTN_CONFIRM)
     second = until(lambda: (ts := tickets(engine)) and len(ts) > 1 and ts[1], "the second ticket")
-    assert second.status == "assigned"
+    assert second.status == S.ASSIGNED
     page.click("[data-testid=step-hour]")
     page.click("[data-testid=step-hour]")
     until(lambda: _has_event(engine, second.id, "accept_timeout"), "the offer lapsed")

@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot import texts
+from bot.domain.states import TicketStatus as S
 from bot.localapi import Call
 from bot.services import abuse as A
 from storage.models import Block, Draft, Ticket
@@ -136,4 +137,4 @@ async def test_a_blocked_resident_cannot_send_work_back_with_a_button(bot: Harne
     await bot.settled()
     assert texts.ASK_REJECT_REASON not in bot.api.sent_to(RESIDENT)
     with bot.uows() as uow:
-        assert uow.session.get(Ticket, number).status == "resolved"  # type: ignore[union-attr]
+        assert uow.session.get(Ticket, number).status == S.RESOLVED  # type: ignore[union-attr]

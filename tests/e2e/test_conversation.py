@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from bot import texts
+from bot.domain.states import TicketStatus as S
 from bot.localapi import Call
 from storage.models import Draft, Ticket
 from tests.e2e.conftest import COORDINATORS, Harness, button_labels, ticket_number
@@ -144,7 +145,7 @@ async def test_a_volunteers_late_note_is_a_new_message_and_cancel_is_polite(
     since = time.monotonic()
     await bot.send_text(VOLUNTEER, "已联系物业，明天上午来修")
     await bot.reply_to(VOLUNTEER, texts.BTN_CONFIRM, since=since)  # a preview: new message
-    assert reload(bot.uows, number).status == "claimed"
+    assert reload(bot.uows, number).status == S.CLAIMED
     assert texts.PROGRESS_SAVED not in bot.api.sent_to(VOLUNTEER)
 
     since = time.monotonic()
@@ -157,7 +158,7 @@ async def test_a_volunteers_late_note_is_a_new_message_and_cancel_is_polite(
     ask = await bot.reply_to(VOLUNTEER, texts.ASK_PROGRESS, since=since)
     await bot.send_text(VOLUNTEER, "已联系物业，明天上午来修")  # inside the window: the note
     await bot.reply_to(VOLUNTEER, texts.PROGRESS_SAVED, since=since)
-    assert reload(bot.uows, number).status == "in_progress"
+    assert reload(bot.uows, number).status == S.IN_PROGRESS
 
 
 async def test_a_long_text_during_the_reject_reason_asks_first(bot: Harness) -> None:
@@ -171,7 +172,7 @@ async def test_a_long_text_during_the_reject_reason_asks_first(bot: Harness) -> 
     question = await bot.reply_to(RESIDENT, "还是一件新的事", since=since)
     await bot.press(RESIDENT, question, texts.BTN_IS_ANSWER["reject_reason"])
     await bot.reply_to(RESIDENT, part(texts.REOPENED_FOR_RESIDENT), since=since)
-    assert reload(bot.uows, number).status == "reopened"
+    assert reload(bot.uows, number).status == S.REOPENED
 
 
 async def test_registration_questions_can_be_skipped(bot: Harness) -> None:

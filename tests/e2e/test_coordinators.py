@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from bot import texts
+from bot.domain.states import TicketStatus as S
 from storage.models import Invite, Outbox
 from tests.e2e.conftest import COORDINATORS, GROUP, Harness, button_labels
 from tests.factories import events, outbox, reload
@@ -76,7 +77,7 @@ async def test_vague_message_goes_to_triage_and_the_chosen_category_routes_it(
     assert "设施维修" in _text(offer) and "接单" in str(button_labels(offer))
     ticket = reload(bot.uows, number)
     assert (ticket.category, ticket.needs_triage, ticket.status) == (
-        "repairs", False, "assigned")
+        "repairs", False, S.ASSIGNED)
 
 
 async def test_voice_is_forwarded_for_triage_and_classified_once(bot: Harness) -> None:
@@ -133,7 +134,7 @@ async def test_assign_shows_volunteers_and_the_chosen_one_is_offered(bot: Harnes
     helper = bot.volunteer(HELPER)
     assert helper is not None
     ticket = reload(bot.uows, number)
-    assert (ticket.status, ticket.assignee_id) == ("assigned", helper.id)
+    assert (ticket.status, ticket.assignee_id) == (S.ASSIGNED, helper.id)
 
     await bot.press(HELPER, offer, "接单")
     await bot.reply_to(HELPER, "详情", since=since)
@@ -164,13 +165,13 @@ async def test_close_with_and_without_reason_and_reopen(bot: Harness) -> None:
                                                                     reason=duplicate),
                        since=since)
     ticket = reload(bot.uows, first)
-    assert (ticket.status, ticket.close_reason) == ("closed_unresolved", "duplicate")
+    assert (ticket.status, ticket.close_reason) == (S.CLOSED_UNRESOLVED, "duplicate")
 
     since = time.monotonic()
     await bot.send_text(OFFICE, f"/close {second}")
     reasons = await bot.reply_to(OFFICE, texts.PICK_REASON.format(number=second), since=since)
     assert button_labels(reasons) == [[name] for name in texts.CLOSE_REASONS.values()]
-    assert reload(bot.uows, second).status == "submitted"  # nothing closed yet
+    assert reload(bot.uows, second).status == S.SUBMITTED  # nothing closed yet
     not_ours = texts.CLOSE_REASONS["not_our_duty"]
     await bot.press(OFFICE, reasons, not_ours)
     await bot.reply_to(OFFICE, texts.CLOSED.format(number=second, reason=not_ours), since=since)
@@ -180,9 +181,9 @@ async def test_close_with_and_without_reason_and_reopen(bot: Harness) -> None:
     closed_post = await bot.api.wait_for(
         lambda c: c.method == "editMessageText" and c.chat_id == GROUP, since=since)
     # The group sees it is no longer open.
-    assert texts.STATUS_NAMES["closed_unresolved"] in _text(closed_post)
+    assert texts.STATUS_NAMES[S.CLOSED_UNRESOLVED] in _text(closed_post)
     ticket = reload(bot.uows, second)
-    assert (ticket.status, ticket.close_reason) == ("closed_unresolved", "not_our_duty")
+    assert (ticket.status, ticket.close_reason) == (S.CLOSED_UNRESOLVED, "not_our_duty")
 
     since = time.monotonic()
     await bot.send_text(OFFICE, f"/reopen {first} 回访发现没修好")
@@ -198,8 +199,8 @@ async def test_close_with_and_without_reason_and_reopen(bot: Harness) -> None:
     assert paired is not None
     ticket = reload(bot.uows, first)
     assert (ticket.status, ticket.assignee_id, ticket.closed_at, ticket.close_reason) == (
-        "reopened", paired.id, None, None)
-    assert events(bot.uows, first)[-1] == ("reopen", "closed_unresolved", "reopened")
+        S.REOPENED, paired.id, None, None)
+    assert events(bot.uows, first)[-1] == ("reopen", S.CLOSED_UNRESOLVED, S.REOPENED)
 
 async def test_lists_stats_and_classify(bot: Harness) -> None:
     bot.add_volunteer(PAIRED, "李明", buildings=("b1",))

@@ -18,6 +18,7 @@ from bot.app.clock import ManualClock
 from bot.classify import Classifier
 from bot.config import Config
 from bot.digest import messages as digest_messages
+from bot.domain.states import TicketStatus as S
 from bot.localapi import LocalBotApi
 from bot.services import residents as T
 from bot.services import volunteers as V
@@ -68,7 +69,7 @@ async def test_the_ticking_sweep_reminds_the_resident_who_then_confirms(
     since = time.monotonic()
     await h.press(RESIDENT, reminder, texts.BTN_RESOLVED_YES)
     await h.reply_to(RESIDENT, part(texts.ASK_RATING), since=since)
-    assert reload(h.uows, number).status == "closed"
+    assert reload(h.uows, number).status == S.CLOSED
     assert sent_count(h.api, RESIDENT, REMINDER) == 1
 
 
@@ -130,7 +131,7 @@ async def test_a_restarted_bot_carries_on_where_the_old_one_stopped(
         await second.reply_to(RESIDENT, REMINDER)
         clock.advance(second.config.followups.auto_close)
         await second.reply_to(RESIDENT, part(texts.NOTICE_AUTO_CLOSED))
-        assert reload(second.uows, number).status == "closed"
+        assert reload(second.uows, number).status == S.CLOSED
     assert sent_count(fake_api, RESIDENT, REMINDER) == 1
 
 
@@ -161,14 +162,14 @@ async def test_revisit_buttons_reopen_to_the_same_volunteer(ticking: Harness) ->
     told = await h.reply_to(VOLUNTEER, part(texts.NOTICE_REOPENED), since=since)
     assert f"#{number}" in told.params["text"]
     ticket = reload(h.uows, number)
-    assert ticket.status == "reopened" and ticket.assignee_id is not None
+    assert ticket.status == S.REOPENED and ticket.assignee_id is not None
     # Pressing the other button of the same question afterwards changes nothing.
     again = await h.press(RESIDENT, asked, texts.BTN_REVISIT_OK)
     alert = await h.api.wait_for(lambda c: c.method == "answerCallbackQuery"
                                  and c.params.get("callback_query_id")
                                  == again["callback_query"]["id"])
     assert alert.params.get("show_alert") is True
-    assert reload(h.uows, number).status == "reopened"
+    assert reload(h.uows, number).status == S.REOPENED
 
 
 async def test_quiet_hours_hold_a_reminder_until_morning_but_not_an_urgent_alert(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from bot import texts
+from bot.domain.states import TicketStatus as S
 from tests.e2e.conftest import COORDINATORS, GROUP, Harness, ticket_number
 from tests.factories import reload
 from tests.wording import part
@@ -57,6 +58,6 @@ async def test_full_loop_with_open_claim_in_the_group(bot: Harness) -> None:
     await bot.reply_to(VOLUNTEER, "5 分")
 
     ticket = reload(bot.uows, number)
-    assert (ticket.status, ticket.rating) == ("closed", 5)
+    assert (ticket.status, ticket.rating) == (S.CLOSED, 5)
     await bot.settled()
     assert not any(c.chat_id in COORDINATORS for c in bot.api.calls("sendMessage"))

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
+from bot.domain.states import TicketStatus as S
 from bot.localapi import Call, LocalBotApi
 from bot.localapi.core import NOT_MODIFIED
 from bot.texts import fit
@@ -108,7 +109,7 @@ async def test_a_maximum_length_ticket_goes_round_the_whole_loop(bot: Harness) -
         lambda c: _to(RESIDENT, since, "editMessageText")(c) and "⭐" in str(button_labels(c)))
     await bot.press(RESIDENT, rating, "⭐⭐⭐⭐⭐")
     await bot.reply_to(VOLUNTEER, "5 分", since=since)
-    assert (reload(bot.uows, number).status, reload(bot.uows, number).rating) == ("closed", 5)
+    assert (reload(bot.uows, number).status, reload(bot.uows, number).rating) == (S.CLOSED, 5)
 
     # The coordinator's digest, and /ticket N with the resident's words in full.
     since = time.monotonic()

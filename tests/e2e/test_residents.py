@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from bot import texts
+from bot.domain.states import TicketStatus as S
 from bot.localapi import Call
 from bot.services import residents as T
 from bot.services import volunteers as V
@@ -189,7 +190,7 @@ async def test_cancel_withdraws_an_unclaimed_ticket_and_tells_the_volunteer(
     ticket = submit(bot.uows, bot.config, bot.clock.now(), reporter=RESIDENT)
     number = ticket.id or 0
     await bot.reply_to(VOLUNTEER, f"#{number}")  # the offer reached the volunteer
-    assert reload(bot.uows, number).status == "assigned"
+    assert reload(bot.uows, number).status == S.ASSIGNED
 
     await bot.send_text(RESIDENT, f"/cancel {number}")
     done = await bot.reply_to(RESIDENT, part(texts.CANCELLED))
@@ -197,8 +198,8 @@ async def test_cancel_withdraws_an_unclaimed_ticket_and_tells_the_volunteer(
     told = await bot.reply_to(VOLUNTEER, part(texts.NOTICE_WITHDRAWN))
     assert f"#{number}" in told.params["text"]
     after = reload(bot.uows, number)
-    assert after.status == "cancelled" and after.closed_at is not None
-    assert events(bot.uows, number)[-1] == ("cancel", "assigned", "cancelled")
+    assert after.status == S.CANCELLED and after.closed_at is not None
+    assert events(bot.uows, number)[-1] == ("cancel", S.ASSIGNED, S.CANCELLED)
     assert_no_crash(bot, caplog)
 
 
@@ -215,7 +216,7 @@ async def test_cancel_is_refused_for_claimed_or_foreign_tickets_and_needs_a_numb
     since = time.monotonic()
     await bot.send_text(RESIDENT, f"/cancel {claimed}")
     await bot.reply_to(RESIDENT, texts.ERRORS["bad_state"].format(
-        number=claimed, status=texts.STATUS_NAMES["claimed"],
+        number=claimed, status=texts.STATUS_NAMES[S.CLAIMED],
         action=texts.ACTION_NAMES["cancel"]), since=since)
 
     since = time.monotonic()
@@ -256,9 +257,9 @@ async def test_my_lists_the_residents_tickets_with_their_state(
     await bot.send_text(RESIDENT, "/my")
     listed = (await bot.reply_to(RESIDENT, part(texts.MY_HEADER), since=since)).params["text"]
     assert texts.MY_LINE.format(number=lamp, category="设施维修", summary="1号楼楼道灯坏了",
-                                status=texts.STATUS_NAMES["submitted"]) in listed
+                                status=texts.STATUS_NAMES[S.SUBMITTED]) in listed
     assert texts.MY_LINE.format(number=trash, category="环境卫生",
-                                status=texts.STATUS_NAMES["cancelled"],
+                                status=texts.STATUS_NAMES[S.CANCELLED],
                                 summary="垃圾桶满了没人清") in listed
     assert "电梯" not in listed  # only the resident's own
     assert_no_crash(bot, caplog)
@@ -454,7 +455,7 @@ async def test_another_resident_cannot_confirm_a_resolution(
         assert alert.params.get("show_alert") is True
         assert alert.params["text"] == texts.ERRORS["not_reporter"]
     await bot.settled()
-    assert reload(bot.uows, number).status == "resolved"
+    assert reload(bot.uows, number).status == S.RESOLVED
     assert events(bot.uows, number) == before
     assert not any(part(texts.ASK_RATING) in t for t in bot.api.sent_to(OTHER))
     assert_no_crash(bot, caplog)
@@ -470,10 +471,10 @@ async def test_claim_button_on_a_closed_ticket_is_refused(
     alert = await alert_for(bot, bot.api.push_callback(VOLUNTEER_2, f"t.clm:{number}", message))
     assert alert.params.get("show_alert") is True
     assert alert.params["text"] == texts.ERRORS["bad_state"].format(
-        number=number, status=texts.STATUS_NAMES["closed"], action=texts.ACTION_NAMES["claim"])
+        number=number, status=texts.STATUS_NAMES[S.CLOSED], action=texts.ACTION_NAMES["claim"])
     await bot.settled()
     after = reload(bot.uows, number)
-    assert after.status == "closed" and events(bot.uows, number) == before
+    assert after.status == S.CLOSED and events(bot.uows, number) == before
     assert not any("详情" in t for t in bot.api.sent_to(VOLUNTEER_2))
     assert_no_crash(bot, caplog)
 

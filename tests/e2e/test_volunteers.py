@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot import texts
+from bot.domain.states import TicketStatus as S
 from storage.models import Invite
 from tests.e2e.conftest import COORDINATORS, GROUP, Harness, button_labels
 from tests.factories import events, reload
@@ -53,7 +54,7 @@ async def test_paired_volunteer_gets_the_offer_accepts_and_sees_the_contact(bot:
     ticket = reload(bot.uows, number)
     paired = bot.volunteer(PAIRED)
     assert paired is not None
-    assert (ticket.status, ticket.assignee_id) == ("claimed", paired.id)
+    assert (ticket.status, ticket.assignee_id) == (S.CLAIMED, paired.id)
     await bot.settled()
     assert bot.api.sent_to(OTHER) == [] and bot.api.sent_to(GROUP) == []
 
@@ -72,7 +73,7 @@ async def test_passing_on_goes_to_the_next_volunteer_then_to_the_group(bot: Harn
     other = bot.volunteer(OTHER)
     assert other is not None
     ticket = reload(bot.uows, number)
-    assert (ticket.status, ticket.assignee_id) == ("assigned", other.id)
+    assert (ticket.status, ticket.assignee_id) == (S.ASSIGNED, other.id)
 
     # Nobody eligible is left: open claim in the volunteers' group.
     await bot.press(OTHER, second, "转给他人")
@@ -80,7 +81,7 @@ async def test_passing_on_goes_to_the_next_volunteer_then_to_the_group(bot: Harn
     assert "待认领" in _text(post) and button_labels(post) == [["🙋 认领"]]
     ticket = reload(bot.uows, number)
     assert (ticket.status, ticket.assignee_id, ticket.offered_in_group) == (
-        "submitted", None, True)
+        S.SUBMITTED, None, True)
     await bot.settled()
     assert len(bot.api.sent_to(PAIRED)) == 1  # no second offer to whoever passed
 
@@ -122,7 +123,7 @@ async def test_unresolved_goes_back_to_the_volunteer_then_to_the_coordinators(
     assert paired is not None
     ticket = reload(bot.uows, number)
     assert (ticket.status, ticket.assignee_id, ticket.reopen_count) == (
-        "reopened", paired.id, 1)
+        S.REOPENED, paired.id, 1)
     assert not any(c in COORDINATORS for c in (x.chat_id for x in bot.api.calls("sendMessage")))
 
     await _resolve(bot, PAIRED, back, "又换了一个镇流器")
@@ -135,7 +136,7 @@ async def test_unresolved_goes_back_to_the_volunteer_then_to_the_coordinators(
         assert "还是一闪一闪的" in _text(alert) and f"/assign {number}" in _text(alert)
     await bot.reply_to(PAIRED, texts.NOTICE_REOPENED_TO_OFFICE.format(number=number), since=since)
     ticket = reload(bot.uows, number)
-    assert (ticket.status, ticket.assignee_id, ticket.reopen_count) == ("reopened", None, 2)
+    assert (ticket.status, ticket.assignee_id, ticket.reopen_count) == (S.REOPENED, None, 2)
 
 
 async def test_invite_link_registers_one_volunteer_once(bot: Harness) -> None:
@@ -217,9 +218,9 @@ async def test_ten_simultaneous_claims_make_exactly_one_owner(bot: Harness) -> N
     owner = bot.volunteer(winner)
     assert owner is not None
     ticket = reload(bot.uows, number)
-    assert (ticket.status, ticket.assignee_id) == ("claimed", owner.id)
+    assert (ticket.status, ticket.assignee_id) == (S.CLAIMED, owner.id)
     assert [e for e in events(bot.uows, number) if e[0] == "claim"] == [
-        ("claim", "submitted", "claimed")]
+        ("claim", S.SUBMITTED, S.CLAIMED)]
 
     edited = await bot.api.wait_for(
         lambda c: c.method == "editMessageText" and c.chat_id == GROUP, since=since)
@@ -245,7 +246,7 @@ async def test_release_sends_it_on_and_tasks_lists_what_is_held(bot: Harness) ->
 
     await bot.send_text(PAIRED, "/tasks")
     tasks = await bot.reply_to(PAIRED, "您手上的任务")
-    assert f"#{number} 设施维修 · {texts.STATUS_NAMES['claimed']}" in _text(tasks)
+    assert f"#{number} 设施维修 · {texts.STATUS_NAMES[S.CLAIMED]}" in _text(tasks)
 
     since = time.monotonic()
     await bot.press(PAIRED, details, "退回")
@@ -256,7 +257,7 @@ async def test_release_sends_it_on_and_tasks_lists_what_is_held(bot: Harness) ->
     other = bot.volunteer(OTHER)
     assert other is not None
     ticket = reload(bot.uows, number)
-    assert (ticket.status, ticket.assignee_id, ticket.claimed_at) == ("assigned", other.id, None)
+    assert (ticket.status, ticket.assignee_id, ticket.claimed_at) == (S.ASSIGNED, other.id, None)
     await bot.send_text(PAIRED, "/tasks")
     await bot.reply_to(PAIRED, "暂时没有任务", since=since)
 
@@ -273,7 +274,7 @@ async def test_release_sends_it_on_and_tasks_lists_what_is_held(bot: Harness) ->
     assert button_labels(post) == [["🙋 认领"]]
     await bot.reply_to(RESIDENT, part(texts.NOTICE_RELEASED), since=since)
     ticket = reload(bot.uows, number)
-    assert (ticket.status, ticket.assignee_id) == ("submitted", None)
+    assert (ticket.status, ticket.assignee_id) == (S.SUBMITTED, None)
 
 
 async def test_group_chat_never_sees_the_residents_personal_data(bot: Harness) -> None:
@@ -321,4 +322,4 @@ async def test_group_chat_never_sees_the_residents_personal_data(bot: Harness) -
         text = _text(call)
         for private in ("王阿姨", "王秀英", "13912345678", "3单元502", "502"):
             assert private not in text, (private, text)
-    assert reload(bot.uows, number).status == "closed"
+    assert reload(bot.uows, number).status == S.CLOSED

@@ -10,6 +10,7 @@ import pytest
 from bot.app.clock import ManualClock
 from bot.config import Config
 from bot.domain.errors import DomainError
+from bot.domain.states import TicketStatus as S
 from bot.services import volunteers as V
 from tests.factories import Uows, add_volunteer, events, outbox, reload, submit
 
@@ -41,7 +42,7 @@ def test_ten_simultaneous_claims_make_exactly_one_owner(
     assert len(winners) == 1, results
     assert set(results.values()) <= {"won", "already_taken"}
     ticket = reload(uows, number)
-    assert ticket.status == "claimed" and ticket.version == 2  # route-to-group, then one claim
+    assert ticket.status == S.CLAIMED and ticket.version == 2  # route-to-group, then one claim
     claims = [e for e in events(uows, number) if e[0] == "claim"]
     assert len(claims) == 1
     # Only the winner was sent the resident's details.

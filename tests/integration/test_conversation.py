@@ -16,6 +16,7 @@ from bot.app.clock import ManualClock
 from bot.classify import Classifier
 from bot.config import Config
 from bot.domain.errors import DomainError
+from bot.domain.states import TicketStatus as S
 from bot.services import conversation as C
 from bot.services import office as O
 from bot.services import residents as T
@@ -179,7 +180,7 @@ def test_days_after_rating_a_new_complaint_is_not_a_comment(
     assert C.read_text(uows, config, classifier, key, clock.now(),
                        message(RESIDENT, complaint)).how == "new"
     ticket = reload(uows, w.ticket or 0)
-    assert ticket.comment is None and ticket.status == "closed"
+    assert ticket.comment is None and ticket.status == S.CLOSED
 
 
 @pytest.mark.parametrize("kind", CHECKED)

@@ -9,6 +9,7 @@ from sqlmodel import select
 from bot.app.clock import ManualClock
 from bot.config import Community, Config
 from bot.domain.errors import DomainError
+from bot.domain.states import TicketStatus as S
 from bot.services import office as O
 from storage.models import CategoryCorrection, TicketEvent
 from tests.factories import COORDINATOR, RESIDENT, Uows, add_volunteer, reload, submit
@@ -59,7 +60,7 @@ def test_recat_changes_the_category_with_an_event_and_a_correction(
     assert (done.before, done.changed) == ("repairs", True)
     ticket = reload(uows, lamp)
     # Only the category moves: the ticket keeps its holder and state.
-    assert (ticket.category, ticket.assignee_id, ticket.status) == ("safety", holder, "assigned")
+    assert (ticket.category, ticket.assignee_id, ticket.status) == ("safety", holder, S.ASSIGNED)
     assert ("recat", "repairs→safety") in _actions(uows, lamp)
     assert _corrections(uows) == [(lamp, "repairs", "safety", "1号楼楼道灯坏了", COORDINATOR)]
 
@@ -75,7 +76,7 @@ def test_recat_of_a_ticket_awaiting_triage_routes_it(
     O.recategorise(uows, config, clock.now(), vague, COORDINATOR, "repairs")
     ticket = reload(uows, vague)
     assert (ticket.category, ticket.needs_triage, ticket.status) == (
-        "repairs", False, "assigned")
+        "repairs", False, S.ASSIGNED)
     assert _corrections(uows) == [(vague, "other", "repairs", VAGUE, COORDINATOR)]
 
 
@@ -86,7 +87,7 @@ def test_recat_of_a_ticket_the_office_kept_sends_it_to_a_volunteer(
     O.triage_ticket(uows, config, clock.now(), vague, COORDINATOR, "other")  # office keeps it
     add_volunteer(uows, clock.now(), 501, "李明", buildings=("b1",))
     O.recategorise(uows, config, clock.now(), vague, COORDINATOR, "repairs")
-    assert (reload(uows, vague).category, reload(uows, vague).status) == ("repairs", "assigned")
+    assert (reload(uows, vague).category, reload(uows, vague).status) == ("repairs", S.ASSIGNED)
 
 
 def test_recat_is_refused_to_volunteers_residents_and_other_communities(

@@ -18,6 +18,7 @@ from bot.config import Community, Config
 from bot.digest.numbers import CategoryCount, Digest, build_digest
 from bot.digest.render import MESSAGE_LIMIT, message_length, render_digest
 from bot.digest.stats import DayRow, OverdueRow, UnclaimedRow, VolunteerRow
+from bot.domain.states import TicketStatus as S
 from storage.models import Ticket, TicketEvent, Volunteer
 from tests.factories import Uows, recount_tallies, store
 
@@ -68,48 +69,48 @@ def build_ledger(uows: Uows) -> None:
     tickets = [
         # 23:30 local yesterday (15:30 UTC): yesterday's; its accept limit is after midnight,
         # so no rate judges it yet; waiting for a claim, flagged for triage
-        _ticket(1, "sanitation", L(11, 1, 23, 30), "submitted", needs_triage=True,
+        _ticket(1, "sanitation", L(11, 1, 23, 30), S.SUBMITTED, needs_triage=True,
                 building="b1"),
         # 00:10 local today, still 1 November in UTC: today's, not yesterday's
-        _ticket(2, "safety", L(11, 2, 0, 10), "submitted"),
+        _ticket(2, "safety", L(11, 2, 0, 10), S.SUBMITTED),
         # 23:50 local the day before yesterday; claimed in time, resolved, closed and rated 5
         # yesterday
-        _ticket(3, "sanitation", L(10, 31, 23, 50), "closed", claimed=L(11, 1, 0, 20),
+        _ticket(3, "sanitation", L(10, 31, 23, 50), S.CLOSED, claimed=L(11, 1, 0, 20),
                 resolved=L(11, 1, 9), closed=L(11, 1, 12), assignee=1, rating=5),
         # yesterday: never claimed, closed as a duplicate: in the response base, not responded
-        _ticket(4, "repairs", L(11, 1, 8), "closed_unresolved", closed=L(11, 1, 18),
+        _ticket(4, "repairs", L(11, 1, 8), S.CLOSED_UNRESOLVED, closed=L(11, 1, 18),
                 close_reason="duplicate"),
         # yesterday: withdrawn half an hour later, before its limit: no response judged
-        _ticket(5, "repairs", L(11, 1, 9), "cancelled", closed=L(11, 1, 9, 30)),
+        _ticket(5, "repairs", L(11, 1, 9), S.CANCELLED, closed=L(11, 1, 9, 30)),
         # yesterday: claimed in an hour by 李四, being worked on
-        _ticket(6, "repairs", L(11, 1, 10), "in_progress", claimed=L(11, 1, 11), assignee=2),
+        _ticket(6, "repairs", L(11, 1, 10), S.IN_PROGRESS, claimed=L(11, 1, 11), assignee=2),
         # in the 30 days: claimed in time, closed, rated 3 (not satisfied)
-        _ticket(7, "parking", L(10, 10, 10), "closed", claimed=L(10, 10, 11),
+        _ticket(7, "parking", L(10, 10, 10), S.CLOSED, claimed=L(10, 10, 11),
                 resolved=L(10, 11, 10), closed=L(10, 12, 10), assignee=2, rating=3),
         # created before the 30 days, closed in them and rated 4: a closure, no response judged
-        _ticket(8, "other", L(10, 1, 10), "closed", claimed=L(10, 1, 20),
+        _ticket(8, "other", L(10, 1, 10), S.CLOSED, claimed=L(10, 1, 20),
                 resolved=L(10, 4, 10), closed=L(10, 5, 10), assignee=2, rating=4),
         # held by 张三 since September, due 8 Sep 10:00: 54 days 23 h late
-        _ticket(9, "repairs", L(9, 1, 10), "reopened", claimed=L(9, 1, 11), assignee=1),
+        _ticket(9, "repairs", L(9, 1, 10), S.REOPENED, claimed=L(9, 1, 11), assignee=1),
         # offered to 李四, never accepted, due 27 Oct 10:00: 5 days 23 h late
-        _ticket(10, "elderly", L(10, 20, 10), "assigned", assignee=2),
+        _ticket(10, "elderly", L(10, 20, 10), S.ASSIGNED, assignee=2),
         # nobody's, due 1 Nov 10:00: 23 h late
-        _ticket(11, "sanitation", L(10, 25, 10), "submitted", building="zz"),
+        _ticket(11, "sanitation", L(10, 25, 10), S.SUBMITTED, building="zz"),
         # resolved, waiting for the resident: past due but not late any more
-        _ticket(12, "culture", L(10, 26, 10), "resolved", claimed=L(10, 26, 12),
+        _ticket(12, "culture", L(10, 26, 10), S.RESOLVED, claimed=L(10, 26, 12),
                 resolved=L(10, 30, 10), due=L(11, 1, 0), assignee=1),
         # held by 王五, who has been made inactive since
-        _ticket(13, "repairs", L(10, 28, 10), "claimed", claimed=L(10, 28, 11), assignee=3),
+        _ticket(13, "repairs", L(10, 28, 10), S.CLAIMED, claimed=L(10, 28, 11), assignee=3),
         # created before the chart, closed inside it (22 Oct), rated 5
-        _ticket(14, "greening", L(10, 15, 10), "closed", claimed=L(10, 15, 12),
+        _ticket(14, "greening", L(10, 15, 10), S.CLOSED, claimed=L(10, 15, 12),
                 resolved=L(10, 21, 10), closed=L(10, 22, 10), assignee=1, rating=5),
         # created at the chart's first local midnight, closed at the next one (16:00 UTC on
         # 19 Oct): a 20 Oct closure, still open at the end of 19 Oct
-        _ticket(15, "parking", L(10, 19, 0), "closed", claimed=L(10, 19, 1),
+        _ticket(15, "parking", L(10, 19, 0), S.CLOSED, claimed=L(10, 19, 1),
                 resolved=L(10, 19, 20), closed=L(10, 20, 0), assignee=1),
         # ---- community "qt": must never show in "hx"'s digest ----
-        _ticket(20, "repairs", L(10, 20, 10), "submitted", community="qt"),
-        _ticket(21, "repairs", L(11, 1, 12), "closed", community="qt", claimed=L(11, 1, 12, 10),
+        _ticket(20, "repairs", L(10, 20, 10), S.SUBMITTED, community="qt"),
+        _ticket(21, "repairs", L(11, 1, 12), S.CLOSED, community="qt", claimed=L(11, 1, 12, 10),
                 resolved=L(11, 1, 12, 30), closed=L(11, 1, 13), assignee=4, rating=1),
     ]
     events = [
@@ -145,15 +146,15 @@ def test_yesterday_counts_by_local_day(digest: Digest) -> None:
 
 def test_backlog_now(digest: Digest) -> None:
     assert dict(digest.backlog) == {
-        "submitted": 3,  # 1, 2, 11
-        "assigned": 1,  # 10
-        "claimed": 1,  # 13
-        "in_progress": 1,  # 6
-        "resolved": 1,  # 12
-        "reopened": 1,  # 9
+        S.SUBMITTED: 3,  # 1, 2, 11
+        S.ASSIGNED: 1,  # 10
+        S.CLAIMED: 1,  # 13
+        S.IN_PROGRESS: 1,  # 6
+        S.RESOLVED: 1,  # 12
+        S.REOPENED: 1,  # 9
     }
     assert [s for s, _ in digest.backlog] == [
-        "submitted", "assigned", "claimed", "in_progress", "resolved", "reopened"]
+        S.SUBMITTED, S.ASSIGNED, S.CLAIMED, S.IN_PROGRESS, S.RESOLVED, S.REOPENED]
     assert digest.backlog_total == 8
 
 
@@ -299,9 +300,9 @@ def test_render_fits_one_message_with_500_overdue(uows: Uows, config: Config) ->
     store(
         uows,
         [_volunteer(100 + i, 7000 + i, f"{long_name}{i}") for i in range(40)],
-        [_ticket(1000 + i, "repairs", L(9, 1, 10) + timedelta(minutes=i), "submitted",
+        [_ticket(1000 + i, "repairs", L(9, 1, 10) + timedelta(minutes=i), S.SUBMITTED,
                  due=L(9, 2, 10) + timedelta(minutes=i)) for i in range(500)]
-        + [_ticket(2000 + i, "elderly", L(10, 1, 10), "claimed", claimed=L(10, 1, 11),
+        + [_ticket(2000 + i, "elderly", L(10, 1, 10), S.CLAIMED, claimed=L(10, 1, 11),
                    assignee=100 + i) for i in range(40)],
     )
     recount_tallies(uows, SH, NOW)

@@ -11,6 +11,7 @@ from sqlmodel import select
 from bot.app.clock import ManualClock
 from bot.config import Config
 from bot.domain.errors import DomainError
+from bot.domain.states import TicketStatus as S
 from bot.services import office as O
 from bot.services import residents as T
 from bot.services import volunteers as V
@@ -42,7 +43,7 @@ def notices(uows: Uows, number: int, since: int = 0) -> list[tuple[int, str]]:
 def routed(uows: Uows, config: Config, clock: ManualClock, building: str = "b1") -> int:
     add_volunteer(uows, clock.now(), VOL, name="李明", buildings=[building])
     number = submit(uows, config, clock.now(), building=building).id or 0
-    assert reload(uows, number).status == "assigned"
+    assert reload(uows, number).status == S.ASSIGNED
     return number
 
 
@@ -58,7 +59,7 @@ def in_group(uows: Uows, config: Config, clock: ManualClock, building: str) -> i
     V.decline_ticket(uows, config, clock.now(), number, VOL)
     ticket = reload(uows, number)
     assert (ticket.status, ticket.assignee_id, ticket.offered_in_group) == (
-        "submitted", None, True)
+        S.SUBMITTED, None, True)
     return number
 
 
@@ -71,15 +72,15 @@ def test_unaccepted_offer_goes_to_the_group_after_accept_timeout(
     before = len(outbox(uows, number))
     clock.advance(config.followups.accept_timeout - timedelta(minutes=1))
     assert not sweep(uows, config, clock.now())
-    assert reload(uows, number).status == "assigned"
+    assert reload(uows, number).status == S.ASSIGNED
 
     clock.advance(timedelta(minutes=1))
     assert sweep(uows, config, clock.now()) == {"accept_timeout": 1}
     ticket = reload(uows, number)
     assert (ticket.status, ticket.assignee_id, ticket.offered_in_group) == (
-        "submitted", None, True)
+        S.SUBMITTED, None, True)
     assert notices(uows, number, before) == [(GROUP, "group_post"), (VOL, "offer_lapsed")]
-    assert events(uows, number)[-1] == ("accept_timeout", "assigned", "submitted")
+    assert events(uows, number)[-1] == ("accept_timeout", S.ASSIGNED, S.SUBMITTED)
     # The lapsed volunteer's old 接单 button no longer works.
     with pytest.raises(DomainError):
         V.accept_ticket(uows, config, clock.now(), number, VOL)
@@ -208,12 +209,12 @@ def test_silent_resident_is_reminded_then_the_ticket_closes_resolved_unrated(
     clock.advance(H)
     assert sweep(uows, config, clock.now()) == {"auto_close": 1}
     ticket = reload(uows, number)
-    assert (ticket.status, ticket.close_reason, ticket.rating) == ("closed", None, None)
+    assert (ticket.status, ticket.close_reason, ticket.rating) == (S.CLOSED, None, None)
     assert notices(uows, number, before + 1) == [(RESIDENT, "auto_closed"),
                                                  (VOL, "auto_closed_volunteer")]
     # The resident can still say it is not fixed.
     T.reject_resolution(uows, config, clock.now(), number, RESIDENT, "灯又不亮了")
-    assert reload(uows, number).status == "reopened"
+    assert reload(uows, number).status == S.REOPENED
 
 
 def test_confirm_reminder_at_night_waits_for_morning(uows: Uows, config: Config) -> None:
@@ -244,7 +245,7 @@ def test_revisit_asks_once_and_still_fixed_changes_nothing(
     assert not sweep(uows, config, clock.now())
 
     answer_revisit(uows, config, clock.now(), number, RESIDENT, fixed=True)
-    assert reload(uows, number).status == "closed"
+    assert reload(uows, number).status == S.CLOSED
     with pytest.raises(DomainError) as refused:
         answer_revisit(uows, config, clock.now(), number, RESIDENT, fixed=False)
     assert refused.value.code == "revisit_answered"
@@ -261,9 +262,9 @@ def test_revisit_not_fixed_reopens_to_the_same_volunteer(
         answer_revisit(uows, config, clock.now(), number, COORDINATOR, fixed=False)
     answer_revisit(uows, config, clock.now(), number, RESIDENT, fixed=False)
     ticket = reload(uows, number)
-    assert ticket.status == "reopened" and ticket.assignee_id is not None
+    assert ticket.status == S.REOPENED and ticket.assignee_id is not None
     assert notices(uows, number, before) == [(VOL, "reopened")]
-    assert events(uows, number)[-1] == ("revisit_reopen", "closed", "reopened")
+    assert events(uows, number)[-1] == ("revisit_reopen", S.CLOSED, S.REOPENED)
 
 
 def test_closures_that_were_not_resolved_get_no_revisit(
@@ -332,7 +333,7 @@ def test_a_revisit_answer_for_a_ticket_never_asked_is_refused(
     with pytest.raises(DomainError) as refused:
         answer_revisit(uows, config, clock.now(), number, RESIDENT, fixed=False)
     assert refused.value.code == "bad_state"
-    assert reload(uows, number).status == "closed"
+    assert reload(uows, number).status == S.CLOSED
 
 
 def test_reopening_a_ticket_closed_while_only_offered_routes_it_afresh(
@@ -342,5 +343,5 @@ def test_reopening_a_ticket_closed_while_only_offered_routes_it_afresh(
     O.reopen_ticket(uows, config, clock.now(), number, COORDINATOR)
     ticket = reload(uows, number)
     # Routed again as a fresh offer (VOL must press 接单), not held by VOL as if claimed.
-    assert (ticket.status, ticket.claimed_at) == ("assigned", None)
+    assert (ticket.status, ticket.claimed_at) == (S.ASSIGNED, None)
     assert outbox(uows, number)[-2:] == [(VOL, "offer"), (RESIDENT, "reopened_by_office")]

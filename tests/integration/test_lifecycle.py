@@ -10,6 +10,8 @@ import pytest
 from bot.app.clock import ManualClock
 from bot.config import Config
 from bot.domain.errors import DomainError
+from bot.domain.states import Action, Role
+from bot.domain.states import TicketStatus as S
 from bot.services import office as O
 from bot.services import residents as T
 from bot.services import volunteers as V
@@ -28,28 +30,28 @@ from tests.factories import (
 
 VOL = 500  # the volunteer every driven ticket ends up with
 VOL2 = 501  # a second volunteer of the same community
-STATES = ("submitted", "assigned", "claimed", "in_progress", "resolved", "closed",
-          "reopened", "cancelled", "closed_unresolved")
+STATES = (S.SUBMITTED, S.ASSIGNED, S.CLAIMED, S.IN_PROGRESS, S.RESOLVED, S.CLOSED,
+          S.REOPENED, S.CANCELLED, S.CLOSED_UNRESOLVED)
 
 
 def drive(uows: Uows, cfg: Config, now: datetime, state: str) -> int:
     """A ticket brought to `state` through the real services, held by VOL where it is held."""
     number = submit(uows, cfg, now).id or 0
-    assert reload(uows, number).status == "assigned"
+    assert reload(uows, number).status == S.ASSIGNED
     steps: dict[str, list[Callable[[], object]]] = {
-        "assigned": [],
-        "submitted": [lambda: V.decline_ticket(uows, cfg, now, number, VOL)],
-        "cancelled": [lambda: T.cancel_ticket(uows, cfg, now, number, RESIDENT)],
-        "claimed": [lambda: V.accept_ticket(uows, cfg, now, number, VOL)],
+        S.ASSIGNED: [],
+        S.SUBMITTED: [lambda: V.decline_ticket(uows, cfg, now, number, VOL)],
+        S.CANCELLED: [lambda: T.cancel_ticket(uows, cfg, now, number, RESIDENT)],
+        S.CLAIMED: [lambda: V.accept_ticket(uows, cfg, now, number, VOL)],
     }
-    held = steps["claimed"]
-    steps["in_progress"] = [*held, lambda: V.add_progress(uows, cfg, now, number, VOL, "已联系")]
-    steps["resolved"] = [*held, lambda: V.resolve_ticket(uows, cfg, now, number, VOL, "修好了")]
-    steps["closed"] = [*steps["resolved"],
+    held = steps[S.CLAIMED]
+    steps[S.IN_PROGRESS] = [*held, lambda: V.add_progress(uows, cfg, now, number, VOL, "已联系")]
+    steps[S.RESOLVED] = [*held, lambda: V.resolve_ticket(uows, cfg, now, number, VOL, "修好了")]
+    steps[S.CLOSED] = [*steps[S.RESOLVED],
                        lambda: T.confirm_resolution(uows, cfg, now, number, RESIDENT)]
-    steps["reopened"] = [*steps["resolved"],
+    steps[S.REOPENED] = [*steps[S.RESOLVED],
                          lambda: T.reject_resolution(uows, cfg, now, number, RESIDENT, "还是黑")]
-    steps["closed_unresolved"] = [
+    steps[S.CLOSED_UNRESOLVED] = [
         lambda: O.close_ticket(uows, cfg, now, number, COORDINATOR, "duplicate")
     ]
     for step in steps[state]:
@@ -60,28 +62,28 @@ def drive(uows: Uows, cfg: Config, now: datetime, state: str) -> int:
 
 # action name -> (call, states where it is legal, status afterwards)
 ACTIONS: dict[str, tuple[Callable[[Uows, Config, datetime, int], object], set[str], str]] = {
-    "accept": (lambda u, c, n, t: V.accept_ticket(u, c, n, t, VOL), {"assigned"}, "claimed"),
-    "decline": (lambda u, c, n, t: V.decline_ticket(u, c, n, t, VOL), {"assigned"}, "submitted"),
+    "accept": (lambda u, c, n, t: V.accept_ticket(u, c, n, t, VOL), {S.ASSIGNED}, S.CLAIMED),
+    "decline": (lambda u, c, n, t: V.decline_ticket(u, c, n, t, VOL), {S.ASSIGNED}, S.SUBMITTED),
     "release": (lambda u, c, n, t: V.release_ticket(u, c, n, t, VOL),
-                {"claimed", "in_progress", "reopened"}, "submitted"),
+                {S.CLAIMED, S.IN_PROGRESS, S.REOPENED}, S.SUBMITTED),
     "progress": (lambda u, c, n, t: V.add_progress(u, c, n, t, VOL, "在办"),
-                 {"claimed", "in_progress", "reopened"}, "in_progress"),
+                 {S.CLAIMED, S.IN_PROGRESS, S.REOPENED}, S.IN_PROGRESS),
     "resolve": (lambda u, c, n, t: V.resolve_ticket(u, c, n, t, VOL, "办好了"),
-                {"claimed", "in_progress", "reopened"}, "resolved"),
+                {S.CLAIMED, S.IN_PROGRESS, S.REOPENED}, S.RESOLVED),
     "confirm": (lambda u, c, n, t: T.confirm_resolution(u, c, n, t, RESIDENT),
-                {"resolved"}, "closed"),
+                {S.RESOLVED}, S.CLOSED),
     "reject": (lambda u, c, n, t: T.reject_resolution(u, c, n, t, RESIDENT, "没修好"),
-               {"resolved", "closed"}, "reopened"),
-    "rate": (lambda u, c, n, t: T.rate_ticket(u, c, n, t, RESIDENT, 5), {"closed"}, "closed"),
+               {S.RESOLVED, S.CLOSED}, S.REOPENED),
+    "rate": (lambda u, c, n, t: T.rate_ticket(u, c, n, t, RESIDENT, 5), {S.CLOSED}, S.CLOSED),
     "cancel": (lambda u, c, n, t: T.cancel_ticket(u, c, n, t, RESIDENT),
-               {"submitted", "assigned"}, "cancelled"),
+               {S.SUBMITTED, S.ASSIGNED}, S.CANCELLED),
     "assign": (lambda u, c, n, t: O.assign_ticket(u, c, n, t, COORDINATOR, VOL2),
-               {"submitted", "assigned", "claimed", "in_progress", "reopened"}, "assigned"),
+               {S.SUBMITTED, S.ASSIGNED, S.CLAIMED, S.IN_PROGRESS, S.REOPENED}, S.ASSIGNED),
     "close": (lambda u, c, n, t: O.close_ticket(u, c, n, t, COORDINATOR, "unable"),
-              {"submitted", "assigned", "claimed", "in_progress", "reopened", "resolved"},
-              "closed_unresolved"),
+              {S.SUBMITTED, S.ASSIGNED, S.CLAIMED, S.IN_PROGRESS, S.REOPENED, S.RESOLVED},
+              S.CLOSED_UNRESOLVED),
     "reopen": (lambda u, c, n, t: O.reopen_ticket(u, c, n, t, COORDINATOR, "回访发现没修好"),
-               {"resolved", "closed", "closed_unresolved"}, "reopened"),
+               {S.RESOLVED, S.CLOSED, S.CLOSED_UNRESOLVED}, S.REOPENED),
 }
 
 
@@ -106,9 +108,9 @@ def test_each_action_from_each_state(uows: Uows, config: Config, clock: ManualCl
         call(uows, config, clock.now(), number)
         ticket = reload(uows, number)
         # decline/release hand the ticket on at once: with nobody else eligible, to the group
-        if (action, state) == ("reopen", "closed_unresolved"):
+        if (action, state) == ("reopen", S.CLOSED_UNRESOLVED):
             # It was closed while only offered to VOL: reopening routes it afresh (an offer).
-            after = "assigned"
+            after = S.ASSIGNED
         assert ticket.status == after
         assert len(events(uows, number)) > len(logged)
         assert ticket.version > before.version
@@ -134,13 +136,13 @@ def test_full_loop_writes_one_event_per_step_and_tells_each_person(
     T.confirm_resolution(uows, config, now, number, RESIDENT)
     T.rate_ticket(uows, config, now, number, RESIDENT, 5, "谢谢小李")
     assert events(uows, number) == [
-        ("submit", None, "submitted"),
-        ("route", "submitted", "assigned"),
-        ("accept", "assigned", "claimed"),
-        ("progress", "claimed", "in_progress"),
-        ("resolve", "in_progress", "resolved"),
-        ("confirm", "resolved", "closed"),
-        ("rate", "closed", "closed"),
+        ("submit", None, S.SUBMITTED),
+        ("route", S.SUBMITTED, S.ASSIGNED),
+        ("accept", S.ASSIGNED, S.CLAIMED),
+        ("progress", S.CLAIMED, S.IN_PROGRESS),
+        ("resolve", S.IN_PROGRESS, S.RESOLVED),
+        ("confirm", S.RESOLVED, S.CLOSED),
+        ("rate", S.CLOSED, S.CLOSED),
     ]
     assert outbox(uows, number) == [
         (VOL, "offer"), (RESIDENT, "claimed"), (VOL, "details"), (RESIDENT, "progress"),
@@ -154,20 +156,20 @@ def test_full_loop_writes_one_event_per_step_and_tells_each_person(
 @pytest.mark.usefixtures("two_volunteers")
 def test_someone_elses_ticket_is_refused_for_residents(
         uows: Uows, config: Config, clock: ManualClock) -> None:
-    number = drive(uows, config, clock.now(), "resolved")
+    number = drive(uows, config, clock.now(), S.RESOLVED)
     for call in (T.confirm_resolution, T.cancel_ticket):
         with pytest.raises(DomainError) as refused:
             call(uows, config, clock.now(), number, OTHER_RESIDENT)
         assert refused.value.code == "not_reporter"
     with pytest.raises(DomainError, match="not_reporter"):
         T.reject_resolution(uows, config, clock.now(), number, OTHER_RESIDENT, "x")
-    assert reload(uows, number).status == "resolved"
+    assert reload(uows, number).status == S.RESOLVED
 
 
 @pytest.mark.usefixtures("two_volunteers")
 def test_volunteer_actions_need_the_assignee(uows: Uows, config: Config,
                                              clock: ManualClock) -> None:
-    number = drive(uows, config, clock.now(), "claimed")
+    number = drive(uows, config, clock.now(), S.CLAIMED)
     for call in (V.release_ticket, V.accept_ticket, V.decline_ticket):
         with pytest.raises(DomainError) as refused:
             call(uows, config, clock.now(), number, VOL2)
@@ -181,19 +183,19 @@ def test_volunteer_actions_need_the_assignee(uows: Uows, config: Config,
 @pytest.mark.usefixtures("two_volunteers")
 def test_coordinator_actions_refuse_everyone_else(uows: Uows, config: Config,
                                                   clock: ManualClock) -> None:
-    number = drive(uows, config, clock.now(), "claimed")
+    number = drive(uows, config, clock.now(), S.CLAIMED)
     for actor in (RESIDENT, VOL, 10012):  # a resident, a volunteer, a grid leader
         with pytest.raises(DomainError, match="not_coordinator"):
             O.close_ticket(uows, config, clock.now(), number, actor, "unable")
         with pytest.raises(DomainError, match="not_coordinator"):
             O.assign_ticket(uows, config, clock.now(), number, actor, VOL2)
-    assert reload(uows, number).status == "claimed"
+    assert reload(uows, number).status == S.CLAIMED
 
 
 @pytest.mark.usefixtures("two_volunteers")
 def test_bad_rating_and_reason_and_unknown_ticket(uows: Uows, config: Config,
                                                   clock: ManualClock) -> None:
-    number = drive(uows, config, clock.now(), "closed")
+    number = drive(uows, config, clock.now(), S.CLOSED)
     for stars in (0, 6, -1):
         with pytest.raises(DomainError, match="bad_rating"):
             T.rate_ticket(uows, config, clock.now(), number, RESIDENT, stars)
@@ -209,11 +211,11 @@ def test_claim_from_the_group(uows: Uows, config: Config, clock: ManualClock) ->
     add_volunteer(uows, now, VOL, "李明", categories=("elderly",))
     number = submit(uows, config, now).id or 0  # nobody serves repairs: open claim
     ticket = reload(uows, number)
-    assert (ticket.status, ticket.offered_in_group, ticket.assignee_id) == ("submitted", True, None)
+    assert (ticket.status, ticket.offered_in_group, ticket.assignee_id) == (S.SUBMITTED, True, None)
     assert outbox(uows, number) == [(config.community("hx").volunteer_chat_id, "group_post")]
     V.claim_ticket(uows, config, now, number, VOL)  # any volunteer of the community may claim
     ticket = reload(uows, number)
-    assert ticket.status == "claimed" and ticket.claimed_at == now
+    assert ticket.status == S.CLAIMED and ticket.claimed_at == now
     assert (RESIDENT, "claimed") in outbox(uows, number)
     assert (VOL, "details") in outbox(uows, number)
 
@@ -263,7 +265,7 @@ def test_decline_goes_to_the_next_volunteer_and_never_back(uows: Uows, config: C
     assert outbox(uows, number)[-1] == (701, "offer")
     V.decline_ticket(uows, config, now, number, 701)
     ticket = reload(uows, number)
-    assert ticket.status == "submitted" and ticket.offered_in_group
+    assert ticket.status == S.SUBMITTED and ticket.offered_in_group
     assert outbox(uows, number)[-1][1] == "group_post"
 
 
@@ -276,7 +278,7 @@ def test_release_tells_the_resident_and_reroutes(uows: Uows, config: Config,
     V.accept_ticket(uows, config, now, number, 700)
     V.release_ticket(uows, config, now, number, 700)
     assert outbox(uows, number)[-2:] == [(RESIDENT, "released"), (701, "offer")]
-    assert reload(uows, number).status == "assigned"
+    assert reload(uows, number).status == S.ASSIGNED
 
 
 def test_unresolved_goes_back_to_the_same_volunteer_then_to_the_office(
@@ -289,17 +291,17 @@ def test_unresolved_goes_back_to_the_same_volunteer_then_to_the_office(
     T.reject_resolution(uows, config, now, number, RESIDENT, "灯还是不亮")
     ticket = reload(uows, number)
     assert (ticket.status, ticket.reopen_count, ticket.assignee_id is not None) == (
-        "reopened", 1, True)
+        S.REOPENED, 1, True)
     assert outbox(uows, number)[-1] == (700, "reopened")
     V.resolve_ticket(uows, config, now, number, 700, "又修了一次")
     T.reject_resolution(uows, config, now, number, RESIDENT, "还是不亮")
     ticket = reload(uows, number)
-    assert (ticket.status, ticket.reopen_count, ticket.assignee_id) == ("reopened", 2, None)
+    assert (ticket.status, ticket.reopen_count, ticket.assignee_id) == (S.REOPENED, 2, None)
     coordinators = config.community("hx").coordinators
     assert [c for c, n in outbox(uows, number) if n == "reopened_escalated"] == list(coordinators)
     # The office assigns it again; the resolution counters restart from there.
     O.assign_ticket(uows, config, now, number, COORDINATOR, 700)
-    assert reload(uows, number).status == "assigned"
+    assert reload(uows, number).status == S.ASSIGNED
 
 
 def test_urgent_alerts_every_coordinator_at_once_even_at_night(
@@ -337,13 +339,13 @@ def test_other_and_voice_go_to_triage_and_then_route(uows: Uows, config: Config,
                    voice_file_id="voice-1").id or 0
     for number in (vague, voice):
         ticket = reload(uows, number)
-        assert ticket.needs_triage and ticket.status == "submitted"
+        assert ticket.needs_triage and ticket.status == S.SUBMITTED
         assert [n for _, n in outbox(uows, number)] == ["triage", "triage"]
         with pytest.raises(DomainError):
             V.claim_ticket(uows, config, now, number, 700)
     O.triage_ticket(uows, config, now, vague, COORDINATOR, "greening")
     ticket = reload(uows, vague)
-    assert (ticket.category, ticket.needs_triage, ticket.status) == ("greening", False, "assigned")
+    assert (ticket.category, ticket.needs_triage, ticket.status) == ("greening", False, S.ASSIGNED)
     with pytest.raises(DomainError, match="not_coordinator"):
         O.triage_ticket(uows, config, now, voice, RESIDENT, "repairs")
 
@@ -363,7 +365,7 @@ def test_the_same_update_twice_makes_one_ticket(uows: Uows, config: Config,
     first = submit(uows, config, clock.now(), source_key="tg:900:42")
     again = submit(uows, config, clock.now(), source_key="tg:900:42")
     assert first.id == again.id
-    assert events(uows, first.id or 0)[0] == ("submit", None, "submitted")
+    assert events(uows, first.id or 0)[0] == ("submit", None, S.SUBMITTED)
     assert len([e for e in events(uows, first.id or 0) if e[0] == "submit"]) == 1
 
 
@@ -372,14 +374,14 @@ def test_a_stale_write_changes_nothing_and_logs_nothing(uows: Uows, config: Conf
                                                         clock: ManualClock) -> None:
     from bot.services.moves import move
 
-    number = drive(uows, config, clock.now(), "claimed")
+    number = drive(uows, config, clock.now(), S.CLAIMED)
     with uows() as stale:
         ticket = stale.session.get(T.Ticket, number)
         assert ticket is not None
         V.add_progress(uows, config, clock.now(), number, VOL, "别人先改了")  # meanwhile
         logged = events(uows, number)
         with pytest.raises(DomainError, match="changed_meanwhile"):
-            move(stale.session, config, clock.now(), ticket, action="resolve",
-                 actor_kind="volunteer", actor_tg_id=VOL, to_status="resolved")
-    assert reload(uows, number).status == "in_progress"
+            move(stale.session, config, clock.now(), ticket, action=Action.RESOLVE,
+                 role=Role.VOLUNTEER, actor_tg_id=VOL)
+    assert reload(uows, number).status == S.IN_PROGRESS
     assert events(uows, number) == logged

@@ -10,6 +10,7 @@ from sqlmodel import select
 from bot.app.clock import ManualClock
 from bot.config import Config
 from bot.domain.deadlines import quiet_hours_end
+from bot.domain.states import TicketStatus as S
 from bot.services import office
 from bot.services import volunteers as volunteering
 from bot.services.owed import render_owed
@@ -30,7 +31,7 @@ def test_an_offer_made_at_night_lapses_two_hours_after_the_morning(
         uows: Uows, config: Config, clock: ManualClock) -> None:
     add_volunteer(uows, NIGHT, VOLUNTEER)
     ticket = submit(uows, config, NIGHT)
-    assert ticket.status == "assigned"
+    assert ticket.status == S.ASSIGNED
     morning = quiet_hours_end(config, NIGHT)  # 07:30 next day: when the offer arrives
     assert (ticket.next_action, ticket.next_action_at) == (
         "accept_timeout", morning + config.followups.accept_timeout)

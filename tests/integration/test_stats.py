@@ -25,6 +25,7 @@ from bot.digest.stats import (
     unclaimed_tickets,
     volunteer_counts,
 )
+from bot.domain.states import TicketStatus as S
 from bot.texts.render import format_rate
 from storage.db import UnitOfWork
 from storage.models import Ticket, TicketEvent, Volunteer
@@ -94,52 +95,52 @@ def build_ledger(uows: Uows) -> None:
     tickets = [
         # created 00:30 local = 16:30 UTC the day before: belongs to the local day 1 Nov;
         # claimed in time, resolved, confirmed, rated 5
-        _ticket(1, "repairs", L(11, 1, 0, 30), "closed", claimed=L(11, 1, 2),
+        _ticket(1, "repairs", L(11, 1, 0, 30), S.CLOSED, claimed=L(11, 1, 2),
                 resolved=L(11, 1, 10), closed=L(11, 1, 15), assignee=1, rating=5),
         # claimed after its accept limit (17:00): in the base, not responded; overdue 23 h
-        _ticket(2, "repairs", L(11, 1, 9), "in_progress", claimed=L(11, 1, 18),
+        _ticket(2, "repairs", L(11, 1, 9), S.IN_PROGRESS, claimed=L(11, 1, 18),
                 due=L(11, 1, 10), assignee=2),
         # never claimed, limit (18:00) passed: not responded; waiting in the unclaimed list
-        _ticket(3, "sanitation", L(11, 1, 10), "submitted", building="b3"),
+        _ticket(3, "sanitation", L(11, 1, 10), S.SUBMITTED, building="b3"),
         # created 23:30 local: local day 1 Nov; limit 07:30 on 2 Nov is after the window
-        _ticket(4, "sanitation", L(11, 1, 23, 30), "submitted", needs_triage=True),
+        _ticket(4, "sanitation", L(11, 1, 23, 30), S.SUBMITTED, needs_triage=True),
         # claimed in time, resolved and confirmed, never rated
-        _ticket(5, "parking", L(11, 1, 11), "closed", claimed=L(11, 1, 12),
+        _ticket(5, "parking", L(11, 1, 11), S.CLOSED, claimed=L(11, 1, 12),
                 resolved=L(11, 1, 13), closed=L(11, 1, 14), assignee=1),
         # withdrawn before its limit: out of the response base; cancelled, not a closure
-        _ticket(6, "parking", L(11, 1, 12), "cancelled", closed=L(11, 1, 12, 30)),
+        _ticket(6, "parking", L(11, 1, 12), S.CANCELLED, closed=L(11, 1, 12, 30)),
         # withdrawn after its limit passed unclaimed: in the base, not responded
-        _ticket(7, "safety", L(11, 1, 13), "cancelled", closed=L(11, 1, 22)),
+        _ticket(7, "safety", L(11, 1, 13), S.CANCELLED, closed=L(11, 1, 22)),
         # created before the window, resolved and closed in it, rated 2 (not satisfied)
-        _ticket(8, "other", L(10, 30, 10), "closed", claimed=L(10, 30, 11),
+        _ticket(8, "other", L(10, 30, 10), S.CLOSED, claimed=L(10, 30, 11),
                 resolved=L(11, 1, 9), closed=L(11, 1, 10), assignee=2, rating=2),
         # closed unresolved (duplicate) in the window; past due but final: not overdue
-        _ticket(9, "disputes", L(10, 28, 10), "closed_unresolved", closed=L(11, 1, 16),
+        _ticket(9, "disputes", L(10, 28, 10), S.CLOSED_UNRESOLVED, closed=L(11, 1, 16),
                 due=L(10, 29, 10), close_reason="duplicate"),
         # reopened, held by 张三, due 28 Oct 10:00: 4 days 23 h late
-        _ticket(10, "repairs", L(10, 25, 10), "reopened", claimed=L(10, 25, 11),
+        _ticket(10, "repairs", L(10, 25, 10), S.REOPENED, claimed=L(10, 25, 11),
                 due=L(10, 28, 10), assignee=1),
         # assigned to 李四, not yet accepted, due 31 Oct 08:00: 2 days 1 h late
-        _ticket(11, "elderly", L(10, 29, 8), "assigned", due=L(10, 31, 8), assignee=2),
+        _ticket(11, "elderly", L(10, 29, 8), S.ASSIGNED, due=L(10, 31, 8), assignee=2),
         # created today, claimed at once, limit 16:00 today not passed: not judgeable yet
-        _ticket(12, "repairs", L(11, 2, 8), "claimed", claimed=L(11, 2, 8, 30), assignee=1),
+        _ticket(12, "repairs", L(11, 2, 8), S.CLAIMED, claimed=L(11, 2, 8, 30), assignee=1),
         # resolved (awaiting the resident) in the window; past due but resolved: not overdue
-        _ticket(13, "culture", L(10, 31, 23), "resolved", claimed=L(10, 31, 23, 30),
+        _ticket(13, "culture", L(10, 31, 23), S.RESOLVED, claimed=L(10, 31, 23, 30),
                 resolved=L(11, 1, 11), due=L(11, 1, 0), assignee=2),
         # claimed exactly at its limit (22:00): responded
-        _ticket(14, "sanitation", L(11, 1, 14), "claimed", claimed=L(11, 1, 22), assignee=2),
+        _ticket(14, "sanitation", L(11, 1, 14), S.CLAIMED, claimed=L(11, 1, 22), assignee=2),
         # limit 23:00, before the window end: claimed in time
-        _ticket(15, "greening", L(11, 1, 15), "claimed", claimed=L(11, 1, 15, 30),
+        _ticket(15, "greening", L(11, 1, 15), S.CLAIMED, claimed=L(11, 1, 15, 30),
                 assignee=1),
         # limit exactly at the window end (2 Nov 00:00): not in this window's base
-        _ticket(16, "hardship", L(11, 1, 16), "submitted"),
+        _ticket(16, "hardship", L(11, 1, 16), S.SUBMITTED),
         # reopened and handed back: nobody holds it; 5 days 23 h late
-        _ticket(17, "repairs", L(10, 20, 10), "reopened", due=L(10, 27, 10)),
+        _ticket(17, "repairs", L(10, 20, 10), S.REOPENED, due=L(10, 27, 10)),
         # ---- community "qt": must never be counted for "hx" ----
-        _ticket(20, "repairs", L(11, 1, 10), "closed", community="qt", claimed=L(11, 1, 10, 30),
+        _ticket(20, "repairs", L(11, 1, 10), S.CLOSED, community="qt", claimed=L(11, 1, 10, 30),
                 resolved=L(11, 1, 11), closed=L(11, 1, 12), assignee=4, rating=5),
-        _ticket(21, "repairs", L(10, 20, 10), "submitted", community="qt", due=L(10, 25, 10)),
-        _ticket(22, "parking", L(11, 1, 13), "cancelled", community="qt",
+        _ticket(21, "repairs", L(10, 20, 10), S.SUBMITTED, community="qt", due=L(10, 25, 10)),
+        _ticket(22, "parking", L(11, 1, 13), S.CANCELLED, community="qt",
                 closed=L(11, 1, 13, 10)),
     ]
     events = [
@@ -252,12 +253,12 @@ def test_backlog_by_status(ledger: Uows) -> None:
     with ledger() as uow:
         counts = backlog(uow.session, "hx")
     assert counts == {
-        "submitted": 3,  # 3, 4, 16
-        "assigned": 1,  # 11
-        "claimed": 3,  # 12, 14, 15
-        "in_progress": 1,  # 2
-        "resolved": 1,  # 13
-        "reopened": 2,  # 10, 17
+        S.SUBMITTED: 3,  # 3, 4, 16
+        S.ASSIGNED: 1,  # 11
+        S.CLAIMED: 3,  # 12, 14, 15
+        S.IN_PROGRESS: 1,  # 2
+        S.RESOLVED: 1,  # 13
+        S.REOPENED: 2,  # 10, 17
         "total": 11,
     }
 
@@ -346,8 +347,8 @@ def test_empty_database(uows: Uows, config: Config) -> None:
                 r.rated) == (0, 0, 0, 0, 0, 0)
         assert stats.top_categories == []
         assert backlog(s, "hx") == {
-            "submitted": 0, "assigned": 0, "claimed": 0, "in_progress": 0, "resolved": 0,
-            "reopened": 0, "total": 0,
+            S.SUBMITTED: 0, S.ASSIGNED: 0, S.CLAIMED: 0, S.IN_PROGRESS: 0, S.RESOLVED: 0,
+            S.REOPENED: 0, "total": 0,
         }
         assert overdue_tickets(s, "hx", NOW) == []
         assert unclaimed_tickets(s, "hx") == []

@@ -24,7 +24,8 @@ from bot.config import Config
 from bot.digest.daystats import DayTallies
 from bot.digest.stats import DayRow, backlog, period_stats
 from bot.domain.errors import DomainError
-from bot.domain.states import OPEN_STATUSES
+from bot.domain.states import OPEN_STATUSES, Action, Role
+from bot.domain.states import TicketStatus as S
 from bot.services.followups import answer_revisit, sweep
 from bot.services.moves import load_ticket, move
 from bot.services.office import close_ticket, reopen_ticket
@@ -69,37 +70,37 @@ def _act(uows: Uows, config: Config, now: datetime, number: int, rng: random.Ran
     anyone = rng.choice(VOLUNTEERS)
     volunteer = holder if holder is not None and rng.random() < 0.9 else anyone
     if rng.random() < 0.1:
-        status = rng.choice(("submitted", "assigned", "claimed", "resolved", "closed"))
+        status = rng.choice((S.SUBMITTED, S.ASSIGNED, S.CLAIMED, S.RESOLVED, S.CLOSED))
     choices: dict[str, tuple[Callable[[], object], ...]] = {
-        "submitted": (
+        S.SUBMITTED: (
             lambda: claim_ticket(uows, config, now, number, anyone),
             lambda: cancel_ticket(uows, config, now, number, RESIDENT),
             lambda: close_ticket(uows, config, now, number, COORDINATOR, "duplicate"),
         ),
-        "assigned": (
+        S.ASSIGNED: (
             lambda: accept_ticket(uows, config, now, number, volunteer),
             lambda: accept_ticket(uows, config, now, number, volunteer),
             lambda: cancel_ticket(uows, config, now, number, RESIDENT),
         ),
-        "claimed": (
+        S.CLAIMED: (
             lambda: resolve_ticket(uows, config, now, number, volunteer, "已修好"),
             lambda: resolve_ticket(uows, config, now, number, volunteer, "已修好"),
             lambda: release_ticket(uows, config, now, number, volunteer),
             lambda: close_ticket(uows, config, now, number, COORDINATOR, "unable"),
         ),
-        "resolved": (
+        S.RESOLVED: (
             lambda: confirm_resolution(uows, config, now, number, RESIDENT),
             lambda: reject_resolution(uows, config, now, number, RESIDENT, "还是坏的"),
             lambda: reopen_ticket(uows, config, now, number, COORDINATOR, "居民来电"),
         ),
-        "closed": (
+        S.CLOSED: (
             lambda: rate_ticket(uows, config, now, number, RESIDENT, rng.randint(1, 5)),
             lambda: reopen_ticket(uows, config, now, number, COORDINATOR, "居民来电"),
             lambda: answer_revisit(uows, config, now, number, RESIDENT, rng.random() < 0.5),
         ),
     }
-    same = {"in_progress": "claimed", "reopened": "claimed" if holder else "submitted",
-            "closed_unresolved": "closed", "cancelled": "closed"}
+    same = {S.IN_PROGRESS: S.CLAIMED, S.REOPENED: S.CLAIMED if holder else S.SUBMITTED,
+            S.CLOSED_UNRESOLVED: S.CLOSED, S.CANCELLED: S.CLOSED}
     with contextlib.suppress(DomainError):
         rng.choice(choices[same.get(status, status)])()
 
@@ -146,7 +147,7 @@ def _series_by_hand(config: Config, tickets: list[Ticket], end: date,
             new=sum(1 for c in created if c is not None and start <= c < stop),
             closed=sum(1 for t, c in zip(tickets, closed, strict=True)
                        if c is not None and start <= c < stop
-                       and t.status in ("closed", "closed_unresolved")),
+                       and t.status in (S.CLOSED, S.CLOSED_UNRESOLVED)),
             backlog=sum(1 for c, e in zip(created, closed, strict=True)
                         if c is not None and c < stop and (e is None or e >= stop)),
         ))
@@ -177,7 +178,7 @@ def test_a_month_of_work_keeps_the_tallies_equal_to_the_tickets(
     tickets = _tickets(uows)
     statuses = Counter(t.status for t in tickets)
     # The life above reached every state the digest counts.
-    assert {"closed", "closed_unresolved", "cancelled", "reopened", "resolved"} <= set(statuses)
+    assert {S.CLOSED, S.CLOSED_UNRESOLVED, S.CANCELLED, S.REOPENED, S.RESOLVED} <= set(statuses)
     assert any(t.rating for t in tickets) and any(t.reopen_count for t in tickets)
 
     assert tallies_now(engine) == recounted_tallies(engine, config.tz)
@@ -208,8 +209,8 @@ def test_refused_and_uncommitted_changes_move_no_counter(
         confirm_resolution(uows, config, clock.now(), ticket.id or 0, RESIDENT)
     with uows() as uow:  # a change that is never committed
         move(uow.session, config, clock.now(), load_ticket(uow.session, ticket.id or 0),
-             action="cancel", actor_kind="resident", actor_tg_id=RESIDENT,
-             to_status="cancelled", closed_at=clock.now())
+             action=Action.CANCEL, role=Role.RESIDENT, actor_tg_id=RESIDENT,
+             closed_at=clock.now())
     with uows() as uow:  # the same kind of session, committing something else
         uow.session.exec(select(Ticket)).all()
         uow.commit()
