@@ -58,20 +58,41 @@ def test_dev_and_dev2_together_meet_the_targets(classifier: Classifier) -> None:
     assert (report.urgent_precision or 0) >= 0.90, summary
 
 
+@pytest.mark.parametrize(("name", "n", "category", "recall", "precision"), [
+    # Tuned on: the floors sit just under what the shipped rules give, so an edit that breaks
+    # what was learnt from them fails here. Before any tuning on them (their first, honest
+    # measurement): dev3 category 0.800, urgent recall 0.503, precision 0.859; dev4 category
+    # 0.812 (emergencies and look-alikes) and 0.760 (everyday), recall 0.700, precision 0.949.
+    ("dev3", 596, 0.91, 0.98, 0.98),
+    ("dev4", 360, 0.87, 0.98, 0.92),
+])
+def test_later_dev_sets_stay_where_tuning_left_them(
+        classifier: Classifier, name: str, n: int, category: float, recall: float,
+        precision: float) -> None:
+    report = evaluate(classifier, load_labelled(DATA / f"{name}.jsonl"))
+    summary = "\n".join(render(report, name))
+    assert report.n == n
+    assert report.category_accuracy >= category, summary
+    assert report.kind_accuracy >= 0.80, summary
+    assert (report.urgent_recall or 0) >= recall, summary
+    assert (report.urgent_precision or 0) >= precision, summary
+
+
 def test_test_split_stays_above_a_floor(classifier: Classifier) -> None:
-    # Measured once, at the end of issue 11's rule work (commit 40a3115): category 0.784,
-    # kind 0.869, urgent recall 0.579 (22 of 38), precision 0.815; the shipped rules (one fix
-    # for a regression found by test_conversation, not by this split) give category 0.780 and
-    # the same kind and urgent figures. Both below the issue's targets
-    # (0.90 / 0.85 / 1.00 / 0.90): the rules fit dev better than unseen messages. The floors sit
-    # just under those figures so that an edit that loses generalisation fails here. Never tune
-    # on this split; raise the floors only after a new honest measurement.
+    # Measured three times, never tuned on (its misses are not printed here or anywhere):
+    # at the end of the first rule work (commit 40a3115) category 0.784, kind 0.869, urgent
+    # recall 0.579 (22 of 38), precision 0.815; after dev2 (session 4) 0.835 / 0.864 / 0.763 /
+    # 0.806; after dev3, dev4 and the homophone rules (session 5) 0.864 / 0.881 / 0.842 (32 of
+    # 38) / 0.821. Still below the issue's targets (0.90 / 0.85 / 1.00 / 0.90): the rules fit
+    # what they were tuned on better than unseen messages. The floors sit just under the last
+    # figures so that an edit that loses generalisation fails here. Never tune on this split;
+    # raise the floors only after a new honest measurement.
     report = evaluate(classifier, load_labelled(DATA / "test.jsonl"))
     summary = "\n".join(render(report, "test")[:7])  # the figures, not the misses
-    assert report.category_accuracy >= 0.75, summary
-    assert report.kind_accuracy >= 0.83, summary
-    assert (report.urgent_recall or 0) >= 0.55, summary
-    assert (report.urgent_precision or 0) >= 0.75, summary
+    assert report.category_accuracy >= 0.84, summary
+    assert report.kind_accuracy >= 0.86, summary
+    assert (report.urgent_recall or 0) >= 0.78, summary
+    assert (report.urgent_precision or 0) >= 0.78, summary
 
 
 def test_corpus_labels_meet_the_targets(classifier: Classifier) -> None:
