@@ -115,12 +115,21 @@ class Classifier:
                     self._rules_of[word] = sorted(
                         {*self._rules_of[word], *self._rules_of[other]})
         self._objects_re = alternation(list(self._rules_of))
+        # Objects whose tail starts a longer object (墙上裂 → 裂缝): the one scan takes the first
+        # and would miss the second, so after these the scan looks inside (few words qualify).
+        starts = {o[:k] for o in self._rules_of for k in range(1, len(o))}
+        self._overlapping = frozenset(
+            w for w in self._rules_of if any(w[p:] in starts for p in range(1, len(w))))
         hedges = section.hedges
         self._hedge_before = alternation(hedges.before)
         self._hedge_sentence = alternation(hedges.sentence)
         self._lookback = hedges.lookback
         self._not_urgent = alternation(hedges.not_urgent)
-        self._negation = tuple(sorted(hedges.negation, key=len, reverse=True))
+        # One pattern anchored at the end of the few characters before a word: 没有 before 没.
+        self._negation = (re.compile("(?:" + "|".join(
+            re.escape(w) for w in sorted(set(hedges.negation), key=len, reverse=True)) + ")$")
+            if hedges.negation else None)
+        self._negation_reach = max((len(w) for w in hedges.negation), default=0)
         self._letter_length = hedges.letter_length
         self._letter_now = alternation(hedges.letter_now)
         self._over = alternation(hedges.over)
@@ -205,6 +214,8 @@ class Classifier:
         present: set[str] = set()
         for m in self._objects_re.finditer(text):
             present.add(m.group())
+            if m.group() not in self._overlapping:
+                continue
             # An object starting inside a longer one the scan took (墙上裂 | 裂缝 in 墙上裂缝).
             for pos in range(m.start() + 1, m.end()):
                 inner = self._objects_re.match(text, pos)
@@ -346,7 +357,7 @@ class Classifier:
     def _hedge(self, text: str, start: int, end: int, breaks: list[int],
                at: tuple[int, ...] = ()) -> str | None:
         """The hedge that makes this alarm not an emergency happening now, if any."""
-        negated = self._negated(text, at) if self._negation else None
+        negated = self._negated(text, at) if self._negation is not None else None
         if negated:
             return negated
         if self._hedge_before is not None:
@@ -384,10 +395,11 @@ class Classifier:
     def _negated(self, text: str, at: tuple[int, ...]) -> str | None:
         """A negation right before the alarm word or a situation's state (没冒烟, 狗…不咬人):
         the thing is named as not happening."""
+        assert self._negation is not None
         for pos in at:
-            for word in self._negation:  # longest first: 没有 before 没
-                if pos >= len(word) and text.startswith(word, pos - len(word)):
-                    return word
+            m = self._negation.search(text[max(0, pos - self._negation_reach):pos])
+            if m:
+                return m.group()
         return None
 
 
