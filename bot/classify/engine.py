@@ -230,7 +230,7 @@ class Classifier:
     def _keywords(self, text: str, parts: list[Sentence],
                   hits: list[tuple[int, str, str, float, str]]) -> None:
         seen: dict[str, int] = {}  # keyword -> occurrences so far
-        lookup = self._lookup
+        lookup, inside = self._lookup, self._inside_cache
         for part in parts:
             if part.weight <= 0:
                 continue
@@ -239,7 +239,9 @@ class Classifier:
             for i, token in enumerate(tokens):
                 words = lookup.get(token)
                 if words is None:
-                    words = self._inside(token)
+                    words = inside.get(token)  # the cache first: most tokens are no keyword
+                    if words is None:
+                        words = self._inside(token)
                 elif i + 1 < len(tokens) and tokens[i + 1] == "口":
                     words = ()  # 单元门 + 口: the doorway is where, not what
                 for word in words:
