@@ -1,0 +1,92 @@
+"""How much database work one submission costs on the update path (issue 12 §4, decisions 2).
+
+A resident sends a complaint, presses 确认提交 and picks the building: the real Application
+handles the three updates against the stand-in Bot API, and SQLAlchemy's events count every
+statement and transaction run while an update is being handled (the outbox sender's work,
+which runs beside the updates, is not counted: it is the sender's, not the submission's).
+
+The bounds are today's figures, so the path cannot get more expensive unnoticed; the target
+of issue 12 is ≤ 2 transactions and ≤ 12 statements (lower the bounds as the work lands).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+
+from bot import texts
+from tests.e2e.conftest import Harness, ticket_number
+from tests.wording import part
+
+# Today's figures (the bound), and issue 12's target.
+MAX_STATEMENTS, TARGET_STATEMENTS = 35, 12
+MAX_TRANSACTIONS, TARGET_TRANSACTIONS = 9, 2
+
+_IN_UPDATE: contextvars.ContextVar[bool] = contextvars.ContextVar("in_update", default=False)
+
+
+@dataclass
+class Counted:
+    statements: list[str] = field(default_factory=list)
+    transactions: int = 0
+
+    def report(self) -> str:
+        lines = "\n".join(f"  {s.splitlines()[0][:110]}" for s in self.statements)
+        return f"{len(self.statements)} statements in {self.transactions} transactions:\n{lines}"
+
+
+@contextmanager
+def counting_update_work(bot: Harness) -> Iterator[Counted]:
+    """Count what the engine runs inside the handling of an update, from now on."""
+    counted = Counted()
+
+    def on_statement(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if _IN_UPDATE.get():
+            counted.statements.append(statement)
+
+    def on_begin(conn: Any) -> None:
+        if _IN_UPDATE.get():
+            counted.transactions += 1
+
+    processor = bot.app.update_processor
+    process = processor.do_process_update
+
+    async def marked(update: object, coroutine: Awaitable[Any]) -> None:
+        token = _IN_UPDATE.set(True)  # the handler's coroutine runs in this context
+        try:
+            await process(update, coroutine)
+        finally:
+            _IN_UPDATE.reset(token)
+
+    event.listen(bot.engine, "before_cursor_execute", on_statement)
+    event.listen(bot.engine, "begin", on_begin)
+    processor.do_process_update = marked
+    try:
+        yield counted
+    finally:
+        processor.do_process_update = process
+        event.remove(bot.engine, "before_cursor_execute", on_statement)
+        event.remove(bot.engine, "begin", on_begin)
+
+
+async def test_a_submission_costs_few_statements_and_transactions(bot: Harness) -> None:
+    # A first submission pays what is paid once per process (the block list's key).
+    await bot.submit(800, "小区门口垃圾堆了三天没人清，味道很大")
+    await bot.settled()
+    with counting_update_work(bot) as counted:
+        since = time.monotonic()
+        await bot.send_text(801, "3号楼楼道灯坏了好几天了，晚上黑乎乎的老人上下楼不安全")
+        preview = await bot.reply_to(801, texts.BTN_CONFIRM, since=since)
+        number = await bot.confirm(801, preview, "1号楼")
+        await bot.reply_to(801, part(texts.ASK_PHONE), since=since)
+        await bot.settled()
+    assert number > 0
+    assert len(counted.statements) <= MAX_STATEMENTS, counted.report()
+    assert counted.transactions <= MAX_TRANSACTIONS, counted.report()
+    print(counted.report())
