@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import event
 
 from bot import texts
-from tests.e2e.conftest import Harness, ticket_number
+from tests.e2e.conftest import Harness
 from tests.wording import part
 
 # Today's figures (the bound), and issue 12's target.
