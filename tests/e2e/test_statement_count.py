@@ -89,4 +89,3 @@ async def test_a_submission_costs_few_statements_and_transactions(bot: Harness) 
     assert number > 0
     assert len(counted.statements) <= MAX_STATEMENTS, counted.report()
     assert counted.transactions <= MAX_TRANSACTIONS, counted.report()
-    print(counted.report())
