@@ -31,7 +31,7 @@ from bot.classify.result import (
     Classification,
     Evidence,
 )
-from bot.classify.rules import SENTENCE_BREAK, Rule
+from bot.classify.rules import SENTENCE_BREAK, Rule, sentence_around
 from bot.classify.text import Normaliser, Sentence, Weigher, alternation
 from bot.classify.tokenizer import Tokenizer
 from bot.config import Config, Situation
@@ -357,7 +357,7 @@ class Classifier:
         return tuple(flagged), tuple(hedged), tuple(evidence)
 
     def _hedge(self, text: str, start: int, end: int, breaks: list[int],
-               at: tuple[int, ...] = ()) -> str | None:
+               at: tuple[int, ...]) -> str | None:
         """The hedge that makes this alarm not an emergency happening now, if any."""
         negated = self._negated(text, at) if self._negation is not None else None
         if negated:
@@ -385,14 +385,11 @@ class Classifier:
                 return m.group()
         return None
 
-
     def _said_now(self, text: str, start: int, end: int) -> bool:
         """A now-word (现在, 刚才) in the sentence around [start, end)."""
         if self._letter_now is None:
             return False
-        lo = max((m.end() for m in SENTENCE_BREAK.finditer(text, 0, start)), default=0)
-        hi = SENTENCE_BREAK.search(text, end)
-        return self._letter_now.search(text, lo, hi.start() if hi else len(text)) is not None
+        return self._letter_now.search(text, *sentence_around(text, start, end)) is not None
 
     def _negated(self, text: str, at: tuple[int, ...]) -> str | None:
         """A negation right before the alarm word or a situation's state (没冒烟, 狗…不咬人):

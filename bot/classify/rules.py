@@ -68,6 +68,12 @@ class Rule:
     def _excepted(self, text: str, start: int, end: int) -> bool:
         """An `unless` word in the sentence around [start, end)."""
         assert self.unless_re is not None
-        lo = max((m.end() for m in SENTENCE_BREAK.finditer(text, 0, start)), default=0)
-        hi = SENTENCE_BREAK.search(text, end)
-        return self.unless_re.search(text, lo, hi.start() if hi else len(text)) is not None
+        return self.unless_re.search(text, *sentence_around(text, start, end)) is not None
+
+
+def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds of the sentence holding [start, end): after the last sentence mark before
+    it, up to the first one after it."""
+    lo = max((m.end() for m in SENTENCE_BREAK.finditer(text, 0, start)), default=0)
+    hi = SENTENCE_BREAK.search(text, end)
+    return lo, hi.start() if hi else len(text)
