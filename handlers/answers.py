@@ -13,7 +13,6 @@ from bot.services.conversation import (
     answer_held,
     end_wait,
     ended_text,
-    read_text,
     release_held,
     wait_buttons,
     which_question,
@@ -23,7 +22,7 @@ from bot.texts.callbacks import Press
 from bot.texts.keyboards import markup
 from bot.texts.render import preview
 from handlers.common import Context, pressed, refusals, say, services, user_name
-from handlers.resident import incoming, on_no_phone, on_submission
+from handlers.resident import incoming, on_no_phone, take_and_show
 from handlers.volunteer import services_keyboard
 
 
@@ -37,12 +36,11 @@ async def on_private_text(update: Update, context: Context) -> None:
     if message.text == texts.BTN_NO_PHONE:
         await on_no_phone(update, context)
         return
-    svc = services(context)
-    reading = read_text(svc.uows, svc.config, svc.classifier, svc.key(), svc.clock.now(),
-                        incoming(message, user.id, user_name(update)))
-    if reading.how == "new":
-        await on_submission(update, context)
-    elif reading.how == "blocked":
+    reading = await take_and_show(update, context, incoming(message, user.id,
+                                                            user_name(update)), may_answer=True)
+    if reading is None:
+        return  # a new matter (or more of one): its preview was shown
+    if reading.how == "blocked":
         await say(update, texts.BLOCKED_REPLY)
     elif reading.how == "empty":
         await say(update, texts.NOT_MEANINGFUL)
@@ -65,7 +63,7 @@ def _reply(context: Context, reading: Reading) -> tuple[str, Any]:
     if reading.kind == "reg_unit" and reading.volunteer is not None:
         return texts.PICK_SERVICES, services_keyboard(context, reading.volunteer.categories)
     if reading.kind == "draft_text" and reading.draft is not None:
-        shown = preview(svc.config, reading.draft)
+        shown = preview(svc.config, reading.draft, svc.draft_tag)
         return shown.text, markup(shown.buttons)
     if reading.kind == "reject_reason" and reading.ticket is not None:
         done = texts.REOPENED_TO_OFFICE_FOR_RESIDENT if reading.ticket.assignee_id is None \
@@ -107,7 +105,7 @@ async def on_question_button(update: Update, context: Context, press: Press) -> 
         if not changed:
             await query.answer(texts.ALREADY_NOTED)
             return
-        shown = preview(svc.config, draft)
+        shown = preview(svc.config, draft, svc.draft_tag)
         await query.answer()
         sent = await query.edit_message_text(shown.text, reply_markup=markup(shown.buttons))
         message_id = sent.message_id if hasattr(sent, "message_id") else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
 
 from bot import texts
@@ -14,18 +14,17 @@ from bot.domain.deadlines import local_time
 from bot.domain.errors import DomainError
 from bot.domain.states import TicketStatus
 from bot.services import residents as T
-from bot.services.abuse import check_submission, gate_message, refuse_blocked
-from bot.services.conversation import ask, wait_buttons
+from bot.services.abuse import refuse_blocked
+from bot.services.conversation import Reading, ask, wait_buttons
 from bot.services.followups import answer_revisit
 from bot.services.intake import (
     Incoming,
     Received,
     confirm_draft,
     discard_draft,
-    is_meaningful,
-    receive_message,
     update_draft,
 )
+from bot.services.messages import take_message
 from bot.services.people import save_phone
 from bot.services.views import my_tickets_text
 from bot.texts.callbacks import Press, encode
@@ -60,51 +59,62 @@ def incoming(message: Message, user_id: int, name: str) -> Incoming:
 
 @refusals
 async def on_submission(update: Update, context: Context) -> None:
-    """Text, photo, album, location or voice: shows what the bot understood, with 确认提交."""
+    """Photo, album, location, voice (or /wish with words): shows what the bot understood,
+    with 确认提交."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    text = message.text or message.caption or ""
-    if message.text is not None and not is_meaningful(text):
-        await say(update, texts.NOT_MEANINGFUL)
-        return
+    await take_and_show(update, context, incoming(message, user.id, user_name(update)),
+                        may_answer=False)
+
+
+async def take_and_show(update: Update, context: Context, msg: Incoming,
+                        may_answer: bool) -> Reading | None:
+    """Store the message (one transaction) and show the resident its draft; the Reading when
+    the text was about the question the bot is waiting on (the caller answers it)."""
     svc = services(context)
-    gate = gate_message(svc.uows, svc.config, svc.key(), svc.clock.now(), user.id)
-    if gate.blocked:  # nothing stored: nobody would read it (bot/services/abuse.py)
+    taken = take_message(svc.uows, svc.config, svc.classifier, svc.key(), svc.clock.now(), msg,
+                         may_answer)
+    if taken.reading is not None:
+        return taken.reading
+    if taken.blocked:
         await say(update, texts.BLOCKED_REPLY)
-        return
-    got = receive_message(svc.uows, svc.config, svc.classifier, svc.clock.now(),
-                          incoming(message, user.id, user_name(update)),
-                          join_open=gate.previews_full)
-    await _show(update, context, got, flood=gate.previews_full)
+    elif taken.meaningless:
+        await say(update, texts.NOT_MEANINGFUL)
+    elif taken.received is not None:
+        await _show(update, context, taken.received, taken.flood, taken.remember_preview)
+        if taken.asked_for_words is not None:
+            await say(update, texts.ASK_TEXT_FOR_MEDIA,
+                      reply_markup=markup(wait_buttons("draft_text", taken.asked_for_words)))
+    return None
 
 
-async def _show(update: Update, context: Context, got: Received, flood: bool = False) -> None:
+async def _show(update: Update, context: Context, got: Received, flood: bool,
+                remember: bool) -> None:
     svc = services(context)
     draft = got.draft
-    if got.how == "duplicate" and draft.preview_message_id is not None:
+    if got.how == "duplicate" and (draft.preview_message_id is not None
+                                   or draft.source_key in svc.previews_shown):
         return  # Telegram delivered this message again; the preview is already there
     joined = (got.how == "album" and not got.text_changed) or (flood and got.how == "added")
     if joined and draft.preview_message_id is not None:
         # Another photo of the same album (or, in a flood, one more text): no new preview,
         # but the shown one counts it.
         if draft.status == "open":
-            shown = preview(svc.config, draft)
+            shown = preview(svc.config, draft, svc.draft_tag)
             with contextlib.suppress(BadRequest):  # e.g. the preview was deleted meanwhile
                 await context.bot.edit_message_text(
                     shown.text, chat_id=update.effective_chat.id,  # type: ignore[union-attr]
                     message_id=draft.preview_message_id,
                     reply_markup=markup(shown.buttons))
         return
-    shown = preview(svc.config, draft)
+    shown = preview(svc.config, draft, svc.draft_tag)
     sent = await update.effective_chat.send_message(  # type: ignore[union-attr]
         shown.text, reply_markup=markup(shown.buttons))
-    update_draft(svc.uows, svc.config, svc.clock.now(), draft.id or 0, draft.user_id,
-                 preview_message_id=sent.message_id)
-    if not draft.text and not draft.voice_file_id:
-        seq = ask(svc.uows, svc.clock.now(), draft.user_id, "draft_text", draft_id=draft.id)
-        await say(update, texts.ASK_TEXT_FOR_MEDIA,
-                  reply_markup=markup(wait_buttons("draft_text", seq)))
+    svc.previews_shown.add(draft.source_key)
+    if remember:  # later messages edit this preview in place (bot/services/messages.py)
+        update_draft(svc.uows, svc.config, svc.clock.now(), draft.id or 0, draft.user_id,
+                     preview_message_id=sent.message_id)
 
 
 @refusals
@@ -125,38 +135,54 @@ async def on_draft_button(update: Update, context: Context, press: Press) -> Non
     if press.action == "d.setcat":
         draft = update_draft(svc.uows, svc.config, now, number, user_id,
                              category=str(press.args[1]))
-        shown = preview(svc.config, draft)
+        shown = preview(svc.config, draft, svc.draft_tag)
         await query.answer()
         await query.edit_message_text(shown.text, reply_markup=markup(shown.buttons))
         return
+    if press.action == "d.okb":
+        # 确认提交 of a draft whose building is not known: the building buttons carry the
+        # draft, so this press writes nothing; picking one submits (and checks everything).
+        if press.args[2] != svc.draft_tag(number, user_id):
+            raise DomainError("draft_gone")  # not this person's draft (or a forged button)
+        community = svc.config.community(str(press.args[1]))
+        if community is not None and community.buildings():
+            await query.answer()
+            await _ask(query, "building", number,
+                       [(b.code, b.name) for b in community.buildings()])
+            return
     if press.action == "d.com":
         update_draft(svc.uows, svc.config, now, number, user_id, community=str(press.args[1]))
-    if press.action == "d.bld":
-        update_draft(svc.uows, svc.config, now, number, user_id, building=str(press.args[1]))
-    await _confirm(update, context, number)
+    building = str(press.args[1]) if press.action == "d.bld" else None
+    await _confirm(update, context, number, building)
 
 
-async def _confirm(update: Update, context: Context, draft_id: int) -> None:
+async def _ask(query: CallbackQuery, ask: str, draft_id: int,
+               options: list[tuple[str, str]]) -> None:
+    action = "d.com" if ask == "community" else "d.bld"
+    buttons = [Button(name, encode(action, draft_id, code)) for code, name in options]
+    rows = tuple(tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3))
+    prompt = texts.PICK_COMMUNITY if ask == "community" else texts.PICK_BUILDING
+    await query.edit_message_text(prompt, reply_markup=markup(rows))
+
+
+async def _confirm(update: Update, context: Context, draft_id: int,
+                   building: str | None) -> None:
     query, user_id, svc, now = pressed(update, context)
-    until = check_submission(svc.uows, svc.config, svc.key(), now, user_id, draft_id)
-    if until is not None:  # the draft stays open: pressing again later submits it
+    result = confirm_draft(svc.uows, svc.config, now, draft_id, user_id, building=building,
+                           key=svc.key())
+    if result.until is not None:  # the draft stays open: pressing again later submits it
         await query.answer()
         await say(update, texts.TOO_MANY_SUBMISSIONS.format(
-            n=svc.config.abuse.max_submissions, time=_clock_time(svc.config, until, now),
+            n=svc.config.abuse.max_submissions, time=_clock_time(svc.config, result.until, now),
             button=texts.BTN_CONFIRM))
         return
-    result = confirm_draft(svc.uows, svc.config, now, draft_id, user_id)
     if result.already and result.ticket is not None:
         # A second press (double tap, or an older preview of the same draft): say so, and
         # do not edit the message again (Telegram refuses "not modified") or re-ask the phone.
         raise DomainError("draft_submitted", number=result.ticket.id)
     await query.answer()
     if result.ask is not None:
-        action = "d.com" if result.ask == "community" else "d.bld"
-        buttons = [Button(name, encode(action, draft_id, code)) for code, name in result.options]
-        rows = tuple(tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3))
-        prompt = texts.PICK_COMMUNITY if result.ask == "community" else texts.PICK_BUILDING
-        await query.edit_message_text(prompt, reply_markup=markup(rows))
+        await _ask(query, result.ask, draft_id, result.options)
         return
     ticket = result.ticket
     assert ticket is not None

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, update
+from sqlalchemy import and_, func, insert, update
 from sqlmodel import Session, col, select
 
 from bot.domain.states import OPEN_STATUSES, WORKLOAD_STATUSES
@@ -203,3 +203,11 @@ def digest_owed(session: Session, community: str, day: date) -> bool:
 def category_corrections(session: Session) -> list[CategoryCorrection]:
     """Every stored change of a ticket's category by a coordinator, oldest first."""
     return list(session.exec(select(CategoryCorrection).order_by(col(CategoryCorrection.id))))
+
+
+def insert_events(session: Session, events: Sequence[TicketEvent]) -> None:
+    """Audit events in one statement. Their ids are not read back: nothing in the transaction
+    reads them, and one INSERT per event would cost a round trip each."""
+    if events:
+        rows = [e.model_dump(exclude={"id"}) for e in events]
+        session.connection().execute(insert(TicketEvent), rows)

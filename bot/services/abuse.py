@@ -8,6 +8,7 @@ the block. The key comes from BOT_BLOCK_KEY, or is made once and kept in the dat
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -74,6 +75,17 @@ def resident_hash(key: bytes, tg_id: int) -> str:
     return hmac.new(key, str(tg_id).encode(), hashlib.sha256).hexdigest()
 
 
+def draft_tag(key: bytes, draft_id: int, user_id: int) -> str:
+    """A seal binding a button to one draft and its author (8 characters of an HMAC).
+
+    The 确认提交 press of a draft without a building only shows the building buttons, without
+    reading the database (issue 12: a submission in two transactions); the seal lets that
+    press refuse anyone but the author without a read. Everything else (the draft still open,
+    the author not blocked, the limit) is checked in the database when a building is picked."""
+    mac = hmac.new(key, f"draft:{draft_id}:{user_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:6]).decode()
+
+
 def is_blocked(session: Session, key: bytes, tg_id: int) -> bool:
     return block_by_hash(session, resident_hash(key, tg_id)) is not None
 
@@ -116,12 +128,16 @@ def check_submission(uows: UowFactory, config: Config, key: bytes, now: datetime
         draft = s.get(Draft, draft_id)
         if draft is not None and (draft.urgent or draft.status == "submitted"):
             return None  # (a second press of a submitted draft is told its number)
-        limit = config.abuse.max_submissions
-        times = submissions_since(s, user_id, now - config.abuse.window)
-        if len(times) < limit:
-            return None
-        # The earliest moment fewer than `limit` submissions lie within the window.
-        return utc(times[len(times) - limit]) + config.abuse.window
+        return hold_until(config, now, submissions_since(s, user_id, now - config.abuse.window))
+
+
+def hold_until(config: Config, now: datetime, times: list[datetime]) -> datetime | None:
+    """Given when this resident's submissions within the window were made (oldest first):
+    None if they may submit now, else the earliest moment fewer than the limit lie within it."""
+    limit = config.abuse.max_submissions
+    if len(times) < limit:
+        return None
+    return utc(times[len(times) - limit]) + config.abuse.window
 
 
 def block_resident(uows: UowFactory, config: Config, key: bytes, now: datetime, number: int,

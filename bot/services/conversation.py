@@ -122,7 +122,12 @@ def _aware(moment: datetime, like: datetime) -> datetime:
 
 def waiting_for(s: Session, config: Config, now: datetime, user_id: int) -> PendingInput | None:
     """The question this person's words answer now, if any (an expired one is marked so)."""
-    pending = s.get(PendingInput, user_id)
+    return still_waiting(s, config, now, s.get(PendingInput, user_id))
+
+
+def still_waiting(s: Session, config: Config, now: datetime,
+                  pending: PendingInput | None) -> PendingInput | None:
+    """`pending` if it still waits for words (an expired one is marked so)."""
     if pending is None or pending.state != "waiting" or pending.kind not in RULES:
         return None
     if _expired(config, pending, now):
@@ -159,39 +164,51 @@ def read_text(uows: UowFactory, config: Config, classifier: Classifier, key: byt
     try:
         with uows() as uow:
             s = uow.session
-            held = s.get(PendingInput, msg.user_id)
-            if held is not None and held.state == "holding":
-                seen = draft_by_source_key(s, msg.source_key)
-                if seen is not None and seen.id == held.held_draft_id:  # redelivered
-                    return Reading("ask", held.kind, held.seq, draft=seen,
-                                   ticket=s.get(Ticket, held.ticket_id) if held.ticket_id
-                                   else None)
-            pending = waiting_for(s, config, now, msg.user_id)
-            if pending is None:
-                uow.commit()  # an expired wait is marked so
-                return Reading("new")
-            rule = RULES[pending.kind]
-            if rule.resident and is_blocked(s, key, msg.user_id):
-                return Reading("blocked")
-            text = clean_text(msg.text)
-            if not text or (pending.kind == "draft_text" and not is_meaningful(text)):
-                return Reading("empty", pending.kind, pending.seq)
-            ticket = s.get(Ticket, pending.ticket_id) if pending.ticket_id else None
-            if reads_as_new(rule, classifier, text, ticket.category if ticket else None,
-                            bool(ticket and ticket.urgent)):
-                draft = hold_in(s, config, classifier, now, msg)
-                pending.state, pending.held_draft_id = "holding", draft.id
-                s.add(pending)
-                uow.commit()
-                return Reading("ask", pending.kind, pending.seq, ticket=ticket, draft=draft)
-            reading = _apply(uow, config, classifier, now, msg.user_id, pending, text)
+            reading = read_text_in(uow, config, classifier, now, msg,
+                                   s.get(PendingInput, msg.user_id),
+                                   lambda: is_blocked(s, key, msg.user_id))
             uow.commit()
             return reading
     except DomainError:
-        # The answer was refused (the ticket moved on meanwhile): end the wait, so the next
-        # text is not refused again; the refusal itself is shown by the caller.
-        _close(uows, msg.user_id, "refused")
+        close_refused(uows, msg.user_id)
         raise
+
+
+def read_text_in(uow: UnitOfWork, config: Config, classifier: Classifier, now: datetime,
+                 msg: Incoming, pending: PendingInput | None,
+                 blocked: Callable[[], bool]) -> Reading:
+    """read_text inside the caller's transaction (the caller commits), given the person's
+    question row as read. On DomainError the caller rolls back and calls close_refused."""
+    s = uow.session
+    held = pending
+    if held is not None and held.state == "holding":
+        seen = draft_by_source_key(s, msg.source_key)
+        if seen is not None and seen.id == held.held_draft_id:  # redelivered
+            return Reading("ask", held.kind, held.seq, draft=seen,
+                           ticket=s.get(Ticket, held.ticket_id) if held.ticket_id else None)
+    pending = still_waiting(s, config, now, pending)
+    if pending is None:
+        return Reading("new")  # (an expired wait is marked so: the caller commits it)
+    rule = RULES[pending.kind]
+    if rule.resident and blocked():
+        return Reading("blocked")
+    text = clean_text(msg.text)
+    if not text or (pending.kind == "draft_text" and not is_meaningful(text)):
+        return Reading("empty", pending.kind, pending.seq)
+    ticket = s.get(Ticket, pending.ticket_id) if pending.ticket_id else None
+    if reads_as_new(rule, classifier, text, ticket.category if ticket else None,
+                    bool(ticket and ticket.urgent)):
+        draft = hold_in(s, config, classifier, now, msg)
+        pending.state, pending.held_draft_id = "holding", draft.id
+        s.add(pending)
+        return Reading("ask", pending.kind, pending.seq, ticket=ticket, draft=draft)
+    return _apply(uow, config, classifier, now, msg.user_id, pending, text)
+
+
+def close_refused(uows: UowFactory, user_id: int) -> None:
+    """The answer was refused (the ticket moved on meanwhile): end the wait, so the next text
+    is not refused again; the refusal itself is shown by the caller."""
+    _close(uows, user_id, "refused")
 
 
 def answer_held(uows: UowFactory, config: Config, classifier: Classifier, now: datetime,

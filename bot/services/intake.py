@@ -16,11 +16,18 @@ from bot.classify import Classifier
 from bot.classify.explain import reasons
 from bot.config import Config
 from bot.domain.errors import DomainError
+from bot.services.abuse import hold_until, resident_hash
 from bot.services.people import offer_phone_once
 from bot.services.residents import NewTicket, submit_in
+from storage.contexts import MessageContext, draft_context, message_context
 from storage.db import IntegrityError, Session, UnitOfWork
 from storage.models import Draft, Resident, Ticket
-from storage.queries import album_draft, draft_by_source_key, open_draft, resident_by_tg
+from storage.queries import (
+    album_draft,
+    draft_by_source_key,
+    resident_by_tg,
+    submissions_since,
+)
 
 UowFactory = Callable[[], UnitOfWork]
 ATTACH_WINDOW = timedelta(minutes=30)
@@ -43,6 +50,11 @@ class Incoming:
     location: tuple[float, float] | None = None
     voice_file_id: str | None = None
 
+    @property
+    def is_text(self) -> bool:
+        """Words only: no photo, location or voice note that would carry the message."""
+        return not (self.photo_file_id or self.location or self.voice_file_id)
+
 
 @dataclass(frozen=True)
 class Received:
@@ -61,6 +73,8 @@ class Confirmed:
     options: list[tuple[str, str]] = field(default_factory=list)
     ask_phone: bool = False  # first submission of a resident never asked for a phone
     already: bool = False  # submitted by an earlier press: nothing new happened
+    # Over [abuse] max_submissions: not submitted; the resident may press again then.
+    until: datetime | None = None
 
 
 def is_meaningful(text: str) -> bool:
@@ -92,10 +106,6 @@ def _classify_into(draft: Draft, classifier: Classifier) -> None:
     draft.matched = list(reasons(result, classifier.category_name))
 
 
-def _open_draft(session: Session, user_id: int, now: datetime) -> Draft | None:
-    return open_draft(session, user_id, now - ATTACH_WINDOW)
-
-
 def _add_media(draft: Draft, msg: Incoming) -> None:
     if msg.photo_file_id and msg.photo_unique_id not in draft.photo_unique_ids:
         draft.photo_file_ids = [*draft.photo_file_ids, msg.photo_file_id]
@@ -109,58 +119,69 @@ def _add_media(draft: Draft, msg: Incoming) -> None:
 def receive_message(uow_factory: UowFactory, config: Config, classifier: Classifier,
                     now: datetime, msg: Incoming, join_open: bool = False) -> Received:
     """Store what the resident sent: a new draft, or more material for their open draft.
-    `join_open`: a text too joins the open draft (a flood of texts, bot/services/abuse.py)."""
+    `join_open`: a text too joins the open draft (a flood of texts, bot/services/abuse.py).
+    (Handlers go through bot/services/messages.py, which also answers questions and checks
+    blocks in the same transaction.)"""
     try:
-        return _receive(uow_factory, config, classifier, now, msg, join_open)
-    except IntegrityError:
-        # Two processes (replicas, or a restart while the old one still ran) handled the same
-        # update: both saw no draft for it, the other one's insert won. It is already stored.
         with uow_factory() as uow:
-            seen = draft_by_source_key(uow.session, msg.source_key)
+            s = uow.session
+            ctx = message_context(s, msg.user_id, "", msg.source_key, now, now - ATTACH_WINDOW)
+            received = receive_in(s, config, classifier, now, msg, ctx, join_open)
+            uow.commit()
+            return received
+    except IntegrityError:
+        seen = stored_copy(uow_factory, msg)
         if seen is None:
             raise  # some other constraint: not the race this is about
-        return Received(seen, "duplicate")
+        return seen
 
 
-def _receive(uow_factory: UowFactory, config: Config, classifier: Classifier,
-             now: datetime, msg: Incoming, join_open: bool) -> Received:
+def stored_copy(uow_factory: UowFactory, msg: Incoming) -> Received | None:
+    """After an IntegrityError on the draft's insert: two processes (replicas, or a restart
+    while the old one still ran) handled the same update, both saw no draft for it, the other
+    one's insert won. It is already stored (None: it is not; some other constraint failed)."""
     with uow_factory() as uow:
-        s = uow.session
+        seen = draft_by_source_key(uow.session, msg.source_key)
+    return Received(seen, "duplicate") if seen is not None else None
+
+
+def receive_in(s: Session, config: Config, classifier: Classifier, now: datetime,
+               msg: Incoming, ctx: MessageContext, join_open: bool) -> Received:
+    """receive_message inside the caller's transaction, with what `ctx` already read."""
+    if ctx.seen:
         seen = draft_by_source_key(s, msg.source_key)
         if seen is not None:
             return Received(seen, "duplicate")
-        text = clean_text(msg.text)
-        target, how = None, "new"
-        if msg.media_group_id:
-            target = album_draft(s, msg.user_id, msg.media_group_id)
-            how = "album"
-        if target is None and (not text or join_open):
-            target, how = _open_draft(s, msg.user_id, now), "added"
-        if target is None and text:
-            # Words after a photo, a location or a voice note describe them: one matter, not
-            # a second draft beside a draft with nothing written in it.
-            wordless = _open_draft(s, msg.user_id, now)
-            if wordless is not None and not wordless.text:
-                target, how = wordless, "added"
-        if target is None:
-            target, how = _new_draft(s, config, now, msg), "new"
-        text_changed = bool(text) and not target.text
-        if text_changed:
-            target.text = text
-        elif text and how != "new":
-            target.text = f"{target.text}\n{text}"[:MAX_TEXT]
-            text_changed = True
-        _add_media(target, msg)
-        if text_changed or how == "new":
-            _classify_into(target, classifier)
-        target.updated_at = now
-        s.add(target)
-        uow.commit()
-        return Received(target, how, text_changed)
+    text = clean_text(msg.text)
+    target, how = None, "new"
+    if msg.media_group_id:
+        target = album_draft(s, msg.user_id, msg.media_group_id)
+        how = "album"
+    if target is None and (not text or join_open):
+        target, how = ctx.open_draft, "added"
+    if target is None and text and ctx.open_draft is not None and not ctx.open_draft.text:
+        # Words after a photo, a location or a voice note describe them: one matter, not
+        # a second draft beside a draft with nothing written in it.
+        target, how = ctx.open_draft, "added"
+    if target is None:
+        target, how = _new_draft(config, now, msg, ctx.resident), "new"
+    text_changed = bool(text) and not target.text
+    if text_changed:
+        target.text = text
+    elif text and how != "new":
+        target.text = f"{target.text}\n{text}"[:MAX_TEXT]
+        text_changed = True
+    _add_media(target, msg)
+    if text_changed or how == "new":
+        _classify_into(target, classifier)
+    target.updated_at = now
+    s.add(target)
+    s.flush()  # the draft's number goes on its preview's buttons
+    return Received(target, how, text_changed)
 
 
-def _new_draft(s: Session, config: Config, now: datetime, msg: Incoming) -> Draft:
-    resident = resident_by_tg(s, msg.user_id)
+def _new_draft(config: Config, now: datetime, msg: Incoming,
+               resident: Resident | None) -> Draft:
     community = resident.community if resident else None
     if community is None and len(config.communities) == 1:
         community = config.communities[0].code
@@ -176,7 +197,7 @@ def append_text(uow_factory: UowFactory, classifier: Classifier, now: datetime,
                 draft_id: int, user_id: int, text: str) -> Draft:
     """The resident answered "please describe it in words" for a photo or location."""
     with uow_factory() as uow:
-        draft = _own_open_draft(uow.session, draft_id, user_id)
+        draft = _own_open_draft(uow.session.get(Draft, draft_id), user_id)
         draft.text = f"{draft.text}\n{clean_text(text)}".strip()[:MAX_TEXT]
         _classify_into(draft, classifier)
         draft.updated_at = now
@@ -185,8 +206,7 @@ def append_text(uow_factory: UowFactory, classifier: Classifier, now: datetime,
         return draft
 
 
-def _own_open_draft(s: Session, draft_id: int, user_id: int) -> Draft:
-    draft = s.get(Draft, draft_id)
+def _own_open_draft(draft: Draft | None, user_id: int) -> Draft:
     if draft is None or draft.user_id != user_id:
         raise DomainError("draft_gone")
     if draft.status == "submitted":
@@ -201,7 +221,7 @@ def update_draft(uow_factory: UowFactory, config: Config, now: datetime, draft_i
                  building: str | None = None, preview_message_id: int | None = None) -> Draft:
     """Change what the resident may change before submitting: category, community, building."""
     with uow_factory() as uow:
-        draft = _own_open_draft(uow.session, draft_id, user_id)
+        draft = _own_open_draft(uow.session.get(Draft, draft_id), user_id)
         if category is not None:
             if category not in config.categories:
                 raise DomainError("bad_category", code=category)
@@ -211,10 +231,7 @@ def update_draft(uow_factory: UowFactory, config: Config, now: datetime, draft_i
                 raise DomainError("wrong_community")
             draft.community, draft.building = community, None
         if building is not None:
-            chosen = config.community(draft.community)
-            if chosen is None or chosen.building(building) is None:
-                raise DomainError("bad_building")
-            draft.building = building
+            _set_building(config, draft, building)
         if preview_message_id is not None:
             draft.preview_message_id = preview_message_id
         draft.updated_at = now
@@ -223,9 +240,16 @@ def update_draft(uow_factory: UowFactory, config: Config, now: datetime, draft_i
         return draft
 
 
+def _set_building(config: Config, draft: Draft, building: str) -> None:
+    chosen = config.community(draft.community)
+    if chosen is None or chosen.building(building) is None:
+        raise DomainError("bad_building")
+    draft.building = building
+
+
 def discard_draft(uow_factory: UowFactory, now: datetime, draft_id: int, user_id: int) -> Draft:
     with uow_factory() as uow:
-        draft = _own_open_draft(uow.session, draft_id, user_id)
+        draft = _own_open_draft(uow.session.get(Draft, draft_id), user_id)
         draft.status, draft.updated_at = "discarded", now
         uow.session.add(draft)
         uow.commit()
@@ -233,53 +257,77 @@ def discard_draft(uow_factory: UowFactory, now: datetime, draft_id: int, user_id
 
 
 def confirm_draft(uow_factory: UowFactory, config: Config, now: datetime, draft_id: int,
-                  user_id: int) -> Confirmed:
-    """Submit the draft as a ticket in one transaction; pressing twice gives the same ticket."""
+                  user_id: int, *, building: str | None = None,
+                  key: bytes | None = None) -> Confirmed:
+    """Submit the draft as a ticket in one transaction; pressing twice gives the same ticket.
+
+    `building`: picked on the way (the building buttons carry the draft: the 确认提交 press
+    before them writes nothing). `key`: the block list's key; with it, a blocked resident is
+    refused and one over `[abuse] max_submissions` is told when they may press again (the draft
+    stays open, with the building they picked), all in the same transaction.
+    """
     with uow_factory() as uow:
         s = uow.session
-        draft = s.get(Draft, draft_id)
+        block_hash = resident_hash(key, user_id) if key is not None else ""
+        ctx = draft_context(s, draft_id, block_hash, now - config.abuse.window)
+        if ctx.blocked:
+            raise DomainError("blocked")
+        draft = ctx.draft
         if draft is not None and draft.status == "submitted" and draft.user_id == user_id:
             return Confirmed(ticket=s.get(Ticket, draft.ticket_id), already=True)
-        draft = _own_open_draft(s, draft_id, user_id)
+        draft = _own_open_draft(draft, user_id)
         community = config.community(draft.community)
         if community is None:
             return Confirmed(ask="community",
                              options=[(c.code, c.name) for c in config.communities])
-        if draft.building is None and community.buildings():
+        if building is not None and community.building(building) is None:
+            raise DomainError("bad_building")
+        # The draft is written once, at the end: an earlier change would be flushed (an
+        # UPDATE) before the ticket's INSERT and the draft written twice.
+        building = building or draft.building
+        if building is None and community.buildings():
             return Confirmed(ask="building",
                              options=[(b.code, b.name) for b in community.buildings()])
+        if key is not None and not draft.urgent and \
+                ctx.submissions >= config.abuse.max_submissions:
+            until = hold_until(config, now, submissions_since(
+                s, user_id, now - config.abuse.window))
+            if until is not None:
+                draft.building, draft.updated_at = building, now
+                s.add(draft)
+                uow.commit()  # the building they picked is kept
+                return Confirmed(until=until)
         new = NewTicket(
             text=draft.text, kind=draft.kind, category=draft.category, urgent=draft.urgent,
-            community=community.code, building=draft.building, matched=tuple(draft.matched),
+            community=community.code, building=building, matched=tuple(draft.matched),
             location=(draft.location_lat, draft.location_lon)
             if draft.location_lat is not None and draft.location_lon is not None else None,
             photo_file_ids=tuple(draft.photo_file_ids), voice_file_id=draft.voice_file_id,
             source_key=f"draft:{draft.id}",
         )
+        reporter = ctx.resident or Resident(tg_id=user_id, name=draft.user_name,
+                                            created_at=now)
+        # Decided before the reporter is written, so they are written once.
+        ask_phone = offer_phone_once(reporter, now)
         stored = draft
 
-        ask_phone = False
-
         def mark_submitted(session: Session, ticket: Ticket) -> None:
-            nonlocal ask_phone
             stored.status, stored.ticket_id, stored.updated_at = "submitted", ticket.id, now
+            stored.building = building
             session.add(stored)
-            # Just stored by submit_in: found in the session, no query.
-            reporter = session.get(Resident, ticket.reporter_id) if ticket.reporter_id else None
-            if reporter is not None:
-                ask_phone = offer_phone_once(reporter, now)
-                session.add(reporter)
 
-        ticket = submit_in(uow, config, now, user_id, new, draft.user_name, also=mark_submitted)
-        return Confirmed(ticket=ticket, ask_phone=ask_phone)
-
+        # The draft was open in this transaction: no ticket has its key yet (a second
+        # process submitting it at the same moment is caught by the unique key).
+        ticket = submit_in(uow, config, now, user_id, new, draft.user_name,
+                           also=mark_submitted, resident=reporter, fresh_key=True)
+        return Confirmed(ticket=ticket, ask_phone=ask_phone and ticket.id == stored.ticket_id)
 
 
 def hold_in(session: Session, config: Config, classifier: Classifier, now: datetime,
             msg: Incoming) -> Draft:
     """Keep a text that may be a new matter or an answer (bot/services/conversation.py) as a draft
     nobody is shown yet: the person's words are stored before they are asked which it is."""
-    draft = _new_draft(session, config, now, msg)
+    draft = _new_draft(config, now, msg, resident_by_tg(session, msg.user_id))
     draft.text, draft.status = clean_text(msg.text), "held"
     _classify_into(draft, classifier)
     session.add(draft)

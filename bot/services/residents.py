@@ -16,8 +16,8 @@ from bot.config import Config
 from bot.domain.deadlines import time_limit
 from bot.domain.errors import DomainError
 from bot.domain.states import NEW, TRANSITIONS, Action, Role
-from bot.services.moves import load_ticket, move, require_allowed
-from bot.services.notices import declare_owed, owe, owe_coordinators
+from bot.services.moves import load_ticket, move, remember_unstored, require_allowed
+from bot.services.notices import owe, owe_coordinators
 from bot.services.roles import (
     refresh_group_post,
     require_reporter,
@@ -73,13 +73,20 @@ def submit_in(
     new: NewTicket,
     reporter_name: str = "",
     also: Callable[[Session, Ticket], None] | None = None,
+    *,
+    resident: Resident | None = None,
+    fresh_key: bool = False,
 ) -> Ticket:
-    """submit_ticket inside the caller's unit of work; `also` runs in the same transaction."""
+    """submit_ticket inside the caller's unit of work; `also` runs in the same transaction.
+    `resident`: the reporter, when the caller has read (or made) them already; `fresh_key`:
+    the caller knows no ticket has this source key (a unique key still catches a race)."""
     session = uow.session
-    if new.source_key and (seen := ticket_by_source_key(session, new.source_key)):
+    if new.source_key and not fresh_key and (
+            seen := ticket_by_source_key(session, new.source_key)):
         return seen
     try:
-        ticket = _insert_ticket(session, config, now, reporter_tg_id, new, reporter_name)
+        ticket = _insert_ticket(session, config, now, reporter_tg_id, new, reporter_name,
+                                resident)
         route_ticket(session, config, now, ticket)
         if ticket.urgent:
             owe_coordinators(
@@ -106,12 +113,16 @@ def _insert_ticket(
     reporter_tg_id: int,
     new: NewTicket,
     reporter_name: str,
+    resident: Resident | None = None,
 ) -> Ticket:
+    """The ticket as submitted, not inserted yet (bot/services/moves.py: it is inserted once
+    routed, in its state then)."""
     if config.community(new.community) is None:
         raise DomainError("wrong_community")
     if new.category not in config.categories:
         raise DomainError("bad_category", code=new.category)
-    resident = resident_by_tg(session, reporter_tg_id)
+    if resident is None:
+        resident = resident_by_tg(session, reporter_tg_id)
     if resident is None:
         resident = Resident(tg_id=reporter_tg_id, name=reporter_name, created_at=now)
     resident.community = new.community
@@ -119,7 +130,8 @@ def _insert_ticket(
     resident.phone = new.contact_phone or resident.phone
     resident.name = resident.name or reporter_name
     session.add(resident)
-    session.flush()
+    if resident.id is None:
+        session.flush()  # the ticket names its reporter by id
     created = TRANSITIONS[(NEW, Action.SUBMIT, Role.RESIDENT)]
     ticket = Ticket(
         status=created.to,
@@ -142,20 +154,15 @@ def _insert_ticket(
         accept_due_at=now + config.followups.claim_timeout,
         due_at=now + time_limit(config, new.category, new.urgent, new.text),
     )
-    session.add(ticket)
-    session.flush()
     note_ticket(session, config.tz, None, ticket.model_dump())
-    declare_owed(session, ticket.id, created.owes)
-    session.add(
-        TicketEvent(
-            ticket_id=ticket.id,  # type: ignore[arg-type]
-            actor_kind=Role.RESIDENT,
-            actor_tg_id=reporter_tg_id,
-            action=created.event,
-            to_status=created.to,
-            at=now,
-        )
-    )
+    remember_unstored(session, ticket, TicketEvent(
+        ticket_id=ticket.id,  # type: ignore[arg-type]  # None: store_ticket gives it
+        actor_kind=Role.RESIDENT,
+        actor_tg_id=reporter_tg_id,
+        action=created.event,
+        to_status=created.to,
+        at=now,
+    ), created.owes)
     return ticket
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.config import Config
 from bot.domain.routing import Candidate, choose_volunteer
 from bot.domain.states import Action, Role
-from bot.services.moves import move
+from bot.services.moves import move, store_ticket
 from bot.services.notices import owe, owe_coordinators
 from storage.db import Session
 from storage.models import Ticket, Volunteer
@@ -39,11 +39,13 @@ def route_ticket(session: Session, config: Config, now: datetime, ticket: Ticket
             action=Action.TRIAGE_REQUESTED, role=Role.SYSTEM, actor_tg_id=None,
             needs_triage=True, assignee_id=None, offered_in_group=False,
         )
+        store_ticket(session, ticket)
         owe_coordinators(session, config, now, community, "triage", ticket)
         return "triage"
     if ticket.category not in config.routing.open_claim_categories:
         loads = volunteer_loads(session, ticket.community)
-        passed = volunteers_who_passed(session, ticket.id or 0)
+        # A ticket not stored yet is new: nobody has passed it on.
+        passed = volunteers_who_passed(session, ticket.id) if ticket.id else set()
         choice = choose_volunteer(
             [_candidate(v, n) for v, n in loads], ticket.category, ticket.building, passed
         )
@@ -56,6 +58,7 @@ def route_ticket(session: Session, config: Config, now: datetime, ticket: Ticket
             )
             volunteer.last_assigned_at = now
             session.add(volunteer)
+            store_ticket(session, ticket)
             owe(session, config, now, volunteer.tg_id, "offer", ticket, urgent=ticket.urgent)
             return "volunteer"
     offer_to_group(session, config, now, ticket)
@@ -67,18 +70,21 @@ def offer_to_group(session: Session, config: Config, now: datetime, ticket: Tick
     """Open claim in the volunteers' group; without a group the coordinators must act. (A
     reopened ticket stays reopened; one whose offer lapsed is submitted again: the table.)"""
     community = config.community(ticket.community)
+    new = ticket.id is None
     move(
         session, config, now, ticket,
         action=action, role=Role.SYSTEM, actor_tg_id=None,
         assignee_id=None, offered_in_group=True, routed_at=ticket.routed_at or now,
     )
+    store_ticket(session, ticket)
     chat_id = community.volunteer_chat_id if community else None
     if chat_id is not None and ticket.group_message_id is not None \
             and ticket.group_chat_id == chat_id:
         # Already posted once (then taken and handed back): the same post offers it again,
         # so the group never shows a stale "taken by" next to a second copy.
         owe(session, config, now, chat_id, "group_update", ticket, urgent=ticket.urgent)
-    elif chat_id is not None and pending_notice(session, ticket.id or 0, "group_post"):
+    elif chat_id is not None and not new and pending_notice(session, ticket.id or 0,
+                                                            "group_post"):
         pass  # a post still waiting to go out (quiet hours) offers it: no second copy
     elif chat_id is not None:
         owe(session, config, now, chat_id, "group_post", ticket, urgent=ticket.urgent)

@@ -10,11 +10,14 @@ import re
 from dataclasses import dataclass
 
 MAX_BYTES = 64
-# action -> the shapes of its arguments: "n" a positive number, "c" a short code
+# action -> the shapes of its arguments: "n" a positive number, "c" a short code, "s" a seal
+# (8 characters of an HMAC: bot/services/abuse.py, draft_tag)
 ACTIONS: dict[str, tuple[str, ...]] = {
     # drafts (resident, before submitting)
     "d.ok": ("n",), "d.cat": ("n",), "d.setcat": ("n", "c"), "d.no": ("n",),
     "d.bld": ("n", "c"), "d.com": ("n", "c"),
+    # 确认提交 of a draft without a building: ask it (the community's), sealed to its author
+    "d.okb": ("n", "c", "s"),
     # tickets: volunteers
     "t.acc": ("n",), "t.dec": ("n",), "t.clm": ("n",), "t.prg": ("n",), "t.res": ("n",),
     "t.rel": ("n",),
@@ -33,6 +36,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "v.cat": ("c",), "v.done": (),
 }
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_SEAL = re.compile(r"^[A-Za-z0-9_-]{8}$")
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ def parse(data: str | None) -> Press | None:
                 return None
             args.append(int(value))
         else:
-            if not _CODE.match(value):
+            if not (_CODE if kind == "c" else _SEAL).match(value):
                 return None
             args.append(value)
     return Press(action, tuple(args))

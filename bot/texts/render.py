@@ -12,6 +12,7 @@ keeps every message within Telegram's limits).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -202,8 +203,9 @@ def closed_notice(number: int, reason: str, note: str | None) -> str:
         number=number, reason=texts.CLOSE_REASONS_FOR_RESIDENT.get(reason, ""), note=said)
 
 
-def preview(config: Config, draft: Draft) -> Out:
-    """What the bot understood from the resident's draft, with 确认提交 / 换个类别 / 不提交."""
+def preview(config: Config, draft: Draft, seal: Callable[[int, int], str]) -> Out:
+    """What the bot understood from the resident's draft, with 确认提交 / 换个类别 / 不提交.
+    `seal`: the seal on a 确认提交 that asks the building (Services.draft_tag)."""
     items = attachment_names(draft)
     text = texts.PREVIEW.format(
         category=config.category_name(draft.category),
@@ -213,8 +215,15 @@ def preview(config: Config, draft: Draft) -> Out:
         summary=mask_phones(draft.text)[:300] if draft.text else texts.PREVIEW_NO_TEXT,
     )
     number = draft.id or 0
+    community = config.community(draft.community)
+    if community is not None and draft.building is None and community.buildings():
+        # Its press asks the building without reading the draft again (a hint: picking the
+        # building re-checks everything in the database).
+        confirm = encode("d.okb", number, community.code, seal(number, draft.user_id))
+    else:
+        confirm = encode("d.ok", number)
     buttons = (
-        (Button(texts.BTN_CONFIRM, encode("d.ok", number)),),
+        (Button(texts.BTN_CONFIRM, confirm),),
         (Button(texts.BTN_OTHER_CATEGORY, encode("d.cat", number)),
          Button(texts.BTN_DISCARD, encode("d.no", number))),
     )

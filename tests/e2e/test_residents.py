@@ -552,7 +552,12 @@ async def test_photo_then_text_then_location_complete_one_draft(
     assert ticket.id == number
     assert ticket.photo_file_ids == ["p-lonely"] and "杂物" in ticket.text
     # The earlier previews of the same draft are stale now: 确认提交 there submits nothing new.
-    again = await alert_for(bot, await bot.press(RESIDENT, first, "确认提交"))
+    # Its press writes nothing and reads nothing (the building buttons carry the draft: issue
+    # 12), so the building question comes; picking a building says it was submitted already.
+    since = time.monotonic()
+    await bot.press(RESIDENT, first, "确认提交")
+    stale = await bot.reply_to(RESIDENT, texts.PICK_BUILDING, since=since)
+    again = await alert_for(bot, await bot.press(RESIDENT, stale, "2号楼"))
     assert again.params["text"] == texts.ERRORS["draft_submitted"].format(number=number)
     assert len(all_tickets(bot)) == 1
     assert (ticket.location_lat, ticket.location_lon) == (39.91, 116.40)

@@ -8,7 +8,7 @@ import pytest
 from bot.texts import fit
 from bot.texts.callbacks import ACTIONS, MAX_BYTES, encode, parse
 
-LARGEST = {"n": 10**15 - 1, "c": "x" * 32}  # parse accepts up to 15 digits and 32-char codes
+LARGEST = {"n": 10**15 - 1, "c": "x" * 32, "s": "x" * 8}  # the most parse accepts of each
 
 
 @pytest.mark.parametrize("action", sorted(ACTIONS))
