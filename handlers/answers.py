@@ -80,7 +80,7 @@ async def on_question_button(update: Update, context: Context, press: Press) -> 
     re-checked in the database: a button of an older question changes nothing."""
     query, user_id, svc, now = pressed(update, context)
     if press.action == "q.end":
-        ended = end_wait(svc.uows, svc.config, now, user_id, press.number)
+        ended = await svc.run(end_wait, svc.uows, svc.config, now, user_id, press.number)
         if ended.how == "already":
             await query.answer(texts.QUESTION_OVER)
             return
@@ -92,7 +92,7 @@ async def on_question_button(update: Update, context: Context, press: Press) -> 
             text, keyboard = ended_text(ended.kind), None
         await say(update, text, reply_markup=keyboard)
     elif press.action == "q.ans":
-        reading = answer_held(svc.uows, svc.config, svc.classifier, now, user_id,
+        reading = await svc.run(answer_held, svc.uows, svc.config, svc.classifier, now, user_id,
                               press.number)
         if reading.how == "already":
             await query.answer(texts.ALREADY_NOTED)
@@ -101,7 +101,7 @@ async def on_question_button(update: Update, context: Context, press: Press) -> 
         text, keyboard = _reply(context, reading)
         await query.edit_message_text(text, reply_markup=keyboard)
     else:  # q.new
-        draft, changed = release_held(svc.uows, now, user_id, press.number)
+        draft, changed = await svc.run(release_held, svc.uows, now, user_id, press.number)
         if not changed:
             await query.answer(texts.ALREADY_NOTED)
             return
@@ -110,5 +110,5 @@ async def on_question_button(update: Update, context: Context, press: Press) -> 
         sent = await query.edit_message_text(shown.text, reply_markup=markup(shown.buttons))
         message_id = sent.message_id if hasattr(sent, "message_id") else None
         if message_id is not None:
-            update_draft(svc.uows, svc.config, now, draft.id or 0, user_id,
+            await svc.run(update_draft, svc.uows, svc.config, now, draft.id or 0, user_id,
                          preview_message_id=message_id)

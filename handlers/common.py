@@ -90,18 +90,19 @@ async def start(update: Update, context: Context) -> None:
         return
     svc = services(context)
     user_id = update.effective_user.id
-    mark_reachable(svc.uows, user_id)
+    await svc.run(mark_reachable, svc.uows, user_id)
     payload = context.args[0] if context.args else ""
     if payload.startswith("v_"):
-        volunteer = redeem_invite(svc.uows, svc.config, svc.clock.now(), payload[2:], user_id,
+        volunteer = await svc.run(redeem_invite, svc.uows, svc.config, svc.clock.now(),
+                                  payload[2:], user_id,
                                   user_name(update))
         community = svc.config.community(volunteer.community)
-        seq = ask(svc.uows, svc.clock.now(), user_id, "reg_name")
+        seq = await svc.run(ask, svc.uows, svc.clock.now(), user_id, "reg_name")
         await say(update, texts.JOIN_WELCOME.format(community=community.name if community else ""),
                   reply_markup=markup(wait_buttons("reg_name", seq)))
         return
     code = payload[2:] if payload.startswith("b_") else None
-    welcome = welcome_resident(svc.uows, svc.config, svc.clock.now(), user_id,
+    welcome = await svc.run(welcome_resident, svc.uows, svc.config, svc.clock.now(), user_id,
                                user_name(update), code)
     # The greeting carries its buttons; what follows (the building, the phone) comes after
     # it, since the share-phone keyboard cannot ride on a message with inline buttons.
@@ -127,7 +128,8 @@ async def help_command(update: Update, context: Context) -> None:
         await say(update, texts.GROUP_HELP)
         return
     svc = services(context)
-    await say(update, help_text(role_of(svc.uows, svc.config, update.effective_user.id)))
+    await say(update, help_text(await svc.run(role_of, svc.uows, svc.config,
+                                              update.effective_user.id)))
 
 
 async def unknown_command(update: Update, context: Context) -> None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Coroutine
 from functools import wraps
 from typing import Any
@@ -67,8 +66,8 @@ def coordinators_only(handler: CommandHandlerFn) -> CommandHandlerFn:
 async def assign_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/assign <number>: shows the community's volunteers as buttons, least busy first."""
     svc = services(context)
-    community = O.community_of(svc.uows, svc.config, number, user_id)
-    people = assignable_volunteers(svc.uows, community)
+    community = await svc.run(O.community_of, svc.uows, svc.config, number, user_id)
+    people = await svc.run(assignable_volunteers, svc.uows, community)
     if not people:
         await say(update, texts.NO_VOLUNTEERS)
         return
@@ -91,7 +90,7 @@ async def close_command(update: Update, context: Context, number: int, user_id: 
         await say(update, texts.PICK_REASON.format(number=number), reply_markup=markup(rows))
         return
     svc = services(context)
-    O.close_ticket(svc.uows, svc.config, svc.clock.now(), number, user_id, reason,
+    await svc.run(O.close_ticket, svc.uows, svc.config, svc.clock.now(), number, user_id, reason,
                    note=words or None)
     await say(update, texts.CLOSED.format(number=number, reason=texts.CLOSE_REASONS[reason]))
 
@@ -103,7 +102,7 @@ async def reopen_command(update: Update, context: Context, number: int, user_id:
     """/reopen <number>: reopens a resolved or closed ticket."""
     svc = services(context)
     note = " ".join(context.args[1:]) if context.args else ""
-    O.reopen_ticket(svc.uows, svc.config, svc.clock.now(), number, user_id, note)
+    await svc.run(O.reopen_ticket, svc.uows, svc.config, svc.clock.now(), number, user_id, note)
     await say(update, texts.REOPENED.format(number=number))
 
 
@@ -116,15 +115,17 @@ async def recat_command(update: Update, context: Context, number: int, user_id: 
     svc = services(context)
     code = context.args[1] if context.args and len(context.args) > 1 else None
     if code is None:
-        O.community_of(svc.uows, svc.config, number, user_id)  # refuses other communities
+        await svc.run(O.community_of, svc.uows, svc.config, number,
+                      user_id)  # refuses other communities
         await say(update, texts.RECAT_PICK.format(number=number),
                   reply_markup=markup(category_buttons(svc.config, "t.rc", number)))
         return
-    await say(update, _recat(svc, number, user_id, code))
+    await say(update, await _recat(svc, number, user_id, code))
 
 
-def _recat(svc: Services, number: int, user_id: int, code: str) -> str:
-    done = O.recategorise(svc.uows, svc.config, svc.clock.now(), number, user_id, code)
+async def _recat(svc: Services, number: int, user_id: int, code: str) -> str:
+    done = await svc.run(O.recategorise, svc.uows, svc.config, svc.clock.now(), number, user_id,
+                         code)
     name = svc.config.category_name(code)
     if not done.changed:
         return texts.RECAT_SAME.format(number=number, category=name)
@@ -138,18 +139,21 @@ async def on_coordinator_button(update: Update, context: Context, press: Press) 
     query, user_id, svc, now = pressed(update, context)
     number = press.number
     if press.action == "t.tri":
-        ticket = O.triage_ticket(svc.uows, svc.config, now, number, user_id, str(press.args[1]))
+        ticket = await svc.run(O.triage_ticket, svc.uows, svc.config, now, number, user_id,
+                               str(press.args[1]))
         text = texts.TRIAGED.format(number=number,
                                     category=svc.config.category_name(ticket.category))
     elif press.action == "t.rc":
-        text = _recat(svc, number, user_id, str(press.args[1]))
+        text = await _recat(svc, number, user_id, str(press.args[1]))
     elif press.action == "t.asg":
-        ticket = O.assign_ticket(svc.uows, svc.config, now, number, user_id, int(press.args[1]))
-        names = {tg: name for tg, name, _ in assignable_volunteers(svc.uows, ticket.community)}
+        ticket = await svc.run(O.assign_ticket, svc.uows, svc.config, now, number, user_id,
+                               int(press.args[1]))
+        names = {tg: name for tg, name, _ in await svc.run(assignable_volunteers, svc.uows,
+                                                           ticket.community)}
         text = texts.ASSIGNED.format(number=number, volunteer=names.get(int(press.args[1]), ""))
     else:
         reason = str(press.args[1])
-        O.close_ticket(svc.uows, svc.config, now, number, user_id, reason)
+        await svc.run(O.close_ticket, svc.uows, svc.config, now, number, user_id, reason)
         text = texts.CLOSED.format(number=number, reason=texts.CLOSE_REASONS.get(reason, reason))
     await query.answer()
     await query.edit_message_text(text)
@@ -159,7 +163,8 @@ async def on_coordinator_button(update: Update, context: Context, press: Press) 
 async def overdue_command(update: Update, context: Context) -> None:
     """Lists overdue tickets, oldest first, with assignee and days late."""
     svc = services(context)
-    await say(update, overdue_text(svc.uows, svc.config, _communities(update, context),
+    await say(update, await svc.run(overdue_text, svc.uows, svc.config, _communities(update,
+                                    context),
                                    svc.clock.now()))
 
 
@@ -167,7 +172,8 @@ async def overdue_command(update: Update, context: Context) -> None:
 async def unclaimed_command(update: Update, context: Context) -> None:
     """Lists tickets nobody holds, oldest first."""
     svc = services(context)
-    await say(update, unclaimed_text(svc.uows, svc.config, _communities(update, context),
+    await say(update, await svc.run(unclaimed_text, svc.uows, svc.config, _communities(update,
+                                    context),
                                      svc.clock.now()))
 
 
@@ -175,7 +181,8 @@ async def unclaimed_command(update: Update, context: Context) -> None:
 async def volunteers_command(update: Update, context: Context) -> None:
     """Lists the community's volunteers with their open tasks and categories."""
     svc = services(context)
-    await say(update, roster_text(svc.uows, svc.config, _communities(update, context)))
+    await say(update, await svc.run(roster_text, svc.uows, svc.config, _communities(update,
+                                    context)))
 
 
 @coordinators_only
@@ -187,7 +194,7 @@ async def stats_command(update: Update, context: Context) -> None:
     now = svc.clock.now()
     parts = []
     for community in _communities(update, context):
-        s, open_now = stats_of(svc.uows, community.code, now, days)
+        s, open_now = await svc.run(stats_of, svc.uows, community.code, now, days)
         r = s.rates
         parts.append(texts.STATS.format(
             community=community.name, days=days, new=s.new, claimed=s.claimed,
@@ -207,7 +214,7 @@ async def digest_command(update: Update, context: Context) -> None:
     assert chat is not None
     for community in _communities(update, context):
         # Drawing the chart takes a moment; off the event loop, others are not kept waiting.
-        outs = await asyncio.to_thread(digest_now, svc.uows, svc.config, svc.clock.now(),
+        outs = await svc.run(digest_now, svc.uows, svc.config, svc.clock.now(),
                                        community)
         for out in outs:
             if out.kind == "photo" and out.photo is not None:
@@ -224,7 +231,7 @@ async def ticket_command(update: Update, context: Context, number: int, user_id:
     svc = services(context)
     chat = update.effective_chat
     assert chat is not None
-    for out in O.ticket_view(svc.uows, svc.config, number, user_id):
+    for out in await svc.run(O.ticket_view, svc.uows, svc.config, number, user_id):
         if out.kind == "text":
             await say(update, out.text)
         elif out.kind == "photos" and len(out.file_ids) == 1:
@@ -258,7 +265,7 @@ async def classify_command(update: Update, context: Context) -> None:
 async def invite_command(update: Update, context: Context) -> None:
     """/invite: a single-use, expiring link that registers one volunteer."""
     svc = services(context)
-    invite = create_invite(svc.uows, svc.config, svc.clock.now(),
+    invite = await svc.run(create_invite, svc.uows, svc.config, svc.clock.now(),
                            update.effective_user.id,  # type: ignore[union-attr]
                            context.args[0] if context.args else None)
     link = f"https://t.me/{context.bot.username}?start=v_{invite.token}"
@@ -272,7 +279,8 @@ async def invite_command(update: Update, context: Context) -> None:
 async def block_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/block <number>: the resident behind that ticket may no longer submit anything."""
     svc = services(context)
-    done = block_resident(svc.uows, svc.config, svc.key(), svc.clock.now(), number, user_id)
+    done = await svc.run(block_resident, svc.uows, svc.config, svc.key(), svc.clock.now(), number,
+                         user_id)
     await say(update, (texts.BLOCK_DONE if done else texts.BLOCK_ALREADY).format(number=number))
 
 
@@ -282,6 +290,7 @@ async def block_command(update: Update, context: Context, number: int, user_id: 
 async def unblock_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/unblock <number>: lifts the block of the resident behind that ticket."""
     svc = services(context)
-    done = unblock_resident(svc.uows, svc.config, svc.key(), svc.clock.now(), number, user_id)
+    done = await svc.run(unblock_resident, svc.uows, svc.config, svc.key(), svc.clock.now(),
+                         number, user_id)
     await say(update, (texts.UNBLOCK_DONE if done else texts.UNBLOCK_NOT_BLOCKED)
               .format(number=number))

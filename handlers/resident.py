@@ -73,7 +73,8 @@ async def take_and_show(update: Update, context: Context, msg: Incoming,
     """Store the message (one transaction) and show the resident its draft; the Reading when
     the text was about the question the bot is waiting on (the caller answers it)."""
     svc = services(context)
-    taken = take_message(svc.uows, svc.config, svc.classifier, svc.key(), svc.clock.now(), msg,
+    taken = await svc.run(take_message, svc.uows, svc.config, svc.classifier, svc.key(),
+                          svc.clock.now(), msg,
                          may_answer)
     if taken.reading is not None:
         return taken.reading
@@ -113,7 +114,8 @@ async def _show(update: Update, context: Context, got: Received, flood: bool,
         shown.text, reply_markup=markup(shown.buttons))
     svc.previews_shown.add(draft.source_key)
     if remember:  # later messages edit this preview in place (bot/services/messages.py)
-        update_draft(svc.uows, svc.config, svc.clock.now(), draft.id or 0, draft.user_id,
+        await svc.run(update_draft, svc.uows, svc.config, svc.clock.now(), draft.id or 0,
+                      draft.user_id,
                      preview_message_id=sent.message_id)
 
 
@@ -123,7 +125,7 @@ async def on_draft_button(update: Update, context: Context, press: Press) -> Non
     query, user_id, svc, now = pressed(update, context)
     number = press.number
     if press.action == "d.no":
-        discard_draft(svc.uows, now, number, user_id)
+        await svc.run(discard_draft, svc.uows, now, number, user_id)
         await query.answer()
         await query.edit_message_text(texts.DISCARDED)
         return
@@ -133,7 +135,7 @@ async def on_draft_button(update: Update, context: Context, press: Press) -> Non
                                                                       number)))
         return
     if press.action == "d.setcat":
-        draft = update_draft(svc.uows, svc.config, now, number, user_id,
+        draft = await svc.run(update_draft, svc.uows, svc.config, now, number, user_id,
                              category=str(press.args[1]))
         shown = preview(svc.config, draft, svc.draft_tag)
         await query.answer()
@@ -151,7 +153,8 @@ async def on_draft_button(update: Update, context: Context, press: Press) -> Non
                        [(b.code, b.name) for b in community.buildings()])
             return
     if press.action == "d.com":
-        update_draft(svc.uows, svc.config, now, number, user_id, community=str(press.args[1]))
+        await svc.run(update_draft, svc.uows, svc.config, now, number, user_id,
+                      community=str(press.args[1]))
     building = str(press.args[1]) if press.action == "d.bld" else None
     await _confirm(update, context, number, building)
 
@@ -168,7 +171,8 @@ async def _ask(query: CallbackQuery, ask: str, draft_id: int,
 async def _confirm(update: Update, context: Context, draft_id: int,
                    building: str | None) -> None:
     query, user_id, svc, now = pressed(update, context)
-    result = confirm_draft(svc.uows, svc.config, now, draft_id, user_id, building=building,
+    result = await svc.run(confirm_draft, svc.uows, svc.config, now, draft_id, user_id,
+                           building=building,
                            key=svc.key())
     if result.until is not None:  # the draft stays open: pressing again later submits it
         await query.answer()
@@ -219,7 +223,7 @@ async def on_contact(update: Update, context: Context) -> None:
         await say(update, texts.PHONE_NOT_OWN, reply_markup=share_phone())
         return
     svc = services(context)
-    save_phone(svc.uows, svc.clock.now(), user.id, user_name(update),
+    await svc.run(save_phone, svc.uows, svc.clock.now(), user.id, user_name(update),
                message.contact.phone_number)
     await say(update, texts.PHONE_SAVED, reply_markup=remove())
 
@@ -234,7 +238,8 @@ async def my_command(update: Update, context: Context) -> None:
     if update.effective_user is None:
         return
     svc = services(context)
-    await say(update, my_tickets_text(svc.uows, svc.config, update.effective_user.id))
+    await say(update, await svc.run(my_tickets_text, svc.uows, svc.config,
+                                    update.effective_user.id))
 
 
 @refusals
@@ -242,7 +247,7 @@ async def my_command(update: Update, context: Context) -> None:
 async def cancel_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/cancel <number>: withdraws a ticket nobody has claimed yet."""
     svc = services(context)
-    T.cancel_ticket(svc.uows, svc.config, svc.clock.now(), number, user_id)
+    await svc.run(T.cancel_ticket, svc.uows, svc.config, svc.clock.now(), number, user_id)
     await say(update, texts.CANCELLED.format(number=number))
 
 
@@ -264,20 +269,20 @@ async def on_resolution_button(update: Update, context: Context, press: Press) -
     query, user_id, svc, now = pressed(update, context)
     number = press.number
     if press.action == "t.ok":
-        T.confirm_resolution(svc.uows, svc.config, now, number, user_id)
+        await svc.run(T.confirm_resolution, svc.uows, svc.config, now, number, user_id)
         await query.answer()
         await query.edit_message_text(texts.ASK_RATING.format(number=number),
                                       reply_markup=markup(rating_buttons(number)))
     elif press.action == "t.no":
-        refuse_blocked(svc.uows, svc.key(), user_id)
-        T.check_can_reject(svc.uows, number, user_id)
-        seq = ask(svc.uows, now, user_id, "reject_reason", ticket_id=number)
+        await svc.run(refuse_blocked, svc.uows, svc.key(), user_id)
+        await svc.run(T.check_can_reject, svc.uows, number, user_id)
+        seq = await svc.run(ask, svc.uows, now, user_id, "reject_reason", ticket_id=number)
         await query.answer()
         await say(update, texts.ASK_REJECT_REASON,
                   reply_markup=markup(wait_buttons("reject_reason", seq)))
     elif press.action == "t.rate":
-        T.rate_ticket(svc.uows, svc.config, now, number, user_id, int(press.args[1]))
-        seq = ask(svc.uows, now, user_id, "comment", ticket_id=number)
+        await svc.run(T.rate_ticket, svc.uows, svc.config, now, number, user_id, int(press.args[1]))
+        seq = await svc.run(ask, svc.uows, now, user_id, "comment", ticket_id=number)
         await query.answer()
         await query.edit_message_text(texts.RATED,
                                       reply_markup=markup(wait_buttons("comment", seq)))
@@ -289,8 +294,8 @@ async def on_revisit_button(update: Update, context: Context, press: Press) -> N
     query, user_id, svc, now = pressed(update, context)
     fixed = press.action == "t.rvok"
     if not fixed:  # reopening sends work to a volunteer: not for a blocked resident
-        refuse_blocked(svc.uows, svc.key(), user_id)
-    answer_revisit(svc.uows, svc.config, now, press.number, user_id, fixed)
+        await svc.run(refuse_blocked, svc.uows, svc.key(), user_id)
+    await svc.run(answer_revisit, svc.uows, svc.config, now, press.number, user_id, fixed)
     await query.answer()
     done = texts.REVISIT_THANKS if fixed else texts.REVISIT_REOPENED
     await query.edit_message_text(done.format(number=press.number))

@@ -24,28 +24,29 @@ async def on_ticket_button(update: Update, context: Context, press: Press) -> No
         # The offer keeps its buttons until the details (with the work buttons) arrived: the
         # sender removes them then, so a refused send never leaves the volunteer without any.
         offer = query.message.message_id if query.message else None
-        V.accept_ticket(svc.uows, svc.config, now, number, user_id, offer_message_id=offer)
+        await svc.run(V.accept_ticket, svc.uows, svc.config, now, number, user_id,
+                      offer_message_id=offer)
         await query.answer(texts.ACCEPTED.format(number=number))
     elif press.action == "t.dec":
-        V.decline_ticket(svc.uows, svc.config, now, number, user_id)
+        await svc.run(V.decline_ticket, svc.uows, svc.config, now, number, user_id)
         await query.answer()
         await query.edit_message_text(texts.DECLINED.format(number=number))
     elif press.action == "t.clm":
-        V.claim_ticket(svc.uows, svc.config, now, number, user_id)
+        await svc.run(V.claim_ticket, svc.uows, svc.config, now, number, user_id)
         # The group post itself is edited by the sender (group_update), showing who took it.
         await query.answer(texts.CLAIMED_OK.format(number=number), show_alert=True)
     elif press.action == "t.prg":
-        V.check_holds(svc.uows, number, user_id)
-        seq = ask(svc.uows, now, user_id, "progress", ticket_id=number)
+        await svc.run(V.check_holds, svc.uows, number, user_id)
+        seq = await svc.run(ask, svc.uows, now, user_id, "progress", ticket_id=number)
         await query.answer()
         await say(update, texts.ASK_PROGRESS, reply_markup=markup(wait_buttons("progress", seq)))
     elif press.action == "t.res":
-        V.check_holds(svc.uows, number, user_id)
-        seq = ask(svc.uows, now, user_id, "resolve", ticket_id=number)
+        await svc.run(V.check_holds, svc.uows, number, user_id)
+        seq = await svc.run(ask, svc.uows, now, user_id, "resolve", ticket_id=number)
         await query.answer()
         await say(update, texts.ASK_RESOLVE, reply_markup=markup(wait_buttons("resolve", seq)))
     elif press.action == "t.rel":
-        V.release_ticket(svc.uows, svc.config, now, number, user_id)
+        await svc.run(V.release_ticket, svc.uows, svc.config, now, number, user_id)
         await query.answer()
         await query.edit_message_reply_markup(None)
         await say(update, texts.RELEASED.format(number=number))
@@ -56,7 +57,8 @@ async def tasks_command(update: Update, context: Context) -> None:
     if update.effective_user is None:
         return
     svc = services(context)
-    await say(update, volunteer_tasks_text(svc.uows, svc.config, update.effective_user.id))
+    await say(update, await svc.run(volunteer_tasks_text, svc.uows, svc.config,
+                                    update.effective_user.id))
 
 
 def services_keyboard(context: Context, chosen: list[str]) -> object:
@@ -73,13 +75,13 @@ async def on_registration_button(update: Update, context: Context, press: Press)
     """The 服务菜单 during joining: toggles a category, or finishes registration."""
     query, user_id, svc, now = pressed(update, context)
     if press.action == "v.cat":
-        volunteer = update_profile(svc.uows, svc.config, now, user_id,
+        volunteer = await svc.run(update_profile, svc.uows, svc.config, now, user_id,
                                    toggle_category=str(press.args[0]))
         await query.answer()
         await query.edit_message_reply_markup(
             services_keyboard(context, volunteer.categories))  # type: ignore[arg-type]
         return
-    volunteer = update_profile(svc.uows, svc.config, now, user_id, finish=True)
+    volunteer = await svc.run(update_profile, svc.uows, svc.config, now, user_id, finish=True)
     await query.answer()
     names = "、".join(svc.config.category_name(c) for c in volunteer.categories)
     await query.edit_message_text(texts.JOINED.format(categories=names))

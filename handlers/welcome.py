@@ -26,6 +26,6 @@ async def on_welcome_button(update: Update, context: Context, press: Press) -> N
     query, user_id, svc, _ = pressed(update, context)
     await query.answer()
     if press.action == "s.my":
-        await say(update, my_tickets_text(svc.uows, svc.config, user_id))
+        await say(update, await svc.run(my_tickets_text, svc.uows, svc.config, user_id))
         return
     await say(update, _PROMPTS[press.action])

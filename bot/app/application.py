@@ -31,7 +31,7 @@ from bot.classify import Classifier
 from bot.config import Config
 from bot.domain.privacy import prepare as prepare_privacy
 from bot.services.abuse import BlockKey
-from bot.services.deps import Clock, Services
+from bot.services.deps import Clock, Services, db_pool
 from bot.texts.sending import FittedBot
 from handlers import answers, common, coordinator, resident, volunteer, welcome
 from handlers.buttons import on_button
@@ -120,6 +120,9 @@ async def on_startup(app: Application) -> None:
     """Start the outbox sender and register command menus (PTB's post_init under run_polling;
     called directly when the application is started by hand, as the tests do)."""
     dispatcher: Dispatcher = app.bot_data["dispatcher"]
+    svc: Services = app.bot_data["services"]
+    svc.pool = db_pool()  # a fresh pool each start: on_shutdown ends the last one's threads
+    await svc.run(svc.key)  # read (or made) once, here: not on the loop at the first message
     app.bot_data["sender_task"] = asyncio.create_task(dispatcher.run_forever())
     await _register_commands(app)
 
@@ -130,6 +133,8 @@ async def on_shutdown(app: Application) -> None:
     task = app.bot_data.get("sender_task")
     if task is not None:
         await asyncio.wait([task], timeout=5)
+    svc: Services = app.bot_data["services"]
+    svc.pool.shutdown(wait=False)  # its threads end once their work is done
 
 
 def _commands(pairs: list[tuple[str, str]]) -> list[BotCommand]:
