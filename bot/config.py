@@ -77,6 +77,8 @@ Code = Annotated[str, BeforeValidator(_check_code)]
 T = TypeVar("T")
 Tuple = Annotated[tuple[T, ...], BeforeValidator(_as_tuple)]
 WordPair = Annotated[tuple[str, str], BeforeValidator(_as_tuple)]
+# Messages per second or minute: more than none (pace = false lifts a limit), and finite.
+Rate = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
 class _Frozen(BaseModel):
@@ -285,6 +287,18 @@ class AbuseSection(_Frozen):
     window: Duration = timedelta(minutes=10)
 
 
+class TelegramSection(_Frozen):
+    """Telegram's send limits, which the outbox sender keeps (scheduler/pacing.py). Telegram's
+    published values by default; lower them for headroom, never raise them against Telegram."""
+
+    # False lifts every limit (benchmarks, a local Bot API that enforces none). A 429's
+    # retry_after is honoured all the same.
+    pace: bool = True
+    messages_per_second: Rate = 30.0  # over all chats together
+    group_messages_per_minute: Rate = 20.0  # per group
+    private_messages_per_second: Rate = 1.0  # per private chat
+
+
 class BotSection(_Frozen):
     timezone: str = "Asia/Shanghai"
     database_url: str = "sqlite:///data/bot.db"
@@ -319,6 +333,7 @@ class Config(_Frozen):
     routing: RoutingSection = RoutingSection()
     conversation: ConversationSection = ConversationSection()
     abuse: AbuseSection = AbuseSection()
+    telegram: TelegramSection = TelegramSection()
     classifier: ClassifierSection
     categories: dict[str, Category]
     communities: Tuple[Community]

@@ -101,7 +101,7 @@ class Dispatcher:
         self.clock = clock
         self.poll_interval = poll_interval
         self.lease = lease  # how long a row is ours; must cover sending all parts of one row
-        self._pace = Pacer(limits or Limits())
+        self._pace = Pacer(limits or Limits.from_config(config.telegram))
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._stopping = False

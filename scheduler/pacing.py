@@ -12,13 +12,16 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.config import TelegramSection
+
 MAX_BACKOFF = 300.0
 EARLY = 0.01  # a chat free within this many seconds counts as free: slot() waits the rest
 
 
 @dataclass
 class Limits:
-    """Telegram's published ceilings, and how far under them to stay."""
+    """Telegram's published ceilings, and how far under them to stay. Built from config.toml's
+    [telegram] section by `from_config`; the defaults are Telegram's values."""
 
     per_second: float = 30.0  # over all chats; each photo of an album and each edit counts
     window: float = 1.0  # ...counted over any window this long: at most per_second * window
@@ -30,6 +33,17 @@ class Limits:
     margin: float = 0.02
     retry_base: float = 1.0  # the first wait after a 5xx or network error; doubles each time
     retry_max: float = MAX_BACKOFF
+    # False: none of the ceilings above holds (benchmarks, a local Bot API that enforces none).
+    # A 429's retry_after and the backoff after errors still do: they are Telegram's word.
+    paced: bool = True
+
+    @classmethod
+    def from_config(cls, telegram: TelegramSection) -> Limits:
+        """The runtime form of [telegram]: rates become the intervals the Pacer keeps."""
+        return cls(per_second=telegram.messages_per_second,
+                   group_interval=60.0 / telegram.group_messages_per_minute,
+                   private_interval=1.0 / telegram.private_messages_per_second,
+                   paced=telegram.pace)
 
 
 class Pacer:
@@ -57,9 +71,11 @@ class Pacer:
     def global_gap(self) -> float:
         # Only spreads sends out; the window below (stretched by the margin) keeps the limit.
         rate = self.limits.per_second
-        return 1.0 / rate if rate > 0 else 0.0
+        return 1.0 / rate if rate > 0 and self.limits.paced else 0.0
 
     def chat_gap(self, chat_id: int) -> float:
+        if not self.limits.paced:
+            return 0.0
         interval = self.limits.group_interval if chat_id < 0 else self.limits.private_interval
         return self._stretch(interval)
 
@@ -83,6 +99,8 @@ class Pacer:
 
     def _window_wait(self, now: float, messages: int) -> float:
         """How long until `messages` more fit in the global window (0: they fit now)."""
+        if not self.limits.paced:
+            return 0.0
         window = self._stretch(self.limits.window)
         cap = max(1, int(self.limits.per_second * self.limits.window))
         while self._answered and self._answered[0][0] <= now - window:
@@ -126,6 +144,7 @@ class Pacer:
         finally:
             answered = time.monotonic()
             self._in_flight -= messages
-            self._answered.append((answered, messages))
+            if self.limits.paced:  # unpaced, nothing reads the window: let it not grow
+                self._answered.append((answered, messages))
             self.next_by_chat[chat_id] = max(self.next_by_chat.get(chat_id, 0.0),
                                              answered + self.chat_gap(chat_id))

@@ -74,7 +74,9 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
     holder = ClassifierHolder(config, classifier, path=config_path, uows=uows, clock=clock)
     svc = Services(config=config, uows=uows, clock=clock, classifiers=holder,
                    block_key=BlockKey(config, uows))
-    dispatcher = Dispatcher(app.bot, svc.uows, config, svc.clock, limits)
+    # Telegram's limits as config.toml's [telegram] sets them, unless a test passes its own.
+    dispatcher = Dispatcher(app.bot, svc.uows, config, svc.clock,
+                            limits or Limits.from_config(config.telegram))
     svc.wake_sender = holder.on_owed = dispatcher.wake
     app.bot_data["services"] = svc
     app.bot_data["dispatcher"] = dispatcher

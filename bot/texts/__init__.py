@@ -140,6 +140,8 @@ CONFIG_ERROR_TYPES = {
     "too_short": "不能为空",
     "too_long": "项数太多（词对只能写两个词，如 [\"电梯\", \"困\"]）",
     "greater_than_equal": "数值太小",
+    "greater_than": "应大于 0",
+    "finite_number": "应为有限的数字（不能写 inf 或 nan）",
     "less_than_equal": "数值太大",
     "int_from_float": "应为整数",
 }
