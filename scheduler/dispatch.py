@@ -28,6 +28,9 @@ Only one dispatcher per database sends at a time (a renewed lease row): Telegram
 per bot, so replicas must not each pace to the full limit. The others stand by and take over
 within SENDER_LEASE when the sender stops renewing (at once when it stops cleanly).
 
+The sender is woken by commits that queued a row (storage.db.OwedSignal, raised by add_outbox's
+transaction, taken by wake_if_owed): a handler's transaction that owed nothing costs it nothing.
+
 Pacing uses real monotonic time because Telegram's limits are real time; leases and due times
 use the injected clock, so tests can expire a lease by moving the clock.
 """
@@ -60,7 +63,7 @@ from bot.services.unreachable import mark_unreachable
 from bot.texts.render import Out
 from scheduler.pacing import EARLY, Limits, Pacer
 from scheduler.parts import part_cost, retry_seconds, send_part, split_albums
-from storage.db import SQLAlchemyError, UnitOfWork
+from storage.db import OwedSignal, SQLAlchemyError, UnitOfWork
 from storage.models import Outbox, Ticket
 from storage.outbox import (
     finish_row,
@@ -94,7 +97,7 @@ class Dispatcher:
 
     def __init__(self, bot: Bot, uow_factory: Callable[[], UnitOfWork], config: Config,
                  clock: Clock, limits: Limits | None = None, poll_interval: float = 1.0,
-                 *, lease: timedelta = LEASE) -> None:
+                 *, lease: timedelta = LEASE, owed: OwedSignal | None = None) -> None:
         self.bot = bot
         self.uows = uow_factory
         self.config = config
@@ -103,6 +106,9 @@ class Dispatcher:
         self.lease = lease  # how long a row is ours; must cover sending all parts of one row
         self._pace = Pacer(limits or Limits.from_config(config.telegram))
         self._wake = asyncio.Event()
+        # Raised by the commits (of `uow_factory`'s units of work) that queued a row; None:
+        # every wake_if_owed() wakes.
+        self._owed = owed
         self._stop = asyncio.Event()
         self._stopping = False
         self._full = False  # the last pass read a whole batch: more may be due at once
@@ -120,6 +126,11 @@ class Dispatcher:
     def wake(self) -> None:
         """Something was just committed to the outbox: look now rather than at the next poll."""
         self._wake.set()
+
+    def wake_if_owed(self) -> None:
+        """After a unit of work (a handler, a sweep): wake only if a commit queued a row."""
+        if self._owed is None or self._owed.take():
+            self._wake.set()
 
     def stop(self) -> None:
         self._stopping = True

@@ -8,6 +8,7 @@ live in storage/ alone (import-linter contract "SQL only in storage").
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -91,13 +92,42 @@ def _literal_default(column: Column[Any]) -> str | None:
     return None
 
 
+_OWED = "queued_outbox"  # session.info key: this transaction queued an outbox row
+
+
+def mark_owed(session: Session) -> None:
+    """This transaction queues an owed message: its commit raises the OwedSignal, if any."""
+    session.info[_OWED] = True
+
+
+class OwedSignal:
+    """Raised by every commit that queued an outbox row, from any thread; the sender takes it
+    when asked to wake, so transactions that queued nothing never wake it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._raised = False
+
+    def set(self) -> None:
+        with self._lock:
+            self._raised = True
+
+    def take(self) -> bool:
+        """Was a row queued since the last take? (and lower it)."""
+        with self._lock:
+            raised, self._raised = self._raised, False
+            return raised
+
+
 class UnitOfWork:
     """`with uow:` opens a session; nothing is kept unless `uow.commit()` is called."""
 
     session: Session
 
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
+    def __init__(self, session_factory: Callable[[], Session],
+                 owed: OwedSignal | None = None) -> None:
         self._session_factory = session_factory
+        self._owed = owed
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
@@ -117,9 +147,12 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+        if self.session.info.pop(_OWED, False) and self._owed is not None:
+            self._owed.set()
 
     def rollback(self) -> None:
         self.session.rollback()
+        self.session.info.pop(_OWED, None)
 
 
 def session_factory(engine: Engine) -> Callable[[], Session]:
@@ -132,21 +165,24 @@ def session_factory(engine: Engine) -> Callable[[], Session]:
 UowFactory = Callable[[], UnitOfWork]
 
 
-def uow_factory(engine: Engine) -> UowFactory:
-    """What services receive: each call gives a fresh unit of work on this engine."""
+def uow_factory(engine: Engine, owed: OwedSignal | None = None) -> UowFactory:
+    """What services receive: each call gives a fresh unit of work on this engine. `owed` is
+    raised by each commit that queued an outbox row (the sender's wake-up, bot/app)."""
     make_session = session_factory(engine)
-    return lambda: UnitOfWork(make_session)
+    return lambda: UnitOfWork(make_session, owed)
 
 
 __all__ = [
     "Engine",
     "IntegrityError",
+    "OwedSignal",
     "SQLAlchemyError",
     "Session",
     "UnitOfWork",
     "UowFactory",
     "create_schema",
     "make_engine",
+    "mark_owed",
     "session_factory",
     "uow_factory",
 ]

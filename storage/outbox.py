@@ -14,6 +14,7 @@ from sqlalchemy import Table, exists, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.db import mark_owed
 from storage.models import Outbox, SenderLease, Ticket
 
 _OUTBOX: Table = Outbox.__table__  # type: ignore[attr-defined]
@@ -22,6 +23,7 @@ _EARLIER = _OUTBOX.alias("earlier")  # the same table again, for "an earlier row
 
 def add_outbox(session: Session, message: Outbox) -> None:
     session.add(message)
+    mark_owed(session)  # the commit wakes the sender; a transaction owing nothing does not
 
 
 def pending_outbox(session: Session, now: datetime, limit: int = 100,

@@ -39,7 +39,7 @@ from handlers.ordering import PerChatUpdateProcessor
 from scheduler.dispatch import Dispatcher
 from scheduler.pacing import Limits
 from scheduler.sweep import schedule_sweep
-from storage.db import create_schema, make_engine, uow_factory
+from storage.db import OwedSignal, create_schema, make_engine, uow_factory
 from storage.tallies import ensure_tallies
 
 log = logging.getLogger(__name__)
@@ -69,15 +69,18 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
     )
     app = builder.build()
     prepare_privacy()  # the group posts' name tagger, loaded once per process
-    uows = uow_factory(engine)
+    owed = OwedSignal()  # raised by each commit that queued an outbox row
+    uows = uow_factory(engine, owed)
     clock = clock or SystemClock()
     holder = ClassifierHolder(config, classifier, path=config_path, uows=uows, clock=clock)
     svc = Services(config=config, uows=uows, clock=clock, classifiers=holder,
                    block_key=BlockKey(config, uows))
     # Telegram's limits as config.toml's [telegram] sets them, unless a test passes its own.
     dispatcher = Dispatcher(app.bot, svc.uows, config, svc.clock,
-                            limits or Limits.from_config(config.telegram))
-    svc.wake_sender = holder.on_owed = dispatcher.wake
+                            limits or Limits.from_config(config.telegram), owed=owed)
+    # Handlers and the sweep call this after every unit of work; only those that queued a
+    # row wake the sender.
+    svc.wake_sender = holder.on_owed = dispatcher.wake_if_owed
     app.bot_data["services"] = svc
     app.bot_data["dispatcher"] = dispatcher
     _add_handlers(app)

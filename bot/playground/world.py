@@ -12,6 +12,7 @@ import io
 import math
 import struct
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -131,8 +132,11 @@ class Playground:
     """One running playground: the bot's services, its local Bot API and its clock."""
 
     def __init__(self, svc: Services, engine: Engine, api: LocalBotApi,
-                 clock: MovableClock) -> None:
+                 clock: MovableClock, look_now: Callable[[], None] | None = None) -> None:
         self.svc, self.engine, self.api, self.clock = svc, engine, api, clock
+        # Wakes the outbox sender unconditionally: moving the clock makes held rows due
+        # without any commit, which svc.wake_sender (woken by commits) would not notice.
+        self._look_now = look_now or svc.wake_sender
         self.config = svc.config
         self.people = demo_people(svc.config)
         community = svc.config.communities[0]
@@ -188,7 +192,7 @@ class Playground:
                 stop = min(m for m in (due, self._next_digest(now), target) if m is not None)
                 self.clock.advance_to(max(stop, now + timedelta(seconds=1)))
                 await asyncio.to_thread(sweep_once, self.svc)
-                self.svc.wake_sender()
+                self._look_now()
                 # What fell due goes out before time moves on: the page then shows each day's
                 # messages in order, and the button returns when the jump has arrived.
                 await self._delivered()
@@ -199,7 +203,7 @@ class Playground:
         while await asyncio.to_thread(self._owed_now) > 0:
             if asyncio.get_running_loop().time() > deadline:
                 return  # a refused or paced send: it still goes out, the clock need not wait
-            self.svc.wake_sender()
+            self._look_now()
             await asyncio.sleep(0.05)
 
     def _owed_now(self) -> int:

@@ -77,7 +77,8 @@ class Services:
     # The classifier through its holder: config.toml's keywords reload without a restart.
     classifiers: Classifiers
     block_key: BlockKey
-    # Called after a handler committed notices, so the sender looks at once.
+    # Called after every unit of work of a handler or the sweep: wakes the sender at once
+    # when one of its commits queued an outbox row, and costs nothing when none did.
     wake_sender: Callable[[], None] = field(default=lambda: None)
     previews_shown: RecentlyShown = field(default_factory=RecentlyShown)
     pool: ThreadPoolExecutor = field(default_factory=db_pool)
