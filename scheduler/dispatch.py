@@ -25,8 +25,13 @@ the row is marked re-sends that one message after the lease ends. Parts of a row
 delivered before a failure are remembered, so a retry does not repeat them.
 
 Only one dispatcher per database sends at a time (a renewed lease row): Telegram's limits are
-per bot, so replicas must not each pace to the full limit. The others stand by and take over
-within SENDER_LEASE when the sender stops renewing (at once when it stops cleanly).
+per bot, so replicas must not each pace to the full limit. The sender renews its lease once
+SENDER_RENEW has passed since the last renewal, not on every pass (a write per pass competes
+with the residents' transactions for the database). It looks again before each row it starts
+sending, renewing when that much has passed, so no row starts with less than SENDER_LEASE -
+SENDER_RENEW of the lease left, however long a pass takes (a 429 may pause it for minutes).
+The others stand by and take over within SENDER_LEASE when the sender stops renewing (at once
+when it stops cleanly).
 
 The sender is woken by commits that queued a row (storage.db.OwedSignal, raised by add_outbox's
 transaction, taken by wake_if_owed): a handler's transaction that owed nothing costs it nothing.
@@ -45,7 +50,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram import Bot, Message
 from telegram.error import (
@@ -78,6 +83,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 # One dispatcher per database sends; a replica takes over this long after the sender died.
 SENDER_LEASE = timedelta(seconds=60)
+# ...renewed once this much has passed since the last renewal (not on every pass).
+SENDER_RENEW = timedelta(seconds=15)
 # Parts of a multi-part row delivered before a failure, kept in the row's payload so a retry
 # (even by another process) starts after them. Renderers never read keys starting with "_".
 _PARTS_SENT = "_parts_sent"
@@ -109,6 +116,10 @@ class Dispatcher:
         # Raised by the commits (of `uow_factory`'s units of work) that queued a row; None:
         # every wake_if_owed() wakes.
         self._owed = owed
+        self._renewed_at: datetime | None = None  # when the sender lease was last renewed
+        # send_due() on its own (tests, bench/dispatch.py) sends without the sender lease;
+        # run_forever() sends only while it holds it.
+        self._needs_sender_lease = False
         self._stop = asyncio.Event()
         self._stopping = False
         self._full = False  # the last pass read a whole batch: more may be due at once
@@ -138,6 +149,7 @@ class Dispatcher:
         self._wake.set()
 
     async def run_forever(self) -> None:
+        self._needs_sender_lease = True
         try:
             while not self._stopping:
                 if not self._hold_sender_lease():
@@ -150,7 +162,14 @@ class Dispatcher:
             self._release_sender_lease()
 
     def _hold_sender_lease(self) -> bool:
+        """Are we the sender? Renewed (or taken) in the database once SENDER_RENEW has passed
+        since our last renewal; until then it still runs for SENDER_LEASE - SENDER_RENEW at
+        least, and nobody takes a lease that still runs."""
         now = self.clock.now()
+        if self._renewed_at is not None and self._renewed_at <= now < (
+                self._renewed_at + SENDER_RENEW):
+            return True
+        self._renewed_at = None
         try:
             with self.uows() as uow:
                 mine = take_sender_lease(uow.session, self._me, now, now + SENDER_LEASE)
@@ -158,9 +177,17 @@ class Dispatcher:
         except SQLAlchemyError:  # a database hiccup: try again at the next poll
             log.exception("could not renew the sender lease")
             return False
+        if mine:
+            self._renewed_at = now
         return mine
 
+    def _still_sender(self) -> bool:
+        """Before a row starts going out: a pass may outlast a renewal, and a replica takes
+        over from a sender that stood still past its lease."""
+        return not self._needs_sender_lease or self._hold_sender_lease()
+
     def _release_sender_lease(self) -> None:
+        self._renewed_at = None
         with contextlib.suppress(SQLAlchemyError), self.uows() as uow:
             release_sender_lease(uow.session, self._me, self.clock.now())
             uow.commit()
@@ -246,7 +273,7 @@ class Dispatcher:
                     continue  # e.g. the edit of a group post that was never sent
                 async with self._pace.slot(row.chat_id, cost, self._sleep):
                     # Leased only now, right before the first send: never while queueing.
-                    if not leased and not self._lease(row):
+                    if not leased and not (self._still_sender() and self._lease(row)):
                         self._pace.rest(row.chat_id, self.poll_interval)
                         return _Outcome.LEFT
                     leased = True

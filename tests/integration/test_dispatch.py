@@ -24,7 +24,7 @@ from telegram.request import HTTPXRequest
 from bot.app.clock import ManualClock
 from bot.config import Config
 from bot.localapi import LocalBotApi
-from scheduler.dispatch import LEASE, Dispatcher
+from scheduler.dispatch import LEASE, SENDER_LEASE, Dispatcher
 from scheduler.pacing import Limits
 from storage.db import make_engine, uow_factory
 from storage.models import Outbox, Resident
@@ -170,6 +170,20 @@ def test_a_standby_replica_takes_over_when_the_sender_stops(
     finally:
         second.stop()
     assert [c.token.split(":")[0] for c in api.calls("sendMessage")] == ["111", "222"]
+
+
+async def test_a_sender_that_lost_its_lease_during_a_pass_sends_no_further_row(
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock, ticket: int) -> None:
+    async with dispatcher(api, uows, config, clock) as sender:
+        sender._needs_sender_lease = True  # as under run_forever()
+        assert sender._hold_sender_lease()  # the pass starts as the sender...
+        clock.advance(SENDER_LEASE + timedelta(seconds=1))  # ...and stands still past its lease
+        standby = Dispatcher(sender.bot, uows, config, clock)
+        assert standby._hold_sender_lease()  # a replica has taken over meanwhile
+        queue(uows, clock, ticket, [(7701, "late")])
+        assert await sender.send_due()  # left for the replica that sends now
+    assert api.calls("sendMessage") == []
+    assert [(r.status, r.lease_until) for r in stored(uows)] == [("pending", None)]
 
 
 @pytest.mark.parametrize("round_", range(3))

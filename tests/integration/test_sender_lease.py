@@ -5,7 +5,12 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+from telegram import Bot
+
 from bot.app.clock import ManualClock
+from bot.config import Config
+from scheduler.dispatch import SENDER_LEASE, SENDER_RENEW, Dispatcher
+from storage.models import SenderLease
 from storage.outbox import release_sender_lease, take_sender_lease
 from tests.factories import Uows
 from tests.waiting import WAIT
@@ -69,3 +74,54 @@ def test_replicas_starting_together_get_one_sender(uows: Uows) -> None:
     # The database agrees: the winner renews, every other replica still waits.
     assert take(uows, winners[0], T0)
     assert [name for name in replicas if name != winners[0] and take(uows, name, T0)] == []
+
+
+# ---- the sender renews at most every SENDER_RENEW, and is still alone -----------------------
+
+
+def lease_until(uows: Uows) -> datetime:
+    with uows() as uow:
+        lease = uow.session.get(SenderLease, 1)
+        assert lease is not None
+        return lease.until
+
+
+def test_the_sender_renews_its_lease_at_most_every_15_s(uows: Uows, config: Config) -> None:
+    clock = ManualClock(T0)
+    sender = Dispatcher(Bot("1:A"), uows, config, clock)
+    standby = Dispatcher(Bot("2:B"), uows, config, clock)
+    assert SENDER_RENEW <= SENDER_LEASE / 4
+    assert sender._hold_sender_lease()
+    assert lease_until(uows) == T0 + SENDER_LEASE
+    clock.advance(SENDER_RENEW - timedelta(seconds=1))
+    assert sender._hold_sender_lease()  # passes go on without writing the lease row...
+    assert lease_until(uows) == T0 + SENDER_LEASE
+    assert not standby._hold_sender_lease()  # ...which still runs: nobody else may send
+    clock.advance(timedelta(seconds=1))
+    assert sender._hold_sender_lease()  # renewed now: good for another SENDER_LEASE
+    assert lease_until(uows) == clock.now() + SENDER_LEASE
+    assert not standby._hold_sender_lease()
+
+
+def test_a_sender_that_stalled_past_its_lease_asks_again_and_stands_by(
+        uows: Uows, config: Config) -> None:
+    clock = ManualClock(T0)
+    sender = Dispatcher(Bot("1:A"), uows, config, clock)
+    standby = Dispatcher(Bot("2:B"), uows, config, clock)
+    assert sender._hold_sender_lease()
+    clock.advance(SENDER_LEASE + timedelta(seconds=1))  # the sender stood still meanwhile
+    assert standby._hold_sender_lease()
+    assert not sender._hold_sender_lease()  # its own last renewal is not trusted that long
+    clock.advance(SENDER_RENEW / 2)
+    assert standby._hold_sender_lease() and not sender._hold_sender_lease()
+
+
+def test_a_stopping_sender_hands_over_at_once_though_it_renewed_just_now(
+        uows: Uows, config: Config) -> None:
+    clock = ManualClock(T0)
+    sender = Dispatcher(Bot("1:A"), uows, config, clock)
+    standby = Dispatcher(Bot("2:B"), uows, config, clock)
+    assert sender._hold_sender_lease()
+    sender._release_sender_lease()
+    assert standby._hold_sender_lease()
+    assert not sender._hold_sender_lease()  # a restart of the old one waits its turn
