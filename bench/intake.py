@@ -59,10 +59,9 @@ from bot.localapi import Call, LocalBotApi
 from bot.services.people import welcome_resident
 from storage.db import uow_factory
 
-# ── THE SWITCH ── `[telegram] pace = false` is on its way into config.toml. Until it lands the
-# project's limits are lifted by bench/intake_bots.py (FAST Limits, as tests/e2e/conftest.py);
-# once it lands, set True: the project then runs as `python -m bot run` with pace = false.
-PACE_OFF_IN_CONFIG = False
+# The project runs as `python -m bot run`, its limits lifted by config.toml's
+# `[telegram] pace = false` (decisions 3); --burst keeps them on.
+PACE_OFF_IN_CONFIG = True
 
 ROOT = Path(__file__).resolve().parent.parent
 BOTS = ROOT / "bench" / "intake_bots.py"

@@ -49,8 +49,9 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from telegram import Bot, Message
 from telegram.error import (
@@ -99,12 +100,17 @@ class _Outcome(enum.Enum):
     LEFT = "left"  # still pending (retry, pause, or somebody else holds it): the chat waits
 
 
+# Runs a function (database work) off the event loop: asyncio.to_thread, or Deps.run.
+Offload = Callable[..., Awaitable[Any]]
+
+
 class Dispatcher:
     """Sends the outbox: `run_forever()` as a task beside the bot; `wake()` after a commit."""
 
     def __init__(self, bot: Bot, uow_factory: Callable[[], UnitOfWork], config: Config,
                  clock: Clock, limits: Limits | None = None, poll_interval: float = 1.0,
-                 *, lease: timedelta = LEASE, owed: OwedSignal | None = None) -> None:
+                 *, lease: timedelta = LEASE, owed: OwedSignal | None = None,
+                 offload: Offload = asyncio.to_thread) -> None:
         self.bot = bot
         self.uows = uow_factory
         self.config = config
@@ -116,6 +122,9 @@ class Dispatcher:
         # Raised by the commits (of `uow_factory`'s units of work) that queued a row; None:
         # every wake_if_owed() wakes.
         self._owed = owed
+        # Where its database work runs: a thread (the handlers' pool, bot/app), never the
+        # event loop, so reading and marking rows never stalls the residents' chats.
+        self._offload = offload
         self._renewed_at: datetime | None = None  # when the sender lease was last renewed
         # send_due() on its own (tests, bench/dispatch.py) sends without the sender lease;
         # run_forever() sends only while it holds it.
@@ -152,14 +161,22 @@ class Dispatcher:
         self._needs_sender_lease = True
         try:
             while not self._stopping:
-                if not self._hold_sender_lease():
+                if not await self._holds_lease():
                     # Another replica sends for this database; take over if it stops renewing.
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._stop.wait(), self.poll_interval)
                     continue
                 await self._pass()
         finally:
-            self._release_sender_lease()
+            await self._offload(self._release_sender_lease)
+
+    async def _holds_lease(self) -> bool:
+        """_hold_sender_lease, its database work (at most once per SENDER_RENEW) off the loop."""
+        now = self.clock.now()
+        if self._renewed_at is not None and self._renewed_at <= now < (
+                self._renewed_at + SENDER_RENEW):
+            return True
+        return bool(await self._offload(self._hold_sender_lease))
 
     def _hold_sender_lease(self) -> bool:
         """Are we the sender? Renewed (or taken) in the database once SENDER_RENEW has passed
@@ -181,10 +198,10 @@ class Dispatcher:
             self._renewed_at = now
         return mine
 
-    def _still_sender(self) -> bool:
+    async def _still_sender(self) -> bool:
         """Before a row starts going out: a pass may outlast a renewal, and a replica takes
         over from a sender that stood still past its lease."""
-        return not self._needs_sender_lease or self._hold_sender_lease()
+        return not self._needs_sender_lease or await self._holds_lease()
 
     def _release_sender_lease(self) -> None:
         self._renewed_at = None
@@ -210,11 +227,9 @@ class Dispatcher:
 
     async def send_due(self, batch: int = 200) -> bool:
         """Send what is due now; True when rows are left for pacing or more (call again soon)."""
-        paced = self._pace.paced()
-        with self.uows() as uow:
-            # Chats still inside their pacing interval are left in the table, so a backlog for
-            # one busy group costs nothing each time a new row for somebody else wakes us.
-            rows = pending_outbox(uow.session, self.clock.now(), batch, skip_chats=list(paced))
+        # Chats still inside their pacing interval are left in the table, so a backlog for
+        # one busy group costs nothing each time a new row for somebody else wakes us.
+        rows = await self._offload(self._due_rows, batch, list(self._pace.paced()))
         by_chat: dict[int, list[Outbox]] = {}
         for row in rows:  # urgent first: their chats start first and queue first at the gate
             by_chat.setdefault(row.chat_id, []).append(row)
@@ -238,26 +253,27 @@ class Dispatcher:
                 return True
         return False
 
+    def _due_rows(self, batch: int, skip_chats: list[int]) -> list[Outbox]:
+        with self.uows() as uow:
+            return pending_outbox(uow.session, self.clock.now(), batch, skip_chats=skip_chats)
+
     def _render(self, row: Outbox) -> list[Out]:
         with self.uows() as uow:
             return list(split_albums(render_owed(uow.session, self.config, row)))
 
     async def _send_row(self, row: Outbox) -> _Outcome:
         try:
-            if row.notice == "digest":
-                # Its numbers and chart take a noticeable moment (about 0.2 s): drawn in a
-                # thread, so residents' messages and other chats' sends go on meanwhile.
-                parts = await asyncio.to_thread(self._render, row)
-            else:
-                parts = self._render(row)
+            # Read from the database (and a digest's chart drawn: about 0.2 s) in a thread,
+            # so residents' messages and other chats' sends go on meanwhile.
+            parts = await self._offload(self._render, row)
         except SQLAlchemyError:
             raise
         except Exception as exc:  # unknown notice, bad payload: it will never render
             log.exception("outbox row %s (ticket #%s, %s) cannot be rendered", row.id,
                           row.ticket_id, row.notice)
-            if not self._lease(row):
+            if not await self._offload(self._lease, row):
                 return _Outcome.LEFT
-            self._finish(row, "failed", f"render: {exc!r}"[:500])
+            await self._offload(self._finish, row, "failed", f"render: {exc!r}"[:500])
             return _Outcome.SETTLED
         done = int(row.payload.get(_PARTS_SENT, 0))
         leased = False
@@ -273,7 +289,8 @@ class Dispatcher:
                     continue  # e.g. the edit of a group post that was never sent
                 async with self._pace.slot(row.chat_id, cost, self._sleep):
                     # Leased only now, right before the first send: never while queueing.
-                    if not leased and not (self._still_sender() and self._lease(row)):
+                    if not leased and not (await self._still_sender()
+                                           and await self._offload(self._lease, row)):
                         self._pace.rest(row.chat_id, self.poll_interval)
                         return _Outcome.LEFT
                     leased = True
@@ -298,38 +315,44 @@ class Dispatcher:
                         first_id = first_id or first.message_id
                         if out.meta.get("remember_group_post"):
                             group_post = first.message_id
-            if not leased and not self._lease(row):  # nothing (more) to send: just settle it
+            # Nothing (more) to send: just settle it.
+            if not leased and not await self._offload(self._lease, row):
                 return _Outcome.LEFT
         except _Stopped:
             if leased:  # let the next process have it at once rather than after the lease
-                self._release(row, done, None, group_post, count=False)
+                await self._offload(self._release, row, done, None, group_post, count=False)
             return _Outcome.LEFT
         except RetryAfter as exc:
             pause = retry_seconds(exc)
             log.warning("outbox row %s: flood control, all sends wait %.1f s", row.id, pause)
             self._pace.pause(pause)
             self._pace.rest(row.chat_id, pause)
-            self._release(row, done, f"429 retry after {pause:g}", group_post)
+            await self._offload(self._release, row, done, f"429 retry after {pause:g}",
+                                group_post)
             return _Outcome.LEFT
         except Forbidden as exc:
-            self._unreachable(row, str(exc))
+            await self._offload(self._unreachable, row, str(exc))
+            self._wake.set()
             return _Outcome.SETTLED
         except ChatMigrated as exc:
-            self._migrate(row, int(exc.new_chat_id), done, group_post)
+            await self._offload(self._migrate, row, int(exc.new_chat_id), done, group_post)
+            self._wake.set()  # its rows are pending under the new chat id
             return _Outcome.LEFT
         except BadRequest as exc:
             log.warning("outbox row %s (ticket #%s, %s) refused by Telegram: %s",
                         row.id, row.ticket_id, row.notice, exc)
-            self._finish(row, "failed", str(exc)[:500], first_id, group_post)
+            await self._offload(self._finish, row, "failed", str(exc)[:500], first_id,
+                                group_post)
             return _Outcome.SETTLED
         except TelegramError as exc:  # 5xx, network errors, timeouts: try again later
             wait = self._backoff(row)
             self._failures[_row_id(row)] = self._failures.get(_row_id(row), 0) + 1
             log.warning("outbox row %s: %s; retrying in %.2f s", row.id, exc, wait)
             self._pace.rest(row.chat_id, wait)
-            self._release(row, done, str(exc), group_post)
+            await self._offload(self._release, row, done, str(exc), group_post)
             return _Outcome.LEFT
-        self._finish(row, "sent", "; ".join(part_errors)[:500] or None, first_id, group_post)
+        await self._offload(self._finish, row, "sent", "; ".join(part_errors)[:500] or None,
+                            first_id, group_post)
         return _Outcome.SETTLED
 
     def _backoff(self, row: Outbox) -> float:
@@ -395,7 +418,6 @@ class Dispatcher:
         with self.uows() as uow:
             move_pending(uow.session, row.chat_id, new_chat_id)
             uow.commit()
-        self._wake.set()
 
     def _unreachable(self, row: Outbox, error: str) -> None:
         """The person blocked the bot (or the bot left the group): bot/services/unreachable.py."""
@@ -403,7 +425,6 @@ class Dispatcher:
         with self.uows() as uow:
             mark_unreachable(uow.session, self.config, self.clock.now(), row, error)
             uow.commit()
-        self._wake.set()
 
 
 def _row_id(row: Outbox) -> int:

@@ -77,7 +77,8 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
                    block_key=BlockKey(config, uows))
     # Telegram's limits as config.toml's [telegram] sets them, unless a test passes its own.
     dispatcher = Dispatcher(app.bot, svc.uows, config, svc.clock,
-                            limits or Limits.from_config(config.telegram), owed=owed)
+                            limits or Limits.from_config(config.telegram), owed=owed,
+                            offload=svc.run)
     # Handlers and the sweep call this after every unit of work; only those that queued a
     # row wake the sender.
     svc.wake_sender = holder.on_owed = dispatcher.wake_if_owed
