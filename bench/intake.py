@@ -61,8 +61,6 @@ from storage.db import uow_factory
 
 # The project runs as `python -m bot run`, its limits lifted by config.toml's
 # `[telegram] pace = false` (decisions 3); --burst keeps them on.
-PACE_OFF_IN_CONFIG = True
-
 ROOT = Path(__file__).resolve().parent.parent
 BOTS = ROOT / "bench" / "intake_bots.py"
 TOKENS = {"echo": "7001:ECHO", "calls": "7002:CALLS", "project": "7003:PROJECT"}
@@ -323,10 +321,8 @@ def record_shapes(api: LocalBotApi, folder: Path, config_path: Path) -> dict[str
 
 
 def project_bot(api: LocalBotApi, folder: Path, config_path: Path, url: str, tag: str,
-                run_path: bool = PACE_OFF_IN_CONFIG,
                 per_resident: dict[str, int] | None = None) -> Bot:
-    command = ([sys.executable, "-m", "bot", "run"] if run_path
-               else [sys.executable, str(BOTS), "project"])
+    command = [sys.executable, "-m", "bot", "run"]
     env = bot_env(api, TOKENS["project"], BOT_CONFIG=str(config_path), DATABASE_URL=url)
     return Bot("project", command, env, folder / f"project-{tag}.log", per_resident or {})
 
@@ -361,7 +357,7 @@ def measure(api: LocalBotApi, bot: Bot, residents: int, stall: float,
 
 def throughput(args: argparse.Namespace, folder: Path) -> None:
     with LocalBotApi() as api:
-        config_path = bench_config(folder, PACE_OFF_IN_CONFIG)
+        config_path = bench_config(folder, pace_off=True)
         shapes = record_shapes(api, folder, config_path)
         shape_file = folder / "shape.json"
         shape_file.write_text(json.dumps(shapes, ensure_ascii=False), encoding="utf-8")
@@ -423,7 +419,7 @@ def burst(args: argparse.Namespace, folder: Path) -> None:
         config_path = bench_config(folder, pace_off=False)
         url = f"sqlite:///{folder / 'burst.db'}"
         seed(config_path, url, list(texts_of))
-        bot = project_bot(api, folder, config_path, url, "burst", run_path=True)
+        bot = project_bot(api, folder, config_path, url, "burst")
         with running(api, bot) as alive:
             api.enforce_limits = True  # from here on (the warm-up ran without)
             driver = Driver(api, texts_of).drive(args.stall, alive)

@@ -18,9 +18,7 @@ the project made, in order, with their texts and keyboards.
   Application is (bot/app/application.py): updates of different chats concurrently, one chat's
   in order, the same connection pools. Calls to other chats (the group post, which the
   project's outbox sender makes) go from a task beside the handler, as the sender does.
-- project: `python -m bot run` (bot/app/application.py run_bot) with Telegram's limits lifted,
-  as tests/e2e/conftest.py lifts them (FAST). Used until `[telegram] pace = false` lands in
-  config.toml; then bench/intake.py runs `python -m bot run` itself (PACE_OFF_IN_CONFIG).
+(The project itself is started by bench/intake.py as `python -m bot run`.)
 """
 
 from __future__ import annotations
@@ -51,10 +49,6 @@ from telegram.request import HTTPXRequest
 
 from bot.app.serve import POLL_TIMEOUT
 from handlers.ordering import PerChatUpdateProcessor
-from scheduler.pacing import Limits
-
-# The project's limits lifted exactly as tests/e2e/conftest.py FAST lifts them.
-LIFTED = Limits(per_second=10_000, group_interval=0.0, private_interval=0.0)
 # A recorded call: {"method", "chat": "self" | chat id | None, "ref": index of the message it
 # edits among those the bot sent this chat, or None, "params": the rest, as sent, "trigger":
 # whether it is the message the resident acts on (the bench presses its button, or reads the
@@ -182,26 +176,8 @@ async def serve_bare(app: Application) -> None:
         await app.shutdown()
 
 
-def run_project_lifted() -> None:
-    """bot/app/application.py run_bot, the limits lifted (the project's own run path)."""
-    from bot.app.application import build_application, configure_logging, prepare_database
-    from bot.app.clock import SystemClock
-    from bot.app.serve import serve
-    from bot.config import config_path_of, load_config
-
-    config = load_config()  # BOT_CONFIG, TELEGRAM_BOT_TOKEN, DATABASE_URL…, as `run` reads them
-    configure_logging()
-    engine = prepare_database(config, SystemClock())
-    app = build_application(config, engine, limits=LIFTED,
-                            config_path=config_path_of(None, os.environ))
-    asyncio.run(serve(app))
-
-
 def main(argv: list[str]) -> None:
     kind = argv[0]
-    if kind == "project":
-        run_project_lifted()
-        return
     shapes: Shapes = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     token, base_url = os.environ["TELEGRAM_BOT_TOKEN"], os.environ["TELEGRAM_API_BASE_URL"]
     build = {"echo": echo_app, "calls": calls_only_app}[kind]
