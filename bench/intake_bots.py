@@ -49,6 +49,7 @@ from telegram.request import HTTPXRequest
 
 from bot.app.serve import POLL_TIMEOUT
 from handlers.ordering import PerChatUpdateProcessor
+
 # A recorded call: {"method", "chat": "self" | chat id | None, "ref": index of the message it
 # edits among those the bot sent this chat, or None, "params": the rest, as sent, "trigger":
 # whether it is the message the resident acts on (the bench presses its button, or reads the
