@@ -36,6 +36,7 @@ from telegram.request import HTTPXRequest
 from bot.app.clock import ManualClock
 from bot.config import load_config
 from bot.localapi import Call, LocalBotApi
+from bot.services.deps import Deps, StoppedClock
 from bot.services.residents import NewTicket, submit_ticket
 from scheduler.dispatch import Dispatcher
 from scheduler.pacing import Limits
@@ -58,7 +59,8 @@ def queue_rows(url: str, rows: int, chats: list[int]) -> None:
     config = load_config(env={})
     new = NewTicket(text="3号楼楼道灯坏了", kind="complaint", category="repairs", urgent=False,
                     community="hx", building="b1")
-    number = submit_ticket(uows, config, NOW, 900, new, reporter_name="王阿姨").id
+    deps = Deps(config, uows, StoppedClock(NOW))
+    number = submit_ticket(deps, 900, new, reporter_name="王阿姨").id
     with uows() as uow:
         uow.session.exec(delete(Outbox))  # what the ticket itself owes is not measured here
         uow.session.add_all(

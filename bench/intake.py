@@ -56,6 +56,7 @@ from bot.app.application import prepare_database
 from bot.app.clock import SystemClock
 from bot.config import load_config
 from bot.localapi import Call, LocalBotApi
+from bot.services.deps import Deps
 from bot.services.people import welcome_resident
 from storage.db import uow_factory
 
@@ -196,9 +197,9 @@ def seed(config_path: Path, url: str, residents: list[int]) -> None:
     """A fresh database whose residents have /started the bot (no building QR code)."""
     config = load_config(config_path, env={"DATABASE_URL": url})
     engine = prepare_database(config, SystemClock())
-    uows, now = uow_factory(engine), SystemClock().now()
+    deps = Deps(config, uow_factory(engine), SystemClock())
     for resident in [WARMUP, *residents]:
-        welcome_resident(uows, config, now, resident, "居民", None)
+        welcome_resident(deps, resident, "居民", None)
     engine.dispose()
 
 

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert
 
 from bot.config import Config, load_config
+from bot.services.deps import Deps, StoppedClock
 from bot.services.followups import sweep
 from storage.db import create_schema, make_engine, uow_factory
 from storage.models import Resident, Ticket, Volunteer
@@ -90,8 +91,9 @@ def time_sweep(template: Path, work: Path, config: Config, due: int) -> float:
     uows = uow_factory(engine)
     with uows() as uow:  # open the file and warm the connection pool outside the timing
         uow.session.get(Ticket, 1)
+    deps = Deps(config, uows, StoppedClock(NOW))
     start = time.perf_counter()
-    done = sweep(uows, config, NOW)
+    done = sweep(deps)
     elapsed = time.perf_counter() - start
     engine.dispose()
     assert sum(done.values()) == due, done

@@ -21,7 +21,7 @@ from bot.services.intake import update_draft
 from bot.texts.callbacks import Press
 from bot.texts.keyboards import markup
 from bot.texts.render import preview
-from handlers.common import Context, pressed, refusals, say, services, user_name
+from handlers.common import Context, deps, pressed, refusals, say, user_name
 from handlers.resident import incoming, on_no_phone, take_and_show
 from handlers.volunteer import services_keyboard
 
@@ -56,14 +56,14 @@ async def on_private_text(update: Update, context: Context) -> None:
 def _reply(context: Context, reading: Reading) -> tuple[str, Any]:
     """What the person reads once their words were taken as the answer (or the question was
     skipped: for the name, the next question comes all the same)."""
-    svc = services(context)
+    d = deps(context)
     number = reading.ticket.id if reading.ticket else 0
     if reading.kind == "reg_name":
         return texts.ASK_UNIT, markup(wait_buttons("reg_unit", reading.seq))
     if reading.kind == "reg_unit" and reading.volunteer is not None:
         return texts.PICK_SERVICES, services_keyboard(context, reading.volunteer.categories)
     if reading.kind == "draft_text" and reading.draft is not None:
-        shown = preview(svc.config, reading.draft, svc.draft_tag)
+        shown = preview(d.config, reading.draft, d.draft_tag)
         return shown.text, markup(shown.buttons)
     if reading.kind == "reject_reason" and reading.ticket is not None:
         done = texts.REOPENED_TO_OFFICE_FOR_RESIDENT if reading.ticket.assignee_id is None \
@@ -78,9 +78,9 @@ def _reply(context: Context, reading: Reading) -> tuple[str, Any]:
 async def on_question_button(update: Update, context: Context, press: Press) -> None:
     """跳过/取消 under a question; 这是…(the answer) / 这是新问题 under a kept text. Each is
     re-checked in the database: a button of an older question changes nothing."""
-    query, user_id, svc, now = pressed(update, context)
+    query, user_id, d = pressed(update, context)
     if press.action == "q.end":
-        ended = await svc.run(end_wait, svc.uows, svc.config, now, user_id, press.number)
+        ended = await d.run(end_wait, d, user_id, press.number)
         if ended.how == "already":
             await query.answer(texts.QUESTION_OVER)
             return
@@ -92,8 +92,7 @@ async def on_question_button(update: Update, context: Context, press: Press) -> 
             text, keyboard = ended_text(ended.kind), None
         await say(update, text, reply_markup=keyboard)
     elif press.action == "q.ans":
-        reading = await svc.run(answer_held, svc.uows, svc.config, svc.classifier, now, user_id,
-                              press.number)
+        reading = await d.run(answer_held, d, user_id, press.number)
         if reading.how == "already":
             await query.answer(texts.ALREADY_NOTED)
             return
@@ -101,14 +100,13 @@ async def on_question_button(update: Update, context: Context, press: Press) -> 
         text, keyboard = _reply(context, reading)
         await query.edit_message_text(text, reply_markup=keyboard)
     else:  # q.new
-        draft, changed = await svc.run(release_held, svc.uows, now, user_id, press.number)
+        draft, changed = await d.run(release_held, d, user_id, press.number)
         if not changed:
             await query.answer(texts.ALREADY_NOTED)
             return
-        shown = preview(svc.config, draft, svc.draft_tag)
+        shown = preview(d.config, draft, d.draft_tag)
         await query.answer()
         sent = await query.edit_message_text(shown.text, reply_markup=markup(shown.buttons))
         message_id = sent.message_id if hasattr(sent, "message_id") else None
         if message_id is not None:
-            await svc.run(update_draft, svc.uows, svc.config, now, draft.id or 0, user_id,
-                         preview_message_id=message_id)
+            await d.run(update_draft, d, draft.id or 0, user_id, preview_message_id=message_id)

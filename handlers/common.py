@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
-from datetime import datetime
 from functools import wraps
 from typing import Any, NamedTuple
 
@@ -15,7 +14,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.domain.errors import DomainError
 from bot.services.conversation import ask, wait_buttons
-from bot.services.deps import Services
+from bot.services.deps import Deps
 from bot.services.invites import redeem_invite
 from bot.services.people import mark_reachable, role_of, welcome_resident
 from bot.texts.keyboards import markup, share_phone
@@ -26,9 +25,9 @@ Context = ContextTypes.DEFAULT_TYPE
 Handler = Callable[..., Coroutine[Any, Any, None]]
 
 
-def services(context: Context) -> Services:
-    svc: Services = context.application.bot_data["services"]
-    return svc
+def deps(context: Context) -> Deps:
+    found: Deps = context.application.bot_data["deps"]
+    return found
 
 
 class Pressed(NamedTuple):
@@ -36,16 +35,14 @@ class Pressed(NamedTuple):
 
     query: CallbackQuery
     user_id: int  # who pressed
-    svc: Services
-    now: datetime  # one moment for the whole press (the injected clock)
+    deps: Deps
 
 
 def pressed(update: Update, context: Context) -> Pressed:
     """The press being handled: handlers/buttons.py routes only presses with a user."""
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
-    svc = services(context)
-    return Pressed(query, user.id, svc, svc.clock.now())
+    return Pressed(query, user.id, deps(context))
 
 
 def is_private(update: Update) -> bool:
@@ -77,7 +74,7 @@ def refusals(handler: Handler) -> Handler:
             else:
                 await say(update, refusal(refused))
         finally:
-            services(context).wake_sender()
+            deps(context).wake_sender()
 
     return wrapper
 
@@ -88,22 +85,19 @@ async def start(update: Update, context: Context) -> None:
     if not is_private(update) or update.effective_user is None:
         await say(update, texts.GROUP_HELP)
         return
-    svc = services(context)
+    d = deps(context)
     user_id = update.effective_user.id
-    await svc.run(mark_reachable, svc.uows, user_id)
+    await d.run(mark_reachable, d, user_id)
     payload = context.args[0] if context.args else ""
     if payload.startswith("v_"):
-        volunteer = await svc.run(redeem_invite, svc.uows, svc.config, svc.clock.now(),
-                                  payload[2:], user_id,
-                                  user_name(update))
-        community = svc.config.community(volunteer.community)
-        seq = await svc.run(ask, svc.uows, svc.clock.now(), user_id, "reg_name")
+        volunteer = await d.run(redeem_invite, d, payload[2:], user_id, user_name(update))
+        community = d.config.community(volunteer.community)
+        seq = await d.run(ask, d, user_id, "reg_name")
         await say(update, texts.JOIN_WELCOME.format(community=community.name if community else ""),
                   reply_markup=markup(wait_buttons("reg_name", seq)))
         return
     code = payload[2:] if payload.startswith("b_") else None
-    welcome = await svc.run(welcome_resident, svc.uows, svc.config, svc.clock.now(), user_id,
-                               user_name(update), code)
+    welcome = await d.run(welcome_resident, d, user_id, user_name(update), code)
     # The greeting carries its buttons; what follows (the building, the phone) comes after
     # it, since the share-phone keyboard cannot ride on a message with inline buttons.
     await say(update, texts.START, reply_markup=markup(welcome_buttons()))
@@ -127,9 +121,8 @@ async def help_command(update: Update, context: Context) -> None:
     if not is_private(update) or update.effective_user is None:
         await say(update, texts.GROUP_HELP)
         return
-    svc = services(context)
-    await say(update, help_text(await svc.run(role_of, svc.uows, svc.config,
-                                              update.effective_user.id)))
+    d = deps(context)
+    await say(update, help_text(await d.run(role_of, d, update.effective_user.id)))
 
 
 async def unknown_command(update: Update, context: Context) -> None:

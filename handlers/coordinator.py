@@ -13,7 +13,7 @@ from bot import texts
 from bot.config import Community
 from bot.services import office as O
 from bot.services.abuse import block_resident, unblock_resident
-from bot.services.deps import Services
+from bot.services.deps import Deps
 from bot.services.digests import digest_now
 from bot.services.invites import create_invite
 from bot.services.views import (
@@ -28,11 +28,11 @@ from bot.texts.keyboards import markup
 from bot.texts.render import Button, category_buttons, format_rate
 from handlers.common import (
     Context,
+    deps,
     is_private,
     pressed,
     refusals,
     say,
-    services,
     with_ticket_number,
 )
 
@@ -41,7 +41,7 @@ CommandHandlerFn = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 def _communities(update: Update, context: Context) -> tuple[Community, ...]:
     user = update.effective_user
-    return services(context).config.communities_coordinated_by(user.id) if user else ()
+    return deps(context).config.communities_coordinated_by(user.id) if user else ()
 
 
 def coordinators_only(handler: CommandHandlerFn) -> CommandHandlerFn:
@@ -65,9 +65,9 @@ def coordinators_only(handler: CommandHandlerFn) -> CommandHandlerFn:
 @with_ticket_number("/assign 12")
 async def assign_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/assign <number>: shows the community's volunteers as buttons, least busy first."""
-    svc = services(context)
-    community = await svc.run(O.community_of, svc.uows, svc.config, number, user_id)
-    people = await svc.run(assignable_volunteers, svc.uows, community)
+    d = deps(context)
+    community = await d.run(O.community_of, d, number, user_id)
+    people = await d.run(assignable_volunteers, d, community)
     if not people:
         await say(update, texts.NO_VOLUNTEERS)
         return
@@ -89,9 +89,8 @@ async def close_command(update: Update, context: Context, number: int, user_id: 
                      for code, name in texts.CLOSE_REASONS.items())
         await say(update, texts.PICK_REASON.format(number=number), reply_markup=markup(rows))
         return
-    svc = services(context)
-    await svc.run(O.close_ticket, svc.uows, svc.config, svc.clock.now(), number, user_id, reason,
-                   note=words or None)
+    d = deps(context)
+    await d.run(O.close_ticket, d, number, user_id, reason, note=words or None)
     await say(update, texts.CLOSED.format(number=number, reason=texts.CLOSE_REASONS[reason]))
 
 
@@ -100,9 +99,9 @@ async def close_command(update: Update, context: Context, number: int, user_id: 
 @with_ticket_number("/reopen 12")
 async def reopen_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/reopen <number>: reopens a resolved or closed ticket."""
-    svc = services(context)
+    d = deps(context)
     note = " ".join(context.args[1:]) if context.args else ""
-    await svc.run(O.reopen_ticket, svc.uows, svc.config, svc.clock.now(), number, user_id, note)
+    await d.run(O.reopen_ticket, d, number, user_id, note)
     await say(update, texts.REOPENED.format(number=number))
 
 
@@ -112,48 +111,44 @@ async def reopen_command(update: Update, context: Context, number: int, user_id:
 async def recat_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/recat <number> [code]: gives the ticket another category (stored as a correction the
     classifier can learn from); without a code, offers the categories as buttons."""
-    svc = services(context)
+    d = deps(context)
     code = context.args[1] if context.args and len(context.args) > 1 else None
     if code is None:
-        await svc.run(O.community_of, svc.uows, svc.config, number,
-                      user_id)  # refuses other communities
+        await d.run(O.community_of, d, number, user_id)  # refuses other communities
         await say(update, texts.RECAT_PICK.format(number=number),
-                  reply_markup=markup(category_buttons(svc.config, "t.rc", number)))
+                  reply_markup=markup(category_buttons(d.config, "t.rc", number)))
         return
-    await say(update, await _recat(svc, number, user_id, code))
+    await say(update, await _recat(d, number, user_id, code))
 
 
-async def _recat(svc: Services, number: int, user_id: int, code: str) -> str:
-    done = await svc.run(O.recategorise, svc.uows, svc.config, svc.clock.now(), number, user_id,
-                         code)
-    name = svc.config.category_name(code)
+async def _recat(d: Deps, number: int, user_id: int, code: str) -> str:
+    done = await d.run(O.recategorise, d, number, user_id, code)
+    name = d.config.category_name(code)
     if not done.changed:
         return texts.RECAT_SAME.format(number=number, category=name)
-    return texts.RECAT_DONE.format(number=number, before=svc.config.category_name(done.before),
+    return texts.RECAT_DONE.format(number=number, before=d.config.category_name(done.before),
                                    category=name)
 
 
 @refusals
 async def on_coordinator_button(update: Update, context: Context, press: Press) -> None:
     """Triage and /recat category, assign-to-volunteer and close-reason buttons."""
-    query, user_id, svc, now = pressed(update, context)
+    query, user_id, d = pressed(update, context)
     number = press.number
     if press.action == "t.tri":
-        ticket = await svc.run(O.triage_ticket, svc.uows, svc.config, now, number, user_id,
-                               str(press.args[1]))
+        ticket = await d.run(O.triage_ticket, d, number, user_id, str(press.args[1]))
         text = texts.TRIAGED.format(number=number,
-                                    category=svc.config.category_name(ticket.category))
+                                    category=d.config.category_name(ticket.category))
     elif press.action == "t.rc":
-        text = await _recat(svc, number, user_id, str(press.args[1]))
+        text = await _recat(d, number, user_id, str(press.args[1]))
     elif press.action == "t.asg":
-        ticket = await svc.run(O.assign_ticket, svc.uows, svc.config, now, number, user_id,
-                               int(press.args[1]))
-        names = {tg: name for tg, name, _ in await svc.run(assignable_volunteers, svc.uows,
-                                                           ticket.community)}
+        ticket = await d.run(O.assign_ticket, d, number, user_id, int(press.args[1]))
+        names = {tg: name for tg, name, _ in await d.run(assignable_volunteers, d,
+                                                         ticket.community)}
         text = texts.ASSIGNED.format(number=number, volunteer=names.get(int(press.args[1]), ""))
     else:
         reason = str(press.args[1])
-        await svc.run(O.close_ticket, svc.uows, svc.config, now, number, user_id, reason)
+        await d.run(O.close_ticket, d, number, user_id, reason)
         text = texts.CLOSED.format(number=number, reason=texts.CLOSE_REASONS.get(reason, reason))
     await query.answer()
     await query.edit_message_text(text)
@@ -162,39 +157,34 @@ async def on_coordinator_button(update: Update, context: Context, press: Press) 
 @coordinators_only
 async def overdue_command(update: Update, context: Context) -> None:
     """Lists overdue tickets, oldest first, with assignee and days late."""
-    svc = services(context)
-    await say(update, await svc.run(overdue_text, svc.uows, svc.config, _communities(update,
-                                    context),
-                                   svc.clock.now()))
+    d = deps(context)
+    await say(update, await d.run(overdue_text, d, _communities(update, context)))
 
 
 @coordinators_only
 async def unclaimed_command(update: Update, context: Context) -> None:
     """Lists tickets nobody holds, oldest first."""
-    svc = services(context)
-    await say(update, await svc.run(unclaimed_text, svc.uows, svc.config, _communities(update,
-                                    context),
-                                     svc.clock.now()))
+    d = deps(context)
+    await say(update, await d.run(unclaimed_text, d, _communities(update, context)))
 
 
 @coordinators_only
 async def volunteers_command(update: Update, context: Context) -> None:
     """Lists the community's volunteers with their open tasks and categories."""
-    svc = services(context)
-    await say(update, await svc.run(roster_text, svc.uows, svc.config, _communities(update,
-                                    context)))
+    d = deps(context)
+    await say(update, await d.run(roster_text, d, _communities(update, context)))
 
 
 @coordinators_only
 async def stats_command(update: Update, context: Context) -> None:
     """/stats [days]: counts and the three rates (default 30 days)."""
-    svc = services(context)
+    d = deps(context)
     raw = context.args[0] if context.args else "30"
     days = int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= 3660 else 30
-    now = svc.clock.now()
+    at = d.at(d.clock.now())  # one moment for every community's numbers
     parts = []
     for community in _communities(update, context):
-        s, open_now = await svc.run(stats_of, svc.uows, community.code, now, days)
+        s, open_now = await d.run(stats_of, at, community.code, days)
         r = s.rates
         parts.append(texts.STATS.format(
             community=community.name, days=days, new=s.new, claimed=s.claimed,
@@ -209,13 +199,12 @@ async def stats_command(update: Update, context: Context) -> None:
 @coordinators_only
 async def digest_command(update: Update, context: Context) -> None:
     """/digest: today's digest and its 14-day chart, now, for each community one runs."""
-    svc = services(context)
+    d = deps(context)
     chat = update.effective_chat
     assert chat is not None
     for community in _communities(update, context):
         # Drawing the chart takes a moment; off the event loop, others are not kept waiting.
-        outs = await svc.run(digest_now, svc.uows, svc.config, svc.clock.now(),
-                                       community)
+        outs = await d.run(digest_now, d, community)
         for out in outs:
             if out.kind == "photo" and out.photo is not None:
                 await chat.send_photo(out.photo)
@@ -228,10 +217,10 @@ async def digest_command(update: Update, context: Context) -> None:
 @with_ticket_number("/ticket 12")
 async def ticket_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/ticket <number>: the ticket's full details, for coordinators of its community."""
-    svc = services(context)
+    d = deps(context)
     chat = update.effective_chat
     assert chat is not None
-    for out in await svc.run(O.ticket_view, svc.uows, svc.config, number, user_id):
+    for out in await d.run(O.ticket_view, d, number, user_id):
         if out.kind == "text":
             await say(update, out.text)
         elif out.kind == "photos" and len(out.file_ids) == 1:
@@ -247,12 +236,11 @@ async def ticket_command(update: Update, context: Context, number: int, user_id:
 @coordinators_only
 async def classify_command(update: Update, context: Context) -> None:
     """/classify <text>: shows category, kind, urgent and the matched words."""
-    svc = services(context)
     text = " ".join(context.args or [])
     if not text:
         await say(update, texts.CLASSIFY_USAGE)
         return
-    result = svc.classifier.classify(text)
+    result = deps(context).classifier.classify(text)
     matched = [*result.urgent_matched, *result.matched, *result.kind_matched]
     await say(update, texts.CLASSIFY_RESULT.format(
         category=result.category_name, kind=texts.KIND_NAMES.get(result.kind, result.kind),
@@ -264,12 +252,12 @@ async def classify_command(update: Update, context: Context) -> None:
 @refusals
 async def invite_command(update: Update, context: Context) -> None:
     """/invite: a single-use, expiring link that registers one volunteer."""
-    svc = services(context)
-    invite = await svc.run(create_invite, svc.uows, svc.config, svc.clock.now(),
-                           update.effective_user.id,  # type: ignore[union-attr]
-                           context.args[0] if context.args else None)
+    d = deps(context)
+    invite = await d.run(create_invite, d,
+                         update.effective_user.id,  # type: ignore[union-attr]
+                         context.args[0] if context.args else None)
     link = f"https://t.me/{context.bot.username}?start=v_{invite.token}"
-    await say(update, texts.INVITE_LINK.format(days=svc.config.bot.invite_ttl.days or 1,
+    await say(update, texts.INVITE_LINK.format(days=d.config.bot.invite_ttl.days or 1,
                                                link=link))
 
 
@@ -278,9 +266,8 @@ async def invite_command(update: Update, context: Context) -> None:
 @with_ticket_number("/block 12")
 async def block_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/block <number>: the resident behind that ticket may no longer submit anything."""
-    svc = services(context)
-    done = await svc.run(block_resident, svc.uows, svc.config, svc.key(), svc.clock.now(), number,
-                         user_id)
+    d = deps(context)
+    done = await d.run(block_resident, d, number, user_id)
     await say(update, (texts.BLOCK_DONE if done else texts.BLOCK_ALREADY).format(number=number))
 
 
@@ -289,8 +276,7 @@ async def block_command(update: Update, context: Context, number: int, user_id: 
 @with_ticket_number("/unblock 12")
 async def unblock_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/unblock <number>: lifts the block of the resident behind that ticket."""
-    svc = services(context)
-    done = await svc.run(unblock_resident, svc.uows, svc.config, svc.key(), svc.clock.now(),
-                         number, user_id)
+    d = deps(context)
+    done = await d.run(unblock_resident, d, number, user_id)
     await say(update, (texts.UNBLOCK_DONE if done else texts.UNBLOCK_NOT_BLOCKED)
               .format(number=number))

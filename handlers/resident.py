@@ -32,11 +32,11 @@ from bot.texts.keyboards import markup, remove, share_phone
 from bot.texts.render import Button, category_buttons, preview, rating_buttons
 from handlers.common import (
     Context,
+    deps,
     is_private,
     pressed,
     refusals,
     say,
-    services,
     user_name,
     with_ticket_number,
 )
@@ -72,10 +72,8 @@ async def take_and_show(update: Update, context: Context, msg: Incoming,
                         may_answer: bool) -> Reading | None:
     """Store the message (one transaction) and show the resident its draft; the Reading when
     the text was about the question the bot is waiting on (the caller answers it)."""
-    svc = services(context)
-    taken = await svc.run(take_message, svc.uows, svc.config, svc.classifier, svc.key(),
-                          svc.clock.now(), msg,
-                         may_answer)
+    d = deps(context)
+    taken = await d.run(take_message, d, msg, may_answer)
     if taken.reading is not None:
         return taken.reading
     if taken.blocked:
@@ -92,69 +90,66 @@ async def take_and_show(update: Update, context: Context, msg: Incoming,
 
 async def _show(update: Update, context: Context, got: Received, flood: bool,
                 remember: bool) -> None:
-    svc = services(context)
+    d = deps(context)
     draft = got.draft
     if got.how == "duplicate" and (draft.preview_message_id is not None
-                                   or draft.source_key in svc.previews_shown):
+                                   or draft.source_key in d.previews_shown):
         return  # Telegram delivered this message again; the preview is already there
     joined = (got.how == "album" and not got.text_changed) or (flood and got.how == "added")
     if joined and draft.preview_message_id is not None:
         # Another photo of the same album (or, in a flood, one more text): no new preview,
         # but the shown one counts it.
         if draft.status == "open":
-            shown = preview(svc.config, draft, svc.draft_tag)
+            shown = preview(d.config, draft, d.draft_tag)
             with contextlib.suppress(BadRequest):  # e.g. the preview was deleted meanwhile
                 await context.bot.edit_message_text(
                     shown.text, chat_id=update.effective_chat.id,  # type: ignore[union-attr]
                     message_id=draft.preview_message_id,
                     reply_markup=markup(shown.buttons))
         return
-    shown = preview(svc.config, draft, svc.draft_tag)
+    shown = preview(d.config, draft, d.draft_tag)
     sent = await update.effective_chat.send_message(  # type: ignore[union-attr]
         shown.text, reply_markup=markup(shown.buttons))
-    svc.previews_shown.add(draft.source_key)
+    d.previews_shown.add(draft.source_key)
     if remember:  # later messages edit this preview in place (bot/services/messages.py)
-        await svc.run(update_draft, svc.uows, svc.config, svc.clock.now(), draft.id or 0,
-                      draft.user_id,
-                     preview_message_id=sent.message_id)
+        await d.run(update_draft, d, draft.id or 0, draft.user_id,
+                    preview_message_id=sent.message_id)
 
 
 @refusals
 async def on_draft_button(update: Update, context: Context, press: Press) -> None:
     """确认提交 / 换个类别 / 不提交 / picking the community or building on a preview."""
-    query, user_id, svc, now = pressed(update, context)
+    query, user_id, d = pressed(update, context)
     number = press.number
     if press.action == "d.no":
-        await svc.run(discard_draft, svc.uows, now, number, user_id)
+        await d.run(discard_draft, d, number, user_id)
         await query.answer()
         await query.edit_message_text(texts.DISCARDED)
         return
     if press.action == "d.cat":
         await query.answer()
-        await query.edit_message_reply_markup(markup(category_buttons(svc.config, "d.setcat",
+        await query.edit_message_reply_markup(markup(category_buttons(d.config, "d.setcat",
                                                                       number)))
         return
     if press.action == "d.setcat":
-        draft = await svc.run(update_draft, svc.uows, svc.config, now, number, user_id,
-                             category=str(press.args[1]))
-        shown = preview(svc.config, draft, svc.draft_tag)
+        draft = await d.run(update_draft, d, number, user_id, category=str(press.args[1]))
+        shown = preview(d.config, draft, d.draft_tag)
         await query.answer()
         await query.edit_message_text(shown.text, reply_markup=markup(shown.buttons))
         return
     if press.action == "d.okb":
         # 确认提交 of a draft whose building is not known: the building buttons carry the
         # draft, so this press writes nothing; picking one submits (and checks everything).
-        if press.args[2] != svc.draft_tag(number, user_id):
+        if press.args[2] != d.draft_tag(number, user_id):
             raise DomainError("draft_gone")  # not this person's draft (or a forged button)
-        community = svc.config.community(str(press.args[1]))
+        community = d.config.community(str(press.args[1]))
         if community is not None and community.buildings():
             await query.answer()
             await _ask(query, "building", number,
                        [(b.code, b.name) for b in community.buildings()])
             return
     if press.action == "d.com":
-        await svc.run(update_draft, svc.uows, svc.config, now, number, user_id,
-                      community=str(press.args[1]))
+        await d.run(update_draft, d, number, user_id, community=str(press.args[1]))
     building = str(press.args[1]) if press.action == "d.bld" else None
     await _confirm(update, context, number, building)
 
@@ -170,15 +165,13 @@ async def _ask(query: CallbackQuery, ask: str, draft_id: int,
 
 async def _confirm(update: Update, context: Context, draft_id: int,
                    building: str | None) -> None:
-    query, user_id, svc, now = pressed(update, context)
-    result = await svc.run(confirm_draft, svc.uows, svc.config, now, draft_id, user_id,
-                           building=building,
-                           key=svc.key())
+    query, user_id, d = pressed(update, context)
+    result = await d.run(confirm_draft, d, draft_id, user_id, building=building)
     if result.until is not None:  # the draft stays open: pressing again later submits it
         await query.answer()
         await say(update, texts.TOO_MANY_SUBMISSIONS.format(
-            n=svc.config.abuse.max_submissions, time=_clock_time(svc.config, result.until, now),
-            button=texts.BTN_CONFIRM))
+            n=d.config.abuse.max_submissions,
+            time=_clock_time(d.config, result.until, d.clock.now()), button=texts.BTN_CONFIRM))
         return
     if result.already and result.ticket is not None:
         # A second press (double tap, or an older preview of the same draft): say so, and
@@ -199,7 +192,7 @@ async def _confirm(update: Update, context: Context, draft_id: int,
     else:
         next_step = texts.NEXT_GROUP
     await query.edit_message_text(texts.SUBMITTED.format(
-        number=ticket.id, category=svc.config.category_name(ticket.category),
+        number=ticket.id, category=d.config.category_name(ticket.category),
         next_step=next_step))
     if result.ask_phone:
         await say(update, texts.ASK_PHONE, reply_markup=share_phone())
@@ -222,9 +215,8 @@ async def on_contact(update: Update, context: Context) -> None:
     if message.contact.user_id != user.id:
         await say(update, texts.PHONE_NOT_OWN, reply_markup=share_phone())
         return
-    svc = services(context)
-    await svc.run(save_phone, svc.uows, svc.clock.now(), user.id, user_name(update),
-               message.contact.phone_number)
+    d = deps(context)
+    await d.run(save_phone, d, user.id, user_name(update), message.contact.phone_number)
     await say(update, texts.PHONE_SAVED, reply_markup=remove())
 
 
@@ -237,17 +229,16 @@ async def my_command(update: Update, context: Context) -> None:
     """Lists the resident's tickets with their state."""
     if update.effective_user is None:
         return
-    svc = services(context)
-    await say(update, await svc.run(my_tickets_text, svc.uows, svc.config,
-                                    update.effective_user.id))
+    d = deps(context)
+    await say(update, await d.run(my_tickets_text, d, update.effective_user.id))
 
 
 @refusals
 @with_ticket_number("/cancel 12")
 async def cancel_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/cancel <number>: withdraws a ticket nobody has claimed yet."""
-    svc = services(context)
-    await svc.run(T.cancel_ticket, svc.uows, svc.config, svc.clock.now(), number, user_id)
+    d = deps(context)
+    await d.run(T.cancel_ticket, d, number, user_id)
     await say(update, texts.CANCELLED.format(number=number))
 
 
@@ -266,23 +257,23 @@ async def wish_or_report(update: Update, context: Context) -> None:
 @refusals
 async def on_resolution_button(update: Update, context: Context, press: Press) -> None:
     """已解决 closes and asks for stars; 未解决 asks why; a star button records the rating."""
-    query, user_id, svc, now = pressed(update, context)
+    query, user_id, d = pressed(update, context)
     number = press.number
     if press.action == "t.ok":
-        await svc.run(T.confirm_resolution, svc.uows, svc.config, now, number, user_id)
+        await d.run(T.confirm_resolution, d, number, user_id)
         await query.answer()
         await query.edit_message_text(texts.ASK_RATING.format(number=number),
                                       reply_markup=markup(rating_buttons(number)))
     elif press.action == "t.no":
-        await svc.run(refuse_blocked, svc.uows, svc.key(), user_id)
-        await svc.run(T.check_can_reject, svc.uows, number, user_id)
-        seq = await svc.run(ask, svc.uows, now, user_id, "reject_reason", ticket_id=number)
+        await d.run(refuse_blocked, d, user_id)
+        await d.run(T.check_can_reject, d, number, user_id)
+        seq = await d.run(ask, d, user_id, "reject_reason", ticket_id=number)
         await query.answer()
         await say(update, texts.ASK_REJECT_REASON,
                   reply_markup=markup(wait_buttons("reject_reason", seq)))
     elif press.action == "t.rate":
-        await svc.run(T.rate_ticket, svc.uows, svc.config, now, number, user_id, int(press.args[1]))
-        seq = await svc.run(ask, svc.uows, now, user_id, "comment", ticket_id=number)
+        await d.run(T.rate_ticket, d, number, user_id, int(press.args[1]))
+        seq = await d.run(ask, d, user_id, "comment", ticket_id=number)
         await query.answer()
         await query.edit_message_text(texts.RATED,
                                       reply_markup=markup(wait_buttons("comment", seq)))
@@ -291,11 +282,11 @@ async def on_resolution_button(update: Update, context: Context, press: Press) -
 @refusals
 async def on_revisit_button(update: Update, context: Context, press: Press) -> None:
     """回头看: 还好着 thanks the resident; 又出问题了 reopens the ticket to the same volunteer."""
-    query, user_id, svc, now = pressed(update, context)
+    query, user_id, d = pressed(update, context)
     fixed = press.action == "t.rvok"
     if not fixed:  # reopening sends work to a volunteer: not for a blocked resident
-        await svc.run(refuse_blocked, svc.uows, svc.key(), user_id)
-    await svc.run(answer_revisit, svc.uows, svc.config, now, press.number, user_id, fixed)
+        await d.run(refuse_blocked, d, user_id)
+    await d.run(answer_revisit, d, press.number, user_id, fixed)
     await query.answer()
     done = texts.REVISIT_THANKS if fixed else texts.REVISIT_REOPENED
     await query.edit_message_text(done.format(number=press.number))

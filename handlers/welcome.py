@@ -23,9 +23,9 @@ async def privacy_command(update: Update, context: Context) -> None:
 
 async def on_welcome_button(update: Update, context: Context, press: Press) -> None:
     """A greeting button: answers in the chat, and leaves the greeting's buttons in place."""
-    query, user_id, svc, _ = pressed(update, context)
+    query, user_id, d = pressed(update, context)
     await query.answer()
     if press.action == "s.my":
-        await say(update, await svc.run(my_tickets_text, svc.uows, svc.config, user_id))
+        await say(update, await d.run(my_tickets_text, d, user_id))
         return
     await say(update, _PROMPTS[press.action])

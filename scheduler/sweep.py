@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from telegram.ext import Application, ContextTypes
 
-from bot.services.deps import Services
+from bot.services.deps import Deps
 from bot.services.digests import owe_due_digests
 from bot.services.followups import sweep
 
@@ -29,11 +29,10 @@ class SweepReport:
         return bool(self.followups or self.digests)
 
 
-def sweep_once(svc: Services) -> SweepReport:
-    """One pass: due follow-ups, then any digest owed today."""
-    now = svc.clock.now()
-    report = SweepReport(sweep(svc.uows, svc.config, now),
-                         owe_due_digests(svc.uows, svc.config, now))
+def sweep_once(deps: Deps) -> SweepReport:
+    """One pass: due follow-ups, then any digest owed today (both at one moment)."""
+    at = deps.at(deps.clock.now())
+    report = SweepReport(sweep(at), owe_due_digests(at))
     if report:
         log.info("sweep: %s; digests for %s", dict(report.followups), report.digests)
     return report
@@ -41,21 +40,21 @@ def sweep_once(svc: Services) -> SweepReport:
 
 async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """JobQueue callback: run a pass off the event loop, then wake the outbox sender."""
-    svc: Services = context.bot_data["services"]
+    deps: Deps = context.bot_data["deps"]
     try:
         # The pass is blocking database work; in a thread, handlers keep answering meanwhile.
-        report = await asyncio.to_thread(sweep_once, svc)
+        report = await asyncio.to_thread(sweep_once, deps)
     except Exception:  # a database hiccup: the next tick tries again, nothing is lost
         log.exception("sweep failed")
         return
     if report:
-        svc.wake_sender()
+        deps.wake_sender()
 
 
 def schedule_sweep(app: Application) -> None:
     """Tick every sweep_interval; APScheduler never runs two passes of one process at once."""
-    svc: Services = app.bot_data["services"]
-    interval = svc.config.followups.sweep_interval.total_seconds()
+    deps: Deps = app.bot_data["deps"]
+    interval = deps.config.followups.sweep_interval.total_seconds()
     assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
     app.job_queue.run_repeating(
         sweep_job, interval=interval, first=interval, name="sweep",

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 
 from bot.app.clock import ManualClock
 from bot.config import Config, load_config
+from bot.services.deps import Deps
 from storage.db import UnitOfWork, create_schema, make_engine, uow_factory
 from storage.models import SQLModel
 from tests.factories import recounted_tallies, tallies_now
@@ -103,3 +104,11 @@ def uows(engine: Engine, config: Config) -> Iterator[Callable[[], UnitOfWork]]:
     # recount from the tickets: each change kept them in step, in its own transaction.
     assert tallies_now(engine) == recounted_tallies(engine, config.tz), (
         "the per-day tallies drifted from the tickets")
+
+
+@pytest.fixture
+def deps(uows: Callable[[], UnitOfWork], config: Config, clock: ManualClock) -> Deps:
+    """What the services need, over the test's database, config and manual clock: each
+    action happens when the clock says. (A module with a `classifier` fixture hands it in;
+    otherwise one is built from the config if a service asks.)"""
+    return Deps(config, uows, clock)

@@ -9,7 +9,9 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, select
 
+from bot.classify import Classifier
 from bot.config import Config
+from bot.services.deps import Deps, StoppedClock, Unchanging
 from bot.services.residents import NewTicket, submit_ticket
 from storage.db import UnitOfWork
 from storage.models import Outbox, Tally, Ticket, TicketEvent, Volunteer
@@ -20,6 +22,13 @@ RESIDENT = 900
 OTHER_RESIDENT = 901
 COORDINATOR = 10001
 GRID_LEADER_G1 = 10011
+
+
+def deps_at(uows: Uows, config: Config, now: datetime,
+            classifier: Classifier | None = None) -> Deps:
+    """What a service needs, with the clock stopped at `now`: a test says when each action
+    happens. The classifier: the one given, or one built from `config` if a service asks."""
+    return Deps(config, uows, StoppedClock(now), classifiers=Unchanging(config, classifier))
 
 
 def add_volunteer(
@@ -61,7 +70,7 @@ def submit(
         text=text, kind=kind, category=category, urgent=urgent, community="hx",
         building=building, **extra,  # type: ignore[arg-type]
     )
-    return submit_ticket(uows, config, now, reporter, new, reporter_name="王阿姨")
+    return submit_ticket(deps_at(uows, config, now), reporter, new, reporter_name="王阿姨")
 
 
 def reload(uows: Uows, number: int) -> Ticket:

@@ -30,8 +30,7 @@ from bot.app.clock import SystemClock
 from bot.classify import Classifier
 from bot.config import Config
 from bot.domain.privacy import prepare as prepare_privacy
-from bot.services.abuse import BlockKey
-from bot.services.deps import Clock, Services, db_pool
+from bot.services.deps import Clock, Deps, db_pool
 from bot.texts.sending import FittedBot
 from handlers import answers, common, coordinator, resident, volunteer, welcome
 from handlers.buttons import on_button
@@ -73,16 +72,15 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
     uows = uow_factory(engine, owed)
     clock = clock or SystemClock()
     holder = ClassifierHolder(config, classifier, path=config_path, uows=uows, clock=clock)
-    svc = Services(config=config, uows=uows, clock=clock, classifiers=holder,
-                   block_key=BlockKey(config, uows))
+    deps = Deps(config=config, uows=uows, clock=clock, classifiers=holder)
     # Telegram's limits as config.toml's [telegram] sets them, unless a test passes its own.
-    dispatcher = Dispatcher(app.bot, svc.uows, config, svc.clock,
+    dispatcher = Dispatcher(app.bot, deps.uows, config, deps.clock,
                             limits or Limits.from_config(config.telegram), owed=owed,
-                            offload=svc.run)
+                            offload=deps.run)
     # Handlers and the sweep call this after every unit of work; only those that queued a
     # row wake the sender.
-    svc.wake_sender = holder.on_owed = dispatcher.wake_if_owed
-    app.bot_data["services"] = svc
+    deps.wake_sender = holder.on_owed = dispatcher.wake_if_owed
+    app.bot_data["deps"] = deps
     app.bot_data["dispatcher"] = dispatcher
     _add_handlers(app)
     schedule_sweep(app)
@@ -126,9 +124,9 @@ async def on_startup(app: Application) -> None:
     """Start the outbox sender and register command menus (PTB's post_init under run_polling;
     called directly when the application is started by hand, as the tests do)."""
     dispatcher: Dispatcher = app.bot_data["dispatcher"]
-    svc: Services = app.bot_data["services"]
-    svc.pool = db_pool()  # a fresh pool each start: on_shutdown ends the last one's threads
-    await svc.run(svc.key)  # read (or made) once, here: not on the loop at the first message
+    deps: Deps = app.bot_data["deps"]
+    deps.pool = db_pool()  # a fresh pool each start: on_shutdown ends the last one's threads
+    await deps.run(deps.key)  # read (or made) once, here: not in the first message's work
     app.bot_data["sender_task"] = asyncio.create_task(dispatcher.run_forever())
     await _register_commands(app)
 
@@ -139,8 +137,8 @@ async def on_shutdown(app: Application) -> None:
     task = app.bot_data.get("sender_task")
     if task is not None:
         await asyncio.wait([task], timeout=5)
-    svc: Services = app.bot_data["services"]
-    svc.pool.shutdown(wait=False)  # its threads end once their work is done
+    deps: Deps = app.bot_data["deps"]
+    deps.pool.shutdown(wait=False)  # its threads end once their work is done
 
 
 def _commands(pairs: list[tuple[str, str]]) -> list[BotCommand]:
@@ -149,12 +147,12 @@ def _commands(pairs: list[tuple[str, str]]) -> list[BotCommand]:
 
 async def _register_commands(app: Application) -> None:
     """Chinese command menus per scope: residents, groups, and each coordinator's chat."""
-    svc: Services = app.bot_data["services"]
+    deps: Deps = app.bot_data["deps"]
     private = texts.BOT_COMMANDS_PRIVATE + texts.BOT_COMMANDS_VOLUNTEER
     await app.bot.set_my_commands(_commands(private), scope=BotCommandScopeAllPrivateChats())
     await app.bot.set_my_commands(_commands(texts.BOT_COMMANDS_GROUP),
                                   scope=BotCommandScopeAllGroupChats())
-    coordinators = {c for community in svc.config.communities for c in community.coordinators}
+    coordinators = {c for community in deps.config.communities for c in community.coordinators}
     office = texts.BOT_COMMANDS_COORDINATOR + texts.BOT_COMMANDS_TICKET
     for chat_id in sorted(coordinators):
         try:

@@ -213,6 +213,7 @@ def render_suggestions(config: Config, found: Suggestions, labels: str) -> list[
 
 
 def _import_volunteers(config: Config, file: str, out: TextIO, err: TextIO) -> int:
+    from bot.services.deps import Deps
     from bot.services.roster import ImportFailed, import_volunteers
     from storage.db import create_schema, make_engine, uow_factory
 
@@ -227,7 +228,7 @@ def _import_volunteers(config: Config, file: str, out: TextIO, err: TextIO) -> i
     engine = make_engine(config.bot.database_url)
     create_schema(engine)
     try:
-        result = import_volunteers(uow_factory(engine), config, SystemClock().now(), content)
+        result = import_volunteers(Deps(config, uow_factory(engine), SystemClock()), content)
     except ImportFailed as exc:
         print(texts.IMPORT_FAILED.format(errors="\n".join(exc.errors)), file=err)
         return EXIT_USAGE

@@ -69,12 +69,12 @@ def run_try(config: Config, *, host: str = "127.0.0.1", port: int = 8080, fresh:
                       wall_clock=lambda: clock.now().timestamp())
     # Keyword edits of config.toml take effect here too, as in `run`.
     app = build_application(cfg, engine, clock=clock, config_path=config_path)
-    world = Playground(app.bot_data["services"], engine, api, clock,
+    world = Playground(app.bot_data["deps"], engine, api, clock,
                        look_now=app.bot_data["dispatcher"].wake)
-    with world.svc.uows() as uow:
+    with world.deps.uows() as uow:
         seeded = uow.session.get(Volunteer, 1) is not None
     if not seeded:
-        seed(world.svc, engine)
+        seed(world.deps, engine)
     web = build_web_app(playground=world, local_api=api)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"

@@ -21,7 +21,7 @@ from bot import texts
 from bot.config import Config
 from bot.localapi import LocalBotApi
 from bot.playground.clock import MovableClock
-from bot.services.deps import Services
+from bot.services.deps import Deps
 from bot.services.roster import import_volunteers
 from scheduler.sweep import sweep_once
 from storage.db import Engine, create_schema
@@ -94,21 +94,21 @@ def demo_day_start(config: Config, now: datetime) -> datetime:
     return datetime.combine(day, DAY_STARTS, tzinfo=config.tz)
 
 
-def seed(svc: Services, engine: Engine) -> None:
+def seed(deps: Deps, engine: Engine) -> None:
     """Create the tables and register the demo volunteers (an import, as an office would)."""
     create_schema(engine)
-    community = svc.config.communities[0]
+    community = deps.config.communities[0]
     rows = ["telegram_id,name,unit,community,categories,buildings"]
     for tg, name, unit, categories, buildings in texts.PLAYGROUND_VOLUNTEERS:
         rows.append(f"{tg},{name},{unit},{community.code},{';'.join(categories)},"
                     f"{';'.join(buildings)}")
-    import_volunteers(svc.uows, svc.config, svc.clock.now(), "\n".join(rows) + "\n")
+    import_volunteers(deps, "\n".join(rows) + "\n")
     # As if the bot had been running: today's digest went out this morning, so the first one
     # the visitor sees is the one 明天早上 brings.
-    now = svc.clock.now()
-    with svc.uows() as uow:
-        for c in svc.config.communities:
-            mark_digest_sent(uow.session, c.code, now.astimezone(svc.config.tz).date(), now)
+    now = deps.clock.now()
+    with deps.uows() as uow:
+        for c in deps.config.communities:
+            mark_digest_sent(uow.session, c.code, now.astimezone(deps.config.tz).date(), now)
         uow.commit()
 
 
@@ -129,17 +129,17 @@ def voice_sample() -> bytes:
 
 
 class Playground:
-    """One running playground: the bot's services, its local Bot API and its clock."""
+    """One running playground: the bot's dependencies, its local Bot API and its clock."""
 
-    def __init__(self, svc: Services, engine: Engine, api: LocalBotApi,
+    def __init__(self, deps: Deps, engine: Engine, api: LocalBotApi,
                  clock: MovableClock, look_now: Callable[[], None] | None = None) -> None:
-        self.svc, self.engine, self.api, self.clock = svc, engine, api, clock
+        self.deps, self.engine, self.api, self.clock = deps, engine, api, clock
         # Wakes the outbox sender unconditionally: moving the clock makes held rows due
-        # without any commit, which svc.wake_sender (woken by commits) would not notice.
-        self._look_now = look_now or svc.wake_sender
-        self.config = svc.config
-        self.people = demo_people(svc.config)
-        community = svc.config.communities[0]
+        # without any commit, which deps.wake_sender (woken by commits) would not notice.
+        self._look_now = look_now or deps.wake_sender
+        self.config = deps.config
+        self.people = demo_people(deps.config)
+        community = deps.config.communities[0]
         self.group_id = community.volunteer_chat_id
         self.group_name = texts.PLAYGROUND_GROUP_NAME.format(community=community.name)
         self._moving = asyncio.Lock()
@@ -191,7 +191,7 @@ class Playground:
                 due = await asyncio.to_thread(self._next_due, now)
                 stop = min(m for m in (due, self._next_digest(now), target) if m is not None)
                 self.clock.advance_to(max(stop, now + timedelta(seconds=1)))
-                await asyncio.to_thread(sweep_once, self.svc)
+                await asyncio.to_thread(sweep_once, self.deps)
                 self._look_now()
                 # What fell due goes out before time moves on: the page then shows each day's
                 # messages in order, and the button returns when the jump has arrived.
@@ -207,18 +207,18 @@ class Playground:
             await asyncio.sleep(0.05)
 
     def _owed_now(self) -> int:
-        with self.svc.uows() as uow:
+        with self.deps.uows() as uow:
             return owed_now(uow.session, self.clock.now())
 
     def _next_due(self, now: datetime) -> datetime | None:
-        with self.svc.uows() as uow:
+        with self.deps.uows() as uow:
             return next_due_after(uow.session, now)
 
     # ---- the tour ----------------------------------------------------------------------
 
     def tour(self) -> list[dict[str, Any]]:
         """The steps of 一领四单 with what to press, ticked from the database."""
-        with self.svc.uows() as uow:
+        with self.deps.uows() as uow:
             done = loop_milestones(uow.session)
         return [{"key": key, "title": title, "hint": hint, "done": done.get(key, False)}
                 for key, title, hint in texts.PLAYGROUND_TOUR]
@@ -265,5 +265,5 @@ class Playground:
         self.clock.advance_to(demo_day_start(self.config, self.clock.now()))
         erase_everything(self.engine)
         ensure_tallies(self.engine, self.config.tz, self.clock.now())
-        seed(self.svc, self.engine)
+        seed(self.deps, self.engine)
         self.api.forget_chats()

@@ -21,6 +21,7 @@ from bot.domain.errors import DomainError
 from bot.domain.states import Role, TicketStatus
 from bot.services.moves import load_ticket
 from bot.services.roles import reporter_chat, require_coordinator
+from bot.services.template import Tx, action, query
 from storage.db import IntegrityError, Session, UnitOfWork
 from storage.models import Block, Draft, Secret, Ticket, TicketEvent
 from storage.queries import block_by_hash, drafts_started_since, submissions_since
@@ -90,11 +91,11 @@ def is_blocked(session: Session, key: bytes, tg_id: int) -> bool:
     return block_by_hash(session, resident_hash(key, tg_id)) is not None
 
 
-def refuse_blocked(uows: UowFactory, key: bytes, user_id: int) -> None:
+@query
+def refuse_blocked(tx: Tx, user_id: int) -> None:
     """Before a resident's press that would send work to someone (未解决, 又出问题了)."""
-    with uows() as uow:
-        if is_blocked(uow.session, key, user_id):
-            raise DomainError("blocked")
+    if is_blocked(tx.session, tx.key, user_id):
+        raise DomainError("blocked")
 
 
 @dataclass(frozen=True)
@@ -105,30 +106,28 @@ class Gate:
     previews_full: bool = False  # a text joins the newest open draft: no new preview
 
 
-def gate_message(uows: UowFactory, config: Config, key: bytes, now: datetime,
-                 user_id: int) -> Gate:
-    with uows() as uow:
-        s = uow.session
-        if is_blocked(s, key, user_id):
-            return Gate(blocked=True)
-        cap = PREVIEWS_PER_SUBMISSION * config.abuse.max_submissions
-        started = drafts_started_since(s, user_id, now - config.abuse.window)
-        return Gate(previews_full=started >= cap)
+@query
+def gate_message(tx: Tx, user_id: int) -> Gate:
+    s, config, now = tx.session, tx.config, tx.now
+    if is_blocked(s, tx.key, user_id):
+        return Gate(blocked=True)
+    cap = PREVIEWS_PER_SUBMISSION * config.abuse.max_submissions
+    started = drafts_started_since(s, user_id, now - config.abuse.window)
+    return Gate(previews_full=started >= cap)
 
 
-def check_submission(uows: UowFactory, config: Config, key: bytes, now: datetime,
-                     user_id: int, draft_id: int) -> datetime | None:
+@query
+def check_submission(tx: Tx, user_id: int, draft_id: int) -> datetime | None:
     """Before 确认提交: None to go ahead, or the moment this resident may submit again.
     A blocked resident is refused (DomainError). Urgent matters are never held back: a gas
     leak reported once too often must still reach the coordinators."""
-    with uows() as uow:
-        s = uow.session
-        if is_blocked(s, key, user_id):
-            raise DomainError("blocked")
-        draft = s.get(Draft, draft_id)
-        if draft is not None and (draft.urgent or draft.status == "submitted"):
-            return None  # (a second press of a submitted draft is told its number)
-        return hold_until(config, now, submissions_since(s, user_id, now - config.abuse.window))
+    s, config, now = tx.session, tx.config, tx.now
+    if is_blocked(s, tx.key, user_id):
+        raise DomainError("blocked")
+    draft = s.get(Draft, draft_id)
+    if draft is not None and (draft.urgent or draft.status == "submitted"):
+        return None  # (a second press of a submitted draft is told its number)
+    return hold_until(config, now, submissions_since(s, user_id, now - config.abuse.window))
 
 
 def hold_until(config: Config, now: datetime, times: list[datetime]) -> datetime | None:
@@ -140,38 +139,34 @@ def hold_until(config: Config, now: datetime, times: list[datetime]) -> datetime
     return utc(times[len(times) - limit]) + config.abuse.window
 
 
-def block_resident(uows: UowFactory, config: Config, key: bytes, now: datetime, number: int,
-                   coordinator_tg: int) -> bool:
+@action
+def block_resident(tx: Tx, number: int, coordinator_tg: int) -> bool:
     """/block N: the resident behind ticket N may no longer submit. False: already blocked."""
-    with uows() as uow:
-        s = uow.session
-        ticket, reporter = _ticket_and_reporter(s, config, number, coordinator_tg)
-        digest = resident_hash(key, reporter)
-        if block_by_hash(s, digest) is not None:
-            return False
-        try:
-            with s.begin_nested():
-                s.add(Block(key_hash=digest, community=ticket.community, created_at=now))
-        except IntegrityError:  # another coordinator blocked them at the same moment
-            return False
-        _audit(s, number, ticket.status, coordinator_tg, "block", now)
-        uow.commit()
-        return True
+    s, now, key = tx.session, tx.now, tx.key
+    ticket, reporter = _ticket_and_reporter(s, tx.config, number, coordinator_tg)
+    digest = resident_hash(key, reporter)
+    if block_by_hash(s, digest) is not None:
+        return False
+    try:
+        with s.begin_nested():
+            s.add(Block(key_hash=digest, community=ticket.community, created_at=now))
+    except IntegrityError:  # another coordinator blocked them at the same moment
+        return False
+    _audit(s, number, ticket.status, coordinator_tg, "block", now)
+    return True
 
 
-def unblock_resident(uows: UowFactory, config: Config, key: bytes, now: datetime, number: int,
-                     coordinator_tg: int) -> bool:
+@action
+def unblock_resident(tx: Tx, number: int, coordinator_tg: int) -> bool:
     """/unblock N: lifts the block of the resident behind ticket N. False: was not blocked."""
-    with uows() as uow:
-        s = uow.session
-        ticket, reporter = _ticket_and_reporter(s, config, number, coordinator_tg)
-        block = block_by_hash(s, resident_hash(key, reporter))
-        if block is None:
-            return False
-        s.delete(block)
-        _audit(s, number, ticket.status, coordinator_tg, "unblock", now)
-        uow.commit()
-        return True
+    s, key = tx.session, tx.key
+    ticket, reporter = _ticket_and_reporter(s, tx.config, number, coordinator_tg)
+    block = block_by_hash(s, resident_hash(key, reporter))
+    if block is None:
+        return False
+    s.delete(block)
+    _audit(s, number, ticket.status, coordinator_tg, "unblock", tx.now)
+    return True
 
 
 def _ticket_and_reporter(s: Session, config: Config, number: int,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import TracebackType
+from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.classify import OTHER, Classifier
@@ -25,13 +25,15 @@ from bot.services import volunteers as V
 from bot.services.abuse import is_blocked
 from bot.services.intake import Incoming, append_text, clean_text, hold_in, is_meaningful
 from bot.services.invites import update_profile
+from bot.services.template import Action, Tx, action
 from bot.texts.callbacks import encode
 from bot.texts.render import Button, Keyboard
-from storage.db import Session, UnitOfWork
+from storage.db import Session
 from storage.models import Draft, PendingInput, Ticket, Volunteer
 from storage.queries import draft_by_source_key
 
-UowFactory = Callable[[], UnitOfWork]
+if TYPE_CHECKING:
+    from bot.services.deps import Deps
 
 # A text this long is not an answer to any of the bot's questions: they ask for one sentence
 # (a Chinese sentence is 10–25 characters), a name or a unit. 50 characters is two or three
@@ -87,20 +89,14 @@ class Reading:
     draft: Draft | None = None
 
 
-def ask(uows: UowFactory, now: datetime, user_id: int, kind: str, ticket_id: int | None = None,
+@action
+def ask(tx: Tx, user_id: int, kind: str, ticket_id: int | None = None,
         draft_id: int | None = None) -> int:
     """Wait for this person's words to answer `kind` (an older question is replaced); the
     question's seq, for its 跳过/取消 button."""
-    with uows() as uow:
-        seq = ask_in(uow.session, now, user_id, kind, ticket_id, draft_id)
-        uow.commit()
-        return seq
-
-
-def ask_in(s: Session, now: datetime, user_id: int, kind: str, ticket_id: int | None = None,
-           draft_id: int | None = None) -> int:
     if kind not in RULES:
         raise ValueError(f"unknown question {kind!r}")
+    s, now = tx.session, tx.now
     pending = s.get(PendingInput, user_id) or PendingInput(
         user_id=user_id, kind=kind, created_at=now)
     pending.seq = (pending.seq or 0) + 1
@@ -157,29 +153,29 @@ def reads_as_new(rule: Rule, classifier: Classifier, text: str,
     return False
 
 
-def read_text(uows: UowFactory, config: Config, classifier: Classifier, key: bytes,
-              now: datetime, msg: Incoming) -> Reading:
+def read_text(deps: Deps, msg: Incoming) -> Reading:
     """A private text: the answer to the waiting question, a text to ask about (kept first),
-    or a new message (`new`: the caller treats it as a submission)."""
+    or a new message (`new`: the caller treats it as a submission). Hand-written: a refused
+    answer rolls back, then a second transaction ends the wait (close_refused)."""
     try:
-        with uows() as uow:
-            s = uow.session
-            reading = read_text_in(uow, config, classifier, now, msg,
-                                   s.get(PendingInput, msg.user_id),
-                                   lambda: is_blocked(s, key, msg.user_id))
-            uow.commit()
-            return reading
+        return _read_text(deps, msg)
     except DomainError:
-        close_refused(uows, msg.user_id)
+        close_refused(deps, msg.user_id)
         raise
 
 
-def read_text_in(uow: UnitOfWork, config: Config, classifier: Classifier, now: datetime,
-                 msg: Incoming, pending: PendingInput | None,
+@action
+def _read_text(tx: Tx, msg: Incoming) -> Reading:
+    s, key = tx.session, tx.key
+    return read_text_in(tx, msg, s.get(PendingInput, msg.user_id),
+                        lambda: is_blocked(s, key, msg.user_id))
+
+
+def read_text_in(tx: Tx, msg: Incoming, pending: PendingInput | None,
                  blocked: Callable[[], bool]) -> Reading:
     """read_text inside the caller's transaction (the caller commits), given the person's
     question row as read. On DomainError the caller rolls back and calls close_refused."""
-    s = uow.session
+    s, config, now = tx.session, tx.config, tx.now
     held = pending
     if held is not None and held.state == "holding":
         seen = draft_by_source_key(s, msg.source_key)
@@ -196,87 +192,84 @@ def read_text_in(uow: UnitOfWork, config: Config, classifier: Classifier, now: d
     if not text or (pending.kind == "draft_text" and not is_meaningful(text)):
         return Reading("empty", pending.kind, pending.seq)
     ticket = s.get(Ticket, pending.ticket_id) if pending.ticket_id else None
-    if reads_as_new(rule, classifier, text, ticket.category if ticket else None,
+    if reads_as_new(rule, tx.classifier, text, ticket.category if ticket else None,
                     bool(ticket and ticket.urgent)):
-        draft = hold_in(s, config, classifier, now, msg)
+        draft = hold_in(tx, msg)
         pending.state, pending.held_draft_id = "holding", draft.id
         s.add(pending)
         return Reading("ask", pending.kind, pending.seq, ticket=ticket, draft=draft)
-    return _apply(uow, config, classifier, now, msg.user_id, pending, text)
+    return _apply(tx, msg.user_id, pending, text)
 
 
-def close_refused(uows: UowFactory, user_id: int) -> None:
+@action
+def close_refused(tx: Tx, user_id: int) -> None:
     """The answer was refused (the ticket moved on meanwhile): end the wait, so the next text
     is not refused again; the refusal itself is shown by the caller."""
-    _close(uows, user_id, "refused")
+    pending = tx.session.get(PendingInput, user_id)
+    if pending is not None and pending.state == "waiting":
+        pending.state = "refused"
+        tx.session.add(pending)
 
 
-def answer_held(uows: UowFactory, config: Config, classifier: Classifier, now: datetime,
-                user_id: int, draft_id: int) -> Reading:
+@action
+def answer_held(tx: Tx, user_id: int, draft_id: int) -> Reading:
     """这是评价留言 (…的原因, …进展): the kept text answers the question after all."""
-    with uows() as uow:
-        s = uow.session
-        draft = s.get(Draft, draft_id)
-        if draft is None or draft.user_id != user_id:
-            raise DomainError("draft_gone")
-        if draft.status == "answer":
-            return Reading("already")
-        pending = s.get(PendingInput, user_id)
-        if (pending is None or pending.state != "holding" or pending.held_draft_id != draft_id
-                or draft.status != "held"):
-            raise DomainError("question_over")
-        reading = _apply(uow, config, classifier, now, user_id, pending, draft.text)
-        draft.status, draft.updated_at = "answer", now
-        s.add(draft)
-        uow.commit()
-        return reading
+    s = tx.session
+    draft = s.get(Draft, draft_id)
+    if draft is None or draft.user_id != user_id:
+        raise DomainError("draft_gone")
+    if draft.status == "answer":
+        return Reading("already")
+    pending = s.get(PendingInput, user_id)
+    if (pending is None or pending.state != "holding" or pending.held_draft_id != draft_id
+            or draft.status != "held"):
+        raise DomainError("question_over")
+    reading = _apply(tx, user_id, pending, draft.text)
+    draft.status, draft.updated_at = "answer", tx.now
+    s.add(draft)
+    return reading
 
 
-def release_held(uows: UowFactory, now: datetime, user_id: int,
-                 draft_id: int) -> tuple[Draft, bool]:
+@action
+def release_held(tx: Tx, user_id: int, draft_id: int) -> tuple[Draft, bool]:
     """这是新问题: the kept text becomes a draft like any new message (the caller shows its
     preview; False: it already was one). The question it interrupted is over."""
-    with uows() as uow:
-        s = uow.session
-        draft = s.get(Draft, draft_id)
-        if draft is None or draft.user_id != user_id or draft.status not in ("held", "open"):
-            raise DomainError("question_over")
-        if draft.status == "open":
-            return draft, False
-        draft.status, draft.updated_at = "open", now
-        s.add(draft)
-        pending = s.get(PendingInput, user_id)
-        if pending is not None and pending.held_draft_id == draft_id and \
-                pending.state == "holding":
-            pending.state = "answered"
-            s.add(pending)
-        uow.commit()
-        return draft, True
+    s = tx.session
+    draft = s.get(Draft, draft_id)
+    if draft is None or draft.user_id != user_id or draft.status not in ("held", "open"):
+        raise DomainError("question_over")
+    if draft.status == "open":
+        return draft, False
+    draft.status, draft.updated_at = "open", tx.now
+    s.add(draft)
+    pending = s.get(PendingInput, user_id)
+    if pending is not None and pending.held_draft_id == draft_id and \
+            pending.state == "holding":
+        pending.state = "answered"
+        s.add(pending)
+    return draft, True
 
 
-def end_wait(uows: UowFactory, config: Config, now: datetime, user_id: int,
-             seq: int) -> Reading:
+@action
+def end_wait(tx: Tx, user_id: int, seq: int) -> Reading:
     """跳过/取消: the question `seq` is over. `already` when it was no longer waiting (an old
     button): nothing changes. Skipping the name asks for the unit, as answering it would."""
-    with uows() as uow:
-        s = uow.session
-        pending = waiting_for(s, config, now, user_id)
-        if pending is None or pending.seq != seq:
-            uow.commit()
-            return Reading("already")
-        pending.state = "skipped"
-        s.add(pending)
-        kind, next_seq, volunteer = pending.kind, 0, None
-        if kind == "reg_name":
-            next_seq = ask_in(s, now, user_id, "reg_unit")
-        elif kind == "reg_unit":
-            volunteer = update_profile(_within(uow), config, now, user_id)
-        uow.commit()
-        return Reading("answered", kind, next_seq, volunteer=volunteer)
+    s = tx.session
+    pending = waiting_for(s, tx.config, tx.now, user_id)
+    if pending is None or pending.seq != seq:
+        return Reading("already")  # (an expired wait is marked so, and kept)
+    pending.state = "skipped"
+    s.add(pending)
+    kind, next_seq, volunteer = pending.kind, 0, None
+    if kind == "reg_name":
+        next_seq = ask.within(tx, user_id, "reg_unit")
+    elif kind == "reg_unit":
+        volunteer = update_profile.within(tx, user_id)
+    return Reading("answered", kind, next_seq, volunteer=volunteer)
 
 
 # The answers that are a service's words on a ticket: the service takes them as they are.
-TICKET_ANSWERS: dict[str, Callable[[UowFactory, Config, datetime, int, int, str], Ticket]] = {
+TICKET_ANSWERS: dict[str, Action[[int, int, str], Ticket]] = {
     "progress": V.add_progress,
     "resolve": V.resolve_ticket,
     "reject_reason": T.reject_resolution,
@@ -284,60 +277,25 @@ TICKET_ANSWERS: dict[str, Callable[[UowFactory, Config, datetime, int, int, str]
 }
 
 
-def _apply(uow: UnitOfWork, config: Config, classifier: Classifier, now: datetime,
-           user_id: int, pending: PendingInput, text: str) -> Reading:
+def _apply(tx: Tx, user_id: int, pending: PendingInput, text: str) -> Reading:
     """Take `text` as the answer to `pending`, inside the caller's transaction: the answer and
     the end of the wait are kept together or not at all."""
-    within, kind, number = _within(uow), pending.kind, pending.ticket_id or 0
+    kind, number = pending.kind, pending.ticket_id or 0
     pending.state = "answered"
-    uow.session.add(pending)
+    tx.session.add(pending)
     if kind in TICKET_ANSWERS:
-        return Reading("answered", kind, ticket=TICKET_ANSWERS[kind](
-            within, config, now, number, user_id, text))
+        return Reading("answered", kind, ticket=TICKET_ANSWERS[kind].within(
+            tx, number, user_id, text))
     if kind == "reg_name":
-        update_profile(within, config, now, user_id, name=text)
-        return Reading("answered", kind, ask_in(uow.session, now, user_id, "reg_unit"))
+        update_profile.within(tx, user_id, name=text)
+        return Reading("answered", kind, ask.within(tx, user_id, "reg_unit"))
     if kind == "reg_unit":
-        return Reading("answered", kind, volunteer=update_profile(
-            within, config, now, user_id, unit=text))
+        return Reading("answered", kind, volunteer=update_profile.within(
+            tx, user_id, unit=text))
     if kind == "draft_text" and pending.draft_id:
-        return Reading("answered", kind, draft=append_text(
-            within, classifier, now, pending.draft_id, user_id, text))
+        return Reading("answered", kind, draft=append_text.within(
+            tx, pending.draft_id, user_id, text))
     return Reading("new")
-
-
-def _close(uows: UowFactory, user_id: int, state: str) -> None:
-    with uows() as uow:
-        pending = uow.session.get(PendingInput, user_id)
-        if pending is not None and pending.state == "waiting":
-            pending.state = state
-            uow.session.add(pending)
-            uow.commit()
-
-
-class _Joined:
-    """A unit of work that is part of the caller's transaction: a service run through it
-    flushes where it would commit, and the caller commits (or rolls back) everything."""
-
-    def __init__(self, outer: UnitOfWork) -> None:
-        self.session = outer.session
-
-    def __enter__(self) -> _Joined:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        return None
-
-    def commit(self) -> None:
-        self.session.flush()
-
-    def rollback(self) -> None:
-        raise RuntimeError("a joined unit of work cannot roll back on its own")
-
-
-def _within(uow: UnitOfWork) -> UowFactory:
-    return lambda: _Joined(uow)  # type: ignore[return-value]
 
 
 def wait_buttons(kind: str, seq: int) -> Keyboard:

@@ -1,12 +1,16 @@
-"""Everything a handler or job needs, built once by bot/app/application.py and passed in (no
-globals). The clock and the classifier's source are described by what the services ask of
-them; bot/app supplies the real ones (bot/app/clock.py, bot/app/classifier_holder.py)."""
+"""Deps: everything a service, handler or job needs, built once by bot/app/application.py and
+passed in (no globals). Every service takes it first: bot/services/template.py opens the
+service's unit of work from it and reads `now` from its clock. The clock and the classifier's
+source are described by what the services ask of them; bot/app supplies the real ones
+(bot/app/clock.py, bot/app/classifier_holder.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import copy
 import functools
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +34,31 @@ class Classifiers(Protocol):
     """Where the current classifier comes from (config.toml's keywords reload while running)."""
 
     def current(self) -> Classifier: ...
+
+
+@dataclass(frozen=True)
+class StoppedClock:
+    """A clock that always says one moment: one sweep's (Deps.at), or a test's."""
+
+    moment: datetime
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+class Unchanging:
+    """A classifier that never reloads: the one given, or one built from the config when first
+    asked for (the command line and tests; the running bot reloads, bot/app)."""
+
+    def __init__(self, config: Config, classifier: Classifier | None = None) -> None:
+        self._config, self._classifier = config, classifier
+        self._lock = threading.Lock()
+
+    def current(self) -> Classifier:
+        with self._lock:  # built once, even when two threads ask first
+            if self._classifier is None:
+                self._classifier = Classifier(self._config)
+            return self._classifier
 
 
 P = ParamSpec("P")
@@ -70,18 +99,31 @@ class RecentlyShown:
 
 
 @dataclass
-class Services:
+class Deps:
     config: Config
     uows: Callable[[], UnitOfWork]
     clock: Clock
     # The classifier through its holder: config.toml's keywords reload without a restart.
-    classifiers: Classifiers
-    block_key: BlockKey
+    # Left out: one built from the config when first asked for (Unchanging).
+    classifiers: Classifiers | None = None
+    # Left out: the key from the environment or the database (BlockKey).
+    block_key: BlockKey | None = None
     # Called after every unit of work of a handler or the sweep: wakes the sender at once
     # when one of its commits queued an outbox row, and costs nothing when none did.
     wake_sender: Callable[[], None] = field(default=lambda: None)
     previews_shown: RecentlyShown = field(default_factory=RecentlyShown)
     pool: ThreadPoolExecutor = field(default_factory=db_pool)
+
+    def __post_init__(self) -> None:
+        self._classifiers = self.classifiers or Unchanging(self.config)
+        self._block_key = self.block_key or BlockKey(self.config, self.uows)
+
+    def at(self, now: datetime) -> Deps:
+        """The same dependencies with the clock stopped at `now`: every action run through
+        them sees one moment (a sweep's pass; tests). The key, once read, is shared."""
+        stopped = copy.copy(self)
+        stopped.clock = StoppedClock(now)
+        return stopped
 
     async def run(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """`fn(*args, **kwargs)` (a service: database work) in the pool, off the event loop.
@@ -92,11 +134,11 @@ class Services:
     @property
     def classifier(self) -> Classifier:
         """The classifier as config.toml is now (checked at most once a second)."""
-        return self.classifiers.current()
+        return self._classifiers.current()
 
     def key(self) -> bytes:
         """The key of the blocked residents' hashes (read or made once)."""
-        return self.block_key.get(self.clock.now())
+        return self._block_key.get(self.clock.now())
 
     def draft_tag(self, draft_id: int, user_id: int) -> str:
         """The seal on a draft's 确认提交 button (bot/services/abuse.py, draft_tag)."""

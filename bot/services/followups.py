@@ -11,7 +11,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import texts
 from bot.config import Config
@@ -23,14 +23,17 @@ from bot.services.notices import owe, owe_coordinators
 from bot.services.residents import reopen_after_revisit
 from bot.services.roles import reporter_chat, require_reporter, volunteer_chat
 from bot.services.routing import offer_to_group
+from bot.services.template import Tx, action, query
 from bot.texts.render import describe_span
-from storage.db import Session, UnitOfWork
+from storage.db import Session
 from storage.models import Ticket, Volunteer
 from storage.queries import due_ticket_ids, has_event_since
 from storage.stats_queries import utc
 
+if TYPE_CHECKING:
+    from bot.services.deps import Deps
+
 log = logging.getLogger(__name__)
-UowFactory = Callable[[], UnitOfWork]
 MAX_PASSES = 10  # per sweep; the next tick carries on
 FollowUp = Callable[[Session, Config, datetime, Ticket], None]
 
@@ -122,47 +125,51 @@ ACTIONS: dict[str, FollowUp] = {
 }
 
 
-def run_followup(uow_factory: UowFactory, config: Config, now: datetime,
-                 ticket_id: int) -> str | None:
+@action
+def run_followup(tx: Tx, ticket_id: int) -> str | None:
     """Do the ticket's due follow-up; None when it is not due (any more) or someone beat us."""
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = s.get(Ticket, ticket_id)
-        if ticket is None or ticket.next_action is None or ticket.next_action_at is None:
-            return None
-        if utc(ticket.next_action_at) > now:
-            return None
-        action = ticket.next_action
-        handler = ACTIONS.get(action)
-        if handler is None:
-            log.error("ticket %s has an unknown next action %r", ticket_id, action)
-            return None
-        try:
-            handler(s, config, now, ticket)
-        except DomainError as exc:
-            if exc.code != "changed_meanwhile":
-                raise
-            return None  # another sweep or a person changed it first; ours rolls back
-        uow.commit()
-        return action
+    s, now = tx.session, tx.now
+    ticket = s.get(Ticket, ticket_id)
+    if ticket is None or ticket.next_action is None or ticket.next_action_at is None:
+        return None
+    if utc(ticket.next_action_at) > now:
+        return None
+    due = ticket.next_action
+    handler = ACTIONS.get(due)
+    if handler is None:
+        log.error("ticket %s has an unknown next action %r", ticket_id, due)
+        return None
+    try:
+        handler(s, tx.config, now, ticket)
+    except DomainError as exc:
+        if exc.code != "changed_meanwhile":
+            raise
+        tx.uow.rollback()  # another sweep or a person changed it first: ours is undone
+        return None
+    return due
 
 
-def sweep(uow_factory: UowFactory, config: Config, now: datetime,
-          batch: int = 500) -> Counter[str]:
-    """Act on every ticket due by `now`; returns how many of each follow-up were done."""
+@query
+def _due_ticket_ids(tx: Tx, batch: int) -> list[int]:
+    return due_ticket_ids(tx.session, tx.now, batch)
+
+
+def sweep(deps: Deps, batch: int = 500) -> Counter[str]:
+    """Act on every ticket due now; returns how many of each follow-up were done. Each
+    ticket in its own transaction (hand-written: many actions), all at one moment."""
+    deps = deps.at(deps.clock.now())  # one moment for the whole sweep
     done: Counter[str] = Counter()
     for _ in range(MAX_PASSES):
-        with uow_factory() as uow:
-            due = due_ticket_ids(uow.session, now, batch)
+        due = _due_ticket_ids(deps, batch)
         acted = 0
         for ticket_id in due:
             try:
-                action = run_followup(uow_factory, config, now, ticket_id)
+                followed = run_followup(deps, ticket_id)
             except Exception:  # one bad ticket must not stop the others' follow-ups
                 log.exception("follow-up of ticket %s failed", ticket_id)
                 continue
-            if action is not None:
-                done[action] += 1
+            if followed is not None:
+                done[followed] += 1
                 acted += 1
         # Another pass picks up more due rows and follow-ups that fell due together (a
         # ticket offline for days may owe an accept timeout and a 督办 at once). A pass where
@@ -172,29 +179,27 @@ def sweep(uow_factory: UowFactory, config: Config, now: datetime,
     return done
 
 
-def answer_revisit(uow_factory: UowFactory, config: Config, now: datetime, number: int,
-                   tg_id: int, fixed: bool) -> Ticket:
+@action
+def answer_revisit(tx: Tx, number: int, tg_id: int, fixed: bool) -> Ticket:
     """The resident's answer to 回头看: still fixed (noted), or not (reopened, same volunteer)."""
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = load_ticket(s, number)
-        require_reporter(s, tg_id, ticket)
-        if ticket.revisit_asked_at is None:  # never asked: a forged or foreign button
-            raise DomainError("bad_state", number=number,
-                              status=texts.STATUS_NAMES.get(ticket.status, ticket.status),
-                              action=texts.ACTION_NAMES[Action.REVISIT])
-        # Reopened or closed otherwise since: the question was answered one way or another.
-        answer = Action.REVISIT_OK if fixed else Action.REVISIT_REOPEN
-        if transition(ticket.status, answer, Role.RESIDENT) is None \
-                or _revisit_answered(s, ticket):
-            raise DomainError("revisit_answered", number=number)
-        if fixed:
-            move(s, config, now, ticket, action=Action.REVISIT_OK, role=Role.RESIDENT,
-                 actor_tg_id=tg_id)
-        else:
-            reopen_after_revisit(s, config, now, ticket, tg_id, texts.REVISIT_REASON)
-        uow.commit()
-        return ticket
+    s, config, now = tx.session, tx.config, tx.now
+    ticket = load_ticket(s, number)
+    require_reporter(s, tg_id, ticket)
+    if ticket.revisit_asked_at is None:  # never asked: a forged or foreign button
+        raise DomainError("bad_state", number=number,
+                          status=texts.STATUS_NAMES.get(ticket.status, ticket.status),
+                          action=texts.ACTION_NAMES[Action.REVISIT])
+    # Reopened or closed otherwise since: the question was answered one way or another.
+    answer = Action.REVISIT_OK if fixed else Action.REVISIT_REOPEN
+    if transition(ticket.status, answer, Role.RESIDENT) is None \
+            or _revisit_answered(s, ticket):
+        raise DomainError("revisit_answered", number=number)
+    if fixed:
+        move(s, config, now, ticket, action=Action.REVISIT_OK, role=Role.RESIDENT,
+             actor_tg_id=tg_id)
+    else:
+        reopen_after_revisit(s, config, now, ticket, tg_id, texts.REVISIT_REASON)
+    return ticket
 
 
 def _revisit_answered(s: Session, ticket: Ticket) -> bool:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.classify import Classifier
 from bot.classify.explain import reasons
@@ -18,9 +18,10 @@ from bot.config import Config
 from bot.domain.errors import DomainError
 from bot.services.abuse import hold_until, resident_hash
 from bot.services.people import offer_phone_once
-from bot.services.residents import NewTicket, submit_in
+from bot.services.residents import NewTicket, submit_ticket
+from bot.services.template import Tx, action, query
 from storage.contexts import MessageContext, draft_context, message_context
-from storage.db import IntegrityError, Session, UnitOfWork
+from storage.db import IntegrityError, Session
 from storage.models import Draft, Resident, Ticket
 from storage.queries import (
     album_draft,
@@ -29,7 +30,9 @@ from storage.queries import (
     submissions_since,
 )
 
-UowFactory = Callable[[], UnitOfWork]
+if TYPE_CHECKING:
+    from bot.services.deps import Deps
+
 ATTACH_WINDOW = timedelta(minutes=30)
 MAX_TEXT = 4096
 _WORDISH = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
@@ -116,38 +119,40 @@ def _add_media(draft: Draft, msg: Incoming) -> None:
         draft.voice_file_id = msg.voice_file_id
 
 
-def receive_message(uow_factory: UowFactory, config: Config, classifier: Classifier,
-                    now: datetime, msg: Incoming, join_open: bool = False) -> Received:
+def receive_message(deps: Deps, msg: Incoming, join_open: bool = False) -> Received:
     """Store what the resident sent: a new draft, or more material for their open draft.
     `join_open`: a text too joins the open draft (a flood of texts, bot/services/abuse.py).
     (Handlers go through bot/services/messages.py, which also answers questions and checks
-    blocks in the same transaction.)"""
+    blocks in the same transaction.) Hand-written: a lost insert race is answered from a
+    second transaction (stored_copy)."""
     try:
-        with uow_factory() as uow:
-            s = uow.session
-            ctx = message_context(s, msg.user_id, "", msg.source_key, now, now - ATTACH_WINDOW)
-            received = receive_in(s, config, classifier, now, msg, ctx, join_open)
-            uow.commit()
-            return received
+        return _receive(deps, msg, join_open)
     except IntegrityError:
-        seen = stored_copy(uow_factory, msg)
+        seen = stored_copy(deps, msg)
         if seen is None:
             raise  # some other constraint: not the race this is about
         return seen
 
 
-def stored_copy(uow_factory: UowFactory, msg: Incoming) -> Received | None:
+@action
+def _receive(tx: Tx, msg: Incoming, join_open: bool) -> Received:
+    now = tx.now
+    ctx = message_context(tx.session, msg.user_id, "", msg.source_key, now, now - ATTACH_WINDOW)
+    return receive_in(tx, msg, ctx, join_open)
+
+
+@query
+def stored_copy(tx: Tx, msg: Incoming) -> Received | None:
     """After an IntegrityError on the draft's insert: two processes (replicas, or a restart
     while the old one still ran) handled the same update, both saw no draft for it, the other
     one's insert won. It is already stored (None: it is not; some other constraint failed)."""
-    with uow_factory() as uow:
-        seen = draft_by_source_key(uow.session, msg.source_key)
+    seen = draft_by_source_key(tx.session, msg.source_key)
     return Received(seen, "duplicate") if seen is not None else None
 
 
-def receive_in(s: Session, config: Config, classifier: Classifier, now: datetime,
-               msg: Incoming, ctx: MessageContext, join_open: bool) -> Received:
+def receive_in(tx: Tx, msg: Incoming, ctx: MessageContext, join_open: bool) -> Received:
     """receive_message inside the caller's transaction, with what `ctx` already read."""
+    s, config, now = tx.session, tx.config, tx.now
     if ctx.seen:
         seen = draft_by_source_key(s, msg.source_key)
         if seen is not None:
@@ -173,7 +178,7 @@ def receive_in(s: Session, config: Config, classifier: Classifier, now: datetime
         text_changed = True
     _add_media(target, msg)
     if text_changed or how == "new":
-        _classify_into(target, classifier)
+        _classify_into(target, tx.classifier)
     target.updated_at = now
     s.add(target)
     s.flush()  # the draft's number goes on its preview's buttons
@@ -193,17 +198,15 @@ def _new_draft(config: Config, now: datetime, msg: Incoming,
     )
 
 
-def append_text(uow_factory: UowFactory, classifier: Classifier, now: datetime,
-                draft_id: int, user_id: int, text: str) -> Draft:
+@action
+def append_text(tx: Tx, draft_id: int, user_id: int, text: str) -> Draft:
     """The resident answered "please describe it in words" for a photo or location."""
-    with uow_factory() as uow:
-        draft = _own_open_draft(uow.session.get(Draft, draft_id), user_id)
-        draft.text = f"{draft.text}\n{clean_text(text)}".strip()[:MAX_TEXT]
-        _classify_into(draft, classifier)
-        draft.updated_at = now
-        uow.session.add(draft)
-        uow.commit()
-        return draft
+    draft = _own_open_draft(tx.session.get(Draft, draft_id), user_id)
+    draft.text = f"{draft.text}\n{clean_text(text)}".strip()[:MAX_TEXT]
+    _classify_into(draft, tx.classifier)
+    draft.updated_at = tx.now
+    tx.session.add(draft)
+    return draft
 
 
 def _own_open_draft(draft: Draft | None, user_id: int) -> Draft:
@@ -216,28 +219,28 @@ def _own_open_draft(draft: Draft | None, user_id: int) -> Draft:
     return draft
 
 
-def update_draft(uow_factory: UowFactory, config: Config, now: datetime, draft_id: int,
-                 user_id: int, *, category: str | None = None, community: str | None = None,
-                 building: str | None = None, preview_message_id: int | None = None) -> Draft:
+@action
+def update_draft(tx: Tx, draft_id: int, user_id: int, *, category: str | None = None,
+                 community: str | None = None, building: str | None = None,
+                 preview_message_id: int | None = None) -> Draft:
     """Change what the resident may change before submitting: category, community, building."""
-    with uow_factory() as uow:
-        draft = _own_open_draft(uow.session.get(Draft, draft_id), user_id)
-        if category is not None:
-            if category not in config.categories:
-                raise DomainError("bad_category", code=category)
-            draft.category = category
-        if community is not None:
-            if config.community(community) is None:
-                raise DomainError("wrong_community")
-            draft.community, draft.building = community, None
-        if building is not None:
-            _set_building(config, draft, building)
-        if preview_message_id is not None:
-            draft.preview_message_id = preview_message_id
-        draft.updated_at = now
-        uow.session.add(draft)
-        uow.commit()
-        return draft
+    config = tx.config
+    draft = _own_open_draft(tx.session.get(Draft, draft_id), user_id)
+    if category is not None:
+        if category not in config.categories:
+            raise DomainError("bad_category", code=category)
+        draft.category = category
+    if community is not None:
+        if config.community(community) is None:
+            raise DomainError("wrong_community")
+        draft.community, draft.building = community, None
+    if building is not None:
+        _set_building(config, draft, building)
+    if preview_message_id is not None:
+        draft.preview_message_id = preview_message_id
+    draft.updated_at = tx.now
+    tx.session.add(draft)
+    return draft
 
 
 def _set_building(config: Config, draft: Draft, building: str) -> None:
@@ -247,89 +250,82 @@ def _set_building(config: Config, draft: Draft, building: str) -> None:
     draft.building = building
 
 
-def discard_draft(uow_factory: UowFactory, now: datetime, draft_id: int, user_id: int) -> Draft:
-    with uow_factory() as uow:
-        draft = _own_open_draft(uow.session.get(Draft, draft_id), user_id)
-        draft.status, draft.updated_at = "discarded", now
-        uow.session.add(draft)
-        uow.commit()
-        return draft
+@action
+def discard_draft(tx: Tx, draft_id: int, user_id: int) -> Draft:
+    draft = _own_open_draft(tx.session.get(Draft, draft_id), user_id)
+    draft.status, draft.updated_at = "discarded", tx.now
+    tx.session.add(draft)
+    return draft
 
 
-def confirm_draft(uow_factory: UowFactory, config: Config, now: datetime, draft_id: int,
-                  user_id: int, *, building: str | None = None,
-                  key: bytes | None = None) -> Confirmed:
+@action
+def confirm_draft(tx: Tx, draft_id: int, user_id: int, *,
+                  building: str | None = None) -> Confirmed:
     """Submit the draft as a ticket in one transaction; pressing twice gives the same ticket.
 
     `building`: picked on the way (the building buttons carry the draft: the 确认提交 press
-    before them writes nothing). `key`: the block list's key; with it, a blocked resident is
-    refused and one over `[abuse] max_submissions` is told when they may press again (the draft
-    stays open, with the building they picked), all in the same transaction.
+    before them writes nothing). A blocked resident is refused, and one over `[abuse]
+    max_submissions` is told when they may press again (the draft stays open, with the
+    building they picked), all in the same transaction.
     """
-    with uow_factory() as uow:
-        s = uow.session
-        block_hash = resident_hash(key, user_id) if key is not None else ""
-        ctx = draft_context(s, draft_id, block_hash, now - config.abuse.window)
-        if ctx.blocked:
-            raise DomainError("blocked")
-        draft = ctx.draft
-        if draft is not None and draft.status == "submitted" and draft.user_id == user_id:
-            return Confirmed(ticket=s.get(Ticket, draft.ticket_id), already=True)
-        draft = _own_open_draft(draft, user_id)
-        community = config.community(draft.community)
-        if community is None:
-            return Confirmed(ask="community",
-                             options=[(c.code, c.name) for c in config.communities])
-        if building is not None and community.building(building) is None:
-            raise DomainError("bad_building")
-        # The draft is written once, at the end: an earlier change would be flushed (an
-        # UPDATE) before the ticket's INSERT and the draft written twice.
-        building = building or draft.building
-        if building is None and community.buildings():
-            return Confirmed(ask="building",
-                             options=[(b.code, b.name) for b in community.buildings()])
-        if key is not None and not draft.urgent and \
-                ctx.submissions >= config.abuse.max_submissions:
-            until = hold_until(config, now, submissions_since(
-                s, user_id, now - config.abuse.window))
-            if until is not None:
-                draft.building, draft.updated_at = building, now
-                s.add(draft)
-                uow.commit()  # the building they picked is kept
-                return Confirmed(until=until)
-        new = NewTicket(
-            text=draft.text, kind=draft.kind, category=draft.category, urgent=draft.urgent,
-            community=community.code, building=building, matched=tuple(draft.matched),
-            location=(draft.location_lat, draft.location_lon)
-            if draft.location_lat is not None and draft.location_lon is not None else None,
-            photo_file_ids=tuple(draft.photo_file_ids), voice_file_id=draft.voice_file_id,
-            source_key=f"draft:{draft.id}",
-        )
-        reporter = ctx.resident or Resident(tg_id=user_id, name=draft.user_name,
-                                            created_at=now)
-        # Decided before the reporter is written, so they are written once.
-        ask_phone = offer_phone_once(reporter, now)
-        stored = draft
+    s, config, now = tx.session, tx.config, tx.now
+    ctx = draft_context(s, draft_id, resident_hash(tx.key, user_id), now - config.abuse.window)
+    if ctx.blocked:
+        raise DomainError("blocked")
+    draft = ctx.draft
+    if draft is not None and draft.status == "submitted" and draft.user_id == user_id:
+        return Confirmed(ticket=s.get(Ticket, draft.ticket_id), already=True)
+    draft = _own_open_draft(draft, user_id)
+    community = config.community(draft.community)
+    if community is None:
+        return Confirmed(ask="community",
+                         options=[(c.code, c.name) for c in config.communities])
+    if building is not None and community.building(building) is None:
+        raise DomainError("bad_building")
+    # The draft is written once, at the end: an earlier change would be flushed (an
+    # UPDATE) before the ticket's INSERT and the draft written twice.
+    building = building or draft.building
+    if building is None and community.buildings():
+        return Confirmed(ask="building",
+                         options=[(b.code, b.name) for b in community.buildings()])
+    if not draft.urgent and ctx.submissions >= config.abuse.max_submissions:
+        until = hold_until(config, now, submissions_since(
+            s, user_id, now - config.abuse.window))
+        if until is not None:
+            draft.building, draft.updated_at = building, now
+            s.add(draft)  # the building they picked is kept
+            return Confirmed(until=until)
+    new = NewTicket(
+        text=draft.text, kind=draft.kind, category=draft.category, urgent=draft.urgent,
+        community=community.code, building=building, matched=tuple(draft.matched),
+        location=(draft.location_lat, draft.location_lon)
+        if draft.location_lat is not None and draft.location_lon is not None else None,
+        photo_file_ids=tuple(draft.photo_file_ids), voice_file_id=draft.voice_file_id,
+        source_key=f"draft:{draft.id}",
+    )
+    reporter = ctx.resident or Resident(tg_id=user_id, name=draft.user_name, created_at=now)
+    # Decided before the reporter is written, so they are written once.
+    ask_phone = offer_phone_once(reporter, now)
+    stored = draft
 
-        def mark_submitted(session: Session, ticket: Ticket) -> None:
-            stored.status, stored.ticket_id, stored.updated_at = "submitted", ticket.id, now
-            stored.building = building
-            session.add(stored)
+    def mark_submitted(session: Session, ticket: Ticket) -> None:
+        stored.status, stored.ticket_id, stored.updated_at = "submitted", ticket.id, now
+        stored.building = building
+        session.add(stored)
 
-        # The draft was open in this transaction: no ticket has its key yet (a second
-        # process submitting it at the same moment is caught by the unique key).
-        ticket = submit_in(uow, config, now, user_id, new, draft.user_name,
-                           also=mark_submitted, resident=reporter, fresh_key=True)
-        return Confirmed(ticket=ticket, ask_phone=ask_phone and ticket.id == stored.ticket_id)
+    # The draft was open in this transaction: no ticket has its key yet (a second
+    # process submitting it at the same moment is caught by the unique key).
+    ticket = submit_ticket.within(tx, user_id, new, draft.user_name, also=mark_submitted,
+                                  resident=reporter, fresh_key=True)
+    return Confirmed(ticket=ticket, ask_phone=ask_phone and ticket.id == stored.ticket_id)
 
 
-def hold_in(session: Session, config: Config, classifier: Classifier, now: datetime,
-            msg: Incoming) -> Draft:
+def hold_in(tx: Tx, msg: Incoming) -> Draft:
     """Keep a text that may be a new matter or an answer (bot/services/conversation.py) as a draft
     nobody is shown yet: the person's words are stored before they are asked which it is."""
-    draft = _new_draft(config, now, msg, resident_by_tg(session, msg.user_id))
+    draft = _new_draft(tx.config, tx.now, msg, resident_by_tg(tx.session, msg.user_id))
     draft.text, draft.status = clean_text(msg.text), "held"
-    _classify_into(draft, classifier)
-    session.add(draft)
-    session.flush()
+    _classify_into(draft, tx.classifier)
+    tx.session.add(draft)
+    tx.session.flush()
     return draft

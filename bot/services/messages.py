@@ -10,25 +10,26 @@ open draft (bot/services/intake.py). Whether they are blocked, how many drafts t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from typing import TYPE_CHECKING
 
-from bot.classify import Classifier
-from bot.config import Config
 from bot.domain.errors import DomainError
 from bot.services.abuse import PREVIEWS_PER_SUBMISSION, resident_hash
-from bot.services.conversation import Reading, ask_in, close_refused, read_text_in
+from bot.services.conversation import Reading, ask, close_refused, read_text_in
 from bot.services.intake import (
     ATTACH_WINDOW,
     Incoming,
     Received,
-    UowFactory,
     clean_text,
     is_meaningful,
     receive_in,
     stored_copy,
 )
+from bot.services.template import Tx, action
 from storage.contexts import message_context
 from storage.db import IntegrityError
+
+if TYPE_CHECKING:
+    from bot.services.deps import Deps
 
 
 @dataclass(frozen=True)
@@ -47,53 +48,48 @@ class Taken:
     remember_preview: bool = False
 
 
-def take_message(uows: UowFactory, config: Config, classifier: Classifier, key: bytes,
-                 now: datetime, msg: Incoming, may_answer: bool) -> Taken:
+def take_message(deps: Deps, msg: Incoming, may_answer: bool) -> Taken:
     """Store and read one private message. `may_answer`: a plain text, which may answer the
-    question the bot is waiting on (a photo or a location never does)."""
+    question the bot is waiting on (a photo or a location never does). Hand-written around
+    one transaction: a refused answer ends the wait in a second one (close_refused), a lost
+    insert race is answered from a second one (stored_copy)."""
     try:
-        return _take(uows, config, classifier, key, now, msg, may_answer)
+        return _take(deps, msg, may_answer)
     except DomainError:
         if may_answer:
-            close_refused(uows, msg.user_id)
+            close_refused(deps, msg.user_id)
         raise
     except IntegrityError:
-        seen = stored_copy(uows, msg)
+        seen = stored_copy(deps, msg)
         if seen is None:
             raise  # some other constraint: not the redelivery race
         return Taken(received=seen)
 
 
-def _take(uows: UowFactory, config: Config, classifier: Classifier, key: bytes,
-          now: datetime, msg: Incoming, may_answer: bool) -> Taken:
-    with uows() as uow:
-        s = uow.session
-        ctx = message_context(s, msg.user_id, resident_hash(key, msg.user_id), msg.source_key,
-                              now - config.abuse.window, now - ATTACH_WINDOW)
-        if may_answer:
-            reading = read_text_in(uow, config, classifier, now, msg, ctx.pending,
-                                   lambda: ctx.blocked)
-            if reading.how != "new":
-                uow.commit()
-                return Taken(reading=reading)
-        if ctx.blocked:  # nothing stored: nobody would read it (bot/services/abuse.py)
-            uow.commit()  # (an expired question is marked so)
-            return Taken(blocked=True)
-        if msg.is_text and not is_meaningful(clean_text(msg.text)):
-            uow.commit()
-            return Taken(meaningless=True)
-        # Texts alone are capped loosely (bot/services/abuse.py): beyond the cap a text joins
-        # the newest open draft instead of making one more preview.
-        cap = PREVIEWS_PER_SUBMISSION * config.abuse.max_submissions
-        flood = ctx.drafts_started >= cap
-        received = receive_in(s, config, classifier, now, msg, ctx, join_open=flood)
-        draft = received.draft
-        asked = None
-        if received.how == "new" and not draft.text and not draft.voice_file_id:
-            # A photo or a location alone: ask what it is about, in the same transaction.
-            asked = ask_in(s, now, msg.user_id, "draft_text", draft_id=draft.id)
-        uow.commit()
-        remember = received.how == "new" and (
-            msg.media_group_id is not None or ctx.drafts_started + 1 >= cap)
-        return Taken(received=received, flood=flood, asked_for_words=asked,
-                     remember_preview=remember)
+@action
+def _take(tx: Tx, msg: Incoming, may_answer: bool) -> Taken:
+    s, config, now = tx.session, tx.config, tx.now
+    ctx = message_context(s, msg.user_id, resident_hash(tx.key, msg.user_id), msg.source_key,
+                          now - config.abuse.window, now - ATTACH_WINDOW)
+    if may_answer:
+        reading = read_text_in(tx, msg, ctx.pending, lambda: ctx.blocked)
+        if reading.how != "new":
+            return Taken(reading=reading)
+    if ctx.blocked:  # nothing stored: nobody would read it (bot/services/abuse.py)
+        return Taken(blocked=True)  # (an expired question is marked so, and kept)
+    if msg.is_text and not is_meaningful(clean_text(msg.text)):
+        return Taken(meaningless=True)
+    # Texts alone are capped loosely (bot/services/abuse.py): beyond the cap a text joins
+    # the newest open draft instead of making one more preview.
+    cap = PREVIEWS_PER_SUBMISSION * config.abuse.max_submissions
+    flood = ctx.drafts_started >= cap
+    received = receive_in(tx, msg, ctx, join_open=flood)
+    draft = received.draft
+    asked = None
+    if received.how == "new" and not draft.text and not draft.voice_file_id:
+        # A photo or a location alone: ask what it is about, in the same transaction.
+        asked = ask.within(tx, msg.user_id, "draft_text", draft_id=draft.id)
+    remember = received.how == "new" and (
+        msg.media_group_id is not None or ctx.drafts_started + 1 >= cap)
+    return Taken(received=received, flood=flood, asked_for_words=asked,
+                 remember_preview=remember)

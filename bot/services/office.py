@@ -6,13 +6,10 @@ Same rules as bot/services/residents.py: one transaction per action, checked aga
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from bot import texts
-from bot.config import Config
 from bot.domain.deadlines import time_limit
 from bot.domain.errors import DomainError
 from bot.domain.states import CLAIMABLE, FINAL_STATUSES, Action, Role
@@ -28,60 +25,56 @@ from bot.services.roles import (
     volunteer_name,
 )
 from bot.services.routing import route_ticket
+from bot.services.template import Tx, action, query
 from bot.texts.render import Out, full_view
-from storage.db import Session, UnitOfWork
 from storage.models import Resident, Ticket, Volunteer
 from storage.queries import (
     volunteer_by_tg,
 )
 
-UowFactory = Callable[[], UnitOfWork]
 
-
-def community_of(uow_factory: UowFactory, config: Config, number: int, tg_id: int) -> str:
+@query
+def community_of(tx: Tx, number: int, tg_id: int) -> str:
     """The ticket's community, if this coordinator runs it (before showing assign buttons)."""
-    with uow_factory() as uow:
-        ticket = load_ticket(uow.session, number)
-        require_coordinator(config, tg_id, ticket)
-        return ticket.community
+    ticket = load_ticket(tx.session, number)
+    require_coordinator(tx.config, tg_id, ticket)
+    return ticket.community
 
 
-def ticket_view(uow_factory: UowFactory, config: Config, number: int, tg_id: int) -> list[Out]:
+@query
+def ticket_view(tx: Tx, number: int, tg_id: int) -> list[Out]:
     """/ticket N for a coordinator of the ticket's community: its full details."""
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = load_ticket(s, number)
-        require_coordinator(config, tg_id, ticket)
-        resident = s.get(Resident, ticket.reporter_id) if ticket.reporter_id else None
-        holder = s.get(Volunteer, ticket.assignee_id) if ticket.assignee_id else None
-        return full_view(config, ticket, resident, holder)
+    s, config = tx.session, tx.config
+    ticket = load_ticket(s, number)
+    require_coordinator(config, tg_id, ticket)
+    resident = s.get(Resident, ticket.reporter_id) if ticket.reporter_id else None
+    holder = s.get(Volunteer, ticket.assignee_id) if ticket.assignee_id else None
+    return full_view(config, ticket, resident, holder)
 
 
-def assign_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
-                  tg_id: int, volunteer_tg_id: int) -> Ticket:
+@action
+def assign_ticket(tx: Tx, number: int, tg_id: int, volunteer_tg_id: int) -> Ticket:
     """A coordinator (re)assigns a ticket to a volunteer, who is asked to 接单."""
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = load_ticket(s, number)
-        require_coordinator(config, tg_id, ticket)
-        require_allowed(ticket, Action.ASSIGN, Role.COORDINATOR)  # before the volunteer's
-        volunteer = volunteer_by_tg(s, volunteer_tg_id)
-        if volunteer is None or volunteer.community != ticket.community:
-            raise DomainError("volunteer_not_found")
-        if not volunteer.active:
-            raise DomainError("volunteer_inactive")
-        previous = ticket.assignee_id
-        move(s, config, now, ticket, action=Action.ASSIGN, role=Role.COORDINATOR,
-             actor_tg_id=tg_id, note=volunteer.name, assignee_id=volunteer.id, routed_at=now,
-             claimed_at=None, needs_triage=False)
-        volunteer.last_assigned_at = now
-        s.add(volunteer)
-        if previous is not None and previous != volunteer.id:
-            owe(s, config, now, volunteer_chat(s, previous), "unassigned", ticket)
-        owe(s, config, now, volunteer.tg_id, "offer", ticket, urgent=ticket.urgent)
-        refresh_group_post(s, config, now, ticket)
-        uow.commit()
-        return ticket
+    s, config, now = tx.session, tx.config, tx.now
+    ticket = load_ticket(s, number)
+    require_coordinator(config, tg_id, ticket)
+    require_allowed(ticket, Action.ASSIGN, Role.COORDINATOR)  # before the volunteer's
+    volunteer = volunteer_by_tg(s, volunteer_tg_id)
+    if volunteer is None or volunteer.community != ticket.community:
+        raise DomainError("volunteer_not_found")
+    if not volunteer.active:
+        raise DomainError("volunteer_inactive")
+    previous = ticket.assignee_id
+    move(s, config, now, ticket, action=Action.ASSIGN, role=Role.COORDINATOR,
+         actor_tg_id=tg_id, note=volunteer.name, assignee_id=volunteer.id, routed_at=now,
+         claimed_at=None, needs_triage=False)
+    volunteer.last_assigned_at = now
+    s.add(volunteer)
+    if previous is not None and previous != volunteer.id:
+        owe(s, config, now, volunteer_chat(s, previous), "unassigned", ticket)
+    owe(s, config, now, volunteer.tg_id, "offer", ticket, urgent=ticket.urgent)
+    refresh_group_post(s, config, now, ticket)
+    return ticket
 
 
 def reason_from_words(words: str) -> str | None:
@@ -90,37 +83,35 @@ def reason_from_words(words: str) -> str | None:
                  if any(k in words for k in keys)), None)
 
 
-def close_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
-                 tg_id: int, reason: str, note: str | None = None) -> Ticket:
+@action
+def close_ticket(tx: Tx, number: int, tg_id: int, reason: str,
+                 note: str | None = None) -> Ticket:
     """A coordinator closes a ticket unresolved, with one of the reasons."""
     if reason not in texts.CLOSE_REASONS:
         raise DomainError("bad_reason", reasons="、".join(texts.CLOSE_REASONS.values()))
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = load_ticket(s, number)
-        require_coordinator(config, tg_id, ticket)
-        move(s, config, now, ticket, action=Action.CLOSE, role=Role.COORDINATOR,
-             actor_tg_id=tg_id, note=note or reason, close_reason=reason, closed_at=now)
-        owe(s, config, now, reporter_chat(s, ticket), "closed_unresolved", ticket,
-            reason=reason, note=note)
-        owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "closed_by_office", ticket,
-            reason=reason)
-        refresh_group_post(s, config, now, ticket)
-        uow.commit()
-        return ticket
+    s, config, now = tx.session, tx.config, tx.now
+    ticket = load_ticket(s, number)
+    require_coordinator(config, tg_id, ticket)
+    move(s, config, now, ticket, action=Action.CLOSE, role=Role.COORDINATOR,
+         actor_tg_id=tg_id, note=note or reason, close_reason=reason, closed_at=now)
+    owe(s, config, now, reporter_chat(s, ticket), "closed_unresolved", ticket,
+        reason=reason, note=note)
+    owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "closed_by_office", ticket,
+        reason=reason)
+    refresh_group_post(s, config, now, ticket)
+    return ticket
 
 
-def reopen_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
-                  tg_id: int, note: str = "") -> Ticket:
+@action
+def reopen_ticket(tx: Tx, number: int, tg_id: int, note: str = "") -> Ticket:
     """A coordinator reopens a resolved or closed ticket; it goes back to its volunteer."""
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = load_ticket(s, number)
-        require_coordinator(config, tg_id, ticket)
-        reopen(s, config, now, ticket, Action.REOPEN, Role.COORDINATOR, tg_id, note, count=False)
-        owe(s, config, now, reporter_chat(s, ticket), "reopened_by_office", ticket)
-        uow.commit()
-        return ticket
+    s, config, now = tx.session, tx.config, tx.now
+    ticket = load_ticket(s, number)
+    require_coordinator(config, tg_id, ticket)
+    reopen(s, config, now, ticket, Action.REOPEN, Role.COORDINATOR, tg_id, note, count=False)
+    owe(s, config, now, reporter_chat(s, ticket), "reopened_by_office", ticket)
+    return ticket
+
 
 @dataclass(frozen=True)
 class Recat:
@@ -129,8 +120,8 @@ class Recat:
     changed: bool
 
 
-def recategorise(uow_factory: UowFactory, config: Config, now: datetime, number: int,
-                 tg_id: int, category: str) -> Recat:
+@action
+def recategorise(tx: Tx, number: int, tg_id: int, category: str) -> Recat:
     """/recat N code: a coordinator of the ticket's community gives it another category.
 
     A ticket still awaiting triage, or waiting with the office unrouted, is triaged (and
@@ -138,52 +129,41 @@ def recategorise(uow_factory: UowFactory, config: Config, now: datetime, number:
     keeps its holder and state; an open one gets its new category's time limit and its group
     post shows the new category. Closed tickets may be corrected too: the digest's counts
     follow (move() keeps the tallies), and the classifier learns from the correction."""
+    s, config, now = tx.session, tx.config, tx.now
     if category not in config.categories:
         raise DomainError("bad_category", code=category)
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = load_ticket(s, number)
-        require_coordinator(config, tg_id, ticket)
-        before = ticket.category
-        if before == category:
-            return Recat(ticket, before, changed=False)
-        if ticket.status in CLAIMABLE and ticket.assignee_id is None \
-                and (ticket.needs_triage or not ticket.offered_in_group):
-            # Awaiting triage, or kept by the office with nobody asked yet: routed anew.
-            triage_in(s, config, now, ticket, tg_id, category)
-            uow.commit()
-            return Recat(ticket, before, changed=True)
-        values: dict[str, Any] = {"category": category, "needs_triage": False}
-        if ticket.status not in FINAL_STATUSES:
-            values["due_at"] = ticket.created_at + time_limit(
-                config, category, ticket.urgent, ticket.text)
-        move(s, config, now, ticket, action=Action.RECAT, role=Role.COORDINATOR,
-             actor_tg_id=tg_id, note=f"{before}→{category}", **values)
-        record_correction(s, now, ticket, before, category, tg_id)
-        if ticket.status not in FINAL_STATUSES:
-            refresh_group_post(s, config, now, ticket)
-        uow.commit()
+    ticket = load_ticket(s, number)
+    require_coordinator(config, tg_id, ticket)
+    before = ticket.category
+    if before == category:
+        return Recat(ticket, before, changed=False)
+    if ticket.status in CLAIMABLE and ticket.assignee_id is None \
+            and (ticket.needs_triage or not ticket.offered_in_group):
+        # Awaiting triage, or kept by the office with nobody asked yet: routed anew.
+        triage_ticket.within(tx, number, tg_id, category)
         return Recat(ticket, before, changed=True)
+    values: dict[str, Any] = {"category": category, "needs_triage": False}
+    if ticket.status not in FINAL_STATUSES:
+        values["due_at"] = ticket.created_at + time_limit(
+            config, category, ticket.urgent, ticket.text)
+    move(s, config, now, ticket, action=Action.RECAT, role=Role.COORDINATOR,
+         actor_tg_id=tg_id, note=f"{before}→{category}", **values)
+    record_correction(s, now, ticket, before, category, tg_id)
+    if ticket.status not in FINAL_STATUSES:
+        refresh_group_post(s, config, now, ticket)
+    return Recat(ticket, before, changed=True)
 
 
-def triage_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
-                  tg_id: int, category: str) -> Ticket:
-    """A coordinator picks the category of a ticket waiting for triage; routing proceeds."""
+@action
+def triage_ticket(tx: Tx, number: int, tg_id: int, category: str) -> Ticket:
+    """A coordinator picks the category of a ticket waiting for triage; routing proceeds.
+    (Also /recat of a ticket awaiting triage, within its transaction.) A category other than
+    the classifier's is stored as a correction."""
+    s, config, now = tx.session, tx.config, tx.now
     if category not in config.categories:
         raise DomainError("bad_category", code=category)
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = load_ticket(s, number)
-        require_coordinator(config, tg_id, ticket)
-        triage_in(s, config, now, ticket, tg_id, category)
-        uow.commit()
-        return ticket
-
-
-def triage_in(s: Session, config: Config, now: datetime, ticket: Ticket, tg_id: int,
-              category: str) -> None:
-    """triage_ticket inside the caller's transaction (also /recat of a ticket awaiting triage).
-    A category other than the classifier's is stored as a correction."""
+    ticket = load_ticket(s, number)
+    require_coordinator(config, tg_id, ticket)
     require_allowed(ticket, Action.TRIAGE, Role.COORDINATOR)  # refused before the others
     if ticket.assignee_id is not None:
         raise DomainError("already_taken", number=ticket.id,
@@ -198,5 +178,7 @@ def triage_in(s: Session, config: Config, now: datetime, ticket: Ticket, tg_id: 
          due_at=ticket.created_at + time_limit(config, category, ticket.urgent, ticket.text))
     record_correction(s, now, ticket, before, category, tg_id)
     if category in config.routing.coordinator_categories:
-        return  # the office keeps it: it stays with them rather than bouncing back to triage
+        # The office keeps it: it stays with them rather than bouncing back to triage.
+        return ticket
     route_ticket(s, config, now, ticket)
+    return ticket

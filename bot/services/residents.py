@@ -1,8 +1,9 @@
 """The resident's side of 一领四单: 下单 (submit, withdraw) and 结单 (confirm, reject, rate).
 
-Each service opens its own unit of work, re-checks the actor's role and the ticket's state
-in the database, changes the ticket with a conditional update, appends the audit event and
-queues the notices, all in one transaction, or changes nothing and raises DomainError.
+Each service runs in its own unit of work (bot/services/template.py), re-checks the actor's
+role and the ticket's state in the database, changes the ticket with a conditional update,
+appends the audit event and queues the notices, all in one transaction, or changes nothing
+and raises DomainError.
 The volunteers' side is bot/services/volunteers.py, the coordinators' bot/services/office.py.
 """
 
@@ -24,15 +25,14 @@ from bot.services.roles import (
     volunteer_chat,
 )
 from bot.services.routing import route_ticket
-from storage.db import IntegrityError, Session, UnitOfWork
+from bot.services.template import Tx, action, query
+from storage.db import IntegrityError, Session
 from storage.models import Resident, Ticket, TicketEvent
 from storage.queries import (
     resident_by_tg,
     ticket_by_source_key,
 )
 from storage.tallies import note_ticket
-
-UowFactory = Callable[[], UnitOfWork]
 
 
 @dataclass(frozen=True)
@@ -52,23 +52,9 @@ class NewTicket:
     needs_triage: bool = False
 
 
+@action
 def submit_ticket(
-    uow_factory: UowFactory,
-    config: Config,
-    now: datetime,
-    reporter_tg_id: int,
-    new: NewTicket,
-    reporter_name: str = "",
-) -> Ticket:
-    """Store the ticket and route it. A source_key already seen returns the earlier ticket."""
-    with uow_factory() as uow:
-        return submit_in(uow, config, now, reporter_tg_id, new, reporter_name)
-
-
-def submit_in(
-    uow: UnitOfWork,
-    config: Config,
-    now: datetime,
+    tx: Tx,
     reporter_tg_id: int,
     new: NewTicket,
     reporter_name: str = "",
@@ -77,10 +63,15 @@ def submit_in(
     resident: Resident | None = None,
     fresh_key: bool = False,
 ) -> Ticket:
-    """submit_ticket inside the caller's unit of work; `also` runs in the same transaction.
-    `resident`: the reporter, when the caller has read (or made) them already; `fresh_key`:
-    the caller knows no ticket has this source key (a unique key still catches a race)."""
-    session = uow.session
+    """Store the ticket and route it. A source_key already seen returns the earlier ticket.
+    `also` runs in the same transaction; `resident`: the reporter, when the caller has read
+    (or made) them already; `fresh_key`: the caller knows no ticket has this source key (a
+    unique key still catches a race).
+
+    It commits by itself, also within a caller's transaction (`submit_ticket.within`): a
+    race on the unique source key shows at the commit, and is answered with the ticket that
+    won."""
+    session, config, now = tx.session, tx.config, tx.now
     if new.source_key and not fresh_key and (
             seen := ticket_by_source_key(session, new.source_key)):
         return seen
@@ -95,10 +86,10 @@ def submit_in(
             )
         if also is not None:
             also(session, ticket)
-        uow.commit()
+        tx.uow.commit()
     except IntegrityError:
         # The same update raced in twice: the other copy won; give back its ticket.
-        uow.rollback()
+        tx.uow.rollback()
         seen = ticket_by_source_key(session, new.source_key) if new.source_key else None
         if seen is None:
             raise
@@ -166,54 +157,48 @@ def _insert_ticket(
     return ticket
 
 
-def cancel_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
-                  tg_id: int) -> Ticket:
+@action
+def cancel_ticket(tx: Tx, number: int, tg_id: int) -> Ticket:
     """The reporter withdraws a ticket nobody has claimed yet."""
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = load_ticket(s, number)
-        require_reporter(s, tg_id, ticket)
-        offered_to = volunteer_chat(s, ticket.assignee_id)
-        move(s, config, now, ticket, action=Action.CANCEL, role=Role.RESIDENT,
-             actor_tg_id=tg_id, closed_at=now)
-        owe(s, config, now, offered_to, "withdrawn", ticket)
-        refresh_group_post(s, config, now, ticket)
-        uow.commit()
-        return ticket
+    s, config, now = tx.session, tx.config, tx.now
+    ticket = load_ticket(s, number)
+    require_reporter(s, tg_id, ticket)
+    offered_to = volunteer_chat(s, ticket.assignee_id)
+    move(s, config, now, ticket, action=Action.CANCEL, role=Role.RESIDENT,
+         actor_tg_id=tg_id, closed_at=now)
+    owe(s, config, now, offered_to, "withdrawn", ticket)
+    refresh_group_post(s, config, now, ticket)
+    return ticket
 
 
-def confirm_resolution(uow_factory: UowFactory, config: Config, now: datetime, number: int,
-                       tg_id: int) -> Ticket:
+@action
+def confirm_resolution(tx: Tx, number: int, tg_id: int) -> Ticket:
     """The reporter says 已解决: the ticket is closed."""
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = load_ticket(s, number)
-        require_reporter(s, tg_id, ticket)
-        move(s, config, now, ticket, action=Action.CONFIRM, role=Role.RESIDENT,
-             actor_tg_id=tg_id, closed_at=now, close_reason=None)
-        owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "confirmed", ticket)
-        uow.commit()
-        return ticket
+    s, config, now = tx.session, tx.config, tx.now
+    ticket = load_ticket(s, number)
+    require_reporter(s, tg_id, ticket)
+    move(s, config, now, ticket, action=Action.CONFIRM, role=Role.RESIDENT,
+         actor_tg_id=tg_id, closed_at=now, close_reason=None)
+    owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "confirmed", ticket)
+    return ticket
 
 
-def reject_resolution(uow_factory: UowFactory, config: Config, now: datetime, number: int,
-                      tg_id: int, reason: str) -> Ticket:
+@action
+def reject_resolution(tx: Tx, number: int, tg_id: int, reason: str) -> Ticket:
     """The reporter says 未解决: back to the same volunteer; the second time, to the office."""
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = load_ticket(s, number)
-        require_reporter(s, tg_id, ticket)
-        reopen(s, config, now, ticket, Action.REJECT, Role.RESIDENT, tg_id, reason, count=True)
-        uow.commit()
-        return ticket
+    s, config, now = tx.session, tx.config, tx.now
+    ticket = load_ticket(s, number)
+    require_reporter(s, tg_id, ticket)
+    reopen(s, config, now, ticket, Action.REJECT, Role.RESIDENT, tg_id, reason, count=True)
+    return ticket
 
 
-def check_can_reject(uow_factory: UowFactory, number: int, tg_id: int) -> None:
+@query
+def check_can_reject(tx: Tx, number: int, tg_id: int) -> None:
     """Before asking the reporter why it is not fixed: is it theirs, and can it be reopened?"""
-    with uow_factory() as uow:
-        ticket = load_ticket(uow.session, number)
-        require_reporter(uow.session, tg_id, ticket)
-        require_allowed(ticket, Action.REJECT, Role.RESIDENT)
+    ticket = load_ticket(tx.session, number)
+    require_reporter(tx.session, tg_id, ticket)
+    require_allowed(ticket, Action.REJECT, Role.RESIDENT)
 
 
 def reopen(s: Session, config: Config, now: datetime, ticket: Ticket, action: Action,
@@ -246,33 +231,30 @@ def reopen_after_revisit(s: Session, config: Config, now: datetime, ticket: Tick
            count=True)
 
 
-def rate_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
-                tg_id: int, stars: int, comment: str | None = None) -> Ticket:
+@action
+def rate_ticket(tx: Tx, number: int, tg_id: int, stars: int,
+                comment: str | None = None) -> Ticket:
     """The reporter rates a closed ticket 1–5 (and may leave a comment)."""
     if not 1 <= stars <= 5:
         raise DomainError("bad_rating")
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = load_ticket(s, number)
-        require_reporter(s, tg_id, ticket)
-        move(s, config, now, ticket, action=Action.RATE, role=Role.RESIDENT, actor_tg_id=tg_id,
-             note=comment, rating=stars, comment=comment or ticket.comment)
-        owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "rated", ticket,
-            stars=stars, comment=comment)
-        uow.commit()
-        return ticket
+    s, config, now = tx.session, tx.config, tx.now
+    ticket = load_ticket(s, number)
+    require_reporter(s, tg_id, ticket)
+    move(s, config, now, ticket, action=Action.RATE, role=Role.RESIDENT, actor_tg_id=tg_id,
+         note=comment, rating=stars, comment=comment or ticket.comment)
+    owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "rated", ticket,
+        stars=stars, comment=comment)
+    return ticket
 
 
-def comment_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
-                   tg_id: int, comment: str) -> Ticket:
+@action
+def comment_ticket(tx: Tx, number: int, tg_id: int, comment: str) -> Ticket:
     """The reporter adds the optional comment after rating."""
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = load_ticket(s, number)
-        require_reporter(s, tg_id, ticket)
-        move(s, config, now, ticket, action=Action.COMMENT, role=Role.RESIDENT,
-             actor_tg_id=tg_id, note=comment, comment=comment)
-        owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "commented", ticket,
-            comment=comment)
-        uow.commit()
-        return ticket
+    s, config, now = tx.session, tx.config, tx.now
+    ticket = load_ticket(s, number)
+    require_reporter(s, tg_id, ticket)
+    move(s, config, now, ticket, action=Action.COMMENT, role=Role.RESIDENT,
+         actor_tg_id=tg_id, note=comment, comment=comment)
+    owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "commented", ticket,
+        comment=comment)
+    return ticket

@@ -5,13 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from bot import texts
 from bot.config import Config
-from storage.db import UnitOfWork
+from bot.services.template import Tx, action
 from storage.models import Volunteer
 from storage.queries import volunteers_by_tg
 
@@ -113,29 +111,27 @@ def _row_problems(record: list[str], config: Config) -> list[str]:
     return problems
 
 
-def import_volunteers(
-    uow_factory: Callable[[], UnitOfWork], config: Config, now: datetime, content: str
-) -> ImportResult:
+@action
+def import_volunteers(tx: Tx, content: str) -> ImportResult:
     """Insert new volunteers and update known ones (by Telegram id) in one transaction."""
+    s, config, now = tx.session, tx.config, tx.now
     rows = parse_volunteer_csv(content, config)
-    with uow_factory() as uow:
-        known = volunteers_by_tg(uow.session, [r.tg_id for r in rows])
-        created = 0
-        for row in rows:
-            volunteer = known.get(row.tg_id)
-            if volunteer is None:
-                volunteer = Volunteer(
-                    tg_id=row.tg_id, name=row.name, community=row.community,
-                    max_open=config.bot.default_max_open, created_at=now, updated_at=now,
-                )
-                created += 1
-            volunteer.name = row.name
-            volunteer.unit = row.unit
-            volunteer.community = row.community
-            volunteer.categories = list(row.categories)
-            volunteer.buildings = list(row.buildings)
-            volunteer.active = True
-            volunteer.updated_at = now
-            uow.session.add(volunteer)
-        uow.commit()
+    known = volunteers_by_tg(s, [r.tg_id for r in rows])
+    created = 0
+    for row in rows:
+        volunteer = known.get(row.tg_id)
+        if volunteer is None:
+            volunteer = Volunteer(
+                tg_id=row.tg_id, name=row.name, community=row.community,
+                max_open=config.bot.default_max_open, created_at=now, updated_at=now,
+            )
+            created += 1
+        volunteer.name = row.name
+        volunteer.unit = row.unit
+        volunteer.community = row.community
+        volunteer.categories = list(row.categories)
+        volunteer.buildings = list(row.buildings)
+        volunteer.active = True
+        volunteer.updated_at = now
+        s.add(volunteer)
     return ImportResult(created=created, updated=len(rows) - created)

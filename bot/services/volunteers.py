@@ -5,7 +5,6 @@ Same rules as bot/services/residents.py: one transaction per action, checked aga
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from bot import texts
@@ -22,62 +21,59 @@ from bot.services.roles import (
     volunteer_name,
 )
 from bot.services.routing import route_ticket
-from storage.db import Session, UnitOfWork
+from bot.services.template import Tx, action, query
+from storage.db import Session
 from storage.models import Ticket, Volunteer
 from storage.queries import (
     open_task_count,
 )
 
-UowFactory = Callable[[], UnitOfWork]
 
-
-def accept_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
-                  tg_id: int, offer_message_id: int | None = None) -> Ticket:
+@action
+def accept_ticket(tx: Tx, number: int, tg_id: int,
+                  offer_message_id: int | None = None) -> Ticket:
     """The volunteer it was routed to presses 接单 (on the offer `offer_message_id`, whose
     buttons go once the details, with the work buttons, were delivered)."""
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = load_ticket(s, number)
-        volunteer = volunteer_for(s, tg_id, ticket)
-        require_allowed(ticket, Action.ACCEPT, Role.VOLUNTEER)  # refused before not_assignee
-        if ticket.assignee_id != volunteer.id:
-            raise DomainError("not_assignee")
-        move(s, config, now, ticket, action=Action.ACCEPT, role=Role.VOLUNTEER,
-             actor_tg_id=tg_id, claimed_at=now)
-        _after_claim(s, config, now, ticket, volunteer, offer_message_id)
-        uow.commit()
-        return ticket
+    s, config, now = tx.session, tx.config, tx.now
+    ticket = load_ticket(s, number)
+    volunteer = volunteer_for(s, tg_id, ticket)
+    require_allowed(ticket, Action.ACCEPT, Role.VOLUNTEER)  # refused before not_assignee
+    if ticket.assignee_id != volunteer.id:
+        raise DomainError("not_assignee")
+    move(s, config, now, ticket, action=Action.ACCEPT, role=Role.VOLUNTEER,
+         actor_tg_id=tg_id, claimed_at=now)
+    _after_claim(s, config, now, ticket, volunteer, offer_message_id)
+    return ticket
 
 
-def claim_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
-                 tg_id: int) -> Ticket:
+@action
+def claim_ticket(tx: Tx, number: int, tg_id: int) -> Ticket:
     """A volunteer presses 认领 in the group: exactly one of many simultaneous presses wins."""
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = load_ticket(s, number)
-        volunteer = volunteer_for(s, tg_id, ticket)
-        if ticket.assignee_id is not None and ticket.status in TAKEN:
-            raise DomainError("already_taken", number=ticket.id,
-                              name=volunteer_name(s, ticket.assignee_id))
-        require_allowed(ticket, Action.CLAIM, Role.VOLUNTEER)  # refused before the others
-        if ticket.needs_triage:
-            raise DomainError("bad_state", number=ticket.id, status=texts.STATUS_AWAITING_TRIAGE,
-                              action=texts.ACTION_NAMES[Action.CLAIM])
-        if open_task_count(s, volunteer.id or 0) >= volunteer.max_open:
-            raise DomainError("volunteer_full", name=volunteer.name, limit=volunteer.max_open)
-        try:
-            move(s, config, now, ticket, action=Action.CLAIM, role=Role.VOLUNTEER,
-                 actor_tg_id=tg_id, assignee_id=volunteer.id, claimed_at=now)
-        except DomainError:
-            uow.rollback()
-            winner = s.get(Ticket, number)
-            if winner is not None and winner.assignee_id is not None:
-                raise DomainError("already_taken", number=number,
-                                  name=volunteer_name(s, winner.assignee_id)) from None
-            raise
-        _after_claim(s, config, now, ticket, volunteer)
-        uow.commit()
-        return ticket
+    s, config, now = tx.session, tx.config, tx.now
+    ticket = load_ticket(s, number)
+    volunteer = volunteer_for(s, tg_id, ticket)
+    if ticket.assignee_id is not None and ticket.status in TAKEN:
+        raise DomainError("already_taken", number=ticket.id,
+                          name=volunteer_name(s, ticket.assignee_id))
+    require_allowed(ticket, Action.CLAIM, Role.VOLUNTEER)  # refused before the others
+    if ticket.needs_triage:
+        raise DomainError("bad_state", number=ticket.id, status=texts.STATUS_AWAITING_TRIAGE,
+                          action=texts.ACTION_NAMES[Action.CLAIM])
+    if open_task_count(s, volunteer.id or 0) >= volunteer.max_open:
+        raise DomainError("volunteer_full", name=volunteer.name, limit=volunteer.max_open)
+    try:
+        move(s, config, now, ticket, action=Action.CLAIM, role=Role.VOLUNTEER,
+             actor_tg_id=tg_id, assignee_id=volunteer.id, claimed_at=now)
+    except DomainError:
+        # Lost the race: read who won, from the database as it is now.
+        tx.uow.rollback()
+        winner = s.get(Ticket, number)
+        if winner is not None and winner.assignee_id is not None:
+            raise DomainError("already_taken", number=number,
+                              name=volunteer_name(s, winner.assignee_id)) from None
+        raise
+    _after_claim(s, config, now, ticket, volunteer)
+    return ticket
 
 
 def _after_claim(s: Session, config: Config, now: datetime, ticket: Ticket,
@@ -90,67 +86,59 @@ def _after_claim(s: Session, config: Config, now: datetime, ticket: Ticket,
     refresh_group_post(s, config, now, ticket)
 
 
-def decline_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
-                   tg_id: int) -> Ticket:
+@action
+def decline_ticket(tx: Tx, number: int, tg_id: int) -> Ticket:
     """The volunteer it was routed to passes it on; it goes to the next person or the group."""
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = load_ticket(s, number)
-        assignee_of(s, tg_id, ticket)
-        move(s, config, now, ticket, action=Action.DECLINE, role=Role.VOLUNTEER,
-             actor_tg_id=tg_id, assignee_id=None)
-        route_ticket(s, config, now, ticket)
-        uow.commit()
-        return ticket
+    s, config, now = tx.session, tx.config, tx.now
+    ticket = load_ticket(s, number)
+    assignee_of(s, tg_id, ticket)
+    move(s, config, now, ticket, action=Action.DECLINE, role=Role.VOLUNTEER,
+         actor_tg_id=tg_id, assignee_id=None)
+    route_ticket(s, config, now, ticket)
+    return ticket
 
 
-def release_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
-                   tg_id: int) -> Ticket:
+@action
+def release_ticket(tx: Tx, number: int, tg_id: int) -> Ticket:
     """The volunteer hands a claimed ticket back; the resident is told it is being re-sent."""
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = load_ticket(s, number)
-        assignee_of(s, tg_id, ticket)
-        move(s, config, now, ticket, action=Action.RELEASE, role=Role.VOLUNTEER,
-             actor_tg_id=tg_id, assignee_id=None, claimed_at=None)
-        owe(s, config, now, reporter_chat(s, ticket), "released", ticket)
-        route_ticket(s, config, now, ticket)
-        uow.commit()
-        return ticket
+    s, config, now = tx.session, tx.config, tx.now
+    ticket = load_ticket(s, number)
+    assignee_of(s, tg_id, ticket)
+    move(s, config, now, ticket, action=Action.RELEASE, role=Role.VOLUNTEER,
+         actor_tg_id=tg_id, assignee_id=None, claimed_at=None)
+    owe(s, config, now, reporter_chat(s, ticket), "released", ticket)
+    route_ticket(s, config, now, ticket)
+    return ticket
 
 
-def add_progress(uow_factory: UowFactory, config: Config, now: datetime, number: int,
-                 tg_id: int, note: str) -> Ticket:
+@action
+def add_progress(tx: Tx, number: int, tg_id: int, note: str) -> Ticket:
     """The volunteer adds a progress note; the resident receives it."""
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = load_ticket(s, number)
-        assignee_of(s, tg_id, ticket)
-        move(s, config, now, ticket, action=Action.PROGRESS, role=Role.VOLUNTEER,
-             actor_tg_id=tg_id, note=note, last_progress_at=now)
-        owe(s, config, now, reporter_chat(s, ticket), "progress", ticket, note=note)
-        uow.commit()
-        return ticket
+    s, config, now = tx.session, tx.config, tx.now
+    ticket = load_ticket(s, number)
+    assignee_of(s, tg_id, ticket)
+    move(s, config, now, ticket, action=Action.PROGRESS, role=Role.VOLUNTEER,
+         actor_tg_id=tg_id, note=note, last_progress_at=now)
+    owe(s, config, now, reporter_chat(s, ticket), "progress", ticket, note=note)
+    return ticket
 
 
-def check_holds(uow_factory: UowFactory, number: int, tg_id: int) -> None:
+@query
+def check_holds(tx: Tx, number: int, tg_id: int) -> None:
     """Before asking a volunteer for a note: do they hold this ticket in a workable state?"""
-    with uow_factory() as uow:
-        ticket = load_ticket(uow.session, number)
-        assignee_of(uow.session, tg_id, ticket)
-        require_allowed(ticket, Action.PROGRESS, Role.VOLUNTEER)
+    ticket = load_ticket(tx.session, number)
+    assignee_of(tx.session, tg_id, ticket)
+    require_allowed(ticket, Action.PROGRESS, Role.VOLUNTEER)
 
 
-def resolve_ticket(uow_factory: UowFactory, config: Config, now: datetime, number: int,
-                   tg_id: int, summary: str) -> Ticket:
+@action
+def resolve_ticket(tx: Tx, number: int, tg_id: int, summary: str) -> Ticket:
     """The volunteer marks it 已办结; the resident is asked to confirm."""
-    with uow_factory() as uow:
-        s = uow.session
-        ticket = load_ticket(s, number)
-        assignee_of(s, tg_id, ticket)
-        move(s, config, now, ticket, action=Action.RESOLVE, role=Role.VOLUNTEER,
-             actor_tg_id=tg_id, note=summary, resolved_at=now, resolution_note=summary,
-             last_progress_at=now)
-        owe(s, config, now, reporter_chat(s, ticket), "resolved", ticket, summary=summary)
-        uow.commit()
-        return ticket
+    s, config, now = tx.session, tx.config, tx.now
+    ticket = load_ticket(s, number)
+    assignee_of(s, tg_id, ticket)
+    move(s, config, now, ticket, action=Action.RESOLVE, role=Role.VOLUNTEER,
+         actor_tg_id=tg_id, note=summary, resolved_at=now, resolution_note=summary,
+         last_progress_at=now)
+    owe(s, config, now, reporter_chat(s, ticket), "resolved", ticket, summary=summary)
+    return ticket

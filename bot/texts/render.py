@@ -205,7 +205,7 @@ def closed_notice(number: int, reason: str, note: str | None) -> str:
 
 def preview(config: Config, draft: Draft, seal: Callable[[int, int], str]) -> Out:
     """What the bot understood from the resident's draft, with 确认提交 / 换个类别 / 不提交.
-    `seal`: the seal on a 确认提交 that asks the building (Services.draft_tag)."""
+    `seal`: the seal on a 确认提交 that asks the building (Deps.draft_tag)."""
     items = attachment_names(draft)
     text = texts.PREVIEW.format(
         category=config.category_name(draft.category),

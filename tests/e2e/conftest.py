@@ -26,7 +26,7 @@ from scheduler.pacing import Limits
 from storage.db import create_schema, make_engine, uow_factory
 from storage.models import Outbox, Volunteer
 from storage.queries import volunteer_by_tg
-from tests.factories import Uows, add_volunteer, submit
+from tests.factories import Uows, add_volunteer, deps_at, submit
 from tests.waiting import WAIT, until
 from tests.wording import part
 
@@ -128,8 +128,9 @@ class Harness:
         self.add_volunteer(volunteer, "李明", categories=("repairs",))
         now = self.clock.now()
         number = submit(self.uows, self.config, now, reporter=resident).id or 0
-        volunteering.accept_ticket(self.uows, self.config, now, number, volunteer)
-        volunteering.resolve_ticket(self.uows, self.config, now, number, volunteer, "换了新灯泡")
+        deps = deps_at(self.uows, self.config, now)
+        volunteering.accept_ticket(deps, number, volunteer)
+        volunteering.resolve_ticket(deps, number, volunteer, "换了新灯泡")
         return number, await self.reply_to(resident, part(texts.NOTICE_RESOLVED))
 
     async def confirm(self, user_id: int, preview: Call, building: str = "1号楼") -> int:

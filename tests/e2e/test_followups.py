@@ -24,7 +24,7 @@ from bot.services import residents as T
 from bot.services import volunteers as V
 from storage.models import Outbox
 from tests.e2e.conftest import COORDINATORS, Harness, start_harness
-from tests.factories import RESIDENT, add_volunteer, reload, submit
+from tests.factories import RESIDENT, add_volunteer, deps_at, reload, submit
 from tests.waiting import WAIT
 from tests.wording import part
 
@@ -38,8 +38,9 @@ def resolved_ticket(h: Harness) -> int:
     now = h.clock.now()
     add_volunteer(h.uows, now, VOLUNTEER, name="李明", buildings=["b1"])
     number = submit(h.uows, h.config, now).id or 0
-    V.accept_ticket(h.uows, h.config, now, number, VOLUNTEER)
-    V.resolve_ticket(h.uows, h.config, now, number, VOLUNTEER, "换了灯泡")
+    d = deps_at(h.uows, h.config, now)
+    V.accept_ticket(d, number, VOLUNTEER)
+    V.resolve_ticket(d, number, VOLUNTEER, "换了灯泡")
     return number
 
 
@@ -153,7 +154,7 @@ async def test_digest_command_sends_the_chart_and_numbers_now(bot: Harness) -> N
 async def test_revisit_buttons_reopen_to_the_same_volunteer(ticking: Harness) -> None:
     h = ticking
     number = resolved_ticket(h)
-    T.confirm_resolution(h.uows, h.config, h.clock.now(), number, RESIDENT)
+    T.confirm_resolution(deps_at(h.uows, h.config, h.clock.now()), number, RESIDENT)
     h.clock.advance(h.config.followups.revisit_after)
     asked = await h.reply_to(RESIDENT, part(texts.NOTICE_REVISIT))
     since = time.monotonic()

@@ -19,7 +19,7 @@ from bot.services import volunteers as V
 from storage.models import Draft, Resident, Ticket
 from tests.e2e.conftest import COORDINATORS, GROUP, Harness, button_labels
 from tests.e2e.conftest import ticket_number as number_in
-from tests.factories import events, reload, submit
+from tests.factories import deps_at, events, reload, submit
 from tests.wording import part
 
 RESIDENT = 900
@@ -208,7 +208,7 @@ async def test_cancel_is_refused_for_claimed_or_foreign_tickets_and_needs_a_numb
     bot.add_volunteer(VOLUNTEER, "李明", categories=("repairs",))
     now = bot.clock.now()
     claimed = submit(bot.uows, bot.config, now, reporter=RESIDENT).id or 0
-    V.accept_ticket(bot.uows, bot.config, now, claimed, VOLUNTEER)
+    V.accept_ticket(deps_at(bot.uows, bot.config, now), claimed, VOLUNTEER)
     foreign = submit(bot.uows, bot.config, now, reporter=OTHER, text="2号楼门口的路灯不亮").id or 0
     before = {n: (reload(bot.uows, n).status, events(bot.uows, n)) for n in (claimed, foreign)}
     await bot.settled()
@@ -251,7 +251,7 @@ async def test_my_lists_the_residents_tickets_with_their_state(
     trash = submit(bot.uows, bot.config, now, reporter=RESIDENT, text="垃圾桶满了没人清",
                    category="sanitation").id or 0
     submit(bot.uows, bot.config, now, reporter=OTHER, text="别人的事：电梯异响")
-    T.cancel_ticket(bot.uows, bot.config, now, trash, RESIDENT)
+    T.cancel_ticket(deps_at(bot.uows, bot.config, now), trash, RESIDENT)
 
     since = time.monotonic()
     await bot.send_text(RESIDENT, "/my")
@@ -437,8 +437,9 @@ async def _resolved_ticket(bot: Harness) -> int:
     bot.add_volunteer(VOLUNTEER, "李明", categories=("repairs",))
     now = bot.clock.now()
     number = submit(bot.uows, bot.config, now, reporter=RESIDENT).id or 0
-    V.accept_ticket(bot.uows, bot.config, now, number, VOLUNTEER)
-    V.resolve_ticket(bot.uows, bot.config, now, number, VOLUNTEER, "换了新灯泡")
+    d = deps_at(bot.uows, bot.config, now)
+    V.accept_ticket(d, number, VOLUNTEER)
+    V.resolve_ticket(d, number, VOLUNTEER, "换了新灯泡")
     return number
 
 
@@ -464,7 +465,7 @@ async def test_another_resident_cannot_confirm_a_resolution(
 async def test_claim_button_on_a_closed_ticket_is_refused(
         bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
     number = await _resolved_ticket(bot)
-    T.confirm_resolution(bot.uows, bot.config, bot.clock.now(), number, RESIDENT)
+    T.confirm_resolution(deps_at(bot.uows, bot.config, bot.clock.now()), number, RESIDENT)
     bot.add_volunteer(VOLUNTEER_2, "赵强", categories=("repairs",))
     before = events(bot.uows, number)
     message = await any_message(bot, VOLUNTEER_2)

@@ -22,7 +22,7 @@ from storage.db import uow_factory as uow_factory_for
 from storage.models import DigestRun, Outbox, Ticket
 from tests.conftest import PG_SKIP_REASON, PG_URL, REPO, _truncate_all
 from tests.e2e.conftest import COORDINATORS, TOKEN
-from tests.factories import add_volunteer, submit
+from tests.factories import add_volunteer, deps_at, submit
 from tests.waiting import WAIT
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)
@@ -58,10 +58,11 @@ def resolved_a_day_ago(engine: Engine, config: Config, reporters: range) -> list
     uows = uow_factory_for(engine)
     now = datetime.now(UTC)
     numbers = []
+    d = deps_at(uows, config, now)
     for reporter in reporters:
         number = submit(uows, config, now, reporter=reporter).id or 0
-        V.accept_ticket(uows, config, now, number, VOLUNTEER)
-        V.resolve_ticket(uows, config, now, number, VOLUNTEER, "修好了")
+        V.accept_ticket(d, number, VOLUNTEER)
+        V.resolve_ticket(d, number, VOLUNTEER, "修好了")
         numbers.append(number)
     back = config.followups.confirm_reminder + timedelta(minutes=1)
     moments = [c.name for c in Ticket.__table__.columns  # type: ignore[attr-defined]

@@ -10,13 +10,21 @@ import pytest
 from sqlmodel import col, select
 
 from bot.app.clock import ManualClock
-from bot.classify import Classifier
 from bot.config import Community, Config
 from bot.domain.errors import DomainError
 from bot.services import abuse as A
+from bot.services.deps import Deps
 from bot.services.intake import Incoming, receive_message
 from storage.models import Block, Secret, TicketEvent
-from tests.factories import COORDINATOR, OTHER_RESIDENT, RESIDENT, Uows, add_volunteer, submit
+from tests.factories import (
+    COORDINATOR,
+    OTHER_RESIDENT,
+    RESIDENT,
+    Uows,
+    add_volunteer,
+    deps_at,
+    submit,
+)
 
 VOL = 500
 ELSEWHERE_COORDINATOR = 20001
@@ -44,95 +52,92 @@ def block_events(uows: Uows, number: int) -> list[tuple[str, int | None]]:
 
 
 def test_the_sixth_submission_within_the_window_waits_and_then_goes_through(
-        uows: Uows, config: Config, clock: ManualClock, key: bytes) -> None:
+        uows: Uows, config: Config, clock: ManualClock, deps: Deps) -> None:
     limit, window = config.abuse.max_submissions, config.abuse.window
     assert (limit, window) == (5, timedelta(minutes=10))  # the documented defaults
     first = clock.now()
     for n in range(limit):
-        assert A.check_submission(uows, config, key, clock.now(), RESIDENT, 0) is None
+        assert A.check_submission(deps, RESIDENT, 0) is None
         submit(uows, config, clock.now(), text=f"{n + 1}号楼楼道灯坏了")
         clock.advance(timedelta(minutes=1))
-    until = A.check_submission(uows, config, key, clock.now(), RESIDENT, 0)
+    until = A.check_submission(deps, RESIDENT, 0)
     assert until == first + window
     # Someone else is not held back by this resident's flood.
-    assert A.check_submission(uows, config, key, clock.now(), OTHER_RESIDENT, 0) is None
+    assert A.check_submission(deps, OTHER_RESIDENT, 0) is None
     clock.set(first + window)
-    assert A.check_submission(uows, config, key, clock.now(), RESIDENT, 0) is None
+    assert A.check_submission(deps, RESIDENT, 0) is None
 
 
 def test_an_urgent_matter_is_never_held_back(
-        uows: Uows, config: Config, clock: ManualClock, key: bytes) -> None:
-    classifier = Classifier(config)
+        uows: Uows, config: Config, clock: ManualClock, deps: Deps) -> None:
     for n in range(config.abuse.max_submissions):
         submit(uows, config, clock.now(), text=f"{n + 1}号楼楼道灯坏了")
-    urgent = receive_message(uows, config, classifier, clock.now(), Incoming(
+    urgent = receive_message(deps, Incoming(
         user_id=RESIDENT, user_name="王阿姨", source_key="m:gas", text="楼道里有很浓的煤气味"))
     assert urgent.draft.urgent
-    plain = receive_message(uows, config, classifier, clock.now(), Incoming(
+    plain = receive_message(deps, Incoming(
         user_id=RESIDENT, user_name="王阿姨", source_key="m:lamp", text="5号楼路灯不亮"))
-    assert A.check_submission(uows, config, key, clock.now(), RESIDENT, plain.draft.id or 0)
-    assert A.check_submission(uows, config, key, clock.now(), RESIDENT,
-                              urgent.draft.id or 0) is None
+    assert A.check_submission(deps, RESIDENT, plain.draft.id or 0)
+    assert A.check_submission(deps, RESIDENT, urgent.draft.id or 0) is None
 
 
 def test_a_flood_of_texts_stops_making_new_previews(
-        uows: Uows, config: Config, clock: ManualClock, key: bytes) -> None:
+        config: Config, clock: ManualClock, deps: Deps) -> None:
     cap = A.PREVIEWS_PER_SUBMISSION * config.abuse.max_submissions
-    classifier = Classifier(config)
     for n in range(cap):
-        gate = A.gate_message(uows, config, key, clock.now(), RESIDENT)
+        gate = A.gate_message(deps, RESIDENT)
         assert gate == A.Gate()
-        receive_message(uows, config, classifier, clock.now(), Incoming(
+        receive_message(deps, Incoming(
             user_id=RESIDENT, user_name="王阿姨", source_key=f"m:{n}", text=f"第{n}条：灯坏了"))
-    assert A.gate_message(uows, config, key, clock.now(), RESIDENT).previews_full
-    got = receive_message(uows, config, classifier, clock.now(), Incoming(
+    assert A.gate_message(deps, RESIDENT).previews_full
+    got = receive_message(deps, Incoming(
         user_id=RESIDENT, user_name="王阿姨", source_key="m:more", text="还有一件事"),
         join_open=True)
     assert got.how == "added" and "还有一件事" in got.draft.text  # kept, in the newest draft
     clock.advance(config.abuse.window)
-    assert A.gate_message(uows, config, key, clock.now(), RESIDENT) == A.Gate()
+    assert A.gate_message(deps, RESIDENT) == A.Gate()
 
 
 def test_a_coordinator_blocks_and_unblocks_the_resident_behind_a_ticket(
-        uows: Uows, config: Config, clock: ManualClock, key: bytes) -> None:
+        uows: Uows, config: Config, clock: ManualClock, deps: Deps) -> None:
     number = submit(uows, config, clock.now()).id or 0
     other = submit(uows, config, clock.now(), reporter=OTHER_RESIDENT).id or 0
-    assert A.block_resident(uows, config, key, clock.now(), number, COORDINATOR)
-    assert A.gate_message(uows, config, key, clock.now(), RESIDENT).blocked
-    assert not A.gate_message(uows, config, key, clock.now(), OTHER_RESIDENT).blocked
+    assert A.block_resident(deps, number, COORDINATOR)
+    assert A.gate_message(deps, RESIDENT).blocked
+    assert not A.gate_message(deps, OTHER_RESIDENT).blocked
     with pytest.raises(DomainError) as refused:
-        A.check_submission(uows, config, key, clock.now(), RESIDENT, 0)
+        A.check_submission(deps, RESIDENT, 0)
     assert refused.value.code == "blocked"
     # Blocking again changes nothing and logs nothing more.
-    assert not A.block_resident(uows, config, key, clock.now(), number, COORDINATOR)
+    assert not A.block_resident(deps, number, COORDINATOR)
     assert block_events(uows, number) == [("block", COORDINATOR)]
 
-    assert A.unblock_resident(uows, config, key, clock.now(), number, COORDINATOR)
-    assert not A.gate_message(uows, config, key, clock.now(), RESIDENT).blocked
-    assert not A.unblock_resident(uows, config, key, clock.now(), number, COORDINATOR)
+    assert A.unblock_resident(deps, number, COORDINATOR)
+    assert not A.gate_message(deps, RESIDENT).blocked
+    assert not A.unblock_resident(deps, number, COORDINATOR)
     assert block_events(uows, number) == [("block", COORDINATOR), ("unblock", COORDINATOR)]
     assert block_events(uows, other) == []
 
 
 @pytest.mark.parametrize("who", ["volunteer", "resident", "elsewhere"])
 def test_only_the_tickets_own_coordinators_may_block(
-        uows: Uows, two_communities: Config, clock: ManualClock, key: bytes, who: str) -> None:
+        uows: Uows, two_communities: Config, clock: ManualClock, who: str) -> None:
     config = two_communities
     add_volunteer(uows, clock.now(), VOL)
     number = submit(uows, config, clock.now()).id or 0
     actor = {"volunteer": VOL, "resident": OTHER_RESIDENT, "elsewhere": ELSEWHERE_COORDINATOR}
     for act in (A.block_resident, A.unblock_resident):
         with pytest.raises(DomainError) as refused:
-            act(uows, config, key, clock.now(), number, actor[who])
+            act(deps_at(uows, config, clock.now()), number, actor[who])
         assert refused.value.code == "not_coordinator"
-    assert not A.gate_message(uows, config, key, clock.now(), RESIDENT).blocked
+    assert not A.gate_message(deps_at(uows, config, clock.now()), RESIDENT).blocked
     assert block_events(uows, number) == []
 
 
 def test_the_block_list_holds_no_telegram_id(
-        uows: Uows, config: Config, clock: ManualClock, key: bytes) -> None:
+        uows: Uows, config: Config, clock: ManualClock, key: bytes, deps: Deps) -> None:
     number = submit(uows, config, clock.now()).id or 0
-    A.block_resident(uows, config, key, clock.now(), number, COORDINATOR)
+    A.block_resident(deps, number, COORDINATOR)
     with uows() as uow:
         rows: list[Any] = list(uow.session.exec(select(Block)).all())
     assert len(rows) == 1
@@ -159,8 +164,7 @@ def test_the_key_comes_from_the_environment_or_is_made_once(
     assert A.resident_hash(env_key, RESIDENT) != A.resident_hash(made, RESIDENT)
 
 
-def test_a_ticket_without_a_known_resident_cannot_be_blocked(
-        uows: Uows, config: Config, clock: ManualClock, key: bytes) -> None:
+def test_a_ticket_without_a_known_resident_cannot_be_blocked(deps: Deps) -> None:
     with pytest.raises(DomainError) as refused:
-        A.block_resident(uows, config, key, clock.now(), 4242, COORDINATOR)
+        A.block_resident(deps, 4242, COORDINATOR)
     assert refused.value.code == "ticket_not_found"

@@ -12,7 +12,7 @@ from bot.config import Config
 from bot.domain.errors import DomainError
 from bot.domain.states import TicketStatus as S
 from bot.services import volunteers as V
-from tests.factories import Uows, add_volunteer, events, outbox, reload, submit
+from tests.factories import Uows, add_volunteer, deps_at, events, outbox, reload, submit
 
 PRESSERS = list(range(800, 810))
 
@@ -30,7 +30,7 @@ def test_ten_simultaneous_claims_make_exactly_one_owner(
     def press(tg_id: int) -> str:
         start.wait()  # release every thread at once so the claims really overlap
         try:
-            V.claim_ticket(uows, config, now, number, tg_id)
+            V.claim_ticket(deps_at(uows, config, now), number, tg_id)
             return "won"
         except DomainError as refused:
             return refused.code

@@ -21,13 +21,14 @@ from bot.services import conversation as C
 from bot.services import office as O
 from bot.services import residents as T
 from bot.services import volunteers as V
-from bot.services.abuse import BlockKey, block_resident
+from bot.services.abuse import block_resident
+from bot.services.deps import Deps, Unchanging
 from bot.services.intake import Incoming, receive_message
 from bot.services.invites import update_profile
 from storage.db import create_schema
 from storage.models import Draft, PendingInput, TicketEvent
 from storage.queries import volunteer_by_tg
-from tests.factories import COORDINATOR, RESIDENT, Uows, add_volunteer, reload, submit
+from tests.factories import COORDINATOR, RESIDENT, Uows, add_volunteer, deps_at, reload, submit
 
 VOL = 500
 _messages = itertools.count(1)
@@ -62,6 +63,11 @@ def classifier(config: Config) -> Classifier:
     return Classifier(config)
 
 
+@pytest.fixture
+def deps(uows: Uows, config: Config, clock: ManualClock, classifier: Classifier) -> Deps:
+    return Deps(config, uows, clock, classifiers=Unchanging(config, classifier))
+
+
 @dataclass
 class Waiting:
     kind: str
@@ -81,25 +87,26 @@ def waiting(kind: str, uows: Uows, config: Config, classifier: Classifier,
     """The situation in which the bot asks `kind`, through the real services, then the ask."""
     now = clock.now()
     add_volunteer(uows, now, VOL)
+    d = deps_at(uows, config, now, classifier)
     if kind in ("reg_name", "reg_unit"):
-        return Waiting(kind, VOL, C.ask(uows, now, VOL, kind))
+        return Waiting(kind, VOL, C.ask(d, VOL, kind))
     if kind == "draft_text":
-        got = receive_message(uows, config, classifier, now, Incoming(
+        got = receive_message(d, Incoming(
             user_id=RESIDENT, user_name="王阿姨", source_key="m:photo", photo_file_id="p1",
             photo_unique_id="u1"))
         draft = got.draft.id or 0
-        return Waiting(kind, RESIDENT, C.ask(uows, now, RESIDENT, kind, draft_id=draft),
+        return Waiting(kind, RESIDENT, C.ask(d, RESIDENT, kind, draft_id=draft),
                        draft=draft)
     number = submit(uows, config, now).id or 0  # repairs: a lamp
-    V.accept_ticket(uows, config, now, number, VOL)
+    V.accept_ticket(d, number, VOL)
     user = VOL
     if kind in ("comment", "reject_reason"):
-        V.resolve_ticket(uows, config, now, number, VOL, "修好了")
+        V.resolve_ticket(d, number, VOL, "修好了")
         user = RESIDENT
     if kind == "comment":
-        T.confirm_resolution(uows, config, now, number, RESIDENT)
-        T.rate_ticket(uows, config, now, number, RESIDENT, 5)
-    return Waiting(kind, user, C.ask(uows, now, user, kind, ticket_id=number), ticket=number)
+        T.confirm_resolution(d, number, RESIDENT)
+        T.rate_ticket(d, number, RESIDENT, 5)
+    return Waiting(kind, user, C.ask(d, user, kind, ticket_id=number), ticket=number)
 
 
 def applied(w: Waiting, uows: Uows, text: str) -> bool:
@@ -133,39 +140,31 @@ def held_drafts(uows: Uows, user: int) -> list[Draft]:
             Draft.user_id == user, Draft.status == "held")).all())
 
 
-@pytest.fixture
-def key(uows: Uows, config: Config, clock: ManualClock) -> bytes:
-    return BlockKey(config, uows).get(clock.now())
-
-
 @pytest.mark.parametrize("kind", KINDS)
 def test_an_answer_within_the_window_is_taken_once(
         kind: str, uows: Uows, config: Config, classifier: Classifier, clock: ManualClock,
-        key: bytes) -> None:
+        deps: Deps) -> None:
     w = waiting(kind, uows, config, classifier, clock)
     clock.advance(timedelta(minutes=config.conversation.pending_input_minutes) -
                   timedelta(seconds=1))
-    reading = C.read_text(uows, config, classifier, key, clock.now(),
-                          message(w.user, ANSWERS[kind]))
+    reading = C.read_text(deps, message(w.user, ANSWERS[kind]))
     assert (reading.how, reading.kind) == ("answered", kind)
     assert applied(w, uows, ANSWERS[kind])
     if kind == "reg_name":  # the unit is asked next, as its own question
         assert state(uows, w.user) == "waiting" and reading.seq == w.seq + 1
     else:
         assert state(uows, w.user) == "answered"
-        again = C.read_text(uows, config, classifier, key, clock.now(),
-                            message(w.user, "5号楼门口垃圾堆了好几天没人清理"))
+        again = C.read_text(deps, message(w.user, "5号楼门口垃圾堆了好几天没人清理"))
         assert again.how == "new"
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_after_the_window_a_text_is_a_new_message(
         kind: str, uows: Uows, config: Config, classifier: Classifier, clock: ManualClock,
-        key: bytes) -> None:
+        deps: Deps) -> None:
     w = waiting(kind, uows, config, classifier, clock)
     clock.advance(timedelta(minutes=config.conversation.pending_input_minutes))
-    reading = C.read_text(uows, config, classifier, key, clock.now(),
-                          message(w.user, ANSWERS[kind]))
+    reading = C.read_text(deps, message(w.user, ANSWERS[kind]))
     assert reading.how == "new"
     assert not applied(w, uows, ANSWERS[kind])
     assert state(uows, w.user) == "expired"
@@ -173,12 +172,11 @@ def test_after_the_window_a_text_is_a_new_message(
 
 def test_days_after_rating_a_new_complaint_is_not_a_comment(
         uows: Uows, config: Config, classifier: Classifier, clock: ManualClock,
-        key: bytes) -> None:
+        deps: Deps) -> None:
     w = waiting("comment", uows, config, classifier, clock)
     clock.advance(timedelta(days=3))
     complaint = "2号楼的下水道又堵了，污水都冒出来了"
-    assert C.read_text(uows, config, classifier, key, clock.now(),
-                       message(RESIDENT, complaint)).how == "new"
+    assert C.read_text(deps, message(RESIDENT, complaint)).how == "new"
     ticket = reload(uows, w.ticket or 0)
     assert ticket.comment is None and ticket.status == S.CLOSED
 
@@ -186,68 +184,65 @@ def test_days_after_rating_a_new_complaint_is_not_a_comment(
 @pytest.mark.parametrize("kind", CHECKED)
 def test_a_text_that_reads_as_new_is_kept_first_then_taken_as_the_answer_on_request(
         kind: str, uows: Uows, config: Config, classifier: Classifier, clock: ManualClock,
-        key: bytes) -> None:
+        deps: Deps) -> None:
     w = waiting(kind, uows, config, classifier, clock)
     text = NEW_MATTERS[kind]
-    reading = C.read_text(uows, config, classifier, key, clock.now(), message(w.user, text))
+    reading = C.read_text(deps, message(w.user, text))
     assert (reading.how, reading.kind) == ("ask", kind)
     # Stored before the question is asked: the words survive whatever is pressed, or not.
     [kept] = held_drafts(uows, w.user)
     assert kept.text == text and reading.draft is not None and reading.draft.id == kept.id
     assert not applied(w, uows, text) and state(uows, w.user) == "holding"
 
-    answered = C.answer_held(uows, config, classifier, clock.now(), w.user, kept.id or 0)
+    answered = C.answer_held(deps, w.user, kept.id or 0)
     assert (answered.how, answered.kind) == ("answered", kind)
     assert applied(w, uows, text)
     assert held_drafts(uows, w.user) == []
     # Pressed again (double tap, or the old message): nothing more happens.
-    assert C.answer_held(uows, config, classifier, clock.now(), w.user,
-                         kept.id or 0).how == "already"
+    assert C.answer_held(deps, w.user, kept.id or 0).how == "already"
     with pytest.raises(DomainError) as refused:
-        C.release_held(uows, clock.now(), w.user, kept.id or 0)
+        C.release_held(deps, w.user, kept.id or 0)
     assert refused.value.code == "question_over"
 
 
 @pytest.mark.parametrize("kind", CHECKED)
 def test_a_kept_text_becomes_a_new_matter_on_request(
         kind: str, uows: Uows, config: Config, classifier: Classifier, clock: ManualClock,
-        key: bytes) -> None:
+        deps: Deps) -> None:
     w = waiting(kind, uows, config, classifier, clock)
     text = NEW_MATTERS[kind]
-    reading = C.read_text(uows, config, classifier, key, clock.now(), message(w.user, text))
+    reading = C.read_text(deps, message(w.user, text))
     assert reading.draft is not None
-    draft, changed = C.release_held(uows, clock.now(), w.user, reading.draft.id or 0)
+    draft, changed = C.release_held(deps, w.user, reading.draft.id or 0)
     assert changed and (draft.status, draft.text) == ("open", text)
     assert draft.category != "other" or len(text) >= C.LONG_TEXT
     assert not applied(w, uows, text)
     assert state(uows, w.user) == "answered"  # the interrupted question is over
-    assert C.release_held(uows, clock.now(), w.user, draft.id or 0)[1] is False
+    assert C.release_held(deps, w.user, draft.id or 0)[1] is False
     with pytest.raises(DomainError):  # the answer button of the same question: too late
-        C.answer_held(uows, config, classifier, clock.now(), w.user, draft.id or 0)
+        C.answer_held(deps, w.user, draft.id or 0)
     assert not applied(w, uows, text)
 
 
 def test_the_description_asked_for_a_photo_is_never_questioned(
         uows: Uows, config: Config, classifier: Classifier, clock: ManualClock,
-        key: bytes) -> None:
+        deps: Deps) -> None:
     w = waiting("draft_text", uows, config, classifier, clock)
-    reading = C.read_text(uows, config, classifier, key, clock.now(),
-                          message(RESIDENT, LONG_COMPLAINT))
+    reading = C.read_text(deps, message(RESIDENT, LONG_COMPLAINT))
     assert reading.how == "answered" and applied(w, uows, LONG_COMPLAINT)
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_skip_or_cancel_ends_only_its_own_question(
         kind: str, uows: Uows, config: Config, classifier: Classifier, clock: ManualClock,
-        key: bytes) -> None:
+        deps: Deps) -> None:
     w = waiting(kind, uows, config, classifier, clock)
-    assert C.end_wait(uows, config, clock.now(), w.user, w.seq + 1).how == "already"
+    assert C.end_wait(deps, w.user, w.seq + 1).how == "already"
     assert state(uows, w.user) == "waiting"
-    ended = C.end_wait(uows, config, clock.now(), w.user, w.seq)
+    ended = C.end_wait(deps, w.user, w.seq)
     assert (ended.how, ended.kind) == ("answered", kind)
-    assert C.end_wait(uows, config, clock.now(), w.user, w.seq).how == "already"
-    after = C.read_text(uows, config, classifier, key, clock.now(),
-                        message(w.user, ANSWERS[kind]))
+    assert C.end_wait(deps, w.user, w.seq).how == "already"
+    after = C.read_text(deps, message(w.user, ANSWERS[kind]))
     if kind == "reg_name":  # skipping the name keeps the Telegram name and asks the unit
         assert ended.seq == w.seq + 1 and after.kind == "reg_unit"
     else:
@@ -255,63 +250,60 @@ def test_skip_or_cancel_ends_only_its_own_question(
 
 
 def test_skip_after_the_window_changes_nothing(
-        uows: Uows, config: Config, classifier: Classifier, clock: ManualClock) -> None:
+        uows: Uows, config: Config, classifier: Classifier, clock: ManualClock, deps: Deps) -> None:
     w = waiting("comment", uows, config, classifier, clock)
     clock.advance(timedelta(hours=2))
-    assert C.end_wait(uows, config, clock.now(), w.user, w.seq).how == "already"
+    assert C.end_wait(deps, w.user, w.seq).how == "already"
     assert state(uows, w.user) == "expired"
 
 
 def test_skipping_the_unit_still_shows_the_service_menu(
-        uows: Uows, config: Config, classifier: Classifier, clock: ManualClock) -> None:
+        uows: Uows, config: Config, classifier: Classifier, clock: ManualClock, deps: Deps) -> None:
     w = waiting("reg_unit", uows, config, classifier, clock)
-    ended = C.end_wait(uows, config, clock.now(), w.user, w.seq)
+    ended = C.end_wait(deps, w.user, w.seq)
     assert ended.volunteer is not None and ended.volunteer.tg_id == VOL
 
 
 def test_a_refused_answer_ends_the_wait(
         uows: Uows, config: Config, classifier: Classifier, clock: ManualClock,
-        key: bytes) -> None:
+        deps: Deps) -> None:
     w = waiting("comment", uows, config, classifier, clock)
-    O.reopen_ticket(uows, config, clock.now(), w.ticket or 0, COORDINATOR, "再看看")
+    O.reopen_ticket(deps, w.ticket or 0, COORDINATOR, "再看看")
     with pytest.raises(DomainError):
-        C.read_text(uows, config, classifier, key, clock.now(),
-                    message(RESIDENT, ANSWERS["comment"]))
+        C.read_text(deps, message(RESIDENT, ANSWERS["comment"]))
     assert state(uows, RESIDENT) == "refused"
-    assert C.read_text(uows, config, classifier, key, clock.now(),
-                       message(RESIDENT, ANSWERS["comment"])).how == "new"
+    assert C.read_text(deps, message(RESIDENT, ANSWERS["comment"])).how == "new"
 
 
 def test_a_blocked_resident_gets_no_answer_taken(
         uows: Uows, config: Config, classifier: Classifier, clock: ManualClock,
-        key: bytes) -> None:
+        deps: Deps) -> None:
     w = waiting("comment", uows, config, classifier, clock)
-    assert block_resident(uows, config, key, clock.now(), w.ticket or 0, COORDINATOR)
-    reading = C.read_text(uows, config, classifier, key, clock.now(),
-                          message(RESIDENT, ANSWERS["comment"]))
+    assert block_resident(deps, w.ticket or 0, COORDINATOR)
+    reading = C.read_text(deps, message(RESIDENT, ANSWERS["comment"]))
     assert reading.how == "blocked" and not applied(w, uows, ANSWERS["comment"])
 
 
 def test_a_redelivered_kept_text_asks_again_without_keeping_it_twice(
         uows: Uows, config: Config, classifier: Classifier, clock: ManualClock,
-        key: bytes) -> None:
+        deps: Deps) -> None:
     w = waiting("comment", uows, config, classifier, clock)
     msg = message(w.user, NEW_MATTERS["comment"])
-    first = C.read_text(uows, config, classifier, key, clock.now(), msg)
-    again = C.read_text(uows, config, classifier, key, clock.now(), msg)
+    first = C.read_text(deps, msg)
+    again = C.read_text(deps, msg)
     assert first.how == again.how == "ask"
     assert first.draft is not None and again.draft is not None
     assert first.draft.id == again.draft.id and len(held_drafts(uows, w.user)) == 1
 
 
 def test_a_new_question_replaces_the_old_one_and_its_button(
-        uows: Uows, config: Config, classifier: Classifier, clock: ManualClock) -> None:
+        uows: Uows, config: Config, classifier: Classifier, clock: ManualClock, deps: Deps) -> None:
     w = waiting("progress", uows, config, classifier, clock)
-    newer = C.ask(uows, clock.now(), VOL, "resolve", ticket_id=w.ticket)
+    newer = C.ask(deps, VOL, "resolve", ticket_id=w.ticket)
     assert newer == w.seq + 1
-    assert C.end_wait(uows, config, clock.now(), VOL, w.seq).how == "already"
+    assert C.end_wait(deps, VOL, w.seq).how == "already"
     assert state(uows, VOL) == "waiting"
-    update_profile(uows, config, clock.now(), VOL)  # the volunteer is untouched meanwhile
+    update_profile(deps, VOL)  # the volunteer is untouched meanwhile
 
 
 @pytest.mark.parametrize(("kind", "text", "own", "new"), [
@@ -347,7 +339,7 @@ def test_a_note_on_an_urgent_matter_may_repeat_its_urgent_words(classifier: Clas
 
 def test_a_wait_left_by_an_older_version_expires_too(
         engine: Engine, uows: Uows, config: Config, classifier: Classifier,
-        clock: ManualClock, key: bytes) -> None:
+        clock: ManualClock, deps: Deps) -> None:
     """Before waits expired, a row meant "waiting" for ever: after the upgrade such a row
     is a waiting question like any other, and days later it is over."""
     w = waiting("comment", uows, config, classifier, clock)
@@ -357,6 +349,5 @@ def test_a_wait_left_by_an_older_version_expires_too(
     create_schema(engine)
     assert state(uows, RESIDENT) == "waiting"
     clock.advance(timedelta(days=2))
-    assert C.read_text(uows, config, classifier, key, clock.now(),
-                       message(RESIDENT, NEW_MATTERS["comment"])).how == "new"
+    assert C.read_text(deps, message(RESIDENT, NEW_MATTERS["comment"])).how == "new"
     assert reload(uows, w.ticket or 0).comment is None

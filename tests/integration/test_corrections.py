@@ -11,8 +11,9 @@ from bot.config import Community, Config
 from bot.domain.errors import DomainError
 from bot.domain.states import TicketStatus as S
 from bot.services import office as O
+from bot.services.deps import Deps
 from storage.models import CategoryCorrection, TicketEvent
-from tests.factories import COORDINATOR, RESIDENT, Uows, add_volunteer, reload, submit
+from tests.factories import COORDINATOR, RESIDENT, Uows, add_volunteer, deps_at, reload, submit
 
 VAGUE = "你好，我想问一下那个事情怎么弄"
 OTHER_OFFICE = 20001  # a coordinator of another community
@@ -33,30 +34,30 @@ def _actions(uows: Uows, number: int) -> list[tuple[str, str | None]]:
 
 
 def test_triage_to_another_category_stores_the_correction(
-        uows: Uows, config: Config, clock: ManualClock) -> None:
+        uows: Uows, config: Config, clock: ManualClock, deps: Deps) -> None:
     vague = submit(uows, config, clock.now(), text=VAGUE, category="other").id
     assert vague is not None
-    O.triage_ticket(uows, config, clock.now(), vague, COORDINATOR, "greening")
+    O.triage_ticket(deps, vague, COORDINATOR, "greening")
     assert _corrections(uows) == [(vague, "other", "greening", VAGUE, COORDINATOR)]
     assert ("triage", "greening") in _actions(uows, vague)
 
 
 def test_triage_keeping_the_category_is_not_a_correction(
-        uows: Uows, config: Config, clock: ManualClock) -> None:
+        uows: Uows, config: Config, clock: ManualClock, deps: Deps) -> None:
     voice = submit(uows, config, clock.now(), text="", category="repairs",
                    voice_file_id="v1").id  # voice goes to triage with the guessed category
     assert voice is not None and reload(uows, voice).needs_triage
-    O.triage_ticket(uows, config, clock.now(), voice, COORDINATOR, "repairs")
+    O.triage_ticket(deps, voice, COORDINATOR, "repairs")
     assert _corrections(uows) == []
 
 
 def test_recat_changes_the_category_with_an_event_and_a_correction(
-        uows: Uows, config: Config, clock: ManualClock) -> None:
+        uows: Uows, config: Config, clock: ManualClock, deps: Deps) -> None:
     add_volunteer(uows, clock.now(), 501, "李明", buildings=("b1",))
     lamp = submit(uows, config, clock.now(), text="1号楼楼道灯坏了", category="repairs").id
     assert lamp is not None
     holder = reload(uows, lamp).assignee_id
-    done = O.recategorise(uows, config, clock.now(), lamp, COORDINATOR, "safety")
+    done = O.recategorise(deps, lamp, COORDINATOR, "safety")
     assert (done.before, done.changed) == ("repairs", True)
     ticket = reload(uows, lamp)
     # Only the category moves: the ticket keeps its holder and state.
@@ -64,16 +65,16 @@ def test_recat_changes_the_category_with_an_event_and_a_correction(
     assert ("recat", "repairs→safety") in _actions(uows, lamp)
     assert _corrections(uows) == [(lamp, "repairs", "safety", "1号楼楼道灯坏了", COORDINATOR)]
 
-    again = O.recategorise(uows, config, clock.now(), lamp, COORDINATOR, "safety")
+    again = O.recategorise(deps, lamp, COORDINATOR, "safety")
     assert not again.changed and len(_corrections(uows)) == 1
 
 
 def test_recat_of_a_ticket_awaiting_triage_routes_it(
-        uows: Uows, config: Config, clock: ManualClock) -> None:
+        uows: Uows, config: Config, clock: ManualClock, deps: Deps) -> None:
     add_volunteer(uows, clock.now(), 501, "李明", buildings=("b1",))
     vague = submit(uows, config, clock.now(), text=VAGUE, category="other").id
     assert vague is not None
-    O.recategorise(uows, config, clock.now(), vague, COORDINATOR, "repairs")
+    O.recategorise(deps, vague, COORDINATOR, "repairs")
     ticket = reload(uows, vague)
     assert (ticket.category, ticket.needs_triage, ticket.status) == (
         "repairs", False, S.ASSIGNED)
@@ -81,12 +82,12 @@ def test_recat_of_a_ticket_awaiting_triage_routes_it(
 
 
 def test_recat_of_a_ticket_the_office_kept_sends_it_to_a_volunteer(
-        uows: Uows, config: Config, clock: ManualClock) -> None:
+        uows: Uows, config: Config, clock: ManualClock, deps: Deps) -> None:
     vague = submit(uows, config, clock.now(), text=VAGUE, category="other").id
     assert vague is not None
-    O.triage_ticket(uows, config, clock.now(), vague, COORDINATOR, "other")  # office keeps it
+    O.triage_ticket(deps, vague, COORDINATOR, "other")  # office keeps it
     add_volunteer(uows, clock.now(), 501, "李明", buildings=("b1",))
-    O.recategorise(uows, config, clock.now(), vague, COORDINATOR, "repairs")
+    O.recategorise(deps, vague, COORDINATOR, "repairs")
     assert (reload(uows, vague).category, reload(uows, vague).status) == ("repairs", S.ASSIGNED)
 
 
@@ -101,10 +102,10 @@ def test_recat_is_refused_to_volunteers_residents_and_other_communities(
     before = reload(uows, lamp).model_dump()
     for person in (501, RESIDENT, OTHER_OFFICE):
         with pytest.raises(DomainError) as refused:
-            O.recategorise(uows, two, clock.now(), lamp, person, "safety")
+            O.recategorise(deps_at(uows, two, clock.now()), lamp, person, "safety")
         assert refused.value.code == "not_coordinator"
     with pytest.raises(DomainError) as bad:
-        O.recategorise(uows, two, clock.now(), lamp, COORDINATOR, "nonsense")
+        O.recategorise(deps_at(uows, two, clock.now()), lamp, COORDINATOR, "nonsense")
     assert bad.value.code == "bad_category"
     assert reload(uows, lamp).model_dump() == before
     assert _corrections(uows) == []

@@ -12,7 +12,7 @@ from bot.config import Config
 from bot.services.digests import owe_due_digests
 from bot.services.owed import render_owed
 from storage.models import DigestRun, Outbox
-from tests.factories import Uows, add_volunteer, submit
+from tests.factories import Uows, add_volunteer, deps_at, submit
 
 COORDINATORS = {10001, 10002}
 BEFORE_DIGEST = datetime(2026, 11, 3, 0, 29, tzinfo=UTC)  # 08:29 in Shanghai
@@ -26,28 +26,28 @@ def digest_rows(uows: Uows) -> list[Outbox]:
 
 
 def test_nothing_is_owed_before_digest_time(uows: Uows, config: Config) -> None:
-    assert owe_due_digests(uows, config, BEFORE_DIGEST) == []
+    assert owe_due_digests(deps_at(uows, config, BEFORE_DIGEST)) == []
     assert digest_rows(uows) == []
 
 
 def test_each_coordinator_gets_one_digest_a_day_however_often_the_sweep_runs(
         uows: Uows, config: Config) -> None:
-    assert owe_due_digests(uows, config, AT_DIGEST) == ["hx"]
+    assert owe_due_digests(deps_at(uows, config, AT_DIGEST)) == ["hx"]
     for minutes in (1, 60, 600):  # later ticks the same day
-        assert owe_due_digests(uows, config, AT_DIGEST + timedelta(minutes=minutes)) == []
+        assert owe_due_digests(deps_at(uows, config, AT_DIGEST + timedelta(minutes=minutes))) == []
     rows = digest_rows(uows)
     assert {r.chat_id for r in rows} == COORDINATORS and len(rows) == 2
     assert all(r.payload == {"community_code": "hx", "day": "2026-11-03"} for r in rows)
     assert all(r.not_before == AT_DIGEST for r in rows)  # staff alert: sent at once
 
-    assert owe_due_digests(uows, config, AT_DIGEST + timedelta(days=1)) == ["hx"]
+    assert owe_due_digests(deps_at(uows, config, AT_DIGEST + timedelta(days=1))) == ["hx"]
     assert len(digest_rows(uows)) == 4
 
 
 def test_a_bot_down_at_digest_time_sends_today_s_digest_late_and_no_stale_ones(
         uows: Uows, config: Config) -> None:
     afternoon = AT_DIGEST + timedelta(days=2, hours=6)
-    assert owe_due_digests(uows, config, afternoon) == ["hx"]
+    assert owe_due_digests(deps_at(uows, config, afternoon)) == ["hx"]
     with uows() as uow:
         days = [r.day for r in uow.session.exec(select(DigestRun)).all()]
     assert days == [date(2026, 11, 5)]
@@ -60,7 +60,7 @@ def test_two_replicas_at_the_same_tick_owe_the_digest_once(
 
     def tick() -> None:
         barrier.wait()
-        owed.append(owe_due_digests(uows, config, AT_DIGEST))
+        owed.append(owe_due_digests(deps_at(uows, config, AT_DIGEST)))
 
     threads = [threading.Thread(target=tick) for _ in range(4)]
     for t in threads:
@@ -76,7 +76,7 @@ def test_the_owed_digest_renders_as_a_chart_and_the_numbers(
     clock = ManualClock(AT_DIGEST - timedelta(hours=12))  # yesterday evening
     add_volunteer(uows, clock.now(), 500, buildings=["b1"])
     submit(uows, config, clock.now())
-    owe_due_digests(uows, config, AT_DIGEST)
+    owe_due_digests(deps_at(uows, config, AT_DIGEST))
     row = digest_rows(uows)[0]
     with uows() as uow:
         chart, text = render_owed(uow.session, config, row)

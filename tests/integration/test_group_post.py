@@ -13,6 +13,7 @@ from bot.app.clock import ManualClock
 from bot.config import Config
 from bot.localapi import LocalBotApi
 from bot.services import volunteers as V
+from bot.services.deps import Deps
 from scheduler.dispatch import Dispatcher
 from scheduler.pacing import Limits
 from tests.factories import Uows, add_volunteer, outbox, reload, submit
@@ -28,7 +29,7 @@ def api() -> Iterator[LocalBotApi]:
 
 
 async def test_a_claim_before_the_post_went_out_leaves_the_group_nothing_stale(
-        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock) -> None:
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock, deps: Deps) -> None:
     """Claimed while its post still waited in the outbox (held overnight, or a busy sender):
     the post is not sent at all, so no 认领 button is left for a matter already taken."""
     group = config.communities[0].volunteer_chat_id
@@ -38,7 +39,7 @@ async def test_a_claim_before_the_post_went_out_leaves_the_group_nothing_stale(
     assert (group, "group_post") in outbox(uows, number)
     assert reload(uows, number).group_message_id is None
 
-    V.claim_ticket(uows, config, clock.now(), number, VOLUNTEER)
+    V.claim_ticket(deps, number, VOLUNTEER)
     assert outbox(uows, number).count((group, "group_update")) == 1
 
     async with Bot("123456:TEST-TOKEN", base_url=f"{api.url}/bot") as bot:
@@ -50,7 +51,7 @@ async def test_a_claim_before_the_post_went_out_leaves_the_group_nothing_stale(
 
 
 async def test_a_claim_after_the_post_went_out_edits_it(
-        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock) -> None:
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock, deps: Deps) -> None:
     group = config.communities[0].volunteer_chat_id
     assert group is not None
     add_volunteer(uows, clock.now(), VOLUNTEER, name="李明", categories=("elderly",))
@@ -59,7 +60,7 @@ async def test_a_claim_after_the_post_went_out_edits_it(
         sender = Dispatcher(bot, uows, config, clock, FAST)
         while await sender.send_due():
             pass
-        V.claim_ticket(uows, config, clock.now(), number, VOLUNTEER)
+        V.claim_ticket(deps, number, VOLUNTEER)
         while await sender.send_due():
             pass
     post = reload(uows, number).group_message_id

@@ -7,6 +7,7 @@ import pytest
 from bot.app.clock import ManualClock
 from bot.classify import Classifier
 from bot.config import Config
+from bot.services.deps import Deps, Unchanging
 from bot.services.intake import Incoming, receive_message
 from tests.factories import RESIDENT, Uows
 
@@ -16,19 +17,20 @@ def classifier(config: Config) -> Classifier:
     return Classifier(config)
 
 
+@pytest.fixture
+def deps(uows: Uows, config: Config, clock: ManualClock, classifier: Classifier) -> Deps:
+    return Deps(config, uows, clock, classifiers=Unchanging(config, classifier))
+
+
 def message(n: int, **content: object) -> Incoming:
     return Incoming(user_id=RESIDENT, user_name="陈师傅", source_key=f"m:{RESIDENT}:{n}",
                     **content)  # type: ignore[arg-type]
 
 
-def test_voice_then_location_then_words_are_one_draft(
-        uows: Uows, config: Config, classifier: Classifier, clock: ManualClock) -> None:
-    first = receive_message(uows, config, classifier, clock.now(),
-                            message(1, voice_file_id="voice-1"))
-    second = receive_message(uows, config, classifier, clock.now(),
-                             message(2, location=(39.9, 116.4)))
-    words = receive_message(uows, config, classifier, clock.now(),
-                            message(3, text="我们单元楼道灯坏了，晚上黑乎乎的"))
+def test_voice_then_location_then_words_are_one_draft(deps: Deps) -> None:
+    first = receive_message(deps, message(1, voice_file_id="voice-1"))
+    second = receive_message(deps, message(2, location=(39.9, 116.4)))
+    words = receive_message(deps, message(3, text="我们单元楼道灯坏了，晚上黑乎乎的"))
     assert first.how == "new" and second.how == "added" and words.how == "added"
     assert words.draft.id == first.draft.id
     assert words.draft.text.startswith("我们单元楼道灯坏了")
@@ -36,10 +38,7 @@ def test_voice_then_location_then_words_are_one_draft(
     assert words.draft.category == "repairs"  # classified from the words that came last
 
 
-def test_words_after_a_described_draft_start_a_new_matter(
-        uows: Uows, config: Config, classifier: Classifier, clock: ManualClock) -> None:
-    first = receive_message(uows, config, classifier, clock.now(),
-                            message(1, text="5号楼门口垃圾堆了好几天"))
-    second = receive_message(uows, config, classifier, clock.now(),
-                             message(2, text="还有，小区门口的路灯也不亮了"))
+def test_words_after_a_described_draft_start_a_new_matter(deps: Deps) -> None:
+    first = receive_message(deps, message(1, text="5号楼门口垃圾堆了好几天"))
+    second = receive_message(deps, message(2, text="还有，小区门口的路灯也不亮了"))
     assert second.how == "new" and second.draft.id != first.draft.id

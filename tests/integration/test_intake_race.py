@@ -20,7 +20,7 @@ from bot.config import Config
 from bot.services.intake import Incoming, Received, receive_message
 from storage.db import UnitOfWork, session_factory
 from storage.models import Draft
-from tests.factories import RESIDENT, Uows
+from tests.factories import RESIDENT, Uows, deps_at
 
 RACERS = 2
 MESSAGE = Incoming(user_id=RESIDENT, user_name="张", source_key=f"m:{RESIDENT}:7",
@@ -66,7 +66,8 @@ def test_the_same_message_stored_by_two_processes_at_once_is_one_draft(
         engine: Engine, uows: Uows, config: Config, classifier: Classifier, clock: ManualClock,
         met: threading.Barrier) -> None:
     def receive(_: int) -> Received:
-        return receive_message(racing(engine, met), config, classifier, clock.now(), MESSAGE)
+        return receive_message(deps_at(racing(engine, met), config, clock.now(), classifier),
+                               MESSAGE)
 
     with ThreadPoolExecutor(RACERS) as pool:
         results = list(pool.map(receive, range(RACERS)))

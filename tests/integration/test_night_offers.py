@@ -15,7 +15,7 @@ from bot.services import office
 from bot.services import volunteers as volunteering
 from bot.services.owed import render_owed
 from storage.models import Outbox
-from tests.factories import COORDINATOR, Uows, add_volunteer, reload, submit
+from tests.factories import COORDINATOR, Uows, add_volunteer, deps_at, reload, submit
 
 NIGHT = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai: quiet hours
 VOLUNTEER, OTHER = 500, 501
@@ -51,12 +51,12 @@ def test_a_matter_offered_twice_overnight_gets_one_group_post(
     add_volunteer(uows, NIGHT, OTHER, categories=("repairs",))
     number = submit(uows, config, NIGHT, text="楼下垃圾堆了好几天", category="sanitation").id
     assert number is not None and len(group_posts(uows, number)) == 1
-    office.assign_ticket(uows, config, NIGHT, number, COORDINATOR, OTHER)
+    office.assign_ticket(deps_at(uows, config, NIGHT), number, COORDINATOR, OTHER)
     lapse = reload(uows, number).next_action_at
     assert lapse is not None
     from bot.services.followups import sweep
 
-    sweep(uows, config, lapse)
+    sweep(deps_at(uows, config, lapse))
     assert reload(uows, number).offered_in_group
     assert len(group_posts(uows, number)) == 1
 
@@ -66,7 +66,7 @@ def test_a_held_group_post_for_a_matter_taken_meanwhile_is_not_posted(
     add_volunteer(uows, NIGHT, OTHER, categories=("repairs",))
     number = submit(uows, config, NIGHT, text="楼下垃圾堆了好几天", category="sanitation").id
     assert number is not None
-    volunteering.claim_ticket(uows, config, NIGHT + timedelta(minutes=5), number, OTHER)
+    volunteering.claim_ticket(deps_at(uows, config, NIGHT + timedelta(minutes=5)), number, OTHER)
     (post,) = group_posts(uows, number)
     with uows() as uow:
         assert render_owed(uow.session, config, post) == []

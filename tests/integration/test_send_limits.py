@@ -20,6 +20,7 @@ from bot.digest.render import render_digest
 from bot.localapi import Call, LocalBotApi
 from bot.localapi.core import TOO_LONG
 from bot.services import volunteers as V
+from bot.services.deps import Deps
 from bot.texts import fit
 from scheduler.dispatch import Dispatcher
 from scheduler.pacing import Limits
@@ -72,10 +73,9 @@ async def offered(api: LocalBotApi, uows: Uows, config: Config, clock: ManualClo
 
 
 async def test_long_details_arrive_in_parts_and_then_the_offer_loses_its_buttons(
-        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock) -> None:
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock, deps: Deps) -> None:
     number, offer = await offered(api, uows, config, clock, LONG_TEXT)
-    V.accept_ticket(uows, config, clock.now(), number, VOLUNTEER,
-                    offer_message_id=offer.result["message_id"])
+    V.accept_ticket(deps, number, VOLUNTEER, offer_message_id=offer.result["message_id"])
     async with sender(api, uows, config, clock) as dispatcher:
         await dispatcher.send_due()
     sent = [c for c in api.calls() if c.chat_id == VOLUNTEER][1:]
@@ -93,10 +93,9 @@ async def test_long_details_arrive_in_parts_and_then_the_offer_loses_its_buttons
 
 
 async def test_refused_details_leave_the_offer_buttons_and_reach_the_digest(
-        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock) -> None:
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock, deps: Deps) -> None:
     number, offer = await offered(api, uows, config, clock, "楼道灯坏了")
-    V.accept_ticket(uows, config, clock.now(), number, VOLUNTEER,
-                    offer_message_id=offer.result["message_id"])
+    V.accept_ticket(deps, number, VOLUNTEER, offer_message_id=offer.result["message_id"])
     with uows() as uow:  # only the details are left to send, so the refusal is theirs
         uow.session.exec(delete(Outbox).where(col(Outbox.notice) != "details"))
         uow.commit()
@@ -123,17 +122,17 @@ async def test_refused_details_leave_the_offer_buttons_and_reach_the_digest(
 
 
 async def test_a_group_post_offered_again_is_posted_anew_when_the_old_one_is_gone(
-        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock) -> None:
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock, deps: Deps) -> None:
     add_volunteer(uows, clock.now(), VOLUNTEER, "李明", categories=("elderly",))
     number = submit(uows, config, clock.now()).id or 0  # nobody for repairs: the group
     async with sender(api, uows, config, clock) as dispatcher:
         await dispatcher.send_due()
         post = await api.wait_for("sendMessage", chat_id=GROUP)
-        V.claim_ticket(uows, config, clock.now(), number, VOLUNTEER)
+        V.claim_ticket(deps, number, VOLUNTEER)
         await dispatcher.send_due()
         api.fail_next("editMessageText", status=400,
                       description="Bad Request: message to edit not found")
-        V.release_ticket(uows, config, clock.now(), number, VOLUNTEER)  # offered again
+        V.release_ticket(deps, number, VOLUNTEER)  # offered again
         await dispatcher.send_due()
     again = [c for c in api.calls("sendMessage") if c.chat_id == GROUP]
     assert len(again) == 2 and texts.BTN_CLAIM in labels(again[1])

@@ -71,8 +71,8 @@ def test_the_bot_paces_as_the_telegram_section_says(
                             engine, clock=clock)
     sender: Dispatcher = app.bot_data["dispatcher"]
     assert sender.limits == Limits(group_interval=4.0, paced=pace)
-    services = app.bot_data["services"]
-    assert services.wake_sender == sender.wake_if_owed
-    submit(services.uows, config, clock.now())  # the bot's own units of work raise the signal
-    services.wake_sender()
+    deps = app.bot_data["deps"]
+    assert deps.wake_sender == sender.wake_if_owed
+    submit(deps.uows, config, clock.now())  # the bot's own units of work raise the signal
+    deps.wake_sender()
     assert sender._wake.is_set()

@@ -15,7 +15,7 @@ from bot.app.clock import ManualClock
 from bot.config import DEFAULT_CONFIG_PATH, Config
 from bot.services import office as O
 from storage.db import create_schema, make_engine, uow_factory
-from tests.factories import COORDINATOR, submit
+from tests.factories import COORDINATOR, deps_at, submit
 
 # Three letters about the parcel station (驿站) a coordinator put under 物业服务.
 STATION = ("驿站不给取件", "驿站天天关门，取件要跑老远", "楼下驿站的人态度很差")
@@ -32,7 +32,7 @@ def test_suggest_proposes_a_keyword_with_its_accuracy(
         number = submit(uows, config, clock.now(), text=text, category="other",
                         reporter=900 + i).id
         assert number is not None
-        O.recategorise(uows, config, clock.now(), number, COORDINATOR, "property")
+        O.recategorise(deps_at(uows, config, clock.now()), number, COORDINATOR, "property")
     engine.dispose()
     shipped = DEFAULT_CONFIG_PATH.read_bytes()
     monkeypatch.setenv("DATABASE_URL", url)

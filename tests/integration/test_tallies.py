@@ -40,6 +40,7 @@ from tests.factories import (
     RESIDENT,
     Uows,
     add_volunteer,
+    deps_at,
     recounted_tallies,
     submit,
     tallies_now,
@@ -71,32 +72,33 @@ def _act(uows: Uows, config: Config, now: datetime, number: int, rng: random.Ran
     volunteer = holder if holder is not None and rng.random() < 0.9 else anyone
     if rng.random() < 0.1:
         status = rng.choice((S.SUBMITTED, S.ASSIGNED, S.CLAIMED, S.RESOLVED, S.CLOSED))
+    d = deps_at(uows, config, now)
     choices: dict[str, tuple[Callable[[], object], ...]] = {
         S.SUBMITTED: (
-            lambda: claim_ticket(uows, config, now, number, anyone),
-            lambda: cancel_ticket(uows, config, now, number, RESIDENT),
-            lambda: close_ticket(uows, config, now, number, COORDINATOR, "duplicate"),
+            lambda: claim_ticket(d, number, anyone),
+            lambda: cancel_ticket(d, number, RESIDENT),
+            lambda: close_ticket(d, number, COORDINATOR, "duplicate"),
         ),
         S.ASSIGNED: (
-            lambda: accept_ticket(uows, config, now, number, volunteer),
-            lambda: accept_ticket(uows, config, now, number, volunteer),
-            lambda: cancel_ticket(uows, config, now, number, RESIDENT),
+            lambda: accept_ticket(d, number, volunteer),
+            lambda: accept_ticket(d, number, volunteer),
+            lambda: cancel_ticket(d, number, RESIDENT),
         ),
         S.CLAIMED: (
-            lambda: resolve_ticket(uows, config, now, number, volunteer, "已修好"),
-            lambda: resolve_ticket(uows, config, now, number, volunteer, "已修好"),
-            lambda: release_ticket(uows, config, now, number, volunteer),
-            lambda: close_ticket(uows, config, now, number, COORDINATOR, "unable"),
+            lambda: resolve_ticket(d, number, volunteer, "已修好"),
+            lambda: resolve_ticket(d, number, volunteer, "已修好"),
+            lambda: release_ticket(d, number, volunteer),
+            lambda: close_ticket(d, number, COORDINATOR, "unable"),
         ),
         S.RESOLVED: (
-            lambda: confirm_resolution(uows, config, now, number, RESIDENT),
-            lambda: reject_resolution(uows, config, now, number, RESIDENT, "还是坏的"),
-            lambda: reopen_ticket(uows, config, now, number, COORDINATOR, "居民来电"),
+            lambda: confirm_resolution(d, number, RESIDENT),
+            lambda: reject_resolution(d, number, RESIDENT, "还是坏的"),
+            lambda: reopen_ticket(d, number, COORDINATOR, "居民来电"),
         ),
         S.CLOSED: (
-            lambda: rate_ticket(uows, config, now, number, RESIDENT, rng.randint(1, 5)),
-            lambda: reopen_ticket(uows, config, now, number, COORDINATOR, "居民来电"),
-            lambda: answer_revisit(uows, config, now, number, RESIDENT, rng.random() < 0.5),
+            lambda: rate_ticket(d, number, RESIDENT, rng.randint(1, 5)),
+            lambda: reopen_ticket(d, number, COORDINATOR, "居民来电"),
+            lambda: answer_revisit(d, number, RESIDENT, rng.random() < 0.5),
         ),
     }
     same = {S.IN_PROGRESS: S.CLAIMED, S.REOPENED: S.CLAIMED if holder else S.SUBMITTED,
@@ -119,7 +121,7 @@ def _live(uows: Uows, config: Config, clock: ManualClock, steps: int, seed: int)
         if not numbers or rng.random() < 0.25:
             numbers.append(submit(uows, config, now, category=rng.choice(CATEGORIES)).id or 0)
         elif rng.random() < 0.1:
-            sweep(uows, config, now)
+            sweep(deps_at(uows, config, now))
         else:
             number = rng.choice(numbers[-40:])  # mostly the recent ones, as in life
             _act(uows, config, now, number, rng, *_state(uows, number))
@@ -206,7 +208,7 @@ def test_refused_and_uncommitted_changes_move_no_counter(
     before = tallies_now(engine)
     assert before  # the submission itself was counted
     with pytest.raises(DomainError):  # nothing to confirm yet
-        confirm_resolution(uows, config, clock.now(), ticket.id or 0, RESIDENT)
+        confirm_resolution(deps_at(uows, config, clock.now()), ticket.id or 0, RESIDENT)
     with uows() as uow:  # a change that is never committed
         move(uow.session, config, clock.now(), load_ticket(uow.session, ticket.id or 0),
              action=Action.CANCEL, role=Role.RESIDENT, actor_tg_id=RESIDENT,

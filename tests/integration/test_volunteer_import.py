@@ -15,9 +15,11 @@ from sqlmodel import select
 
 from bot.app.clock import ManualClock
 from bot.config import Config
+from bot.services.deps import Deps
 from bot.services.roster import ImportFailed, ImportResult, import_volunteers
 from storage.db import UnitOfWork, create_schema, make_engine, uow_factory
 from storage.models import Volunteer
+from tests.factories import deps_at
 
 REPO = Path(__file__).resolve().parents[2]
 HEADER = "telegram_id,name,unit,community,categories,buildings"
@@ -49,15 +51,15 @@ def snapshot(uows: Uows) -> list[tuple[object, ...]]:
 
 def failed_errors(uows: Uows, config: Config, clock: ManualClock, content: str) -> list[str]:
     with pytest.raises(ImportFailed) as info:
-        import_volunteers(uows, config, clock.now(), content)
+        import_volunteers(deps_at(uows, config, clock.now()), content)
     return info.value.errors
 
 
 # ---- a good file ---------------------------------------------------------------------------
 
 
-def test_good_csv_imports_every_row(uows: Uows, config: Config, clock: ManualClock) -> None:
-    result = import_volunteers(uows, config, clock.now(), GOOD)
+def test_good_csv_imports_every_row(uows: Uows, config: Config, deps: Deps) -> None:
+    result = import_volunteers(deps, GOOD)
     assert result == ImportResult(created=3, updated=0)
     rows = all_volunteers(uows)
     assert set(rows) == {100001, 100002, 100003}
@@ -77,9 +79,7 @@ def test_good_csv_imports_every_row(uows: Uows, config: Config, clock: ManualClo
     assert wang.created_at is not None and wang.updated_at is not None
 
 
-def test_bom_header_crlf_spaces_and_blank_lines_are_accepted(
-    uows: Uows, config: Config, clock: ManualClock
-) -> None:
+def test_bom_header_crlf_spaces_and_blank_lines_are_accepted(uows: Uows, deps: Deps) -> None:
     content = (
         "\ufeffTelegram_ID, Name ,unit,community,categories,buildings\r\n"
         " 200001 , 陈静 , 社区医院 ,hx, repairs ; property ,b5\r\n"
@@ -87,7 +87,7 @@ def test_bom_header_crlf_spaces_and_blank_lines_are_accepted(
         ",,,,,\r\n"
         '200002,"周, 杰",,hx,"culture,children",b6\r\n'
     )
-    assert import_volunteers(uows, config, clock.now(), content) == ImportResult(2, 0)
+    assert import_volunteers(deps, content) == ImportResult(2, 0)
     rows = all_volunteers(uows)
     assert rows[200001].name == "陈静"
     assert rows[200001].unit == "社区医院"
@@ -96,22 +96,20 @@ def test_bom_header_crlf_spaces_and_blank_lines_are_accepted(
     assert rows[200002].categories == ["culture", "children"]
 
 
-def test_repeated_codes_in_a_list_are_kept_once(
-    uows: Uows, config: Config, clock: ManualClock
-) -> None:
-    import_volunteers(uows, config, clock.now(), csv_text("300001,孙丽,,hx,repairs;repairs,b1;b1"))
+def test_repeated_codes_in_a_list_are_kept_once(uows: Uows, deps: Deps) -> None:
+    import_volunteers(deps, csv_text("300001,孙丽,,hx,repairs;repairs,b1;b1"))
     volunteer = all_volunteers(uows)[300001]
     assert volunteer.categories == ["repairs"]
     assert volunteer.buildings == ["b1"]
 
 
-def test_large_telegram_ids_survive(uows: Uows, config: Config, clock: ManualClock) -> None:
-    import_volunteers(uows, config, clock.now(), csv_text("7123456789,吴昊,,hx,repairs,"))
+def test_large_telegram_ids_survive(uows: Uows, deps: Deps) -> None:
+    import_volunteers(deps, csv_text("7123456789,吴昊,,hx,repairs,"))
     assert set(all_volunteers(uows)) == {7123456789}
 
 
-def test_header_only_file_imports_nothing(uows: Uows, config: Config, clock: ManualClock) -> None:
-    assert import_volunteers(uows, config, clock.now(), HEADER + "\n") == ImportResult(0, 0)
+def test_header_only_file_imports_nothing(uows: Uows, deps: Deps) -> None:
+    assert import_volunteers(deps, HEADER + "\n") == ImportResult(0, 0)
     assert all_volunteers(uows) == {}
 
 
@@ -119,27 +117,24 @@ def test_header_only_file_imports_nothing(uows: Uows, config: Config, clock: Man
 
 
 def test_importing_the_same_file_twice_updates_and_never_duplicates(
-    uows: Uows, config: Config, clock: ManualClock
-) -> None:
-    import_volunteers(uows, config, clock.now(), GOOD)
+        uows: Uows, clock: ManualClock, deps: Deps) -> None:
+    import_volunteers(deps, GOOD)
     before = snapshot(uows)
     clock.advance(timedelta(days=1))
-    assert import_volunteers(uows, config, clock.now(), GOOD) == ImportResult(created=0, updated=3)
+    assert import_volunteers(deps, GOOD) == ImportResult(created=0, updated=3)
     assert snapshot(uows) == before
     assert len(all_volunteers(uows)) == 3
 
 
-def test_a_changed_row_updates_the_volunteer(
-    uows: Uows, config: Config, clock: ManualClock
-) -> None:
-    import_volunteers(uows, config, clock.now(), GOOD)
+def test_a_changed_row_updates_the_volunteer(uows: Uows, clock: ManualClock, deps: Deps) -> None:
+    import_volunteers(deps, GOOD)
     first_created = all_volunteers(uows)[100001].created_at
     clock.advance(timedelta(days=2))
     changed = csv_text(
         "100001,王芳芳,区民政局,hx,disputes,b3",
         "100004,钱进,,hx,greening,",
     )
-    assert import_volunteers(uows, config, clock.now(), changed) == ImportResult(1, 1)
+    assert import_volunteers(deps, changed) == ImportResult(1, 1)
     rows = all_volunteers(uows)
     assert len(rows) == 4
     wang = rows[100001]
@@ -152,17 +147,15 @@ def test_a_changed_row_updates_the_volunteer(
     assert rows[100002].name == "李强"  # not in the second file: left alone
 
 
-def test_reimport_reactivates_and_keeps_a_personal_maximum(
-    uows: Uows, config: Config, clock: ManualClock
-) -> None:
-    import_volunteers(uows, config, clock.now(), GOOD)
+def test_reimport_reactivates_and_keeps_a_personal_maximum(uows: Uows, deps: Deps) -> None:
+    import_volunteers(deps, GOOD)
     with uows() as uow:
         volunteer = uow.session.exec(select(Volunteer).where(Volunteer.tg_id == 100001)).one()
         volunteer.active = False
         volunteer.max_open = 5
         uow.session.add(volunteer)
         uow.commit()
-    import_volunteers(uows, config, clock.now(), GOOD)
+    import_volunteers(deps, GOOD)
     volunteer = all_volunteers(uows)[100001]
     assert volunteer.active is True
     assert volunteer.max_open == 5
@@ -186,9 +179,9 @@ def test_reimport_reactivates_and_keeps_a_personal_maximum(
     ],
 )
 def test_one_bad_row_among_good_ones_is_reported_and_nothing_is_written(
-    uows: Uows, config: Config, clock: ManualClock, row: str, expected: str
+    uows: Uows, config: Config, clock: ManualClock, row: str, expected: str, deps: Deps
 ) -> None:
-    import_volunteers(uows, config, clock.now(), csv_text("100001,原名,,hx,other,"))
+    import_volunteers(deps, csv_text("100001,原名,,hx,other,"))
     before = snapshot(uows)
     content = csv_text(
         "100001,新名,,hx,repairs,b1",
