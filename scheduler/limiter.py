@@ -90,7 +90,7 @@ class Limiter(BaseRateLimiter[None]):
         attempt = 1
         while True:
             try:
-                if not cost:
+                if not cost or not self.pacer.holds(chat):  # not a message, or pace = false
                     return await callback(*args, **kwargs)
                 async with self.pacer.slot(chat, cost, self._sleep):
                     return await callback(*args, **kwargs)

@@ -82,17 +82,26 @@ class _Window:
     Telegram counts a message when it arrives, some unknown moment in between, so a window
     kept this way is never overfilled however slow or jittery the network."""
 
-    __slots__ = ("answered", "in_flight")
+    __slots__ = ("_counted", "answered", "in_flight")
 
     def __init__(self) -> None:
         self.answered: deque[tuple[float, int]] = deque()  # (answered at, messages)
         self.in_flight = 0
+        self._counted = 0  # the messages in `answered`
+
+    def send(self, messages: int) -> None:
+        self.in_flight += messages
+
+    def answer(self, at: float, messages: int) -> None:
+        self.in_flight -= messages
+        self.answered.append((at, messages))
+        self._counted += messages
 
     def wait(self, now: float, messages: int, cap: int, length: float, poll: float) -> float:
         """How long until `messages` more fit under `cap` (0: they fit now)."""
         while self.answered and self.answered[0][0] <= now - length:
-            self.answered.popleft()
-        used = self.in_flight + sum(n for _, n in self.answered)
+            self._counted -= self.answered.popleft()[1]
+        used = self.in_flight + self._counted
         if used + min(messages, cap) <= cap:
             return 0.0
         if self.answered:  # the oldest answered message leaves the window then
@@ -190,6 +199,15 @@ class Pacer:
         if chat_id is not None:
             self.rest(chat_id, seconds)
 
+    def holds(self, chat_id: int | None) -> bool:
+        """Must a message to `chat_id` take a slot()? Always when paced; unpaced only while a
+        429's pause or the chat's backoff lasts (otherwise it may go straight away)."""
+        if self.limits.paced:
+            return True
+        now = time.monotonic()
+        return self.next_global > now or (
+            chat_id is not None and self.next_by_chat.get(chat_id, 0.0) > now)
+
     def _window_wait(self, now: float, messages: int) -> float:
         """How long until `messages` more fit in the global window (0: they fit now)."""
         cap = max(1, int(self.limits.per_second * self.limits.window))
@@ -245,7 +263,7 @@ class Pacer:
 
     def _take(self, chat_id: int | None, messages: int, now: float) -> None:
         self.next_global = now + self.global_gap()
-        self._global.in_flight += messages
+        self._global.send(messages)
         if chat_id is None:
             return
         if chat_id < 0:
@@ -253,11 +271,10 @@ class Pacer:
         elif self.limits.private_interval > 0:
             if chat_id not in self._private and len(self._private) >= KEEP_WINDOWS:
                 self._forget_idle(now)
-            self._private.setdefault(chat_id, _Window()).in_flight += 1
+            self._private.setdefault(chat_id, _Window()).send(1)
 
     def _answered(self, chat_id: int | None, messages: int, answered: float) -> None:
-        self._global.in_flight -= messages
-        self._global.answered.append((answered, messages))
+        self._global.answer(answered, messages)
         if chat_id is None:
             return
         if chat_id < 0:
@@ -266,5 +283,4 @@ class Pacer:
             return
         window = self._private.get(chat_id)
         if window is not None:
-            window.in_flight -= 1
-            window.answered.append((answered, 1))
+            window.answer(answered, 1)
