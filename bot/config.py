@@ -297,6 +297,9 @@ class TelegramSection(_Frozen):
     messages_per_second: Rate = 30.0  # over all chats together
     group_messages_per_minute: Rate = 20.0  # per group
     private_messages_per_second: Rate = 1.0  # per private chat
+    # ...and this many more at once (Telegram tolerates short bursts to one person): a reply
+    # right after a preview need not wait a second. On average one a second all the same.
+    private_burst: int = Field(default=2, ge=0)
 
 
 class BotSection(_Frozen):

@@ -37,7 +37,10 @@ The sender is woken by commits that queued a row (storage.db.OwedSignal, raised 
 transaction, taken by wake_if_owed): a handler's transaction that owed nothing costs it nothing.
 
 Pacing uses real monotonic time because Telegram's limits are real time; leases and due times
-use the injected clock, so tests can expire a lease by moving the clock.
+use the injected clock, so tests can expire a lease by moving the clock. The application's
+Pacer is shared with the bot's own replies (scheduler/limiter.py): the overall limit counts
+both, and a person's chat is paced alike whoever writes to it. The sender's calls, made inside
+its slots, pass the limiter unpaced, and it handles their 429s itself (above).
 """
 
 from __future__ import annotations
@@ -110,14 +113,18 @@ class Dispatcher:
     def __init__(self, bot: Bot, uow_factory: Callable[[], UnitOfWork], config: Config,
                  clock: Clock, limits: Limits | None = None, poll_interval: float = 1.0,
                  *, lease: timedelta = LEASE, owed: OwedSignal | None = None,
-                 offload: Offload = asyncio.to_thread) -> None:
+                 offload: Offload = asyncio.to_thread, pacer: Pacer | None = None) -> None:
         self.bot = bot
         self.uows = uow_factory
         self.config = config
         self.clock = clock
         self.poll_interval = poll_interval
         self.lease = lease  # how long a row is ours; must cover sending all parts of one row
-        self._pace = Pacer(limits or Limits.from_config(config.telegram))
+        # Shared with the bot's own replies (scheduler/limiter.py) when the application passes
+        # its Pacer, so the overall limit counts both; `limits` then replaces its limits.
+        self._pace = pacer or Pacer(limits or Limits.from_config(config.telegram))
+        if pacer is not None and limits is not None:
+            pacer.limits = limits
         self._wake = asyncio.Event()
         # Raised by the commits (of `uow_factory`'s units of work) that queued a row; None:
         # every wake_if_owed() wakes.
@@ -325,8 +332,7 @@ class Dispatcher:
         except RetryAfter as exc:
             pause = retry_seconds(exc)
             log.warning("outbox row %s: flood control, all sends wait %.1f s", row.id, pause)
-            self._pace.pause(pause)
-            self._pace.rest(row.chat_id, pause)
+            self._pace.flood(row.chat_id, pause)
             await self._offload(self._release, row, done, f"429 retry after {pause:g}",
                                 group_post)
             return _Outcome.LEFT

@@ -36,7 +36,8 @@ from handlers import answers, common, coordinator, resident, volunteer, welcome
 from handlers.buttons import on_button
 from handlers.ordering import PerChatUpdateProcessor
 from scheduler.dispatch import Dispatcher
-from scheduler.pacing import Limits
+from scheduler.limiter import Limiter
+from scheduler.pacing import Limits, Pacer
 from scheduler.sweep import schedule_sweep
 from storage.db import OwedSignal, create_schema, make_engine, uow_factory
 from storage.tallies import ensure_tallies
@@ -52,12 +53,17 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
     `config_path`, keyword edits of that file take effect without a restart."""
     assert config.token, "build_application needs config.token"
     base_url = config.bot.api_base_url or DEFAULT_BASE_URL
-    # Every reply goes through FittedBot, which keeps it within Telegram's limits. The
-    # connection pools are the sizes ApplicationBuilder would choose by itself.
+    # Telegram's limits as config.toml's [telegram] sets them, unless a test passes its own;
+    # one Pacer for the outbox sender and every other call the bot makes (scheduler/limiter.py).
+    pacer = Pacer(limits or Limits.from_config(config.telegram))
+    # Every reply goes through FittedBot, which keeps it within Telegram's size limits, and
+    # through the limiter, which paces it and retries a 429. The connection pools are the
+    # sizes ApplicationBuilder would choose by itself.
     telegram_bot = FittedBot(
         config.token, base_url=base_url, base_file_url=base_url.replace("/bot", "/file/bot"),
         request=HTTPXRequest(connection_pool_size=256),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
+        rate_limiter=Limiter(pacer),
     )
     builder = (
         ApplicationBuilder()
@@ -73,9 +79,7 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
     clock = clock or SystemClock()
     holder = ClassifierHolder(config, classifier, path=config_path, uows=uows, clock=clock)
     deps = Deps(config=config, uows=uows, clock=clock, classifiers=holder)
-    # Telegram's limits as config.toml's [telegram] sets them, unless a test passes its own.
-    dispatcher = Dispatcher(app.bot, deps.uows, config, deps.clock,
-                            limits or Limits.from_config(config.telegram), owed=owed,
+    dispatcher = Dispatcher(app.bot, deps.uows, config, deps.clock, owed=owed, pacer=pacer,
                             offload=deps.run)
     # Handlers and the sweep call this after every unit of work; only those that queued a
     # row wake the sender.

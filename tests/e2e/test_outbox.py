@@ -34,16 +34,17 @@ from tests.waiting import until
 pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after`:DeprecationWarning")
 
 # Telegram's kind of limits on a faster clock: 30 per 0.2 s over all chats (not per second),
-# one per 0.1 s per person (not per second), five per 0.5 s per group (not twenty a minute).
+# one per 0.1 s per person (not per second) with a burst of two more, five per 0.5 s per group
+# (not twenty a minute).
 def scaled_api() -> LocalBotApi:
     return LocalBotApi(enforce_limits=True, global_limit=30, global_window=0.2, group_limit=5,
-                      group_window=0.5, private_limit=1, private_window=0.1)
+                      group_window=0.5, private_limit=1, private_window=0.1, private_burst=2)
 
 
 # The dispatcher paced to match, with no margin at all: it keeps the limits against the moment
 # each answer came back, so no scheduling or network jitter can tip a window over.
 SCALED = Limits(per_second=150, window=0.2, group_interval=0.1, private_interval=0.1,
-                margin=0.0, retry_base=0.05)
+                private_burst=2, margin=0.0, retry_base=0.05)
 PHOTOS = ("ph-1", "ph-2", "ph-3", "ph-4")
 
 

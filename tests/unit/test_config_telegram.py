@@ -27,7 +27,7 @@ def load(telegram: Any) -> Config:
 def test_shipped_values_are_telegrams_and_the_defaults(config: Config) -> None:
     assert config.telegram == TelegramSection(
         pace=True, messages_per_second=30, group_messages_per_minute=20,
-        private_messages_per_second=1)
+        private_messages_per_second=1, private_burst=2)
     without = copy.deepcopy(SHIPPED_RAW)
     del without["telegram"]
     assert build_config(without, {}, SOURCE).telegram == config.telegram
@@ -41,8 +41,10 @@ def test_the_shipped_section_gives_the_limits_the_sender_always_had(config: Conf
 
 def test_rates_become_intervals_and_pace_false_lifts_them() -> None:
     limits = Limits.from_config(load({"messages_per_second": 25, "group_messages_per_minute": 12,
-                                      "private_messages_per_second": 0.5}).telegram)
+                                      "private_messages_per_second": 0.5,
+                                      "private_burst": 0}).telegram)
     assert (limits.per_second, limits.group_interval, limits.private_interval) == (25, 5, 2)
+    assert limits.private_burst == 0
     assert limits.paced
     assert not Limits.from_config(load({"pace": False}).telegram).paced
 
@@ -57,6 +59,8 @@ def test_rates_become_intervals_and_pace_false_lifts_them() -> None:
     ({"group_messages_per_minute": -1}, "telegram.group_messages_per_minute", "应大于 0"),
     ({"group_messages_per_minute": True}, "telegram.group_messages_per_minute", "应为数字"),
     ({"private_messages_per_second": 0}, "telegram.private_messages_per_second", "应大于 0"),
+    ({"private_burst": -1}, "telegram.private_burst", "数值太小"),
+    ({"private_burst": 1.5}, "telegram.private_burst", "应为整数"),
     ({"retry_after_floor": 1}, "telegram.retry_after_floor", "未知的配置项"),
     ("fast", "telegram", "应为表"),
 ])

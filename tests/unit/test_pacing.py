@@ -45,11 +45,28 @@ async def test_unpaced_sends_never_wait_for_a_chat_nor_for_the_global_window() -
 
 
 async def test_paced_sends_do_wait_for_the_next_message_to_a_chat() -> None:
-    pacer = Pacer(Limits())
+    pacer = Pacer(Limits(private_burst=0))
     await send(pacer, PRIVATE)
     with pytest.raises(Asked):
         await send(pacer, PRIVATE)
     assert PRIVATE in pacer.paced()
+
+
+async def test_a_person_may_get_a_short_burst_then_one_a_second() -> None:
+    """Telegram tolerates short bursts to one person: 1 + private_burst messages go at once
+    (a preview, then the answers to quick presses), the next one when the first has been out
+    of the window of (1 + private_burst) intervals for long enough (one a second on average)."""
+    limits = Limits(per_second=1e9, private_burst=2)  # the global gate out of the way
+    pacer = Pacer(limits)
+    for _ in range(3):
+        assert (await send(pacer, PRIVATE)).waits == [0.0]
+    assert PRIVATE in pacer.paced()
+    sleeps = Sleeps()
+    with pytest.raises(Asked):
+        async with pacer.slot(PRIVATE, 1, sleeps):
+            pass
+    assert 3 * 1.0 < sleeps.waits[-1] <= 3 * 1.0 * (1 + limits.margin)
+    assert (await send(pacer, PRIVATE + 1)).waits == [0.0]  # another person is not held up
 
 
 @pytest.mark.parametrize("limits", [Limits(), UNPACED], ids=["paced", "unpaced"])
