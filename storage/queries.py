@@ -133,13 +133,6 @@ def block_by_hash(session: Session, key_hash: str) -> Block | None:
     return session.get(Block, key_hash)
 
 
-def drafts_started_since(session: Session, user_id: int, since: datetime) -> int:
-    """How many drafts (each one a preview message) this person started since then."""
-    stmt = select(func.count(col(Draft.id))).where(
-        Draft.user_id == user_id, col(Draft.created_at) > since)
-    return int(session.exec(stmt).one())
-
-
 def submissions_since(session: Session, tg_id: int, since: datetime) -> list[datetime]:
     """When this person's tickets after `since` were submitted, oldest first (withdrawn ones
     too: submitting and withdrawing in a loop is still a flood)."""

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config import Config
@@ -23,8 +22,8 @@ from bot.services.moves import load_ticket
 from bot.services.roles import reporter_chat, require_coordinator
 from bot.services.template import Tx, action, query
 from storage.db import IntegrityError, Session, UnitOfWork
-from storage.models import Block, Draft, Secret, Ticket, TicketEvent
-from storage.queries import block_by_hash, drafts_started_since, submissions_since
+from storage.models import Block, Secret, Ticket, TicketEvent
+from storage.queries import block_by_hash
 from storage.stats_queries import utc
 
 UowFactory = Callable[[], UnitOfWork]
@@ -36,6 +35,12 @@ KEY_NAME = "block_key"
 # PREVIEWS_PER_SUBMISSION × max_submissions new drafts in the window, a text joins the newest
 # open draft instead of making one more preview message.
 PREVIEWS_PER_SUBMISSION = 4
+
+
+def preview_cap(config: Config) -> int:
+    """How many drafts (each one a preview message) a resident may start within the window
+    before their texts join the newest open draft (bot/services/messages.py)."""
+    return PREVIEWS_PER_SUBMISSION * config.abuse.max_submissions
 
 
 class BlockKey:
@@ -96,38 +101,6 @@ def refuse_blocked(tx: Tx, user_id: int) -> None:
     """Before a resident's press that would send work to someone (未解决, 又出问题了)."""
     if is_blocked(tx.session, tx.key, user_id):
         raise DomainError("blocked")
-
-
-@dataclass(frozen=True)
-class Gate:
-    """What may happen to a resident's new message."""
-
-    blocked: bool = False  # answered politely, nothing stored or routed
-    previews_full: bool = False  # a text joins the newest open draft: no new preview
-
-
-@query
-def gate_message(tx: Tx, user_id: int) -> Gate:
-    s, config, now = tx.session, tx.config, tx.now
-    if is_blocked(s, tx.key, user_id):
-        return Gate(blocked=True)
-    cap = PREVIEWS_PER_SUBMISSION * config.abuse.max_submissions
-    started = drafts_started_since(s, user_id, now - config.abuse.window)
-    return Gate(previews_full=started >= cap)
-
-
-@query
-def check_submission(tx: Tx, user_id: int, draft_id: int) -> datetime | None:
-    """Before 确认提交: None to go ahead, or the moment this resident may submit again.
-    A blocked resident is refused (DomainError). Urgent matters are never held back: a gas
-    leak reported once too often must still reach the coordinators."""
-    s, config, now = tx.session, tx.config, tx.now
-    if is_blocked(s, tx.key, user_id):
-        raise DomainError("blocked")
-    draft = s.get(Draft, draft_id)
-    if draft is not None and (draft.urgent or draft.status == "submitted"):
-        return None  # (a second press of a submitted draft is told its number)
-    return hold_until(config, now, submissions_since(s, user_id, now - config.abuse.window))
 
 
 def hold_until(config: Config, now: datetime, times: list[datetime]) -> datetime | None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.classify import OTHER, Classifier
@@ -22,7 +21,6 @@ from bot.config import Config
 from bot.domain.errors import DomainError
 from bot.services import residents as T
 from bot.services import volunteers as V
-from bot.services.abuse import is_blocked
 from bot.services.intake import Incoming, append_text, clean_text, hold_in, is_meaningful
 from bot.services.invites import update_profile
 from bot.services.template import Action, Tx, action
@@ -31,9 +29,6 @@ from bot.texts.render import Button, Keyboard
 from storage.db import Session
 from storage.models import Draft, PendingInput, Ticket, Volunteer
 from storage.queries import draft_by_source_key
-
-if TYPE_CHECKING:
-    from bot.services.deps import Deps
 
 # A text this long is not an answer to any of the bot's questions: they ask for one sentence
 # (a Chinese sentence is 10–25 characters), a name or a unit. 50 characters is two or three
@@ -153,28 +148,12 @@ def reads_as_new(rule: Rule, classifier: Classifier, text: str,
     return False
 
 
-def read_text(deps: Deps, msg: Incoming) -> Reading:
-    """A private text: the answer to the waiting question, a text to ask about (kept first),
-    or a new message (`new`: the caller treats it as a submission). Hand-written: a refused
-    answer rolls back, then a second transaction ends the wait (close_refused)."""
-    try:
-        return _read_text(deps, msg)
-    except DomainError:
-        close_refused(deps, msg.user_id)
-        raise
-
-
-@action
-def _read_text(tx: Tx, msg: Incoming) -> Reading:
-    s, key = tx.session, tx.key
-    return read_text_in(tx, msg, s.get(PendingInput, msg.user_id),
-                        lambda: is_blocked(s, key, msg.user_id))
-
-
 def read_text_in(tx: Tx, msg: Incoming, pending: PendingInput | None,
                  blocked: Callable[[], bool]) -> Reading:
-    """read_text inside the caller's transaction (the caller commits), given the person's
-    question row as read. On DomainError the caller rolls back and calls close_refused."""
+    """A private text: the answer to the waiting question, a text to ask about (kept first),
+    or a new message (`new`: the caller treats it as a submission). Inside the caller's
+    transaction (bot/services/messages.py, which commits), given the person's question row as
+    read. On DomainError the caller rolls back and calls close_refused."""
     s, config, now = tx.session, tx.config, tx.now
     held = pending
     if held is not None and held.state == "holding":

@@ -10,7 +10,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from bot.classify import Classifier
 from bot.classify.explain import reasons
@@ -20,8 +19,8 @@ from bot.services.abuse import hold_until, resident_hash
 from bot.services.people import offer_phone_once
 from bot.services.residents import NewTicket, submit_ticket
 from bot.services.template import Tx, action, query
-from storage.contexts import MessageContext, draft_context, message_context
-from storage.db import IntegrityError, Session
+from storage.contexts import MessageContext, draft_context
+from storage.db import Session
 from storage.models import Draft, Resident, Ticket
 from storage.queries import (
     album_draft,
@@ -29,9 +28,6 @@ from storage.queries import (
     resident_by_tg,
     submissions_since,
 )
-
-if TYPE_CHECKING:
-    from bot.services.deps import Deps
 
 ATTACH_WINDOW = timedelta(minutes=30)
 MAX_TEXT = 4096
@@ -119,28 +115,6 @@ def _add_media(draft: Draft, msg: Incoming) -> None:
         draft.voice_file_id = msg.voice_file_id
 
 
-def receive_message(deps: Deps, msg: Incoming, join_open: bool = False) -> Received:
-    """Store what the resident sent: a new draft, or more material for their open draft.
-    `join_open`: a text too joins the open draft (a flood of texts, bot/services/abuse.py).
-    (Handlers go through bot/services/messages.py, which also answers questions and checks
-    blocks in the same transaction.) Hand-written: a lost insert race is answered from a
-    second transaction (stored_copy)."""
-    try:
-        return _receive(deps, msg, join_open)
-    except IntegrityError:
-        seen = stored_copy(deps, msg)
-        if seen is None:
-            raise  # some other constraint: not the race this is about
-        return seen
-
-
-@action
-def _receive(tx: Tx, msg: Incoming, join_open: bool) -> Received:
-    now = tx.now
-    ctx = message_context(tx.session, msg.user_id, "", msg.source_key, now, now - ATTACH_WINDOW)
-    return receive_in(tx, msg, ctx, join_open)
-
-
 @query
 def stored_copy(tx: Tx, msg: Incoming) -> Received | None:
     """After an IntegrityError on the draft's insert: two processes (replicas, or a restart
@@ -151,7 +125,9 @@ def stored_copy(tx: Tx, msg: Incoming) -> Received | None:
 
 
 def receive_in(tx: Tx, msg: Incoming, ctx: MessageContext, join_open: bool) -> Received:
-    """receive_message inside the caller's transaction, with what `ctx` already read."""
+    """Store what the resident sent, inside the caller's transaction (bot/services/messages.py),
+    with what `ctx` already read: a new draft, or more material for their open draft.
+    `join_open`: a text too joins the open draft (a flood of texts, bot/services/abuse.py)."""
     s, config, now = tx.session, tx.config, tx.now
     if ctx.seen:
         seen = draft_by_source_key(s, msg.source_key)
@@ -288,6 +264,8 @@ def confirm_draft(tx: Tx, draft_id: int, user_id: int, *,
     if building is None and community.buildings():
         return Confirmed(ask="building",
                          options=[(b.code, b.name) for b in community.buildings()])
+    # Urgent matters are never held back: a gas leak reported once too often must still
+    # reach the coordinators.
     if not draft.urgent and ctx.submissions >= config.abuse.max_submissions:
         until = hold_until(config, now, submissions_since(
             s, user_id, now - config.abuse.window))

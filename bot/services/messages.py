@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.domain.errors import DomainError
-from bot.services.abuse import PREVIEWS_PER_SUBMISSION, resident_hash
+from bot.services.abuse import preview_cap, resident_hash
 from bot.services.conversation import Reading, ask, close_refused, read_text_in
 from bot.services.intake import (
     ATTACH_WINDOW,
@@ -81,7 +81,7 @@ def _take(tx: Tx, msg: Incoming, may_answer: bool) -> Taken:
         return Taken(meaningless=True)
     # Texts alone are capped loosely (bot/services/abuse.py): beyond the cap a text joins
     # the newest open draft instead of making one more preview.
-    cap = PREVIEWS_PER_SUBMISSION * config.abuse.max_submissions
+    cap = preview_cap(config)
     flood = ctx.drafts_started >= cap
     received = receive_in(tx, msg, ctx, join_open=flood)
     draft = received.draft

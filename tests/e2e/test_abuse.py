@@ -102,7 +102,7 @@ async def test_a_coordinator_blocks_and_unblocks_a_resident(bot: Harness) -> Non
 
 async def test_a_flood_of_texts_stops_making_previews_but_keeps_the_words(
         bot: Harness) -> None:
-    cap = A.PREVIEWS_PER_SUBMISSION * bot.config.abuse.max_submissions
+    cap = A.preview_cap(bot.config)
     for n in range(cap):
         since = time.monotonic()
         await bot.send_text(RESIDENT, f"第{n + 1}件：楼道灯坏了")

@@ -10,12 +10,14 @@ import pytest
 from sqlmodel import col, select
 
 from bot.app.clock import ManualClock
+from bot.classify import Classifier
 from bot.config import Community, Config
 from bot.domain.errors import DomainError
 from bot.services import abuse as A
-from bot.services.deps import Deps
-from bot.services.intake import Incoming, receive_message
-from storage.models import Block, Secret, TicketEvent
+from bot.services.deps import Deps, Unchanging
+from bot.services.intake import Incoming, confirm_draft
+from bot.services.messages import Taken, take_message
+from storage.models import Block, Draft, Secret, TicketEvent
 from tests.factories import (
     COORDINATOR,
     OTHER_RESIDENT,
@@ -30,6 +32,16 @@ VOL = 500
 ELSEWHERE_COORDINATOR = 20001
 
 
+@pytest.fixture(scope="module")
+def classifier(config: Config) -> Classifier:
+    return Classifier(config)
+
+
+@pytest.fixture
+def deps(uows: Uows, config: Config, clock: ManualClock, classifier: Classifier) -> Deps:
+    return Deps(config, uows, clock, classifiers=Unchanging(config, classifier))
+
+
 @pytest.fixture
 def key(uows: Uows, config: Config, clock: ManualClock) -> bytes:
     return A.BlockKey(config, uows).get(clock.now())
@@ -40,6 +52,24 @@ def two_communities(config: Config) -> Config:
     """The shipped config plus a second community with its own coordinator."""
     other = Community(code="ly2", name="临园社区", coordinators=(ELSEWHERE_COORDINATOR,))
     return config.model_copy(update={"communities": (*config.communities, other)})
+
+
+def text(deps: Deps, user: int, key: str, words: str) -> Taken:
+    """A resident's plain text, as the handler takes it (it may answer a waiting question)."""
+    return take_message(deps, Incoming(user_id=user, user_name="王阿姨", source_key=key,
+                                       text=words), may_answer=True)
+
+
+def drafted(deps: Deps, user: int, key: str, words: str) -> int:
+    """The draft a resident's text became (its preview carries 确认提交)."""
+    taken = text(deps, user, key, words)
+    assert taken.received is not None and taken.received.how == "new", taken
+    return taken.received.draft.id or 0
+
+
+def drafts_of(uows: Uows, user: int) -> int:
+    with uows() as uow:
+        return len(uow.session.exec(select(Draft).where(Draft.user_id == user)).all())
 
 
 def block_events(uows: Uows, number: int) -> list[tuple[str, int | None]]:
@@ -57,63 +87,83 @@ def test_the_sixth_submission_within_the_window_waits_and_then_goes_through(
     assert (limit, window) == (5, timedelta(minutes=10))  # the documented defaults
     first = clock.now()
     for n in range(limit):
-        assert A.check_submission(deps, RESIDENT, 0) is None
-        submit(uows, config, clock.now(), text=f"{n + 1}号楼楼道灯坏了")
+        draft = drafted(deps, RESIDENT, f"m:{n}", f"{n + 1}号楼楼道灯坏了")
+        done = confirm_draft(deps, draft, RESIDENT, building="b1")
+        assert done.until is None and done.ticket is not None
         clock.advance(timedelta(minutes=1))
-    until = A.check_submission(deps, RESIDENT, 0)
-    assert until == first + window
+    sixth = drafted(deps, RESIDENT, "m:sixth", "6号楼楼道灯坏了")
+    held = confirm_draft(deps, sixth, RESIDENT, building="b2")
+    assert held.ticket is None and held.until == first + window
+    with uows() as uow:  # the draft stays open, with the building picked on the way
+        kept = uow.session.get(Draft, sixth)
+        assert kept is not None and (kept.status, kept.building) == ("open", "b2")
     # Someone else is not held back by this resident's flood.
-    assert A.check_submission(deps, OTHER_RESIDENT, 0) is None
+    theirs = drafted(deps, OTHER_RESIDENT, "m:other", "3号楼楼道灯坏了")
+    assert confirm_draft(deps, theirs, OTHER_RESIDENT, building="b1").ticket is not None
     clock.set(first + window)
-    assert A.check_submission(deps, RESIDENT, 0) is None
+    done = confirm_draft(deps, sixth, RESIDENT)  # pressed again later: it goes through
+    assert done.until is None and done.ticket is not None and done.ticket.building == "b2"
 
 
 def test_an_urgent_matter_is_never_held_back(
         uows: Uows, config: Config, clock: ManualClock, deps: Deps) -> None:
     for n in range(config.abuse.max_submissions):
         submit(uows, config, clock.now(), text=f"{n + 1}号楼楼道灯坏了")
-    urgent = receive_message(deps, Incoming(
-        user_id=RESIDENT, user_name="王阿姨", source_key="m:gas", text="楼道里有很浓的煤气味"))
-    assert urgent.draft.urgent
-    plain = receive_message(deps, Incoming(
-        user_id=RESIDENT, user_name="王阿姨", source_key="m:lamp", text="5号楼路灯不亮"))
-    assert A.check_submission(deps, RESIDENT, plain.draft.id or 0)
-    assert A.check_submission(deps, RESIDENT, urgent.draft.id or 0) is None
+    plain = drafted(deps, RESIDENT, "m:lamp", "5号楼路灯不亮")
+    assert confirm_draft(deps, plain, RESIDENT, building="b1").until is not None
+    urgent = drafted(deps, RESIDENT, "m:gas", "楼道里有很浓的煤气味")
+    done = confirm_draft(deps, urgent, RESIDENT, building="b1")
+    assert done.until is None and done.ticket is not None and done.ticket.urgent
 
 
 def test_a_flood_of_texts_stops_making_new_previews(
-        config: Config, clock: ManualClock, deps: Deps) -> None:
-    cap = A.PREVIEWS_PER_SUBMISSION * config.abuse.max_submissions
+        uows: Uows, config: Config, clock: ManualClock, deps: Deps) -> None:
+    cap = A.preview_cap(config)
+    assert cap == 4 * config.abuse.max_submissions
+    drafts = []
     for n in range(cap):
-        gate = A.gate_message(deps, RESIDENT)
-        assert gate == A.Gate()
-        receive_message(deps, Incoming(
-            user_id=RESIDENT, user_name="王阿姨", source_key=f"m:{n}", text=f"第{n}条：灯坏了"))
-    assert A.gate_message(deps, RESIDENT).previews_full
-    got = receive_message(deps, Incoming(
-        user_id=RESIDENT, user_name="王阿姨", source_key="m:more", text="还有一件事"),
-        join_open=True)
-    assert got.how == "added" and "还有一件事" in got.draft.text  # kept, in the newest draft
+        taken = text(deps, RESIDENT, f"m:{n}", f"第{n}条：灯坏了")
+        assert not taken.flood and taken.received is not None
+        assert taken.received.how == "new"
+        # The last preview before the cap is remembered: the flood's texts edit it in place.
+        assert taken.remember_preview is (n == cap - 1)
+        drafts.append(taken.received.draft.id)
+    got = text(deps, RESIDENT, "m:more", "还有一件事")
+    assert got.flood and got.received is not None and not got.remember_preview
+    # Kept, in the newest draft: no new preview.
+    assert got.received.how == "added" and "还有一件事" in got.received.draft.text
+    assert got.received.draft.id == drafts[-1] and drafts_of(uows, RESIDENT) == cap
+    # Someone else is not held back by this resident's flood.
+    theirs = text(deps, OTHER_RESIDENT, "m:other", "3号楼楼道灯坏了")
+    assert not theirs.flood and theirs.received is not None and theirs.received.how == "new"
     clock.advance(config.abuse.window)
-    assert A.gate_message(deps, RESIDENT) == A.Gate()
+    after = text(deps, RESIDENT, "m:later", "5号楼门口垃圾堆了好几天")
+    assert not after.flood and after.received is not None and after.received.how == "new"
 
 
 def test_a_coordinator_blocks_and_unblocks_the_resident_behind_a_ticket(
         uows: Uows, config: Config, clock: ManualClock, deps: Deps) -> None:
     number = submit(uows, config, clock.now()).id or 0
     other = submit(uows, config, clock.now(), reporter=OTHER_RESIDENT).id or 0
+    open_draft = drafted(deps, RESIDENT, "m:before", "5号楼门口垃圾堆了好几天")
     assert A.block_resident(deps, number, COORDINATOR)
-    assert A.gate_message(deps, RESIDENT).blocked
-    assert not A.gate_message(deps, OTHER_RESIDENT).blocked
+    before = drafts_of(uows, RESIDENT)
+    assert text(deps, RESIDENT, "m:blocked", "2号楼的下水道又堵了").blocked
+    assert drafts_of(uows, RESIDENT) == before  # nothing stored
+    assert not text(deps, OTHER_RESIDENT, "m:other", "2号楼的下水道又堵了").blocked
+    with pytest.raises(DomainError) as refused:  # a draft made before the block
+        confirm_draft(deps, open_draft, RESIDENT, building="b1")
+    assert refused.value.code == "blocked"
     with pytest.raises(DomainError) as refused:
-        A.check_submission(deps, RESIDENT, 0)
+        A.refuse_blocked(deps, RESIDENT)
     assert refused.value.code == "blocked"
     # Blocking again changes nothing and logs nothing more.
     assert not A.block_resident(deps, number, COORDINATOR)
     assert block_events(uows, number) == [("block", COORDINATOR)]
 
     assert A.unblock_resident(deps, number, COORDINATOR)
-    assert not A.gate_message(deps, RESIDENT).blocked
+    assert not text(deps, RESIDENT, "m:after", "2号楼的下水道又堵了").blocked
+    assert confirm_draft(deps, open_draft, RESIDENT, building="b1").ticket is not None
     assert not A.unblock_resident(deps, number, COORDINATOR)
     assert block_events(uows, number) == [("block", COORDINATOR), ("unblock", COORDINATOR)]
     assert block_events(uows, other) == []
@@ -121,7 +171,8 @@ def test_a_coordinator_blocks_and_unblocks_the_resident_behind_a_ticket(
 
 @pytest.mark.parametrize("who", ["volunteer", "resident", "elsewhere"])
 def test_only_the_tickets_own_coordinators_may_block(
-        uows: Uows, two_communities: Config, clock: ManualClock, who: str) -> None:
+        uows: Uows, two_communities: Config, clock: ManualClock, classifier: Classifier,
+        who: str) -> None:
     config = two_communities
     add_volunteer(uows, clock.now(), VOL)
     number = submit(uows, config, clock.now()).id or 0
@@ -130,7 +181,8 @@ def test_only_the_tickets_own_coordinators_may_block(
         with pytest.raises(DomainError) as refused:
             act(deps_at(uows, config, clock.now()), number, actor[who])
         assert refused.value.code == "not_coordinator"
-    assert not A.gate_message(deps_at(uows, config, clock.now()), RESIDENT).blocked
+    assert not text(deps_at(uows, config, clock.now(), classifier), RESIDENT, "m:1",
+                    "2号楼的下水道又堵了").blocked
     assert block_events(uows, number) == []
 
 

@@ -23,8 +23,9 @@ from bot.services import residents as T
 from bot.services import volunteers as V
 from bot.services.abuse import block_resident
 from bot.services.deps import Deps, Unchanging
-from bot.services.intake import Incoming, receive_message
+from bot.services.intake import Incoming
 from bot.services.invites import update_profile
+from bot.services.messages import take_message
 from storage.db import create_schema
 from storage.models import Draft, PendingInput, TicketEvent
 from storage.queries import volunteer_by_tg
@@ -82,6 +83,16 @@ def message(user: int, text: str) -> Incoming:
                     text=text)
 
 
+def read(deps: Deps, msg: Incoming) -> C.Reading:
+    """A private text as the handler takes it (bot/services/messages.py): what it was to the
+    waiting question; a new message ("new") is stored as the person's draft."""
+    taken = take_message(deps, msg, may_answer=True)
+    if taken.reading is not None:
+        return taken.reading
+    assert taken.received is not None, taken
+    return C.Reading("new", draft=taken.received.draft)
+
+
 def waiting(kind: str, uows: Uows, config: Config, classifier: Classifier,
             clock: ManualClock) -> Waiting:
     """The situation in which the bot asks `kind`, through the real services, then the ask."""
@@ -91,12 +102,12 @@ def waiting(kind: str, uows: Uows, config: Config, classifier: Classifier,
     if kind in ("reg_name", "reg_unit"):
         return Waiting(kind, VOL, C.ask(d, VOL, kind))
     if kind == "draft_text":
-        got = receive_message(d, Incoming(
+        # A photo alone: the bot asks what it is about, in the same transaction.
+        got = take_message(d, Incoming(
             user_id=RESIDENT, user_name="王阿姨", source_key="m:photo", photo_file_id="p1",
-            photo_unique_id="u1"))
-        draft = got.draft.id or 0
-        return Waiting(kind, RESIDENT, C.ask(d, RESIDENT, kind, draft_id=draft),
-                       draft=draft)
+            photo_unique_id="u1"), may_answer=False)
+        assert got.received is not None and got.asked_for_words is not None, got
+        return Waiting(kind, RESIDENT, got.asked_for_words, draft=got.received.draft.id)
     number = submit(uows, config, now).id or 0  # repairs: a lamp
     V.accept_ticket(d, number, VOL)
     user = VOL
@@ -128,6 +139,17 @@ def applied(w: Waiting, uows: Uows, text: str) -> bool:
     return text in notes and (w.kind != "comment" or ticket.comment == text)
 
 
+def a_new_message(w: Waiting, uows: Uows, reading: C.Reading, text: str) -> bool:
+    """Was `text`, sent once the wait was over, taken as a new message and not as the answer?
+    Words after a photo still describe it (bot/services/intake.py): they join the photo's
+    open draft as more of it, as they would had nothing been asked."""
+    if reading.how != "new":
+        return False
+    if w.kind == "draft_text":
+        return reading.draft is not None and reading.draft.id == w.draft
+    return not applied(w, uows, text)
+
+
 def state(uows: Uows, user: int) -> str:
     with uows() as uow:
         pending = uow.session.get(PendingInput, user)
@@ -147,14 +169,14 @@ def test_an_answer_within_the_window_is_taken_once(
     w = waiting(kind, uows, config, classifier, clock)
     clock.advance(timedelta(minutes=config.conversation.pending_input_minutes) -
                   timedelta(seconds=1))
-    reading = C.read_text(deps, message(w.user, ANSWERS[kind]))
+    reading = read(deps, message(w.user, ANSWERS[kind]))
     assert (reading.how, reading.kind) == ("answered", kind)
     assert applied(w, uows, ANSWERS[kind])
     if kind == "reg_name":  # the unit is asked next, as its own question
         assert state(uows, w.user) == "waiting" and reading.seq == w.seq + 1
     else:
         assert state(uows, w.user) == "answered"
-        again = C.read_text(deps, message(w.user, "5号楼门口垃圾堆了好几天没人清理"))
+        again = read(deps, message(w.user, "5号楼门口垃圾堆了好几天没人清理"))
         assert again.how == "new"
 
 
@@ -164,9 +186,8 @@ def test_after_the_window_a_text_is_a_new_message(
         deps: Deps) -> None:
     w = waiting(kind, uows, config, classifier, clock)
     clock.advance(timedelta(minutes=config.conversation.pending_input_minutes))
-    reading = C.read_text(deps, message(w.user, ANSWERS[kind]))
-    assert reading.how == "new"
-    assert not applied(w, uows, ANSWERS[kind])
+    reading = read(deps, message(w.user, ANSWERS[kind]))
+    assert a_new_message(w, uows, reading, ANSWERS[kind])
     assert state(uows, w.user) == "expired"
 
 
@@ -176,7 +197,7 @@ def test_days_after_rating_a_new_complaint_is_not_a_comment(
     w = waiting("comment", uows, config, classifier, clock)
     clock.advance(timedelta(days=3))
     complaint = "2号楼的下水道又堵了，污水都冒出来了"
-    assert C.read_text(deps, message(RESIDENT, complaint)).how == "new"
+    assert read(deps, message(RESIDENT, complaint)).how == "new"
     ticket = reload(uows, w.ticket or 0)
     assert ticket.comment is None and ticket.status == S.CLOSED
 
@@ -187,7 +208,7 @@ def test_a_text_that_reads_as_new_is_kept_first_then_taken_as_the_answer_on_requ
         deps: Deps) -> None:
     w = waiting(kind, uows, config, classifier, clock)
     text = NEW_MATTERS[kind]
-    reading = C.read_text(deps, message(w.user, text))
+    reading = read(deps, message(w.user, text))
     assert (reading.how, reading.kind) == ("ask", kind)
     # Stored before the question is asked: the words survive whatever is pressed, or not.
     [kept] = held_drafts(uows, w.user)
@@ -211,7 +232,7 @@ def test_a_kept_text_becomes_a_new_matter_on_request(
         deps: Deps) -> None:
     w = waiting(kind, uows, config, classifier, clock)
     text = NEW_MATTERS[kind]
-    reading = C.read_text(deps, message(w.user, text))
+    reading = read(deps, message(w.user, text))
     assert reading.draft is not None
     draft, changed = C.release_held(deps, w.user, reading.draft.id or 0)
     assert changed and (draft.status, draft.text) == ("open", text)
@@ -228,7 +249,7 @@ def test_the_description_asked_for_a_photo_is_never_questioned(
         uows: Uows, config: Config, classifier: Classifier, clock: ManualClock,
         deps: Deps) -> None:
     w = waiting("draft_text", uows, config, classifier, clock)
-    reading = C.read_text(deps, message(RESIDENT, LONG_COMPLAINT))
+    reading = read(deps, message(RESIDENT, LONG_COMPLAINT))
     assert reading.how == "answered" and applied(w, uows, LONG_COMPLAINT)
 
 
@@ -242,11 +263,12 @@ def test_skip_or_cancel_ends_only_its_own_question(
     ended = C.end_wait(deps, w.user, w.seq)
     assert (ended.how, ended.kind) == ("answered", kind)
     assert C.end_wait(deps, w.user, w.seq).how == "already"
-    after = C.read_text(deps, message(w.user, ANSWERS[kind]))
+    after = read(deps, message(w.user, ANSWERS[kind]))
     if kind == "reg_name":  # skipping the name keeps the Telegram name and asks the unit
         assert ended.seq == w.seq + 1 and after.kind == "reg_unit"
     else:
-        assert after.how == "new" and not applied(w, uows, ANSWERS[kind])
+        assert a_new_message(w, uows, after, ANSWERS[kind])
+        assert state(uows, w.user) == "skipped"
 
 
 def test_skip_after_the_window_changes_nothing(
@@ -270,9 +292,9 @@ def test_a_refused_answer_ends_the_wait(
     w = waiting("comment", uows, config, classifier, clock)
     O.reopen_ticket(deps, w.ticket or 0, COORDINATOR, "再看看")
     with pytest.raises(DomainError):
-        C.read_text(deps, message(RESIDENT, ANSWERS["comment"]))
+        read(deps, message(RESIDENT, ANSWERS["comment"]))
     assert state(uows, RESIDENT) == "refused"
-    assert C.read_text(deps, message(RESIDENT, ANSWERS["comment"])).how == "new"
+    assert read(deps, message(RESIDENT, ANSWERS["comment"])).how == "new"
 
 
 def test_a_blocked_resident_gets_no_answer_taken(
@@ -280,7 +302,7 @@ def test_a_blocked_resident_gets_no_answer_taken(
         deps: Deps) -> None:
     w = waiting("comment", uows, config, classifier, clock)
     assert block_resident(deps, w.ticket or 0, COORDINATOR)
-    reading = C.read_text(deps, message(RESIDENT, ANSWERS["comment"]))
+    reading = read(deps, message(RESIDENT, ANSWERS["comment"]))
     assert reading.how == "blocked" and not applied(w, uows, ANSWERS["comment"])
 
 
@@ -289,8 +311,8 @@ def test_a_redelivered_kept_text_asks_again_without_keeping_it_twice(
         deps: Deps) -> None:
     w = waiting("comment", uows, config, classifier, clock)
     msg = message(w.user, NEW_MATTERS["comment"])
-    first = C.read_text(deps, msg)
-    again = C.read_text(deps, msg)
+    first = read(deps, msg)
+    again = read(deps, msg)
     assert first.how == again.how == "ask"
     assert first.draft is not None and again.draft is not None
     assert first.draft.id == again.draft.id and len(held_drafts(uows, w.user)) == 1
@@ -349,5 +371,5 @@ def test_a_wait_left_by_an_older_version_expires_too(
     create_schema(engine)
     assert state(uows, RESIDENT) == "waiting"
     clock.advance(timedelta(days=2))
-    assert C.read_text(deps, message(RESIDENT, NEW_MATTERS["comment"])).how == "new"
+    assert read(deps, message(RESIDENT, NEW_MATTERS["comment"])).how == "new"
     assert reload(uows, w.ticket or 0).comment is None

@@ -8,7 +8,8 @@ from bot.app.clock import ManualClock
 from bot.classify import Classifier
 from bot.config import Config
 from bot.services.deps import Deps, Unchanging
-from bot.services.intake import Incoming, receive_message
+from bot.services.intake import Incoming, Received
+from bot.services.messages import Taken, take_message
 from tests.factories import RESIDENT, Uows
 
 
@@ -27,10 +28,20 @@ def message(n: int, **content: object) -> Incoming:
                     **content)  # type: ignore[arg-type]
 
 
+def take(deps: Deps, msg: Incoming) -> Taken:
+    """As the handlers take it: a plain text may answer the question the bot is waiting on."""
+    return take_message(deps, msg, may_answer=msg.is_text)
+
+
+def stored(taken: Taken) -> Received:
+    assert taken.received is not None, taken
+    return taken.received
+
+
 def test_voice_then_location_then_words_are_one_draft(deps: Deps) -> None:
-    first = receive_message(deps, message(1, voice_file_id="voice-1"))
-    second = receive_message(deps, message(2, location=(39.9, 116.4)))
-    words = receive_message(deps, message(3, text="我们单元楼道灯坏了，晚上黑乎乎的"))
+    first = stored(take(deps, message(1, voice_file_id="voice-1")))
+    second = stored(take(deps, message(2, location=(39.9, 116.4))))
+    words = stored(take(deps, message(3, text="我们单元楼道灯坏了，晚上黑乎乎的")))
     assert first.how == "new" and second.how == "added" and words.how == "added"
     assert words.draft.id == first.draft.id
     assert words.draft.text.startswith("我们单元楼道灯坏了")
@@ -39,6 +50,6 @@ def test_voice_then_location_then_words_are_one_draft(deps: Deps) -> None:
 
 
 def test_words_after_a_described_draft_start_a_new_matter(deps: Deps) -> None:
-    first = receive_message(deps, message(1, text="5号楼门口垃圾堆了好几天"))
-    second = receive_message(deps, message(2, text="还有，小区门口的路灯也不亮了"))
+    first = stored(take(deps, message(1, text="5号楼门口垃圾堆了好几天")))
+    second = stored(take(deps, message(2, text="还有，小区门口的路灯也不亮了")))
     assert second.how == "new" and second.draft.id != first.draft.id

@@ -17,7 +17,8 @@ from sqlmodel import Session, select
 from bot.app.clock import ManualClock
 from bot.classify import Classifier
 from bot.config import Config
-from bot.services.intake import Incoming, Received, receive_message
+from bot.services.intake import Incoming, Received
+from bot.services.messages import take_message
 from storage.db import UnitOfWork, session_factory
 from storage.models import Draft
 from tests.factories import RESIDENT, Uows, deps_at
@@ -32,7 +33,7 @@ def classifier(config: Config) -> Classifier:
     return Classifier(config)
 
 
-def racing(engine: Engine, met: threading.Barrier) -> Uows:
+def racing(engine: Engine, met: threading.Barrier, waited: list[str]) -> Uows:
     """Units of work whose first look-up of a draft by its message waits, once answered, until
     every racer has made its own: so all of them pass the "seen?" check before any of them
     inserts, on every run, whatever the machine's speed. One call per racer (thread)."""
@@ -42,6 +43,7 @@ def racing(engine: Engine, met: threading.Barrier) -> Uows:
         result = state.invoke_statement().freeze()
         if not looked.is_set() and "draft.source_key =" in str(state.statement):
             looked.set()
+            waited.append(threading.current_thread().name)
             met.wait(timeout=60)
         return result()
 
@@ -65,14 +67,20 @@ def met() -> Iterator[threading.Barrier]:
 def test_the_same_message_stored_by_two_processes_at_once_is_one_draft(
         engine: Engine, uows: Uows, config: Config, classifier: Classifier, clock: ManualClock,
         met: threading.Barrier) -> None:
+    waited: list[str] = []
+
     def receive(_: int) -> Received:
-        return receive_message(deps_at(racing(engine, met), config, clock.now(), classifier),
-                               MESSAGE)
+        taken = take_message(deps_at(racing(engine, met, waited), config, clock.now(),
+                                     classifier),
+                             MESSAGE, may_answer=True)
+        assert taken.received is not None, taken
+        return taken.received
 
     with ThreadPoolExecutor(RACERS) as pool:
         results = list(pool.map(receive, range(RACERS)))
 
     assert not met.broken, "the racers never met: the race was not reproduced"
+    assert len(waited) == RACERS, "a racer never looked its draft up: no race"
     assert sorted(r.how for r in results) == ["duplicate", "new"]
     assert len({r.draft.id for r in results}) == 1  # the loser is handed the winner's draft
     with uows() as uow:
