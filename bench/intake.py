@@ -223,10 +223,23 @@ def bot_env(api: LocalBotApi, token: str, **extra: str) -> dict[str, str]:
             **extra}
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far: less disturbed by a busy machine
+    than its rate, so the bench reports it beside the rates."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Process:
+    alive: Callable[[], bool]
+    pid: int
+
+
 @contextlib.contextmanager
-def running(api: LocalBotApi, bot: Bot) -> Iterator[Callable[[], bool]]:
+def running(api: LocalBotApi, bot: Bot) -> Iterator[Process]:
     """The bot's process, warmed up by one resident's whole flow; the stand-in then forgets
-    everything so far. Yields `alive()`; stops the process as SIGTERM stops `run`."""
+    everything so far. Yields it (`alive()`, pid); stops it as SIGTERM stops `run`."""
     with bot.log.open("w") as log:
         proc = subprocess.Popen(bot.command, cwd=ROOT, env=bot.env, stdout=log,
                                 stderr=subprocess.STDOUT)
@@ -239,7 +252,7 @@ def running(api: LocalBotApi, bot: Bot) -> Iterator[Callable[[], bool]]:
             raise SystemExit(f"{bot.name}: the warm-up resident got no ticket number\n{tail}")
         api.wait_idle_sync(quiet=QUIET)  # the warm-up's group post too, before forgetting
         api.forget_chats()
-        yield alive
+        yield Process(alive, proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -336,6 +349,7 @@ class Measured:
     rate: float  # updates/s to the last ticket number
     all_calls: float | None  # updates/s to the last call of the flow (group posts included)
     methods: Counter[str]  # the Bot API calls the bot made, by method
+    cpu_ms: float = 0.0  # the bot process's CPU time per resident, to the last ticket number
 
 
 def measure(api: LocalBotApi, bot: Bot, residents: int, stall: float,
@@ -344,8 +358,10 @@ def measure(api: LocalBotApi, bot: Bot, residents: int, stall: float,
     (None if they did not all come within 30 s of the last ticket number)."""
     texts_of = {next(_ids): MESSAGES[i % len(MESSAGES)] for i in range(residents)}
     setup(list(texts_of))
-    with running(api, bot) as alive:
-        driver = Driver(api, texts_of).drive(stall, alive)
+    with running(api, bot) as process:
+        cpu = cpu_seconds(process.pid)
+        driver = Driver(api, texts_of).drive(stall, process.alive)
+        cpu = cpu_seconds(process.pid) - cpu
         if not driver.finished:
             raise SystemExit(f"{bot.name}: {len(driver.done)}/{residents} residents got a "
                              f"number; stuck at {Counter(driver.stage.values())}")
@@ -356,7 +372,7 @@ def measure(api: LocalBotApi, bot: Bot, residents: int, stall: float,
                 lambda c: c.method != "getUpdates", count=expected, timeout=30))
             all_calls = driver.pushed / (last - driver.start)
         methods = Counter(c.method for c in api.calls() if c.method != "getUpdates")
-    return Measured(driver.rate(), all_calls, methods)
+    return Measured(driver.rate(), all_calls, methods, cpu * 1000 / residents)
 
 
 def throughput(args: argparse.Namespace, folder: Path) -> None:
@@ -394,7 +410,8 @@ def throughput(args: argparse.Namespace, folder: Path) -> None:
     median = {n: Measured(statistics.median(r[n].rate for r in results),
                           None if any(r[n].all_calls is None for r in results)
                           else statistics.median(r[n].all_calls or 0 for r in results),
-                          Counter()) for n in results[0]}
+                          Counter(), statistics.median(r[n].cpu_ms for r in results))
+              for n in results[0]}
     ratio = statistics.median(r["project"].rate / r["calls"].rate for r in results)
     print(f"median of {args.runs}: " + line(median, ratios=False))
     print(f"project's Bot API calls in the last run: {dict(results[-1]['project'].methods)}; "
@@ -412,9 +429,12 @@ def line(got: dict[str, Measured], ratios: bool = True) -> str:
 
     rates = (f"echo {shown('echo')}, calls-only {shown('calls')}, project {shown('project')} "
              "updates/s")
-    return rates if not ratios else (
+    cpu = (f"\n    CPU per resident: echo {got['echo'].cpu_ms:.1f} ms, calls-only "
+           f"{got['calls'].cpu_ms:.1f} ms, project {got['project'].cpu_ms:.1f} ms")
+    return rates + cpu if not ratios else (
         f"{rates}; project/calls-only {got['project'].rate / got['calls'].rate:.2f}, "
-        f"project/echo {got['project'].rate / got['echo'].rate:.2f}")
+        f"project/echo {got['project'].rate / got['echo'].rate:.2f}{cpu} (calls-only/project "
+        f"{got['calls'].cpu_ms / got['project'].cpu_ms:.2f})")
 
 
 def burst(args: argparse.Namespace, folder: Path) -> None:
@@ -426,9 +446,9 @@ def burst(args: argparse.Namespace, folder: Path) -> None:
         url = f"sqlite:///{folder / 'burst.db'}"
         seed(config_path, url, list(texts_of))
         bot = project_bot(api, folder, config_path, url, "burst")
-        with running(api, bot) as alive:
+        with running(api, bot) as process:
             api.enforce_limits = True  # from here on (the warm-up ran without)
-            driver = Driver(api, texts_of).drive(args.stall, alive)
+            driver = Driver(api, texts_of).drive(args.stall, process.alive)
             took = max(driver.done.values(), default=0.0) - driver.start
             refused = [c for c in api.calls() if c.status == 429]
             # Give every refused call the time Telegram asked for, and a little more.

@@ -16,8 +16,9 @@ the project made, in order, with their texts and keyboards.
 - calls: the calls-only bot. Per update, the project's recorded calls, same methods, texts and
   keyboards, in the same order; no database, no classifier. Set up as the project's
   Application is (bot/app/application.py): updates of different chats concurrently, one chat's
-  in order, the same connection pools. Calls to other chats (the group post, which the
-  project's outbox sender makes) go from a task beside the handler, as the sender does.
+  in order, the same HTTP client (bot/app/requests.py: at most 16 requests in flight). Calls
+  to other chats (the group post, which the project's outbox sender makes) go from a task
+  beside the handler, as the sender does.
 (The project itself is started by bench/intake.py as `python -m bot run`.)
 """
 
@@ -47,6 +48,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.app.requests import BoundedRequest
 from bot.app.serve import POLL_TIMEOUT
 from handlers.ordering import PerChatUpdateProcessor
 
@@ -135,7 +137,7 @@ def calls_only_app(token: str, base_url: str, shapes: Shapes) -> Application:
     # As bot/app/application.py builds the project's Application, minus what needs a database.
     app = (ApplicationBuilder().token(token).base_url(base_url)
            .base_file_url(base_url.replace("/bot", "/file/bot"))
-           .request(HTTPXRequest(connection_pool_size=256))
+           .request(BoundedRequest())
            .get_updates_request(HTTPXRequest(connection_pool_size=1))
            .concurrent_updates(PerChatUpdateProcessor()).build())
     app.add_handler(CallbackQueryHandler(on_update))

@@ -73,13 +73,14 @@ from bot.texts.render import Out
 from scheduler.pacing import EARLY, Limits, Pacer
 from scheduler.parts import part_cost, retry_seconds, send_part, split_albums
 from storage.db import OwedSignal, SQLAlchemyError, UnitOfWork
-from storage.models import Outbox, Ticket
+from storage.models import Outbox
 from storage.outbox import (
     finish_row,
     lease_row,
     move_pending,
     pending_outbox,
     release_sender_lease,
+    remember_group_post,
     take_sender_lease,
 )
 
@@ -264,15 +265,27 @@ class Dispatcher:
         with self.uows() as uow:
             return pending_outbox(uow.session, self.clock.now(), batch, skip_chats=skip_chats)
 
-    def _render(self, row: Outbox) -> list[Out]:
+    def _render(self, row: Outbox, lease: bool = False) -> tuple[list[Out], bool]:
+        """The row's messages; with `lease`, the row leased in the same transaction (whether
+        it was taken: False when someone holds it or an earlier row of its chat waits)."""
         with self.uows() as uow:
-            return list(split_albums(render_owed(uow.session, self.config, row)))
+            parts = list(split_albums(render_owed(uow.session, self.config, row)))
+            if not lease:
+                return parts, False
+            now = self.clock.now()
+            taken = lease_row(uow.session, row, now, now + self.lease)
+            uow.commit()
+            return parts, taken
 
     async def _send_row(self, row: Outbox) -> _Outcome:
+        # A chat that may be written to now is leased as its row is read: one transaction
+        # less per message. One that must wait is leased only when its turn comes, so a
+        # lease never runs out while its row queues.
+        lease_now = self._pace.chat_wait(row.chat_id) <= EARLY and await self._still_sender()
         try:
             # Read from the database (and a digest's chart drawn: about 0.2 s) in a thread,
             # so residents' messages and other chats' sends go on meanwhile.
-            parts = await self._offload(self._render, row)
+            parts, leased = await self._offload(self._render, row, lease_now)
         except SQLAlchemyError:
             raise
         except Exception as exc:  # unknown notice, bad payload: it will never render
@@ -282,8 +295,10 @@ class Dispatcher:
                 return _Outcome.LEFT
             await self._offload(self._finish, row, "failed", f"render: {exc!r}"[:500])
             return _Outcome.SETTLED
+        if lease_now and not leased:
+            self._pace.rest(row.chat_id, self.poll_interval)
+            return _Outcome.LEFT
         done = int(row.payload.get(_PARTS_SENT, 0))
-        leased = False
         first_id: int | None = None
         group_post: int | None = None  # the message id of a group post, to remember
         part_errors: list[str] = []
@@ -384,10 +399,8 @@ class Dispatcher:
 
     def _remember_group_post(self, uow: UnitOfWork, row: Outbox, message_id: int | None) -> None:
         """Where the post is, so it can be edited when someone claims: not a state change."""
-        ticket = uow.session.get(Ticket, row.ticket_id) if row.ticket_id and message_id else None
-        if ticket is not None:
-            ticket.group_chat_id, ticket.group_message_id = row.chat_id, message_id
-            uow.session.add(ticket)
+        if row.ticket_id and message_id:
+            remember_group_post(uow.session, row.ticket_id, row.chat_id, message_id)
 
     def _finish(self, row: Outbox, status: str, error: str | None,
                 message_id: int | None = None, group_post: int | None = None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, exists, func, or_, update
+from sqlalchemy import Table, bindparam, exists, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -90,20 +90,40 @@ def pending_notice(session: Session, ticket_id: int, notice: str) -> bool:
     return found is not None
 
 
+# Built once: the sender runs these for every message it sends, and a statement made anew
+# each time costs more Python than the database spends on it. Core statements on the table,
+# not the ORM entity, so no ORM bookkeeping either (nothing here is loaded as an object).
+_TICKET: Table = Ticket.__table__  # type: ignore[attr-defined]
+_LEASE = (
+    _OUTBOX.update()
+    .where(_OUTBOX.c.id == bindparam("b_row"), _OUTBOX.c.status == "pending",
+           or_(_OUTBOX.c.lease_until.is_(None), _OUTBOX.c.lease_until < bindparam("b_now")),
+           ~exists().where(_EARLIER.c.chat_id == bindparam("b_chat"),
+                           _EARLIER.c.status == "pending",
+                           _EARLIER.c.not_before <= bindparam("b_now"),
+                           _EARLIER.c.id < bindparam("b_row")))
+    .values(lease_until=bindparam("b_until"))
+)
+_FINISH = (
+    _OUTBOX.update()
+    .where(_OUTBOX.c.id == bindparam("b_row"))
+    .values(status=bindparam("b_status"), last_error=bindparam("b_error"),
+            attempts=_OUTBOX.c.attempts + 1, sent_at=bindparam("b_sent_at"),
+            failed_at=bindparam("b_failed_at"), sent_message_id=bindparam("b_message"),
+            lease_until=None)
+)
+_GROUP_POST = (
+    _TICKET.update()
+    .where(_TICKET.c.id == bindparam("b_ticket"))
+    .values(group_chat_id=bindparam("b_chat"), group_message_id=bindparam("b_message"))
+)
+
+
 def lease_row(session: Session, row: Outbox, now: datetime, until: datetime) -> bool:
     """Take the row until `until`, unless someone holds it or an earlier due row of the same
     chat is still pending (then that one goes first, whoever sends it)."""
-    earlier = _EARLIER.c
-    waiting_before = exists().where(
-        earlier.chat_id == row.chat_id, earlier.status == "pending",
-        earlier.not_before <= now, earlier.id < row.id)
-    taken = session.exec(
-        update(Outbox)
-        .where(col(Outbox.id) == row.id, col(Outbox.status) == "pending",
-               or_(col(Outbox.lease_until).is_(None), col(Outbox.lease_until) < now),
-               ~waiting_before)
-        .values(lease_until=until)
-    )
+    taken = session.connection().execute(
+        _LEASE, {"b_row": row.id, "b_now": now, "b_chat": row.chat_id, "b_until": until})
     return bool(taken.rowcount == 1)
 
 
@@ -111,15 +131,21 @@ def finish_row(session: Session, row_id: int | None, now: datetime, status: str,
                error: str | None, message_id: int | None) -> None:
     """Settle a leased row: sent or failed, with Telegram's refusal if any. One statement
     rather than load-and-save: this runs for every message sent."""
-    session.exec(
-        update(Outbox)
-        .where(col(Outbox.id) == row_id)
-        .values(status=status, last_error=error, attempts=col(Outbox.attempts) + 1,
-                sent_at=now if status == "sent" else None,
-                # Refused in whole or in part: the digest lists it for the coordinators.
-                failed_at=now if status == "failed" or error else None,
-                sent_message_id=message_id, lease_until=None)
-    )
+    session.connection().execute(_FINISH, {
+        "b_row": row_id, "b_status": status, "b_error": error,
+        "b_sent_at": now if status == "sent" else None,
+        # Refused in whole or in part: the digest lists it for the coordinators.
+        "b_failed_at": now if status == "failed" or error else None,
+        "b_message": message_id,
+    })
+
+
+def remember_group_post(session: Session, ticket_id: int, chat_id: int,
+                        message_id: int) -> None:
+    """Where a ticket's group post is, so it can be edited when someone claims (not a state
+    change: no event). One statement, without loading the ticket."""
+    session.connection().execute(
+        _GROUP_POST, {"b_ticket": ticket_id, "b_chat": chat_id, "b_message": message_id})
 
 
 def move_pending(session: Session, chat_id: int, new_chat_id: int) -> None:

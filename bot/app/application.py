@@ -27,6 +27,7 @@ from telegram.request import HTTPXRequest
 from bot import texts
 from bot.app.classifier_holder import ClassifierHolder
 from bot.app.clock import SystemClock
+from bot.app.requests import BoundedRequest
 from bot.classify import Classifier
 from bot.config import Config
 from bot.domain.privacy import prepare as prepare_privacy
@@ -57,11 +58,11 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
     # one Pacer for the outbox sender and every other call the bot makes (scheduler/limiter.py).
     pacer = Pacer(limits or Limits.from_config(config.telegram))
     # Every reply goes through FittedBot, which keeps it within Telegram's size limits, and
-    # through the limiter, which paces it and retries a 429. The connection pools are the
-    # sizes ApplicationBuilder would choose by itself.
+    # through the limiter, which paces it and retries a 429; at most 16 requests are in flight
+    # at once (bot/app/requests.py says why); getUpdates has its own connection.
     telegram_bot = FittedBot(
         config.token, base_url=base_url, base_file_url=base_url.replace("/bot", "/file/bot"),
-        request=HTTPXRequest(connection_pool_size=256),
+        request=BoundedRequest(),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=Limiter(pacer),
     )

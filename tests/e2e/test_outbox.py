@@ -128,7 +128,10 @@ async def test_every_message_arrives_once_within_the_limits_despite_429_500_and_
         assert f"#{album}" in text["text"]
         assert [m["photo"][-1]["file_id"] for m in api.messages_to(chat)
                 if "photo" in m] == list(PHOTOS)
-    assert len(api.calls("sendMediaGroup")) == len(details_to) + 1  # one retried after its 502
+    # One retried after its 502 (and, if the mid-stream 429 happened to fall on an album, that
+    # one sent again after it: which call the 429 meets depends on timing).
+    albums = [c for c in api.calls("sendMediaGroup") if c.status != 429]
+    assert len(albums) == len(details_to) + 1
 
 
 async def test_a_restart_sends_what_the_old_process_left(
