@@ -2,7 +2,9 @@
 
 - category: keyword weights summed over jieba tokens (configured keywords join the dictionary,
   so 化粪池 stays whole and a keyword never matches inside an unrelated word), plus situations
-  (object + state within a window), each multiplied by its sentence's position weight;
+  (object + state within a window), each multiplied by its sentence's position weight; an
+  urgent situation that flags the message counts URGENT_SITUATION_BOOST times (the emergency is
+  what the message is about, whatever else it names);
 - urgent: alarm words and urgent situations searched in the text (jieba splits exactly the
   phrases that matter: 电梯里困了人 → 电梯/里困/了/人), each unless a hedge lowers it
   (经常, 去年, 怕, 万一, 建议, 已经修好); decided apart from the category;
