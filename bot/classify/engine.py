@@ -2,7 +2,9 @@
 
 - category: keyword weights summed over jieba tokens (configured keywords join the dictionary,
   so 化粪池 stays whole and a keyword never matches inside an unrelated word), plus situations
-  (object + state within a window), each multiplied by its sentence's position weight;
+  (object + state within a window), each multiplied by its sentence's position weight; an
+  urgent situation that flags the message counts URGENT_SITUATION_BOOST times (the emergency is
+  what the message is about, whatever else it names);
 - urgent: alarm words and urgent situations searched in the text (jieba splits exactly the
   phrases that matter: 电梯里困了人 → 电梯/里困/了/人), each unless a hedge lowers it
   (经常, 去年, 怕, 万一, 建议, 已经修好); decided apart from the category;
@@ -55,6 +57,9 @@ MAX_HEDGED = 50
 # Tokens up to this long are searched for keywords inside them; the answers are cached.
 MAX_INSIDE = 6
 INSIDE_CACHE = 200_000
+# An urgent situation that flagged the message counts this many times its weight towards its
+# category (hedged or not urgent: once).
+URGENT_SITUATION_BOOST = 2.0
 # Characters that turn the word before them into a place (门口, 楼下, 车棚旁, 卫生间).
 _PLACE_SUFFIX = frozenset("口旁边前后里外上下内中底顶间")
 _CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n\s]")
@@ -173,12 +178,17 @@ class Classifier:
         hits: list[tuple[int, str, str, float, str]] = []  # (position, word, code, weight, rule)
         self._keywords(norm, parts, hits)
         situations = self._situations(norm)
+        urgent_matched, hedged, urgent_evidence = self._urgent(norm, situations)
+        # A situation that flagged the message urgent is what the message is about: a person
+        # who will not wake on a park bench is an elderly matter, whatever the bench adds.
+        flagging = {e.rule for e in urgent_evidence if e.source == SITUATION}
         for rule, found in situations:
             if rule.category is None:
                 continue
+            boost = URGENT_SITUATION_BOOST if rule.name in flagging else 1.0
             for start, _end, label in found[:1]:  # one situation counts once per message
                 hits.append((start, label, rule.category,
-                             rule.weight * _weight_at(parts, start), rule.name))
+                             boost * rule.weight * _weight_at(parts, start), rule.name))
         hits.sort(key=lambda h: h[0])
         scores: dict[str, float] = {}
         for _, word, code, weight, rule_name in hits:
@@ -189,7 +199,6 @@ class Classifier:
         scores = {c: round(s, 3) for c, s in scores.items() if s > 0}
         category, also = self._decide(scores)
         matched = tuple(dict.fromkeys(word for _, word, _, w, _ in hits if w > 0))
-        urgent_matched, hedged, urgent_evidence = self._urgent(norm, situations)
         kind_matched, kind, kind_evidence = self._kind(norm, category)
         if urgent_matched:
             kind = "complaint"  # someone in danger now is reporting, not wishing or suggesting

@@ -9,6 +9,9 @@ from typing import Any
 
 from bot.config import Position
 
+# A main-point sentence with at most this many characters after its marker hands its weight on
+# to the next sentence, which then says the point.
+MAIN_SPILL = 20
 _SENTENCE = re.compile(r"[^。！？!?\n；;]+[。！？!?\n；;]*|[。！？!?\n；;]+")
 
 
@@ -111,7 +114,10 @@ class Weigher:
         ]
         for i in mains:
             weights[i] = p.main_weight
-            if i + 1 < len(spans) and weights[i + 1]:
+            # The next sentence carries the point only when this one stops at the marker
+            # (今天写信，主要是想反映一件事。…); one that goes on to say it is the point itself.
+            if i + 1 < len(spans) and weights[i + 1] and \
+                    self._says_little(text, spans[i][0], spans[i][1]):
                 weights[i + 1] = max(weights[i + 1], p.main_weight)
         for i, (s, e) in enumerate(spans):
             if weights[i] and i not in mains and self._side is not None and \
@@ -122,3 +128,9 @@ class Weigher:
             if first is not None:
                 weights[first] = p.title_weight if first == 0 else p.first_weight
         return [Sentence(s, e, w) for (s, e), w in zip(spans, weights, strict=True)]
+
+    def _says_little(self, text: str, start: int, end: int) -> bool:
+        """A main-point sentence that holds little past its marker (…主要想反映一件事：)."""
+        assert self._main is not None
+        m = self._main.search(text, start, end)
+        return m is None or end - m.end() <= MAIN_SPILL

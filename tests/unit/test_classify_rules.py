@@ -126,6 +126,18 @@ def test_a_now_word_ends_a_hedges_reach() -> None:
     assert not classifier.classify("电梯困人了 修好了").urgent
 
 
+def test_an_urgent_situation_counts_more_towards_its_category() -> None:
+    ledge = {"name": "孩子在窗台", "objects": ["孩子"], "states": ["站在窗台"], "window": 8,
+             "category": "children", "weight": 2, "urgent": True}
+    classifier = make(situations=[ledge], hedges={"sentence": ["去年"]})
+    # The emergency is what the message is about, not the tree it happens under...
+    got = classifier.classify("树下那栋楼有个孩子站在窗台上")
+    assert got.urgent and got.category == "children", got.scores
+    # ...but a past one counts once: a tie, and the topic named first wins.
+    got = classifier.classify("去年树下那栋楼有个孩子站在窗台上")
+    assert not got.urgent and got.category == "greening", got.scores
+
+
 def test_an_object_inside_a_longer_object_is_still_found() -> None:
     crack = {"name": "裂缝变宽", "objects": ["裂缝"], "states": ["变宽"], "window": 8,
              "category": "repairs", "weight": 3, "urgent": True}
@@ -157,6 +169,16 @@ def test_stated_main_point_outweighs_an_earlier_aside() -> None:
     assert got.category == "property", got.scores
     # Without position weighting the repeated 楼道灯 would win.
     assert make().classify(letter).category != "property"
+
+
+def test_a_main_point_that_is_said_in_its_own_sentence_lends_nothing_to_the_next() -> None:
+    said = ("尊敬的领导：您好！今天写信主要是想反映物业不公示账目：小区的广告费收了好几年，"
+            "从来没有公布过去向。楼道灯也坏了，楼道灯一直不亮。此致敬礼！")
+    assert make(position=POSITION).classify(said).category == "property"
+    # A marker sentence that stops at the marker hands its weight to the sentence after it.
+    announced = ("尊敬的领导：您好！今天写信主要是想反映一件事。楼道灯坏了好几天，楼道灯一直不亮。"
+                 "物业也知道。此致敬礼！")
+    assert make(position=POSITION).classify(announced).category == "repairs"
 
 
 def test_a_short_message_that_turns_to_its_main_point_is_about_that_point() -> None:
