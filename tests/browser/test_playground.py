@@ -211,3 +211,28 @@ def test_location_voice_and_the_share_phone_button(playground: Playground, page:
     page.locator("#private-messages audio").first.wait_for()
     preview = last_message(page, "private", texts.PREVIEW_VOICE)  # both join one draft
     assert texts.PREVIEW_LOCATION in preview.inner_text()
+
+
+def test_a_reloaded_page_opens_each_chat_at_its_newest_message(
+        playground: Playground, browser: Any) -> None:
+    """A long chat, then the page reloaded: the newest message (the one with the buttons to
+    press) is in view, not the middle of the history."""
+    context = browser.new_context(viewport={"width": 1000, "height": 600}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(playground.url)
+    be(page, "小周")
+    page.click("[data-testid=start]")
+    for n in range(6):  # enough for the chat to be several screens long
+        say(page, f"{n + 2}号楼门口的路灯不亮了，晚上走路看不清，麻烦看一看")
+        last_message(page, "private", f"{n + 2}号楼")
+    page.reload()
+    be(page, "小周")
+    newest = page.locator("#private-messages .msg").last
+    newest.wait_for()
+    page.wait_for_function(  # at the end once the page has settled (fonts, keyboard)
+        "() => { const p = document.getElementById('private-messages');"
+        " return p.scrollHeight > p.clientHeight * 2"
+        " && p.scrollHeight - p.scrollTop - p.clientHeight < 5; }")
+    assert newest.is_visible()
+    context.close()

@@ -133,11 +133,12 @@ function renderChat(chatId) {
   pane.replaceChildren(...chat(chatId).messages.map((m) => renderMessage(chatId, m)));
   if (nearBottom || pane.dataset.chat !== String(chatId)) pane.dataset.stick = "1";
   pane.dataset.chat = String(chatId);
-  stickToEnd(pane);
   if (!isGroup) {
     $("start-wrap").hidden = chat(chatId).messages.length > 0;
     renderReplyKeyboard();
   }
+  // After the reply keyboard: showing it makes the pane shorter.
+  stickToEnd(pane);
 }
 
 // A chat opened or followed stays at its newest message, also while its pictures load.
@@ -149,6 +150,10 @@ function watchScroll(pane) {
   pane.addEventListener("scroll", () => {
     pane.dataset.stick = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 80 ? "1" : "0";
   });
+  // The pane's height changes (the reply keyboard, the window) and the Chinese web font
+  // arriving late makes every message taller: a chat that was at its end stays there.
+  if (window.ResizeObserver) new ResizeObserver(() => stickToEnd(pane)).observe(pane);
+  if (document.fonts) document.fonts.ready.then(() => stickToEnd(pane));
 }
 
 function renderReplyKeyboard() {
