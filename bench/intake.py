@@ -219,8 +219,9 @@ def bot_env(api: LocalBotApi, token: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "BOT_CONFIG", "TELEGRAM_BOT_TOKEN",
                         "TELEGRAM_API_BASE_URL")}
+    # WEB_PORT=0: the bot's web app (/healthz, /metrics) on any free port, never a taken one.
     return {**env, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": f"{api.url}/bot",
-            **extra}
+            "WEB_PORT": "0", **extra}
 
 
 def cpu_seconds(pid: int) -> float:

@@ -319,17 +319,62 @@ class BotSection(_Frozen):
         return value
 
 
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+METRICS_TOKEN_MIN = 16
+
+
 class WebSection(_Frozen):
-    """The one web app (playground, later webhook, /healthz, /metrics, dashboard): one port."""
+    """The one web app (playground, /healthz, /metrics, later the webhook and the dashboard):
+    one port. `python -m bot run` serves it too."""
 
     host: str = "127.0.0.1"
+    # 0: any free port (tests); the address the bot listens on is logged at start.
     port: int = Field(default=8080, ge=0, le=65535)
     public_url: str = ""  # how people reach it from outside (links in messages), if anyone does
+    # /metrics and /healthz answer this machine (loopback) without it; anyone else must send
+    # "Authorization: Bearer <metrics_token>". Empty: loopback only.
+    metrics_token: str = ""
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        if value and (len(value) < METRICS_TOKEN_MIN or value != value.strip()):
+            raise ValueError(texts.CONFIG_METRICS_TOKEN_SHORT.format(n=METRICS_TOKEN_MIN))
+        return value
+
+
+class OpsSection(_Frozen):
+    """Running it: the logs, and when /healthz calls the bot stale (503)."""
+
+    # "text" (one line per event, for people) or "json" (one JSON object per line, for a
+    # log collector; update_id, chat and ticket on each line where known).
+    log_format: str = "text"
+    log_level: str = "INFO"
+    # /healthz answers 503 when the follow-up sweep has not completed for this long...
+    sweep_stale_after: Duration = timedelta(minutes=5)
+    # ...or when an owed message has been due this long and nothing was sent meanwhile.
+    send_stale_after: Duration = timedelta(minutes=10)
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value not in LOG_FORMATS:
+            raise ValueError(texts.CONFIG_EXPECT_ONE_OF.format(values=" / ".join(LOG_FORMATS)))
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(texts.CONFIG_EXPECT_ONE_OF.format(values=" / ".join(LOG_LEVELS)))
+        return value.upper()
 
 
 class Config(_Frozen):
     bot: BotSection = BotSection()
     web: WebSection = WebSection()
+    ops: OpsSection = OpsSection()
     followups: FollowupsSection = FollowupsSection()
     digest: DigestSection = DigestSection()
     quiet_hours: QuietHoursSection = QuietHoursSection()
@@ -366,6 +411,9 @@ class Config(_Frozen):
                 raise ValueError(
                     texts.CONFIG_UNKNOWN_CATEGORY_IN.format(key=section, codes=", ".join(bad))
                 )
+        if self.ops.sweep_stale_after < 2 * self.followups.sweep_interval:
+            raise ValueError(texts.CONFIG_SWEEP_STALE_TOO_SHORT.format(
+                interval=_duration_text(self.followups.sweep_interval)))
         seen: set[str] = set()
         buildings_seen: set[str] = set()
         for community in self.communities:
@@ -394,6 +442,14 @@ class Config(_Frozen):
 
     def communities_coordinated_by(self, user_id: int) -> tuple[Community, ...]:
         return tuple(c for c in self.communities if user_id in c.coordinators)
+
+
+def _duration_text(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f'"{seconds // size}{unit}"'
+    return f'"{seconds}s"'
 
 
 def _error_location(loc: tuple[Any, ...]) -> str:
@@ -425,6 +481,16 @@ def build_config(raw: Mapping[str, Any], env: Mapping[str, str], source: str) ->
         if env.get("TELEGRAM_API_BASE_URL"):
             bot_section["api_base_url"] = env["TELEGRAM_API_BASE_URL"]
         data["bot"] = bot_section
+    web_section = dict(data.get("web", {})) if isinstance(data.get("web", {}), dict) else None
+    if web_section is not None and (env.get("WEB_HOST") or env.get("WEB_PORT")):
+        if env.get("WEB_HOST"):
+            web_section["host"] = env["WEB_HOST"]
+        if env.get("WEB_PORT"):
+            port = env["WEB_PORT"].strip()
+            if not port.isascii() or not port.isdigit():
+                raise ConfigError(texts.CONFIG_BAD_WEB_PORT_ENV.format(value=env["WEB_PORT"]))
+            web_section["port"] = int(port)
+        data["web"] = web_section
     if "token" in data:
         raise ConfigError(texts.CONFIG_TOKEN_IN_FILE.format(path=source))
     data["token"] = env.get("TELEGRAM_BOT_TOKEN") or None

@@ -142,6 +142,8 @@ class Dispatcher:
         self._full = False  # the last pass read a whole batch: more may be due at once
         self._failures: dict[int, int] = {}  # row id -> transient failures in a row (backoff)
         self._me = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        # Told each row's result (sent, failed, unreachable, retry, flood): /metrics, bot/app.
+        self.on_result: Callable[[str], None] = lambda result: None
 
     @property
     def limits(self) -> Limits:
@@ -348,6 +350,7 @@ class Dispatcher:
             pause = retry_seconds(exc)
             log.warning("outbox row %s: flood control, all sends wait %.1f s", row.id, pause)
             self._pace.flood(row.chat_id, pause)
+            self.on_result("flood")
             await self._offload(self._release, row, done, f"429 retry after {pause:g}",
                                 group_post)
             return _Outcome.LEFT
@@ -369,6 +372,7 @@ class Dispatcher:
             wait = self._backoff(row)
             self._failures[_row_id(row)] = self._failures.get(_row_id(row), 0) + 1
             log.warning("outbox row %s: %s; retrying in %.2f s", row.id, exc, wait)
+            self.on_result("retry")
             self._pace.rest(row.chat_id, wait)
             await self._offload(self._release, row, done, str(exc), group_post)
             return _Outcome.LEFT
@@ -409,6 +413,7 @@ class Dispatcher:
             finish_row(uow.session, row.id, self.clock.now(), status, error, message_id)
             self._remember_group_post(uow, row, group_post)
             uow.commit()
+        self.on_result(status)
 
     def _release(self, row: Outbox, parts_sent: int, error: str | None,
                  group_post: int | None, count: bool = True) -> None:
@@ -444,6 +449,7 @@ class Dispatcher:
         with self.uows() as uow:
             mark_unreachable(uow.session, self.config, self.clock.now(), row, error)
             uow.commit()
+        self.on_result("unreachable")
 
 
 def _row_id(row: Outbox) -> int:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
 from telegram.ext import Application, ContextTypes
 
+from bot.ops.metrics import Metrics
 from bot.services.deps import Deps
 from bot.services.digests import owe_due_digests
 from bot.services.followups import sweep
@@ -39,14 +41,21 @@ def sweep_once(deps: Deps) -> SweepReport:
 
 
 async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """JobQueue callback: run a pass off the event loop, then wake the outbox sender."""
+    """JobQueue callback: run a pass off the event loop, then wake the outbox sender. Each
+    pass is timed for /metrics, and its end is what /healthz calls the last sweep."""
     deps: Deps = context.bot_data["deps"]
+    metrics: Metrics | None = context.bot_data.get("metrics")
+    started = time.monotonic()
     try:
         # The pass is blocking database work; in a thread, handlers keep answering meanwhile.
         report = await asyncio.to_thread(sweep_once, deps)
     except Exception:  # a database hiccup: the next tick tries again, nothing is lost
         log.exception("sweep failed")
+        if metrics is not None:
+            metrics.sweep_done(time.monotonic() - started, ok=False)
         return
+    if metrics is not None:
+        metrics.sweep_done(time.monotonic() - started)
     if report:
         deps.wake_sender()
 

@@ -23,7 +23,10 @@ from storage import models  # noqa: F401  (registers the tables on SQLModel.meta
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for SQLite (file created on first use) or PostgreSQL."""
+    """An engine for SQLite (file created on first use) or PostgreSQL. A failed statement's
+    error names the statement, never its parameters: they may be a resident's words, name or
+    phone number, and errors end up in the logs (decisions 14)."""
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

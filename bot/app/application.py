@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy import Engine
 from telegram import (
@@ -12,6 +14,7 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
+    Update,
 )
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -19,6 +22,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     MessageHandler,
     filters,
 )
@@ -29,9 +33,12 @@ from bot.app.classifier_holder import ClassifierHolder
 from bot.app.clock import SystemClock
 from bot.app.requests import BoundedRequest
 from bot.classify import Classifier
-from bot.config import Config
+from bot.config import Config, OpsSection
 from bot.domain.privacy import prepare as prepare_privacy
+from bot.ops.logs import log_handler
+from bot.ops.metrics import Metrics
 from bot.services.deps import Clock, Deps, db_pool
+from bot.services.health import database_snapshot
 from bot.texts.sending import FittedBot
 from handlers import answers, common, coordinator, resident, volunteer, welcome
 from handlers.buttons import on_button
@@ -43,15 +50,21 @@ from scheduler.sweep import schedule_sweep
 from storage.db import OwedSignal, create_schema, make_engine, uow_factory
 from storage.tallies import ensure_tallies
 
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
 log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 
 
 def build_application(config: Config, engine: Engine, clock: Clock | None = None,
                       classifier: Classifier | None = None, limits: Limits | None = None,
-                      config_path: str | Path | None = None) -> Application:
+                      config_path: str | Path | None = None,
+                      metrics: Metrics | None = None) -> Application:
     """The whole bot, ready for `run_polling()` or for tests to start by hand. With
-    `config_path`, keyword edits of that file take effect without a restart."""
+    `config_path`, keyword edits of that file take effect without a restart. Its metrics
+    (a registry of its own; `metrics` to pass one in) are app.bot_data["metrics"]."""
+    metrics = metrics or Metrics()
     assert config.token, "build_application needs config.token"
     base_url = config.bot.api_base_url or DEFAULT_BASE_URL
     # Telegram's limits as config.toml's [telegram] sets them, unless a test passes its own;
@@ -69,7 +82,7 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
     builder = (
         ApplicationBuilder()
         .bot(telegram_bot)
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(metrics=metrics))
         .post_init(on_startup)
         .post_stop(on_shutdown)
     )
@@ -85,9 +98,13 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
     # Handlers and the sweep call this after every unit of work; only those that queued a
     # row wake the sender.
     deps.wake_sender = holder.on_owed = dispatcher.wake_if_owed
+    dispatcher.on_result = metrics.sent
+    metrics.watch_database(lambda: database_snapshot(deps))
     app.bot_data["deps"] = deps
     app.bot_data["dispatcher"] = dispatcher
+    app.bot_data["metrics"] = metrics
     _add_handlers(app)
+    app.add_error_handler(_count_failure)
     schedule_sweep(app)
     return app
 
@@ -168,12 +185,48 @@ async def _register_commands(app: Application) -> None:
             log.warning("could not set commands for coordinator %s: %s", chat_id, exc)
 
 
-def configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+async def _count_failure(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An error handler beside handlers.common.on_error: an update whose handler raised."""
+    if isinstance(update, Update):
+        metrics: Metrics = context.bot_data["metrics"]
+        metrics.update_failed()
+
+
+def build_web(app: Application, **parts: Any) -> Starlette:
+    """The one web app for this application: /healthz and /metrics always, plus `parts`
+    (the playground and the local Bot API in `try`)."""
+    from bot.web.app import build_web_app  # the web stack, imported when it is served
+    from bot.web.ops import Ops
+
+    deps: Deps = app.bot_data["deps"]
+    ops = Ops(app.bot_data["metrics"], deps, deps.config.web.metrics_token)
+    return build_web_app(ops=ops, **parts)
+
+
+# Our own loggers: [ops] log_level applies to these. Libraries never log below INFO: at DEBUG,
+# python-telegram-bot and httpx write out the updates and requests, a resident's words in them.
+OUR_LOGGERS = ("bot", "handlers", "scheduler", "storage")
+
+
+def configure_logging(ops: OpsSection | None = None,
+                      stream: TextIO | None = None) -> logging.Handler:
+    """Logs as [ops] says, to stderr: text (default) or JSON lines (bot/ops/logs.py), our
+    loggers at log_level. Called again, it replaces the handler it added; returns it."""
+    ops = ops or OpsSection()
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "bot_ops", False)]:
+        root.removeHandler(old)
+    handler = log_handler(ops.log_format, stream or sys.stderr)
+    handler.bot_ops = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    level = logging.getLevelName(ops.log_level)
+    root.setLevel(max(level, logging.INFO))
+    for name in OUR_LOGGERS:
+        logging.getLogger(name).setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # The sweep runs every 30 s; APScheduler would log each run.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    return handler
 
 
 def prepare_database(config: Config, clock: Clock) -> Engine:
@@ -186,12 +239,30 @@ def prepare_database(config: Config, clock: Clock) -> Engine:
     return engine
 
 
-def run_bot(config: Config, config_path: str | Path | None = None) -> None:
-    """`python -m bot run`: create the database if needed and poll until stopped. Keyword
-    edits of `config_path` take effect on the next message; other sections need a restart."""
-    from bot.app.serve import serve  # the run path `try` shares
+def run_bot(config: Config, config_path: str | Path | None = None,
+            err: TextIO = sys.stderr) -> int:
+    """`python -m bot run`: create the database if needed, serve the web app ([web]: /healthz,
+    /metrics) and poll until stopped; the exit code. Keyword edits of `config_path` take effect
+    on the next message; other sections need a restart."""
+    from bot.app.serve import bind, serve  # the run path `try` shares
 
-    configure_logging()
-    engine = prepare_database(config, SystemClock())
-    app = build_application(config, engine, config_path=config_path)
-    asyncio.run(serve(app))
+    configure_logging(config.ops)
+    try:
+        sock = bind(config.web.host, config.web.port)
+    except OSError as exc:
+        print(texts.RUN_PORT_BUSY.format(host=config.web.host, port=config.web.port,
+                                         error=exc.strerror or exc), file=err)
+        return 2
+    try:
+        engine = prepare_database(config, SystemClock())
+        app = build_application(config, engine, config_path=config_path)
+        host, port = sock.getsockname()[:2]
+
+        def ready() -> None:
+            log.info("running; web app on http://%s:%s/ (/healthz, /metrics)",
+                     f"[{host}]" if ":" in host else host, port)
+
+        asyncio.run(serve(app, web=build_web(app), sock=sock, on_ready=ready))
+    finally:
+        sock.close()
+    return 0

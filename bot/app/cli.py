@@ -101,8 +101,7 @@ def _run(config: Config, path: Path, err: TextIO) -> int:
         return EXIT_USAGE
     from bot.app.application import run_bot  # imports telegram only when the bot really starts
 
-    run_bot(config, path)
-    return 0
+    return run_bot(config, path, err)
 
 
 def _classify(config: Config, text: str | None, jsonl: str | None, out: TextIO,

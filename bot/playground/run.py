@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import texts
-from bot.app.application import build_application, configure_logging
+from bot.app.application import build_application, build_web, configure_logging
 from bot.app.serve import bind, serve
 from bot.config import Config
 from bot.localapi import LocalBotApi
 from bot.playground.clock import MovableClock
 from bot.playground.world import Playground, demo_day_start, seed
-from bot.web.app import build_web_app
 from storage.db import create_schema, make_engine
 from storage.models import Volunteer
 from storage.tallies import ensure_tallies
@@ -47,7 +46,7 @@ def run_try(config: Config, *, host: str = "127.0.0.1", port: int = 8080, fresh:
             db: Path = PLAYGROUND_DB, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
             config_path: Path | None = None) -> int:
     """Start the playground and serve until Ctrl+C; returns the exit code."""
-    configure_logging()
+    configure_logging(config.ops)
     if host not in LOOPBACK:
         print(texts.TRY_HOST_WARNING.format(host=host), file=err)
     try:
@@ -75,7 +74,7 @@ def run_try(config: Config, *, host: str = "127.0.0.1", port: int = 8080, fresh:
         seeded = uow.session.get(Volunteer, 1) is not None
     if not seeded:
         seed(world.deps, engine)
-    web = build_web_app(playground=world, local_api=api)
+    web = build_web(app, playground=world, local_api=api)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"
 

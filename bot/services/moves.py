@@ -20,6 +20,7 @@ from bot.config import Config
 from bot.domain.deadlines import next_action_for
 from bot.domain.errors import DomainError
 from bot.domain.states import Action, Role, Transition, starts_waiting, transition
+from bot.ops.logs import note
 from bot.services.notices import declare_owed
 from storage.db import Session
 from storage.models import Ticket, TicketEvent
@@ -33,6 +34,7 @@ def load_ticket(session: Session, number: int) -> Ticket:
     ticket = session.get(Ticket, number) if 0 < number < 2**62 else None
     if ticket is None:
         raise DomainError("ticket_not_found", number=number)
+    note(ticket=number)  # the update's log lines name the ticket from here on
     return ticket
 
 
@@ -131,5 +133,6 @@ def store_ticket(session: Session, ticket: Ticket) -> int:
         insert_events(session, events)
         session.info[_UNSTORED] = [w for w in waiting if w[0] is not ticket]
     assert ticket.id is not None
+    note(ticket=ticket.id)
     return ticket.id
 

@@ -123,6 +123,13 @@ CONFIG_UNKNOWN_CATEGORY_IN = "{key} 中有未知的分类代码：{codes}"
 CONFIG_NO_COMMUNITIES = "至少要配置一个 [[communities]] 社区"
 CONFIG_DUPLICATE_CODE = "社区代码 {code} 重复"
 CONFIG_DUPLICATE_BUILDING = "社区 {community} 的楼院代码与已有楼院重复（楼院代码在所有社区中必须唯一）"
+CONFIG_EXPECT_ONE_OF = "应为以下之一：{values}"
+CONFIG_METRICS_TOKEN_SHORT = "metrics_token 至少要 {n} 个字符，前后不能有空格（留空则只有本机能访问 /metrics 和 /healthz）"
+CONFIG_SWEEP_STALE_TOO_SHORT = (
+    "ops.sweep_stale_after 至少要是 followups.sweep_interval（{interval}）的两倍，"
+    "否则巡检正常时 /healthz 也会报告过期"
+)
+CONFIG_BAD_WEB_PORT_ENV = "环境变量 WEB_PORT 应为 0–65535 的端口号，实际为 \"{value}\""
 CONFIG_TOKEN_IN_FILE = (
     "配置文件 {path} 中不能写 token：机器人令牌只从环境变量 TELEGRAM_BOT_TOKEN 读取。"
 )
@@ -577,6 +584,10 @@ TRY_READY = "试用环境已启动：请用浏览器打开 {url}\n（按 Ctrl+C 
 TRY_HOST_WARNING = (
     "注意：试用环境监听在 {host}，同一网络里的其他人也能打开这个页面。"
     "演示用，不要在这里填写真实的个人信息。"
+)
+RUN_PORT_BUSY = (
+    "机器人没有启动：网页端口 {host}:{port} 无法监听（{error}）。/healthz 和 /metrics 在这个端口上；"
+    "请在 config.toml 的 [web] port 换一个端口（或设置环境变量 WEB_PORT；0 表示任意空闲端口）。"
 )
 TRY_PORT_BUSY = "端口 {port} 已被占用。请换一个端口，例如：python -m bot try --port 8081"
 NO_TOKEN_TRY_HINT = (

@@ -1,8 +1,8 @@
 """The one ASGI app: everything the bot serves over HTTP, on one port ([web] in config.toml).
 
-Today: the playground (its page, its JSON API and, mounted at /tg, the local Bot API the
-playground's bot talks to). Later issues add the webhook, /healthz, /metrics and the dashboard
-as routes of this same app.
+Today: /healthz and /metrics (bot/web/ops.py, in `run` and `try` alike), and in `try` the
+playground (its page, its JSON API and, mounted at /tg, the local Bot API the playground's bot
+talks to). Later issues add the webhook and the dashboard as routes of this same app.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.digest.chart import font_path
 from bot.localapi import LocalBotApi
 from bot.localapi.asgi import local_api_app
+from bot.web.ops import Ops, ops_routes
 from bot.web.playground import EventHub, playground_routes
 
 if TYPE_CHECKING:  # handed in by `try` (bot/playground/run.py)
@@ -71,12 +72,14 @@ async def cjk_font(request: Request) -> Response:
 
 
 def build_web_app(*, playground: Playground | None = None,
-                  local_api: LocalBotApi | None = None) -> Starlette:
+                  local_api: LocalBotApi | None = None, ops: Ops | None = None) -> Starlette:
     """The ASGI app with the parts this run mode serves."""
     routes: list[BaseRoute] = [
         Route("/static/cjk.otf", cjk_font),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
+    if ops is not None:
+        routes += ops_routes(ops)
     if playground is not None:
         async def page(request: Request) -> Response:
             return FileResponse(STATIC / "playground.html", media_type="text/html",

@@ -21,6 +21,7 @@ from bot.app.clock import ManualClock
 from bot.classify import Classifier
 from bot.config import Config
 from bot.localapi import Call, LocalBotApi
+from bot.ops.metrics import Metrics
 from bot.services import volunteers as volunteering
 from scheduler.pacing import Limits
 from storage.db import create_schema, make_engine, uow_factory
@@ -169,10 +170,12 @@ def button_labels(message: Call | dict[str, Any]) -> list[list[str]]:
 async def start_harness(api: LocalBotApi, config: Config, classifier: Classifier,
                         db_path: Path, clock: ManualClock, limits: Limits = FAST,
                         sweep_interval: timedelta = timedelta(hours=1),
-                        config_path: Path | None = None) -> AsyncIterator[Harness]:
+                        config_path: Path | None = None,
+                        metrics: Metrics | None = None) -> AsyncIterator[Harness]:
     """The bot on a fresh or existing SQLite file. The sweep ticks every `sweep_interval`:
     an hour by default, so only the follow-up tests (which pass a second) see it run. With
-    `config_path`, the bot reloads keyword edits of that file (bot/app/classifier_holder.py)."""
+    `config_path`, the bot reloads keyword edits of that file (bot/app/classifier_holder.py);
+    with `metrics`, it counts into those (bot/ops/metrics.py)."""
     cfg = config.model_copy(update={
         "token": TOKEN,
         "bot": config.bot.model_copy(update={"api_base_url": f"{api.url}/bot"}),
@@ -181,7 +184,7 @@ async def start_harness(api: LocalBotApi, config: Config, classifier: Classifier
     engine = make_engine(f"sqlite:///{db_path}")
     create_schema(engine)
     app = build_application(cfg, engine, clock=clock, classifier=classifier, limits=limits,
-                            config_path=config_path)
+                            config_path=config_path, metrics=metrics)
     app.bot_data["dispatcher"].poll_interval = 0.05
     harness = Harness(api, app, engine, uow_factory(engine), cfg, clock)
     _count_handled_updates(app, harness.handled)

@@ -34,6 +34,10 @@ def test_try_never_reads_the_token_or_the_real_database(tmp_path: Path) -> None:
                                                         "coordinator"}
         assert len([p for p in state["people"] if p["role"] == "volunteer"]) == 3
         assert (tmp_path / "data" / "playground.db").exists()
+        # The operations kit is a route of the same app in `try` too (decisions 7).
+        health = httpx.get(pg.url + "healthz", timeout=BOUND)
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        assert "bot_database_up 1.0" in httpx.get(pg.url + "metrics", timeout=BOUND).text
     assert "REAL-TOKEN" not in "".join(pg.output)
 
 
@@ -65,6 +69,10 @@ def test_a_week_passes_one_day_at_a_time(tmp_path: Path) -> None:
         chart = httpx.get(pg.url + "api/file/" + charts[0]["photo"][-1]["file_id"],
                           timeout=BOUND)
         assert chart.headers["content-type"] == "image/png" and chart.content[:4] == b"\x89PNG"
+        # A week of the page's time is not a stale bot: the sweep's age is real time, and
+        # everything that fell due on the way was sent.
+        health = httpx.get(pg.url + "healthz", timeout=BOUND)
+        assert health.status_code == 200, health.json()
 
 
 def test_the_page_api_refuses_what_no_person_could_do(tmp_path: Path) -> None:

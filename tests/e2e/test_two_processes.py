@@ -98,7 +98,8 @@ def reminder_to(residents: range) -> Callable[[Call], bool]:
 
 def start_bot(config_file: Path, api: LocalBotApi, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "BOT_CONFIG": str(config_file), "TELEGRAM_BOT_TOKEN": TOKEN,
-           "DATABASE_URL": str(PG_URL), "TELEGRAM_API_BASE_URL": f"{api.url}/bot"}
+           "DATABASE_URL": str(PG_URL), "TELEGRAM_API_BASE_URL": f"{api.url}/bot",
+           "WEB_PORT": "0"}  # each its own free port for /healthz and /metrics
     with log.open("wb") as out:
         return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=REPO, env=env,
                                 stdout=out, stderr=subprocess.STDOUT)
