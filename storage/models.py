@@ -215,7 +215,7 @@ class Outbox(SQLModel, table=True):
     urgent: bool = False
     created_at: datetime
     not_before: datetime  # quiet hours push this to the morning
-    status: str = "pending"  # pending | sent | failed | unreachable
+    status: str = "pending"  # pending | sent | failed | unreachable | superseded
     attempts: int = 0
     lease_until: datetime | None = None  # a dispatcher holds the row until then
     sent_at: datetime | None = None
