@@ -260,6 +260,9 @@ class FollowupsSection(_Frozen):
     sweep_interval: Duration = timedelta(seconds=30)
     accept_timeout: Duration = timedelta(hours=2)
     claim_timeout: Duration = timedelta(hours=8)
+    # Urgent matters wait less for someone to accept or claim them (their limit is short).
+    urgent_accept_timeout: Duration = timedelta(minutes=15)
+    urgent_claim_timeout: Duration = timedelta(minutes=30)
     progress_reminder: Duration = timedelta(hours=24)
     confirm_reminder: Duration = timedelta(hours=24)
     auto_close: Duration = timedelta(hours=72)

@@ -271,10 +271,10 @@ class Dispatcher:
         """The row's messages; with `lease`, the row leased in the same transaction (whether
         it was taken: False when someone holds it or an earlier row of its chat waits)."""
         with self.uows() as uow:
-            parts = list(split_albums(render_owed(uow.session, self.config, row)))
+            now = self.clock.now()
+            parts = list(split_albums(render_owed(uow.session, self.config, row, now)))
             if not lease:
                 return parts, False
-            now = self.clock.now()
             taken = lease_row(uow.session, row, now, now + self.lease)
             uow.commit()
             return parts, taken

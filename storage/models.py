@@ -114,7 +114,9 @@ class Ticket(SQLModel, table=True):
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     accept_due_at: datetime | None = None  # the response time limit (响应率)
-    due_at: datetime | None = None  # the resolution time limit (办结时限)
+    # The resolution time limit (办结时限): from the submission while nobody has taken it, then
+    # afresh from each 接单/认领 and each reopen (bot.domain.deadlines.RESTARTS_TIME_LIMIT).
+    due_at: datetime | None = None
     overdue_at: datetime | None = None  # set once when the time limit passed (督办)
     next_action: str | None = None
     next_action_at: datetime | None = None
@@ -215,7 +217,7 @@ class Outbox(SQLModel, table=True):
     urgent: bool = False
     created_at: datetime
     not_before: datetime  # quiet hours push this to the morning
-    status: str = "pending"  # pending | sent | failed | unreachable
+    status: str = "pending"  # pending | sent | failed | unreachable | superseded
     attempts: int = 0
     lease_until: datetime | None = None  # a dispatcher holds the row until then
     sent_at: datetime | None = None

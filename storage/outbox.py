@@ -90,6 +90,13 @@ def pending_notice(session: Session, ticket_id: int, notice: str) -> bool:
     return found is not None
 
 
+def ever_owed(session: Session, ticket_id: int, notice: str) -> bool:
+    """Was a `notice` about this ticket ever owed (sent, waiting, or not delivered)?"""
+    found = session.exec(select(Outbox.id).where(
+        Outbox.ticket_id == ticket_id, Outbox.notice == notice).limit(1)).first()
+    return found is not None
+
+
 # Built once: the sender runs these for every message it sends, and a statement made anew
 # each time costs more Python than the database spends on it. Core statements on the table,
 # not the ORM entity, so no ORM bookkeeping either (nothing here is loaded as an object).
@@ -154,6 +161,17 @@ def move_pending(session: Session, chat_id: int, new_chat_id: int) -> None:
         update(Outbox)
         .where(col(Outbox.chat_id) == chat_id, col(Outbox.status) == "pending")
         .values(chat_id=new_chat_id)
+    )
+
+
+def supersede_pending(session: Session, ticket_id: int, notices: Sequence[str]) -> None:
+    """Reminders about a ticket still waiting to go out (held by quiet hours) give way to a
+    later one: only the latest is sent. Marked superseded, never sent."""
+    session.exec(
+        update(Outbox)
+        .where(col(Outbox.ticket_id) == ticket_id, col(Outbox.status) == "pending",
+               col(Outbox.notice).in_(notices))
+        .values(status="superseded")
     )
 
 

@@ -9,6 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from bot.domain.states import CLAIMABLE, HELD, WORKING, Action, TicketStatus
 
+# Someone takes the matter in hand (接单, 认领), or it comes back to work (未解决, 又出问题了,
+# the office's /reopen): the time limit (办结时限) runs afresh from that moment, and the
+# overdue mark (督办 sent) of the old limit goes. Until someone takes it, the limit runs from
+# the submission: a matter nobody takes is overdue for the office (and its resident hears).
+RESTARTS_TIME_LIMIT = frozenset({Action.ACCEPT, Action.CLAIM, Action.REJECT,
+                                 Action.REVISIT_REOPEN, Action.REOPEN})
+
 if TYPE_CHECKING:  # only its type: the rules read a Config handed to them
     from bot.config import Config
 
@@ -23,6 +30,39 @@ def time_limit(config: Config, category: str, urgent: bool, text: str = "") -> t
     if any(word in text for word in c.utility_words):
         return min(limit, c.utility_time_limit)
     return limit
+
+
+def restarted_limit(config: Config, action: Action, now: datetime,
+                    t: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields `action` at `now` sets on a ticket (its fields after the change, `t`) for
+    its time limit: a new due_at and no overdue mark when the action starts a new limit."""
+    if action not in RESTARTS_TIME_LIMIT or t["status"] not in WORKING:
+        return {}
+    limit = time_limit(config, t["category"], bool(t.get("urgent")), t.get("text") or "")
+    return {"due_at": now + limit, "overdue_at": None}
+
+
+def limit_for_category(config: Config, t: Mapping[str, Any], category: str) -> datetime:
+    """The due_at of a ticket (fields `t`) given another category: its current limit's start
+    (the submission, or when it was last taken or reopened) plus the new category's limit."""
+    text = t.get("text") or ""
+    urgent = bool(t.get("urgent"))
+    due = t.get("due_at")
+    start = t["created_at"] if due is None else due - time_limit(config, t["category"], urgent,
+                                                                   text)
+    return start + time_limit(config, category, urgent, text)
+
+
+def accept_timeout(config: Config, urgent: bool) -> timedelta:
+    """How long a routed volunteer has to press 接单 before the group is asked."""
+    f = config.followups
+    return f.urgent_accept_timeout if urgent else f.accept_timeout
+
+
+def claim_timeout(config: Config, urgent: bool) -> timedelta:
+    """How long each rung of the 催办 ladder waits for someone to claim it."""
+    f = config.followups
+    return f.urgent_claim_timeout if urgent else f.claim_timeout
 
 
 def next_action_for(config: Config,
@@ -42,17 +82,20 @@ def next_action_for(config: Config,
     def readable(moment: datetime) -> datetime:
         return moment if t.get("urgent") else quiet_hours_end(config, moment)
 
+    urgent = bool(t.get("urgent"))
     if status == TicketStatus.ASSIGNED and t.get("routed_at"):
-        candidates.append((Action.ACCEPT_TIMEOUT, readable(t["routed_at"]) + f.accept_timeout))
+        candidates.append((Action.ACCEPT_TIMEOUT,
+                           readable(t["routed_at"]) + accept_timeout(config, urgent)))
     if status in CLAIMABLE and t.get("assignee_id") is None:
         # Waiting for someone to claim it (group offer, triage, or nobody eligible): the
         # ladder climbs from the 网格长 to the coordinators, one claim_timeout per rung.
         base = readable(t.get("waiting_since") or t["created_at"])
         level = t.get("escalation_level") or 0
+        rung = claim_timeout(config, urgent)
         if level == 0:
-            candidates.append((Action.CLAIM_TIMEOUT, base + f.claim_timeout))
+            candidates.append((Action.CLAIM_TIMEOUT, base + rung))
         elif level == 1:
-            candidates.append((Action.CLAIM_ESCALATE, base + 2 * f.claim_timeout))
+            candidates.append((Action.CLAIM_ESCALATE, base + 2 * rung))
     if status in HELD and t.get("assignee_id") is not None:
         last = t.get("last_progress_at") or t.get("claimed_at") or t["created_at"]
         reminded = t.get("reminded_at")

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from bot import texts
 from bot.config import Config
+from bot.domain.deadlines import accept_timeout as accept_wait
 from bot.domain.deadlines import time_limit
 from bot.domain.errors import DomainError
-from bot.domain.states import Action, Role, transition
+from bot.domain.states import HELD, Action, Role, transition
 from bot.services.moves import load_ticket, move
 from bot.services.notices import owe, owe_coordinators
 from bot.services.residents import reopen_after_revisit
@@ -27,6 +28,7 @@ from bot.services.template import Tx, action, query
 from bot.texts.render import describe_span
 from storage.db import Session
 from storage.models import Ticket, Volunteer
+from storage.outbox import ever_owed, supersede_pending
 from storage.queries import due_ticket_ids, has_event_since
 from storage.stats_queries import utc
 
@@ -48,7 +50,7 @@ def accept_timeout(s: Session, config: Config, now: datetime, ticket: Ticket) ->
     lapsed_chat = volunteer_chat(s, ticket.assignee_id)
     offer_to_group(s, config, now, ticket, action=Action.ACCEPT_TIMEOUT)
     owe(s, config, now, lapsed_chat, "offer_lapsed", ticket,
-        hours=describe_span(config.followups.accept_timeout))
+        hours=describe_span(accept_wait(config, ticket.urgent)))
 
 
 def claim_timeout(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
@@ -58,37 +60,56 @@ def claim_timeout(s: Session, config: Config, now: datetime, ticket: Ticket) -> 
     if grid is None or grid.leader_id is None or ticket.needs_triage:
         claim_escalate(s, config, now, ticket)  # no 网格长 to ask (or it awaits triage)
         return
-    waited = describe_span(now - (ticket.waiting_since or ticket.created_at))
+    since, waited = _waiting(ticket, now)
     _system(s, config, now, ticket, Action.CLAIM_TIMEOUT, escalation_level=1)
-    owe(s, config, now, grid.leader_id, "chase_leader", ticket, waited=waited)
+    owe(s, config, now, grid.leader_id, "chase_leader", ticket, urgent=ticket.urgent,
+        since=since, waited=waited)
 
 
 def claim_escalate(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
     """Still unclaimed a rung later: 小事不出小区 did not work, so the community steps in."""
-    waited = describe_span(now - (ticket.waiting_since or ticket.created_at))
+    since, waited = _waiting(ticket, now)
     _system(s, config, now, ticket, Action.CLAIM_ESCALATE, escalation_level=2)
+    # The 网格长's ask, if quiet hours still hold it, gives way: one 催办, the latest, goes out.
+    supersede_pending(s, ticket.id or 0, CHASES)
     owe_coordinators(s, config, now, config.community(ticket.community), "chase_office", ticket,
-                     waited=waited)
+                     urgent=ticket.urgent, since=since, waited=waited)
+
+
+# The 催办 ladder's notices: a later rung supersedes an earlier one not sent yet.
+CHASES = ("chase_leader", "chase_office")
+
+
+def _waiting(ticket: Ticket, now: datetime) -> tuple[str, str]:
+    """A 催办's wait: since when (the notice says how long as of when it is sent), and how long
+    now (what a row owed before `since` was stored reads)."""
+    since = utc(ticket.waiting_since or ticket.created_at)
+    return since.isoformat(), describe_span(now - since)
 
 
 def progress_reminder(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
     """Claimed, and the resident has heard nothing for a while: nudge the volunteer."""
-    last = ticket.last_progress_at or ticket.claimed_at or ticket.created_at
+    last = utc(ticket.last_progress_at or ticket.claimed_at or ticket.created_at)
     _system(s, config, now, ticket, Action.PROGRESS_REMINDER, reminded_at=now)
     owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "progress_reminder", ticket,
-        waited=describe_span(now - last))
+        since=last.isoformat(), waited=describe_span(now - last))
 
 
 def overdue(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:
-    """Past the time limit: marked overdue and 督办 to the coordinators, once."""
+    """Past the time limit: marked overdue and 督办 to the coordinators, once per limit. The
+    volunteer who holds it is reminded; a volunteer only offered it never is (it is not
+    theirs). Nobody holds it: its resident hears, kindly and once, that it is still waiting."""
     limit = describe_span(time_limit(config, ticket.category, ticket.urgent, ticket.text))
+    held = ticket.status in HELD and ticket.assignee_id is not None
+    holder = s.get(Volunteer, ticket.assignee_id) if held else None
     _system(s, config, now, ticket, Action.OVERDUE, overdue_at=now)
-    holder = s.get(Volunteer, ticket.assignee_id) if ticket.assignee_id else None
     owe_coordinators(s, config, now, config.community(ticket.community), "overdue_office",
-                     ticket, urgent=ticket.urgent, limit=limit,
-                     holder=holder.name if holder else texts.HOLDER_NONE)
-    owe(s, config, now, holder.tg_id if holder else None, "overdue_volunteer", ticket,
-        urgent=ticket.urgent, limit=limit)
+                     ticket, urgent=ticket.urgent, limit=limit)
+    if holder is not None:
+        owe(s, config, now, holder.tg_id, "overdue_volunteer", ticket,
+            urgent=ticket.urgent, limit=limit)
+    elif not ever_owed(s, ticket.id or 0, "overdue_resident"):
+        owe(s, config, now, reporter_chat(s, ticket), "overdue_resident", ticket)
 
 
 def confirm_reminder(s: Session, config: Config, now: datetime, ticket: Ticket) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot import texts
 from bot.config import Config
-from bot.domain.deadlines import next_action_for
+from bot.domain.deadlines import next_action_for, restarted_limit
 from bot.domain.errors import DomainError
 from bot.domain.states import Action, Role, Transition, starts_waiting, transition
 from bot.ops.logs import note
@@ -82,6 +82,10 @@ def move(
         # A new wait for a claimer: the 催办 ladder starts again from the bottom rung.
         values["waiting_since"] = projected["waiting_since"] = now
         values["escalation_level"] = projected["escalation_level"] = 0
+    # Taken in hand or back to work: a new time limit from now (bot.domain.deadlines).
+    restart = restarted_limit(config, change.event, now, projected)
+    values.update(restart)
+    projected.update(restart)
     values["next_action"], values["next_action_at"] = next_action_for(config, projected)
     event = TicketEvent(
         ticket_id=ticket.id,  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import texts
-from bot.domain.deadlines import time_limit
+from bot.domain.deadlines import limit_for_category
 from bot.domain.errors import DomainError
 from bot.domain.states import CLAIMABLE, FINAL_STATUSES, Action, Role
 from bot.services.corrections import record_correction
@@ -144,8 +144,7 @@ def recategorise(tx: Tx, number: int, tg_id: int, category: str) -> Recat:
         return Recat(ticket, before, changed=True)
     values: dict[str, Any] = {"category": category, "needs_triage": False}
     if ticket.status not in FINAL_STATUSES:
-        values["due_at"] = ticket.created_at + time_limit(
-            config, category, ticket.urgent, ticket.text)
+        values["due_at"] = limit_for_category(config, ticket.model_dump(), category)
     move(s, config, now, ticket, action=Action.RECAT, role=Role.COORDINATOR,
          actor_tg_id=tg_id, note=f"{before}→{category}", **values)
     record_correction(s, now, ticket, before, category, tg_id)
@@ -175,7 +174,7 @@ def triage_ticket(tx: Tx, number: int, tg_id: int, category: str) -> Ticket:
     before = ticket.category
     move(s, config, now, ticket, action=Action.TRIAGE, role=Role.COORDINATOR,
          actor_tg_id=tg_id, note=category, category=category, needs_triage=False,
-         due_at=ticket.created_at + time_limit(config, category, ticket.urgent, ticket.text))
+         due_at=limit_for_category(config, ticket.model_dump(), category))
     record_correction(s, now, ticket, before, category, tg_id)
     if category in config.routing.coordinator_categories:
         # The office keeps it: it stays with them rather than bouncing back to triage.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from bot import texts
 from bot.config import Config
@@ -14,13 +14,16 @@ from storage.db import Session
 from storage.models import Outbox
 
 
-def render_owed(session: Session, config: Config, row: Outbox) -> list[Out]:
-    """The messages for `row`, rendered from the database as it is now, each within
-    Telegram's limits (a long text as several messages: the sender tracks every part)."""
-    return fit_outs(_render(session, config, row))
+def render_owed(session: Session, config: Config, row: Outbox,
+                now: datetime | None = None) -> list[Out]:
+    """The messages for `row`, rendered from the database as it is `now` (the moment it is
+    sent), each within Telegram's limits (a long text as several messages: the sender tracks
+    every part)."""
+    return fit_outs(_render(session, config, row, now))
 
 
-def _render(session: Session, config: Config, row: Outbox) -> list[Out]:
+def _render(session: Session, config: Config, row: Outbox,
+            now: datetime | None) -> list[Out]:
     if row.notice == "digest":
         community = config.community(row.payload.get("community_code"))
         if community is None:
@@ -30,4 +33,4 @@ def _render(session: Session, config: Config, row: Outbox) -> list[Out]:
         return digest_messages(session, config, community, day, row.created_at)
     if row.notice == "config_problem":  # bot/app/classifier_holder.py: a broken keyword edit
         return [Out("text", texts.CONFIG_RELOAD_FAILED.format(error=row.payload.get("error")))]
-    return render_notice(session, config, row)
+    return render_notice(session, config, row, now)

@@ -455,6 +455,11 @@ NOTICE_OVERDUE_OFFICE = (
     "\n可改派：/assign {number}"
 )
 NOTICE_OVERDUE_VOLUNTEER = "🔴 #{number} 已超过办理时限（{limit}），社区也收到了提醒。请尽快办好，或点「添加进展」说明情况。"
+# To a resident whose matter nobody has taken by its time limit (once; the office is told too).
+NOTICE_OVERDUE_RESIDENT = (
+    "您反映的事（编号 {number}）还在找人办，比预计的慢了，让您久等了。\n"
+    "社区工作人员已经知道了，会尽快安排。"
+)
 NOTICE_CONFIRM_REMINDER = (
     "您反映的事（编号 {number}），志愿者 {waited}前说办好了。\n"
     "现在问题解决了吗？点下面的按钮告诉我们就行。\n"
@@ -485,6 +490,7 @@ RESIDENT_MESSAGES = (
     "REOPENED_FOR_RESIDENT", "REOPENED_TO_OFFICE_FOR_RESIDENT", "ASK_RATING", "RATED",
     "COMMENT_SAVED", "NOTICE_RELEASED", "NOTICE_CLOSED_UNRESOLVED", "CLOSED_NOTE",
     "NOTICE_REOPENED_BY_OFFICE", "NOTICE_CONFIRM_REMINDER", "NOTICE_AUTO_CLOSED",
+    "NOTICE_OVERDUE_RESIDENT",
     "NOTICE_REVISIT", "REVISIT_THANKS", "REVISIT_REOPENED",
 )
 RESIDENT_MAX_LINES = 3

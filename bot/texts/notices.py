@@ -4,11 +4,12 @@ notice owed before a change shows the change (bot/services/owed.py calls render_
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from bot import texts
 from bot.config import Config
-from bot.domain.states import CLAIMABLE, TicketStatus
+from bot.domain.states import CLAIMABLE, HELD, TicketStatus
 from bot.texts import fit
 from bot.texts.callbacks import encode
 from bot.texts.render import (
@@ -17,6 +18,7 @@ from bot.texts.render import (
     Out,
     category_buttons,
     closed_notice,
+    describe_span,
     details_text,
     reasons_line,
     resident_names,
@@ -28,12 +30,22 @@ from storage.db import Session
 from storage.models import Outbox, Resident, Ticket, Volunteer
 
 
-def render_notice(session: Session, config: Config, row: Outbox) -> list[Out]:
-    """The messages one outbox row stands for, rendered from the ticket as it is now."""
+def render_notice(session: Session, config: Config, row: Outbox,
+                  now: datetime | None = None) -> list[Out]:
+    """The messages one outbox row stands for, rendered from the ticket as it is `now` (when
+    it is sent): a wait is told as of then, a 催办 for a matter taken meanwhile is dropped."""
     ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
     if ticket is None:
         return []
-    p = row.payload
+    p = dict(row.payload)
+    if now is not None and p.get("since"):
+        p["waited"] = describe_span(now - datetime.fromisoformat(p["since"]))
+    if row.notice in _CHASES and not _waiting(ticket):
+        return []  # someone took it (or it was closed) while the 催办 waited for morning
+    if row.notice == "overdue_office":
+        holder = session.get(Volunteer, ticket.assignee_id) \
+            if ticket.status in HELD and ticket.assignee_id else None
+        p["holder"] = holder.name if holder else texts.HOLDER_NONE
     n = ticket.id or 0
     resident = session.get(Resident, ticket.reporter_id) if ticket.reporter_id else None
     names = resident_names(resident)
@@ -61,6 +73,7 @@ def render_notice(session: Session, config: Config, row: Outbox) -> list[Out]:
         "leader_unreachable": lambda: texts.NOTICE_LEADER_UNREACHABLE.format(number=n),
         "unreachable": lambda: texts.NOTICE_UNREACHABLE.format(number=n,
                                                                name=p.get("name") or "—"),
+        "overdue_resident": lambda: texts.NOTICE_OVERDUE_RESIDENT.format(number=n),
         "reopened_escalated": lambda: texts.NOTICE_REOPENED_ESCALATED.format(
             number=n, reason=p.get("reason", "")),
     }
@@ -120,6 +133,14 @@ def _triage(config: Config, ticket: Ticket) -> Out:
     words = fit.trim(ticket.text or "—", room, texts.MORE_IN_TICKET.format(number=n))
     return Out("text", texts.NOTICE_TRIAGE.format(card=card, text=words),
                category_buttons(config, "t.tri", n))
+
+
+_CHASES = frozenset({"chase_leader", "chase_office"})
+
+
+def _waiting(ticket: Ticket) -> bool:
+    """Still waiting for someone to claim it (what a 催办 asks for)."""
+    return ticket.status in CLAIMABLE and ticket.assignee_id is None
 
 
 def _claimable(ticket: Ticket) -> bool:

@@ -41,7 +41,7 @@ def test_an_urgent_offer_at_night_does_not_wait_for_the_morning(
         uows: Uows, config: Config, clock: ManualClock) -> None:
     add_volunteer(uows, NIGHT, VOLUNTEER)
     ticket = submit(uows, config, NIGHT, text="楼道里有很浓的煤气味", urgent=True)
-    assert ticket.next_action_at == NIGHT + config.followups.accept_timeout
+    assert ticket.next_action_at == NIGHT + config.followups.urgent_accept_timeout
 
 
 def test_a_matter_offered_twice_overnight_gets_one_group_post(
