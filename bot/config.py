@@ -446,6 +446,18 @@ class Config(_Frozen):
     def communities_coordinated_by(self, user_id: int) -> tuple[Community, ...]:
         return tuple(c for c in self.communities if user_id in c.coordinators)
 
+    def communities_led_by(self, user_id: int) -> tuple[Community, ...]:
+        """The communities where `user_id` is the 网格长 of a grid."""
+        return tuple(c for c in self.communities
+                     if any(g.leader_id == user_id for g in c.grids))
+
+    def category_code(self, words: str) -> str | None:
+        """The category a person names: its code (sanitation) or its name (环境卫生)."""
+        words = words.strip()
+        if words in self.categories:
+            return words
+        return next((code for code, c in self.categories.items() if c.name == words), None)
+
 
 def _duration_text(value: timedelta) -> str:
     seconds = int(value.total_seconds())

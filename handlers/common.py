@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -61,6 +62,12 @@ async def say(update: Update, text: str, **kwargs: Any) -> None:
         await chat.send_message(text, **kwargs)
 
 
+# Refusals of a button press that mean the button is out of date: the matter moved on (or
+# left its presser's hands). In a private chat the pressed message then loses its buttons; a
+# group post is left to the sender's edits (it may be offered again meanwhile).
+STALE_BUTTON = frozenset({"bad_state", "already_triaged", "not_assignee", "revisit_answered"})
+
+
 def refusals(handler: Handler) -> Handler:
     """A DomainError becomes a polite answer (an alert for button presses); nothing changed."""
 
@@ -69,14 +76,25 @@ def refusals(handler: Handler) -> Handler:
         try:
             await handler(update, context, *args)
         except DomainError as refused:
-            if update.callback_query is not None:
-                await update.callback_query.answer(refusal(refused), show_alert=True)
+            query = update.callback_query
+            if query is not None:
+                await query.answer(refusal(refused, pressed=True), show_alert=True)
+                if refused.code in STALE_BUTTON and is_private(update) \
+                        and getattr(query.message, "reply_markup", None) is not None:
+                    await _drop_buttons(query)
             else:
                 await say(update, refusal(refused))
         finally:
             deps(context).wake_sender()
 
     return wrapper
+
+
+async def _drop_buttons(query: CallbackQuery) -> None:
+    try:
+        await query.edit_message_reply_markup(None)
+    except TelegramError as failed:  # already gone, or the message is too old to edit
+        log.info("could not remove stale buttons: %s", failed)
 
 
 @refusals

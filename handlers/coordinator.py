@@ -44,6 +44,34 @@ def _communities(update: Update, context: Context) -> tuple[Community, ...]:
     return deps(context).config.communities_coordinated_by(user.id) if user else ()
 
 
+def _staff_communities(update: Update, context: Context) -> tuple[Community, ...]:
+    """Where the sender is a coordinator or a 网格长: the communities whose lists, numbers and
+    tickets they may look at (网格长 are asked to find claimers: they need to see them)."""
+    user = update.effective_user
+    if user is None:
+        return ()
+    config = deps(context).config
+    coordinated = config.communities_coordinated_by(user.id)
+    return coordinated + tuple(c for c in config.communities_led_by(user.id)
+                               if c not in coordinated)
+
+
+def staff_only(handler: CommandHandlerFn) -> CommandHandlerFn:
+    """Refuses everyone who is neither a coordinator nor a 网格长, in private chat only."""
+
+    @wraps(handler)
+    async def wrapper(update: Update, context: Context) -> None:
+        if not _staff_communities(update, context):
+            await say(update, texts.NOT_COORDINATOR_COMMAND)
+            return
+        if not is_private(update):
+            await say(update, texts.PRIVATE_ONLY)
+            return
+        await handler(update, context)
+
+    return wrapper
+
+
 def coordinators_only(handler: CommandHandlerFn) -> CommandHandlerFn:
     """Refuses everyone who is not a coordinator of some community, in private chat only."""
 
@@ -109,10 +137,11 @@ async def reopen_command(update: Update, context: Context, number: int, user_id:
 @refusals
 @with_ticket_number(texts.RECAT_EXAMPLE)
 async def recat_command(update: Update, context: Context, number: int, user_id: int) -> None:
-    """/recat <number> [code]: gives the ticket another category (stored as a correction the
-    classifier can learn from); without a code, offers the categories as buttons."""
+    """/recat <number> [category]: gives the ticket another category, named in Chinese
+    (设施维修) or by its code (repairs); stored as a correction the classifier can learn
+    from. Without a category, offers the categories as buttons."""
     d = deps(context)
-    code = context.args[1] if context.args and len(context.args) > 1 else None
+    code = " ".join(context.args[1:]) if context.args and len(context.args) > 1 else None
     if code is None:
         await d.run(O.community_of, d, number, user_id)  # refuses other communities
         await say(update, texts.RECAT_PICK.format(number=number),
@@ -123,7 +152,7 @@ async def recat_command(update: Update, context: Context, number: int, user_id: 
 
 async def _recat(d: Deps, number: int, user_id: int, code: str) -> str:
     done = await d.run(O.recategorise, d, number, user_id, code)
-    name = d.config.category_name(code)
+    name = d.config.category_name(done.ticket.category)
     if not done.changed:
         return texts.RECAT_SAME.format(number=number, category=name)
     return texts.RECAT_DONE.format(number=number, before=d.config.category_name(done.before),
@@ -154,18 +183,18 @@ async def on_coordinator_button(update: Update, context: Context, press: Press) 
     await query.edit_message_text(text)
 
 
-@coordinators_only
+@staff_only
 async def overdue_command(update: Update, context: Context) -> None:
     """Lists overdue tickets, oldest first, with assignee and days late."""
     d = deps(context)
-    await say(update, await d.run(overdue_text, d, _communities(update, context)))
+    await say(update, await d.run(overdue_text, d, _staff_communities(update, context)))
 
 
-@coordinators_only
+@staff_only
 async def unclaimed_command(update: Update, context: Context) -> None:
     """Lists tickets nobody holds, oldest first."""
     d = deps(context)
-    await say(update, await d.run(unclaimed_text, d, _communities(update, context)))
+    await say(update, await d.run(unclaimed_text, d, _staff_communities(update, context)))
 
 
 @coordinators_only
@@ -175,15 +204,19 @@ async def volunteers_command(update: Update, context: Context) -> None:
     await say(update, await d.run(roster_text, d, _communities(update, context)))
 
 
-@coordinators_only
+@staff_only
 async def stats_command(update: Update, context: Context) -> None:
-    """/stats [days]: counts and the three rates (default 30 days)."""
+    """/stats [days]: counts and the three rates (default 30 days); anything but a number of
+    days gets the usage."""
     d = deps(context)
     raw = context.args[0] if context.args else "30"
-    days = int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= 3660 else 30
+    if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= 3660):
+        await say(update, texts.STATS_USAGE)
+        return
+    days = int(raw)
     at = d.at(d.clock.now())  # one moment for every community's numbers
     parts = []
-    for community in _communities(update, context):
+    for community in _staff_communities(update, context):
         s, open_now = await d.run(stats_of, at, community.code, days)
         r = s.rates
         parts.append(texts.STATS.format(
@@ -212,7 +245,7 @@ async def digest_command(update: Update, context: Context) -> None:
                 await say(update, out.text)
 
 
-@coordinators_only
+@staff_only
 @refusals
 @with_ticket_number("/ticket 12")
 async def ticket_command(update: Update, context: Context, number: int, user_id: int) -> None:

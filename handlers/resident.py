@@ -260,8 +260,11 @@ async def on_resolution_button(update: Update, context: Context, press: Press) -
     query, user_id, d = pressed(update, context)
     number = press.number
     if press.action == "t.ok":
-        await d.run(T.confirm_resolution, d, number, user_id)
+        ticket = await d.run(T.confirm_resolution, d, number, user_id)
         await query.answer()
+        if ticket.rating is not None:  # closed before, and rated: only thanks are left
+            await query.edit_message_text(texts.ALREADY_CLOSED_THANKS.format(number=number))
+            return
         await query.edit_message_text(texts.ASK_RATING.format(number=number),
                                       reply_markup=markup(rating_buttons(number)))
     elif press.action == "t.no":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import texts
+from bot.domain.states import Action
 from bot.services import volunteers as V
 from bot.services.conversation import ask, wait_buttons
 from bot.services.invites import update_profile
@@ -40,7 +41,7 @@ async def on_ticket_button(update: Update, context: Context, press: Press) -> No
         await query.answer()
         await say(update, texts.ASK_PROGRESS, reply_markup=markup(wait_buttons("progress", seq)))
     elif press.action == "t.res":
-        await d.run(V.check_holds, d, number, user_id)
+        await d.run(V.check_holds, d, number, user_id, Action.RESOLVE)
         seq = await d.run(ask, d, user_id, "resolve", ticket_id=number)
         await query.answer()
         await say(update, texts.ASK_RESOLVE, reply_markup=markup(wait_buttons("resolve", seq)))

@@ -175,14 +175,16 @@ async def _register_commands(app: Application) -> None:
     await app.bot.set_my_commands(_commands(texts.BOT_COMMANDS_GROUP),
                                   scope=BotCommandScopeAllGroupChats())
     coordinators = {c for community in deps.config.communities for c in community.coordinators}
+    leaders = {g.leader_id for community in deps.config.communities for g in community.grids
+               if g.leader_id is not None} - coordinators
     office = texts.BOT_COMMANDS_COORDINATOR + texts.BOT_COMMANDS_TICKET
-    for chat_id in sorted(coordinators):
+    menus = [(chat_id, private + office) for chat_id in sorted(coordinators)]
+    menus += [(chat_id, private + texts.BOT_COMMANDS_LEADER) for chat_id in sorted(leaders)]
+    for chat_id, pairs in menus:
         try:
-            await app.bot.set_my_commands(
-                _commands(private + office),
-                scope=BotCommandScopeChat(chat_id))
+            await app.bot.set_my_commands(_commands(pairs), scope=BotCommandScopeChat(chat_id))
         except TelegramError as exc:  # e.g. the coordinator has not started the bot yet
-            log.warning("could not set commands for coordinator %s: %s", chat_id, exc)
+            log.warning("could not set commands for staff %s: %s", chat_id, exc)
 
 
 async def _count_failure(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -132,14 +132,14 @@ A, R = Action, Role
 GROUP_UPDATE = ("group_update",)
 TO_GROUP = ("group_post", "group_update", "no_volunteer")
 # Back to work: to its volunteer, or to the office the second time; else routed afresh.
-REOPENED = ("reopened", "reopened_to_office", "reopened_escalated")
+REOPENED = ("reopened", "reopened_to_office", "reopened_escalated", *GROUP_UPDATE)
 TAKEN_UP = ("claimed", "details", *GROUP_UPDATE)
 
 TRANSITIONS: Mapping[Key, Transition] = {
     **_rows(R.RESIDENT, A.SUBMIT, [NEW], S.SUBMITTED, owes=["urgent_alert"]),
     # the resident
     **_rows(R.RESIDENT, A.CANCEL, UNCLAIMED, S.CANCELLED, owes=["withdrawn", *GROUP_UPDATE]),
-    **_rows(R.RESIDENT, A.CONFIRM, [S.RESOLVED], S.CLOSED, owes=["confirmed"]),
+    **_rows(R.RESIDENT, A.CONFIRM, [S.RESOLVED], S.CLOSED, owes=["confirmed", *GROUP_UPDATE]),
     **_rows(R.RESIDENT, A.REJECT, [S.RESOLVED, S.CLOSED], S.REOPENED, owes=REOPENED),
     **_rows(R.RESIDENT, A.RATE, [S.CLOSED], owes=["rated"]),
     **_rows(R.RESIDENT, A.COMMENT, [S.CLOSED], owes=["commented"]),
@@ -148,8 +148,8 @@ TRANSITIONS: Mapping[Key, Transition] = {
     # a volunteer
     **_rows(R.VOLUNTEER, A.ACCEPT, [S.ASSIGNED], S.CLAIMED, owes=TAKEN_UP),
     **_rows(R.VOLUNTEER, A.CLAIM, CLAIMABLE, S.CLAIMED, owes=TAKEN_UP),
-    **_rows(R.VOLUNTEER, A.DECLINE, [S.ASSIGNED], S.SUBMITTED),
-    **_rows(R.VOLUNTEER, A.RELEASE, HELD, S.SUBMITTED, owes=["released"]),
+    **_rows(R.VOLUNTEER, A.DECLINE, [S.ASSIGNED], S.SUBMITTED, owes=GROUP_UPDATE),
+    **_rows(R.VOLUNTEER, A.RELEASE, HELD, S.SUBMITTED, owes=["released", *GROUP_UPDATE]),
     **_rows(R.VOLUNTEER, A.PROGRESS, HELD, S.IN_PROGRESS, owes=["progress"]),
     **_rows(R.VOLUNTEER, A.RESOLVE, HELD, S.RESOLVED, owes=["resolved"]),
     # a coordinator
@@ -158,12 +158,12 @@ TRANSITIONS: Mapping[Key, Transition] = {
     **_rows(R.COORDINATOR, A.CLOSE, (*UNCLAIMED, *HELD, S.RESOLVED), S.CLOSED_UNRESOLVED,
             owes=["closed_unresolved", "closed_by_office", *GROUP_UPDATE]),
     **_rows(R.COORDINATOR, A.REOPEN, [S.RESOLVED, S.CLOSED, S.CLOSED_UNRESOLVED], S.REOPENED,
-            owes=["reopened", "reopened_by_office"]),
+            owes=["reopened", "reopened_by_office", *GROUP_UPDATE]),
     **_rows(R.COORDINATOR, A.TRIAGE, CLAIMABLE),
     **_rows(R.COORDINATOR, A.RECAT, list(S), owes=GROUP_UPDATE),
     # the bot: routing (after a submission, a decline, a release, a reopen or a triage)
-    **_rows(R.SYSTEM, A.TRIAGE_REQUESTED, CLAIMABLE, owes=["triage"]),
-    **_rows(R.SYSTEM, A.ROUTE, CLAIMABLE, S.ASSIGNED, owes=["offer"]),
+    **_rows(R.SYSTEM, A.TRIAGE_REQUESTED, CLAIMABLE, owes=["triage", *GROUP_UPDATE]),
+    **_rows(R.SYSTEM, A.ROUTE, CLAIMABLE, S.ASSIGNED, owes=["offer", *GROUP_UPDATE]),
     **_rows(R.SYSTEM, A.OFFER_GROUP, CLAIMABLE, owes=TO_GROUP),
     # the bot: follow-ups
     **_rows(R.SYSTEM, A.ACCEPT_TIMEOUT, [S.ASSIGNED], S.SUBMITTED,
@@ -175,7 +175,7 @@ TRANSITIONS: Mapping[Key, Transition] = {
                                                    "overdue_resident"]),
     **_rows(R.SYSTEM, A.CONFIRM_REMINDER, [S.RESOLVED], owes=["confirm_reminder"]),
     **_rows(R.SYSTEM, A.AUTO_CLOSE, [S.RESOLVED], S.CLOSED,
-            owes=["auto_closed", "auto_closed_volunteer"]),
+            owes=["auto_closed", "auto_closed_volunteer", *GROUP_UPDATE]),
     **_rows(R.SYSTEM, A.REVISIT, [S.CLOSED], owes=["revisit"]),
 }
 
@@ -183,6 +183,22 @@ TRANSITIONS: Mapping[Key, Transition] = {
 def transition(status: TicketStatus | None, action: Action, role: Role) -> Transition | None:
     """The table's row for `action` by `role` on a ticket in `status`; None: not allowed."""
     return TRANSITIONS.get((status, action, role))
+
+
+def group_view(fields: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What the volunteers' group post of a ticket with these fields shows (bot/texts/notices.py
+    renders it): taken by someone, offered to someone, open for claim, or another state. A
+    change that alters it owes the post an edit, if the table lists group_update for it."""
+    status, holder = fields["status"], fields["assignee_id"]
+    if holder is not None and status in (*HELD, S.RESOLVED):
+        shown: tuple[Any, ...] = ("taken", holder)
+    elif holder is not None and status == S.ASSIGNED:
+        shown = ("assigned", holder)
+    elif status in CLAIMABLE and fields["offered_in_group"] and not fields["needs_triage"]:
+        shown = ("open",)
+    else:
+        shown = ("other", status)
+    return (*shown, fields["category"], fields["urgent"])
 
 
 def starts_waiting(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:

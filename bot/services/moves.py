@@ -19,9 +19,18 @@ from bot import texts
 from bot.config import Config
 from bot.domain.deadlines import next_action_for, restarted_limit
 from bot.domain.errors import DomainError
-from bot.domain.states import Action, Role, Transition, starts_waiting, transition
+from bot.domain.states import (
+    Action,
+    Role,
+    Transition,
+    group_view,
+    starts_waiting,
+    transition,
+)
 from bot.ops.logs import note
 from bot.services.notices import declare_owed
+from bot.services.roles import refresh_group_post
+from bot.texts.render import status_name
 from storage.db import Session
 from storage.models import Ticket, TicketEvent
 from storage.queries import insert_events, update_ticket_if_unchanged
@@ -48,7 +57,7 @@ def require_allowed(ticket: Ticket, action: Action, role: Role) -> Transition:
         raise DomainError(
             "bad_state",
             number=ticket.id,
-            status=texts.STATUS_NAMES.get(ticket.status, ticket.status),
+            status=status_name(ticket.status, role),  # as its presser sees it
             action=texts.ACTION_NAMES.get(action, action),
         )
     return change
@@ -112,6 +121,13 @@ def move(
     declare_owed(session, ticket.id, change.owes)
     session.add(event)
     session.flush()
+    if "group_update" in change.owes and (current["offered_in_group"]
+                                          or current["group_message_id"] is not None) \
+            and group_view(current) != group_view(projected):
+        # The group has (or is owed) a post that would show a state the ticket has left: it
+        # is edited (once per transaction, whichever service made the change, the sweep's
+        # included). A first offer to the group is offer_to_group's to post.
+        refresh_group_post(session, config, now, ticket)
 
 
 def remember_unstored(session: Session, ticket: Ticket, event: TicketEvent,

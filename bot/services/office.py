@@ -21,6 +21,7 @@ from bot.services.roles import (
     refresh_group_post,
     reporter_chat,
     require_coordinator,
+    require_staff,
     volunteer_chat,
     volunteer_name,
 )
@@ -43,10 +44,10 @@ def community_of(tx: Tx, number: int, tg_id: int) -> str:
 
 @query
 def ticket_view(tx: Tx, number: int, tg_id: int) -> list[Out]:
-    """/ticket N for a coordinator of the ticket's community: its full details."""
+    """/ticket N for a coordinator or 网格长 of the ticket's community: its full details."""
     s, config = tx.session, tx.config
     ticket = load_ticket(s, number)
-    require_coordinator(config, tg_id, ticket)
+    require_staff(config, tg_id, ticket)
     resident = s.get(Resident, ticket.reporter_id) if ticket.reporter_id else None
     holder = s.get(Volunteer, ticket.assignee_id) if ticket.assignee_id else None
     return full_view(config, ticket, resident, holder)
@@ -122,7 +123,8 @@ class Recat:
 
 @action
 def recategorise(tx: Tx, number: int, tg_id: int, category: str) -> Recat:
-    """/recat N code: a coordinator of the ticket's community gives it another category.
+    """/recat N category (its name, 设施维修, or its code, repairs): a coordinator of the
+    ticket's community gives it another category.
 
     A ticket still awaiting triage, or waiting with the office unrouted, is triaged (and
     routed) as by the triage buttons. Any other
@@ -130,8 +132,11 @@ def recategorise(tx: Tx, number: int, tg_id: int, category: str) -> Recat:
     post shows the new category. Closed tickets may be corrected too: the digest's counts
     follow (move() keeps the tallies), and the classifier learns from the correction."""
     s, config, now = tx.session, tx.config, tx.now
-    if category not in config.categories:
-        raise DomainError("bad_category", code=category)
+    code = config.category_code(category)
+    if code is None:
+        raise DomainError("unknown_category", code=category,
+                          names="、".join(c.name for c in config.categories.values()))
+    category = code
     ticket = load_ticket(s, number)
     require_coordinator(config, tg_id, ticket)
     before = ticket.category
@@ -140,7 +145,7 @@ def recategorise(tx: Tx, number: int, tg_id: int, category: str) -> Recat:
     if ticket.status in CLAIMABLE and ticket.assignee_id is None \
             and (ticket.needs_triage or not ticket.offered_in_group):
         # Awaiting triage, or kept by the office with nobody asked yet: routed anew.
-        triage_ticket.within(tx, number, tg_id, category)
+        triage_ticket.within(tx, number, tg_id, category, pressed=False)
         return Recat(ticket, before, changed=True)
     values: dict[str, Any] = {"category": category, "needs_triage": False}
     if ticket.status not in FINAL_STATUSES:
@@ -154,15 +159,21 @@ def recategorise(tx: Tx, number: int, tg_id: int, category: str) -> Recat:
 
 
 @action
-def triage_ticket(tx: Tx, number: int, tg_id: int, category: str) -> Ticket:
+def triage_ticket(tx: Tx, number: int, tg_id: int, category: str,
+                  pressed: bool = True) -> Ticket:
     """A coordinator picks the category of a ticket waiting for triage; routing proceeds.
-    (Also /recat of a ticket awaiting triage, within its transaction.) A category other than
-    the classifier's is stored as a correction."""
+    (Also /recat of a ticket awaiting triage, within its transaction: `pressed=False`.) A
+    category other than the classifier's is stored as a correction. A button pressed on a
+    triage message after another coordinator (or the same one) already picked the category
+    is told so: each coordinator has their own copy of the message."""
     s, config, now = tx.session, tx.config, tx.now
     if category not in config.categories:
         raise DomainError("bad_category", code=category)
     ticket = load_ticket(s, number)
     require_coordinator(config, tg_id, ticket)
+    if pressed and not ticket.needs_triage:
+        raise DomainError("already_triaged", number=ticket.id,
+                          category=config.category_name(ticket.category))
     require_allowed(ticket, Action.TRIAGE, Role.COORDINATOR)  # refused before the others
     if ticket.assignee_id is not None:
         raise DomainError("already_taken", number=ticket.id,

@@ -77,8 +77,10 @@ def mark_reachable(tx: Tx, user_id: int) -> None:
 
 @query
 def role_of(tx: Tx, user_id: int) -> str:
-    """coordinator, volunteer or resident: who /help should speak to."""
+    """coordinator, leader (网格长), volunteer or resident: who /help should speak to."""
     if tx.config.communities_coordinated_by(user_id):
         return "coordinator"  # (no statement was run: the session never connected)
+    if tx.config.communities_led_by(user_id):
+        return "leader"
     volunteer = volunteer_by_tg(tx.session, user_id)
     return "volunteer" if volunteer is not None and volunteer.active else "resident"

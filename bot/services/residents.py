@@ -16,7 +16,7 @@ from datetime import datetime
 from bot.config import Config
 from bot.domain.deadlines import time_limit
 from bot.domain.errors import DomainError
-from bot.domain.states import NEW, TRANSITIONS, Action, Role
+from bot.domain.states import NEW, TRANSITIONS, Action, Role, TicketStatus
 from bot.services.moves import load_ticket, move, remember_unstored, require_allowed
 from bot.services.notices import owe, owe_coordinators
 from bot.services.roles import (
@@ -173,10 +173,14 @@ def cancel_ticket(tx: Tx, number: int, tg_id: int) -> Ticket:
 
 @action
 def confirm_resolution(tx: Tx, number: int, tg_id: int) -> Ticket:
-    """The reporter says 已解决: the ticket is closed."""
+    """The reporter says 已解决: the ticket is closed. Said again of a ticket already closed
+    as resolved (auto-closed while they were away, or a second 解决了 on a reminder): the
+    answer is right, nothing is left to do, nothing is recorded twice."""
     s, config, now = tx.session, tx.config, tx.now
     ticket = load_ticket(s, number)
     require_reporter(s, tg_id, ticket)
+    if ticket.status == TicketStatus.CLOSED:
+        return ticket
     move(s, config, now, ticket, action=Action.CONFIRM, role=Role.RESIDENT,
          actor_tg_id=tg_id, closed_at=now, close_reason=None)
     owe(s, config, now, volunteer_chat(s, ticket.assignee_id), "confirmed", ticket)

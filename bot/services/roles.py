@@ -44,6 +44,14 @@ def require_coordinator(config: Config, tg_id: int, ticket: Ticket) -> None:
         raise DomainError("not_coordinator")
 
 
+def require_staff(config: Config, tg_id: int, ticket: Ticket) -> None:
+    """A coordinator, or a 网格长 of the ticket's community (who may look, not act)."""
+    community = config.community(ticket.community)
+    if community is None or (tg_id not in community.coordinators
+                             and community not in config.communities_led_by(tg_id)):
+        raise DomainError("not_coordinator")
+
+
 def require_reporter(session: Session, tg_id: int, ticket: Ticket) -> Resident:
     resident = resident_by_tg(session, tg_id)
     if resident is None or ticket.reporter_id != resident.id:
@@ -70,12 +78,25 @@ def refresh_group_post(s: Session, config: Config, now: datetime, ticket: Ticket
     """The group's post of the ticket is edited to show its new state. Owed even while the
     post's message id is not recorded yet (Telegram showed the post and someone pressed 认领
     before the sender had stored the answer): the edit waits behind the post in the group's
-    queue and is rendered when it goes, by then with the id."""
-    if not ticket.offered_in_group:
+    queue and is rendered when it goes, by then with the id. A post stays the group's after
+    the ticket leaves open claim (sent to one volunteer, closed): it is edited still, so it
+    never shows a state the ticket has left. Owed once per transaction: it is rendered from
+    the ticket as it is when sent."""
+    if not ticket.offered_in_group and ticket.group_message_id is None:
+        return
+    transaction = s.get_transaction()
+    done: tuple[object, set[int | None]] | None = s.info.get(_REFRESHED)
+    if done is None or done[0] is not transaction:
+        done = s.info[_REFRESHED] = (transaction, set())
+    if ticket.id in done[1]:
         return
     chat_id = ticket.group_chat_id
     if chat_id is None:
         community = config.community(ticket.community)
         chat_id = community.volunteer_chat_id if community else None
     if chat_id is not None:
+        done[1].add(ticket.id)
         owe(s, config, now, chat_id, "group_update", ticket, quiet=False)
+
+
+_REFRESHED = "group_post_refreshed"  # session.info: (transaction, tickets refreshed in it)

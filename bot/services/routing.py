@@ -10,6 +10,7 @@ from bot.domain.routing import Candidate, choose_volunteer
 from bot.domain.states import Action, Role
 from bot.services.moves import move, store_ticket
 from bot.services.notices import owe, owe_coordinators
+from bot.services.roles import refresh_group_post
 from storage.db import Session
 from storage.models import Ticket, Volunteer
 from storage.outbox import pending_notice
@@ -82,7 +83,7 @@ def offer_to_group(session: Session, config: Config, now: datetime, ticket: Tick
             and ticket.group_chat_id == chat_id:
         # Already posted once (then taken and handed back): the same post offers it again,
         # so the group never shows a stale "taken by" next to a second copy.
-        owe(session, config, now, chat_id, "group_update", ticket, urgent=ticket.urgent)
+        refresh_group_post(session, config, now, ticket)
     elif chat_id is not None and not new and pending_notice(session, ticket.id or 0,
                                                             "group_post"):
         pass  # a post still waiting to go out (quiet hours) offers it: no second copy

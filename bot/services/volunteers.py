@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import texts
 from bot.config import Config
 from bot.domain.errors import DomainError
 from bot.domain.states import TAKEN, Action, Role
@@ -57,8 +56,7 @@ def claim_ticket(tx: Tx, number: int, tg_id: int) -> Ticket:
                           name=volunteer_name(s, ticket.assignee_id))
     require_allowed(ticket, Action.CLAIM, Role.VOLUNTEER)  # refused before the others
     if ticket.needs_triage:
-        raise DomainError("bad_state", number=ticket.id, status=texts.STATUS_AWAITING_TRIAGE,
-                          action=texts.ACTION_NAMES[Action.CLAIM])
+        raise DomainError("awaiting_triage", number=ticket.id)
     if open_task_count(s, volunteer.id or 0) >= volunteer.max_open:
         raise DomainError("volunteer_full", name=volunteer.name, limit=volunteer.max_open)
     try:
@@ -124,11 +122,12 @@ def add_progress(tx: Tx, number: int, tg_id: int, note: str) -> Ticket:
 
 
 @query
-def check_holds(tx: Tx, number: int, tg_id: int) -> None:
-    """Before asking a volunteer for a note: do they hold this ticket in a workable state?"""
+def check_holds(tx: Tx, number: int, tg_id: int, action: Action = Action.PROGRESS) -> None:
+    """Before asking a volunteer for a note (`action`: progress or resolve): do they hold this
+    ticket in a state where it can be done?"""
     ticket = load_ticket(tx.session, number)
     assignee_of(tx.session, tg_id, ticket)
-    require_allowed(ticket, Action.PROGRESS, Role.VOLUNTEER)
+    require_allowed(ticket, action, Role.VOLUNTEER)
 
 
 @action

@@ -29,6 +29,30 @@ STATUS_NAMES = {
 }
 # A ticket waiting for a coordinator to pick its category (a volunteer pressed 认领 too early).
 STATUS_AWAITING_TRIAGE = "等社区分类"
+# The same states as volunteers and staff see them (a stale button's answer names the state
+# from its presser's side: "等您确认" is the resident's view). Missing: STATUS_NAMES.
+STATUS_NAMES_BY_ROLE = {
+    "volunteer": {
+        S.SUBMITTED: "等人接手",
+        S.ASSIGNED: "已派给志愿者，等对方接单",
+        S.CLAIMED: "已有志愿者接手",
+        S.RESOLVED: "已办好，在等居民确认",
+        S.CLOSED: "已办完",
+        S.CANCELLED: "居民已撤回",
+        S.CLOSED_UNRESOLVED: "社区已关闭",
+    },
+    "coordinator": {
+        S.SUBMITTED: "待接单",
+        S.ASSIGNED: "待志愿者接单",
+        S.CLAIMED: "已接单",
+        S.IN_PROGRESS: "办理中",
+        S.RESOLVED: "待居民确认",
+        S.REOPENED: "重新打开",
+        S.CLOSED: "已结单",
+        S.CANCELLED: "居民已撤回",
+        S.CLOSED_UNRESOLVED: "已关闭（未解决）",
+    },
+}
 
 # The office's names for why a ticket was closed: the coordinators' buttons and notices.
 CLOSE_REASONS = {
@@ -38,7 +62,7 @@ CLOSE_REASONS = {
 }
 # The same reasons said to the resident, as a whole sentence.
 CLOSE_REASONS_FOR_RESIDENT = {
-    "not_our_duty": "这件事不归社区管，社区没法办",
+    "not_our_duty": "这件事要由别的单位来办",
     "duplicate": "之前已经有人反映过同一件事，会在那边一起办",
     "unable": "社区暂时还办不了",
 }
@@ -59,14 +83,19 @@ ERRORS = {
     "not_volunteer": "只有本社区登记过的志愿者才能这样做。",
     "volunteer_inactive": "您的志愿者身份暂停了，请找社区工作人员。",
     "not_coordinator": "只有本社区的工作人员才能这样做。",
-    "not_assignee": "这件事不在您手上，不能这样做。",
+    "not_assignee": "这件事现在不在您手上，不用再点了。谢谢您！",
     "wrong_community": "这件事不归您服务的社区。",
     "already_taken": "来晚一步：#{number} 已经被 {name} 认领了。谢谢您的热心！",
     "bad_state": "编号 {number} 的事现在是「{status}」，不能{action}了。",
+    # The same refusal after a button press: the button is stale, nothing is wrong.
+    "bad_state_button": "编号 {number} 的事现在是「{status}」，这个按钮不用再点了。",
+    "awaiting_triage": "编号 {number} 的事社区还在分类，分好后再认领。谢谢您！",
+    "already_triaged": "工单 #{number} 已经归为「{category}」了，不用再选。",
     "changed_meanwhile": "编号 {number} 的事刚被别人处理过了。请看最新的消息再点。",
     "bad_rating": "请选 1 到 5 颗星。",
     "bad_reason": "关闭原因请选：{reasons}。",
     "bad_category": "没有这个类别：{code}。",
+    "unknown_category": "没有这个类别：{code}。可以写：{names}。",
     "volunteer_full": "{name} 手上已经有 {limit} 件事了，请选别的志愿者。",
     "volunteer_not_found": "没有找到这位志愿者。",
     "draft_gone": "这条已经过时了。请把事情重新发给我。",
@@ -317,11 +346,19 @@ ASK_REJECT_REASON = "哪里还没好？请简单说说，我转告志愿者。"
 REOPENED_FOR_RESIDENT = "好的，我转告志愿者了，会接着办（编号 {number}）。"
 REOPENED_TO_OFFICE_FOR_RESIDENT = "好的，已交给社区工作人员接着办（编号 {number}）。"
 ASK_RATING = "谢谢您！编号 {number} 的事办完了。请给这次服务打个分："
+# 解决了 pressed on a reminder after the matter was already closed (auto-closed, or answered).
+ALREADY_CLOSED_THANKS = "谢谢您告诉我们！编号 {number} 的事已经办完了。"
 RATED = "谢谢您打分！想说几句也可以直接打字，不说也行。"
 COMMENT_SAVED = "您的话收到了，谢谢！"
 NOTICE_RELEASED = "您反映的事（编号 {number}）：原来的志愿者办不了，正在另找人。"
 # {note} is CLOSED_NOTE or empty: the coordinator's own words, only when they add something.
-NOTICE_CLOSED_UNRESOLVED = "关于您反映的事（编号 {number}）：{reason}。\n{note}有疑问可以找社区。"
+NOTICE_CLOSED_UNRESOLVED = "关于您反映的事（编号 {number}）：{reason}。\n{note}{help}"
+# The last line of that notice, by reason: where to turn next.
+CLOSE_HELP_FOR_RESIDENT = {
+    "not_our_duty": "这类事一般找物业、水电燃气公司、城管，或打 12345。不知道找谁，社区帮您问。",
+    "duplicate": "有疑问可以找社区。",
+    "unable": "有疑问可以找社区。",
+}
 CLOSED_NOTE = "社区的话：{note}\n"
 NOTICE_REOPENED_BY_OFFICE = "社区决定接着办您反映的事（编号 {number}）。"
 
@@ -435,6 +472,14 @@ CLASSIFY_RESULT = "类别：{category}\n类型：{kind}\n紧急：{urgent}\n命�
 YES, NO = "是", "否"
 NONE_MATCHED = "（无）"
 NOT_COORDINATOR_COMMAND = "这个命令只有社区工作人员可以使用。"
+STATS_USAGE = "天数请写数字，比如：/stats 7（不写就是最近 30 天）。"
+# What 网格长 may use: the lists, the numbers, a ticket's details (acting stays the office's).
+BOT_COMMANDS_LEADER = [
+    ("overdue", "超期工单"),
+    ("unclaimed", "无人认领的工单"),
+    ("stats", "统计与三率：/stats 天数"),
+    ("ticket", "查看工单全文：/ticket 编号"),
+]
 
 # ---- follow-ups (bot/services/followups.py): reminders, 催办, 督办, 回头看 ----------------------------
 
@@ -491,7 +536,7 @@ RESIDENT_MESSAGES = (
     "COMMENT_SAVED", "NOTICE_RELEASED", "NOTICE_CLOSED_UNRESOLVED", "CLOSED_NOTE",
     "NOTICE_REOPENED_BY_OFFICE", "NOTICE_CONFIRM_REMINDER", "NOTICE_AUTO_CLOSED",
     "NOTICE_OVERDUE_RESIDENT",
-    "NOTICE_REVISIT", "REVISIT_THANKS", "REVISIT_REOPENED",
+    "NOTICE_REVISIT", "REVISIT_THANKS", "REVISIT_REOPENED", "ALREADY_CLOSED_THANKS",
 )
 RESIDENT_MAX_LINES = 3
 # Longer on purpose: the greeting (decisions.md 12: five short lines), the help, the privacy
@@ -507,10 +552,12 @@ RESIDENT_LABELS = (
     "SPAN_HOURS", "SPAN_DAYS", "SPAN_DAYS_HOURS",
 )
 # Dictionaries whose every value a resident may read (ACTION_NAMES: after 不能 in bad_state).
-RESIDENT_NAME_TABLES = ("STATUS_NAMES", "CLOSE_REASONS_FOR_RESIDENT", "ACTION_NAMES")
+RESIDENT_NAME_TABLES = ("STATUS_NAMES", "CLOSE_REASONS_FOR_RESIDENT", "CLOSE_HELP_FOR_RESIDENT",
+                        "ACTION_NAMES")
 # The refusals a resident can meet (ERRORS[...]).
 RESIDENT_ERRORS = (
-    "ticket_not_found", "not_reporter", "bad_state", "changed_meanwhile", "bad_rating",
+    "ticket_not_found", "not_reporter", "bad_state", "bad_state_button", "changed_meanwhile",
+    "bad_rating",
     "draft_gone", "draft_submitted", "bad_building", "revisit_answered",
 )
 # Office words a resident does not know; say 您反映的事, 回访, 提醒 instead.
@@ -758,7 +805,9 @@ HELP_VOLUNTEER = (
     "• 发 /tasks 看手上的任务。"
 )
 HELP_COORDINATOR_HEAD = "社区工作人员可以用这些命令："
-HELP_COORDINATOR_LINE = "• /{command}：{description}"
+HELP_COORDINATOR_LINE = "• {description}：/{command}"
+HELP_COORDINATOR_USAGE = "• {description}"  # the description shows the command itself
+HELP_LEADER_HEAD = "网格长可以用这些命令查看情况（派单、关闭请找社区工作人员）："
 
 # ---- issue 11 classifier rules and evaluation ----
 CONFIG_BAD_KIND_PHRASE = (
@@ -804,11 +853,11 @@ REASONS_LINE = "依据：{reasons}"
 REASONS_NONE = "依据：没有命中关键词"
 REASONS_SEPARATOR = "；"
 # /recat: a coordinator gives a ticket another category (stored as a correction).
-RECAT_EXAMPLE = "/recat 12 repairs"
+RECAT_EXAMPLE = "/recat 12 设施维修"
 RECAT_PICK = "请选择工单 #{number} 的新类别："
 RECAT_DONE = "工单 #{number} 已从「{before}」改为「{category}」。已记下这次更正，供改进分类规则。"
 RECAT_SAME = "工单 #{number} 本来就是「{category}」，没有改动。"
-BOT_COMMANDS_COORDINATOR += [("recat", "改类别：/recat 编号 类别代码")]
+BOT_COMMANDS_COORDINATOR += [("recat", "改类别：/recat 编号 类别名称")]
 # A broken edit of config.toml (bot/app/classifier_holder.py), to the coordinators, once per content.
 CONFIG_RELOAD_FAILED = (
     "⚠️ config.toml 刚被修改，但改后的文件有错，机器人仍按原来的分类规则工作。\n"

@@ -166,8 +166,7 @@ def _group_update(session: Session, config: Config, ticket: Ticket,
     volunteer = session.get(Volunteer, ticket.assignee_id) if ticket.assignee_id else None
     resident = session.get(Resident, ticket.reporter_id) if ticket.reporter_id else None
     card = ticket_card(config, ticket, names=resident_names(resident))
-    if ticket.status in (TicketStatus.CLAIMED, TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED) \
-            and volunteer:
+    if ticket.status in (*HELD, TicketStatus.RESOLVED) and volunteer:
         text = texts.GROUP_TAKEN.format(volunteer=volunteer.name, unit=volunteer.unit or "—",
                                         card=card)
     elif ticket.status == TicketStatus.ASSIGNED and volunteer:

@@ -200,7 +200,8 @@ def closed_notice(number: int, reason: str, note: str | None) -> str:
     said = texts.CLOSED_NOTE.format(note=note) if note and note_adds_to_reason(reason, note) \
         else ""
     return texts.NOTICE_CLOSED_UNRESOLVED.format(
-        number=number, reason=texts.CLOSE_REASONS_FOR_RESIDENT.get(reason, ""), note=said)
+        number=number, reason=texts.CLOSE_REASONS_FOR_RESIDENT.get(reason, ""), note=said,
+        help=texts.CLOSE_HELP_FOR_RESIDENT.get(reason, texts.CLOSE_HELP_FOR_RESIDENT["unable"]))
 
 
 def preview(config: Config, draft: Draft, seal: Callable[[int, int], str]) -> Out:
@@ -266,19 +267,36 @@ def describe_span(span: timedelta) -> str:
     return texts.SPAN_DAYS.format(n=days)
 
 
+def status_name(status: str, role: str = "resident") -> str:
+    """A ticket's state in the words of whoever reads it: residents (the default) read
+    texts.STATUS_NAMES, volunteers and staff their own view of the same state."""
+    own = texts.STATUS_NAMES_BY_ROLE.get(role, {})
+    return own.get(status) or texts.STATUS_NAMES.get(status, status)  # type: ignore[call-overload]
+
+
+def _command_lines(commands: list[tuple[str, str]]) -> list[str]:
+    """One line per command; a description that already shows its command is not repeated."""
+    return [texts.HELP_COORDINATOR_USAGE.format(description=d) if f"/{c}" in d
+            else texts.HELP_COORDINATOR_LINE.format(command=c, description=d)
+            for c, d in commands]
+
+
 def help_text(role: str) -> str:
-    """/help for a resident, a volunteer or a coordinator."""
+    """/help for a resident, a volunteer, a 网格长 (leader) or a coordinator."""
     if role == "coordinator":
         commands = texts.BOT_COMMANDS_COORDINATOR + texts.BOT_COMMANDS_TICKET
-        lines = [texts.HELP_COORDINATOR_LINE.format(command=c, description=d)
-                 for c, d in commands]
-        return "\n".join([texts.HELP_COORDINATOR_HEAD, *lines])
+        return "\n".join([texts.HELP_COORDINATOR_HEAD, *_command_lines(commands)])
+    if role == "leader":
+        return "\n".join([texts.HELP_LEADER_HEAD, *_command_lines(texts.BOT_COMMANDS_LEADER)])
     return texts.HELP_VOLUNTEER if role == "volunteer" else texts.HELP
 
 
-def refusal(error: DomainError) -> str:
-    """What a person is told when a rule refused their action (nothing was changed)."""
-    return texts.ERRORS[error.code].format(**error.params)
+def refusal(error: DomainError, pressed: bool = False) -> str:
+    """What a person is told when a rule refused their action (nothing was changed).
+    `pressed`: the action was a button press; a state that moved on makes the button stale,
+    and its presser is told so, without "不能…"."""
+    code = "bad_state_button" if pressed and error.code == "bad_state" else error.code
+    return texts.ERRORS[code].format(**error.params)
 def format_rate(numerator: int, denominator: int) -> str:
     """"80.0%（12/15）", or "—（暂无数据）" when there is nothing to judge."""
     if denominator <= 0:

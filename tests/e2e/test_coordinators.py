@@ -109,7 +109,8 @@ async def test_voice_is_forwarded_for_triage_and_classified_once(bot: Harness) -
     await bot.press(OFFICE, triage[OFFICE], "设施维修")
     answer = await bot.answer_of(OFFICE, since)
     assert answer.params.get("show_alert")
-    assert answer.params["text"] == texts.ERRORS["changed_meanwhile"].format(number=number)
+    assert answer.params["text"] == texts.ERRORS["already_triaged"].format(
+        number=number, category="环境卫生")
     await bot.settled()
     assert reload(bot.uows, number).category == "sanitation"
     assert [c for c in bot.api.calls("sendMessage") if c.chat_id == GROUP and c.time >= since] \
@@ -159,7 +160,8 @@ async def test_close_with_and_without_reason_and_reopen(bot: Harness) -> None:
     # The resident hears the reason once, in a sentence: the "重复" that named it is not
     # repeated after it.
     assert _text(told) == texts.NOTICE_CLOSED_UNRESOLVED.format(
-        number=first, reason=texts.CLOSE_REASONS_FOR_RESIDENT["duplicate"], note="")
+        number=first, reason=texts.CLOSE_REASONS_FOR_RESIDENT["duplicate"], note="",
+        help=texts.CLOSE_HELP_FOR_RESIDENT["duplicate"])
     assert _text(told).count("重复") <= 1
     await bot.reply_to(PAIRED, texts.NOTICE_CLOSED_BY_OFFICE.format(number=first,
                                                                     reason=duplicate),
@@ -176,7 +178,8 @@ async def test_close_with_and_without_reason_and_reopen(bot: Harness) -> None:
     await bot.press(OFFICE, reasons, not_ours)
     await bot.reply_to(OFFICE, texts.CLOSED.format(number=second, reason=not_ours), since=since)
     await bot.reply_to(RESIDENT, texts.NOTICE_CLOSED_UNRESOLVED.format(
-        number=second, reason=texts.CLOSE_REASONS_FOR_RESIDENT["not_our_duty"], note=""),
+        number=second, reason=texts.CLOSE_REASONS_FOR_RESIDENT["not_our_duty"], note="",
+        help=texts.CLOSE_HELP_FOR_RESIDENT["not_our_duty"]),
         since=since)
     closed_post = await bot.api.wait_for(
         lambda c: c.method == "editMessageText" and c.chat_id == GROUP, since=since)

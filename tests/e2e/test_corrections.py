@@ -74,7 +74,8 @@ async def test_recat_with_buttons_and_with_a_code(bot: Harness) -> None:
     since = time.monotonic()
     await bot.send_text(OFFICE, f"/recat {number} nonsense")
     refused = await bot.reply_to(OFFICE, since=since)
-    assert _text(refused) == texts.ERRORS["bad_category"].format(code="nonsense")
+    assert _text(refused) == texts.ERRORS["unknown_category"].format(
+        code="nonsense", names="、".join(c.name for c in bot.config.categories.values()))
     assert len(_corrections(bot)) == 2
 
 

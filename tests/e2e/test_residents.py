@@ -471,8 +471,8 @@ async def test_claim_button_on_a_closed_ticket_is_refused(
     message = await any_message(bot, VOLUNTEER_2)
     alert = await alert_for(bot, bot.api.push_callback(VOLUNTEER_2, f"t.clm:{number}", message))
     assert alert.params.get("show_alert") is True
-    assert alert.params["text"] == texts.ERRORS["bad_state"].format(
-        number=number, status=texts.STATUS_NAMES[S.CLOSED], action=texts.ACTION_NAMES["claim"])
+    assert alert.params["text"] == texts.ERRORS["bad_state_button"].format(
+        number=number, status=texts.STATUS_NAMES_BY_ROLE["volunteer"][S.CLOSED])
     await bot.settled()
     after = reload(bot.uows, number)
     assert after.status == S.CLOSED and events(bot.uows, number) == before

@@ -12,6 +12,7 @@ from bot.domain.errors import DomainError
 from bot.domain.states import TicketStatus as S
 from bot.services import office as O
 from bot.services.deps import Deps
+from bot.texts.render import refusal
 from storage.models import CategoryCorrection, TicketEvent
 from tests.factories import COORDINATOR, RESIDENT, Uows, add_volunteer, deps_at, reload, submit
 
@@ -106,6 +107,19 @@ def test_recat_is_refused_to_volunteers_residents_and_other_communities(
         assert refused.value.code == "not_coordinator"
     with pytest.raises(DomainError) as bad:
         O.recategorise(deps_at(uows, two, clock.now()), lamp, COORDINATOR, "nonsense")
-    assert bad.value.code == "bad_category"
+    assert bad.value.code == "unknown_category"
+    assert "设施维修" in refusal(bad.value)  # the refusal shows the names one may write
     assert reload(uows, lamp).model_dump() == before
     assert _corrections(uows) == []
+
+
+def test_recat_takes_the_category_by_its_chinese_name_or_its_code(
+        uows: Uows, config: Config, clock: ManualClock) -> None:
+    """/recat 12 环境卫生: coordinators write the names they read; the codes still work."""
+    add_volunteer(uows, clock.now(), 501, "李明", buildings=("b1",))
+    lamp = submit(uows, config, clock.now(), text="1号楼楼道灯坏了", category="repairs").id
+    assert lamp is not None
+    done = O.recategorise(deps_at(uows, config, clock.now()), lamp, COORDINATOR, "环境卫生")
+    assert done.changed and reload(uows, lamp).category == "sanitation"
+    done = O.recategorise(deps_at(uows, config, clock.now()), lamp, COORDINATOR, "safety")
+    assert done.changed and reload(uows, lamp).category == "safety"

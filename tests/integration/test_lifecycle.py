@@ -104,7 +104,13 @@ def test_each_action_from_each_state(uows: Uows, config: Config, clock: ManualCl
     call, legal_in, after = ACTIONS[action]
     before = reload(uows, number)
     logged = events(uows, number)
-    if state in legal_in:
+    if (action, state) == ("confirm", S.CLOSED):
+        # 解决了 on a matter already closed as resolved (auto-closed): the right answer,
+        # taken with thanks, recorded no second time.
+        call(deps, number)
+        assert reload(uows, number).version == before.version
+        assert events(uows, number) == logged
+    elif state in legal_in:
         call(deps, number)
         ticket = reload(uows, number)
         # decline/release hand the ticket on at once: with nobody else eligible, to the group

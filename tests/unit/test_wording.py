@@ -120,8 +120,21 @@ def test_a_close_note_that_says_more_is_passed_on() -> None:
 def test_placeholders_match_between_residents_and_office_reasons() -> None:
     assert set(texts.CLOSE_REASONS_FOR_RESIDENT) == set(texts.CLOSE_REASONS)
     assert set(texts.CLOSE_REASON_WORDS) == set(texts.CLOSE_REASONS)
+    assert set(texts.CLOSE_HELP_FOR_RESIDENT) == set(texts.CLOSE_REASONS)
     fields = {f for _, f, _, _ in string.Formatter().parse(texts.NOTICE_CLOSED_UNRESOLVED) if f}
-    assert fields == {"number", "reason", "note"}
+    assert fields == {"number", "reason", "note", "help"}
+
+
+def test_not_our_duty_says_kindly_where_to_turn_and_that_the_office_helps() -> None:
+    """It once said "这件事不归社区管，社区没法办。有疑问可以找社区。": no, then go to us."""
+    told = closed_notice(12, "not_our_duty", None)
+    assert "不归社区管" not in told and "没法办" not in told
+    for who in ("物业", "12345"):
+        assert who in told
+    assert "社区帮您" in told
+    assert len(told.splitlines()) <= texts.RESIDENT_MAX_LINES
+    with_note = closed_notice(12, "not_our_duty", "这是自来水公司的管网，电话 96116")
+    assert "96116" in with_note and len(with_note.splitlines()) <= texts.RESIDENT_MAX_LINES
 
 
 # ---- every shown string lives in the catalogue (bot/texts/__init__.py) -------------------------
