@@ -23,8 +23,8 @@ from bot.domain.states import Action, Role, Transition, starts_waiting, transiti
 from bot.ops.logs import note
 from bot.services.notices import declare_owed
 from storage.db import Session
-from storage.models import Ticket, TicketEvent
-from storage.queries import insert_events, update_ticket_if_unchanged
+from storage.models import Ticket, TicketEvent, new_row
+from storage.queries import EventRow, insert_events, update_ticket_if_unchanged
 from storage.tallies import note_event, note_ticket, tallied
 
 _UNSTORED = "unstored_events"  # session.info: events of tickets not inserted yet
@@ -87,16 +87,9 @@ def move(
     values.update(restart)
     projected.update(restart)
     values["next_action"], values["next_action_at"] = next_action_for(config, projected)
-    event = TicketEvent(
-        ticket_id=ticket.id,  # type: ignore[arg-type]
-        actor_kind=role,
-        actor_tg_id=actor_tg_id,
-        action=change.event,
-        from_status=from_status,
-        to_status=change.to,
-        note=note,
-        at=now,
-    )
+    event = EventRow(ticket_id=ticket.id, actor_kind=role, actor_tg_id=actor_tg_id,
+                     action=change.event, from_status=from_status, to_status=change.to,
+                     note=note, at=now)
     note_event(session, config.tz, ticket.community, now, change.event, actor_tg_id)
     if ticket.id is None:
         for name, value in values.items():
@@ -110,14 +103,14 @@ def move(
         raise DomainError("changed_meanwhile", number=ticket.id)
     note_ticket(session, config.tz, before, projected)
     declare_owed(session, ticket.id, change.owes)
-    session.add(event)
+    session.add(new_row(TicketEvent, **event))
     session.flush()
 
 
-def remember_unstored(session: Session, ticket: Ticket, event: TicketEvent,
+def remember_unstored(session: Session, ticket: Ticket, event: EventRow,
                       owes: Iterable[str]) -> None:
     """An event of a ticket not inserted yet: written with it by store_ticket."""
-    waiting: list[tuple[Ticket, TicketEvent, tuple[str, ...]]] = session.info.setdefault(
+    waiting: list[tuple[Ticket, EventRow, tuple[str, ...]]] = session.info.setdefault(
         _UNSTORED, [])
     waiting.append((ticket, event, tuple(owes)))
 
@@ -131,7 +124,7 @@ def store_ticket(session: Session, ticket: Ticket) -> int:
         waiting = session.info.get(_UNSTORED, [])
         events = []
         for _, event, owes in [w for w in waiting if w[0] is ticket]:
-            event.ticket_id = ticket.id
+            event["ticket_id"] = ticket.id
             events.append(event)
             declare_owed(session, ticket.id, owes)
         insert_events(session, events)
