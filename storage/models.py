@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -24,13 +23,6 @@ def _new_list() -> list[Any]:
 
 def _new_dict() -> dict[str, Any]:
     return {}
-
-
-# Pydantic asks a default factory's signature on every construction (does it take the
-# validated data?); inspect.signature returns a function's __signature__ when it has one,
-# instead of working it out again each time.
-for _factory in (_new_list, _new_dict):
-    _factory.__signature__ = inspect.signature(_factory)  # type: ignore[union-attr]
 
 
 class StatusText(TypeDecorator[TicketStatus]):
