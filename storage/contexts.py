@@ -11,9 +11,9 @@ together. Entities they return are in the session's identity map, so a later
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Integer, String, exists, func, literal
+from sqlalchemy import BigInteger, Integer, String, bindparam, exists, func
 from sqlalchemy import select as select_many
 from sqlmodel import Session, col, select
 
@@ -31,31 +31,45 @@ class MessageContext(NamedTuple):
     seen: bool  # this very message (its source key) was stored before: a redelivery
 
 
-def message_context(session: Session, user_id: int, block_hash: str, source_key: str,
-                    started_since: datetime, open_since: datetime) -> MessageContext:
-    me = select(literal(user_id, BigInteger).label("uid")).subquery()
+# The statements are built once, with bound parameters: SQLAlchemy then finds the compiled
+# form in its cache by a key computed once per statement object, instead of building,
+# coercing and keying a fresh statement on every message.
+_UID = bindparam("uid", type_=BigInteger)
+
+
+def _message_statement() -> Any:
+    me = select(_UID.label("uid")).subquery()
     newest_open = (
         select(col(Draft.id))
-        .where(Draft.user_id == user_id, Draft.status == "open",
-               col(Draft.updated_at) >= open_since)
+        .where(col(Draft.user_id) == _UID, col(Draft.status) == "open",
+               col(Draft.updated_at) >= bindparam("open_since"))
         .order_by(col(Draft.id).desc()).limit(1).scalar_subquery()
     )
     started = (
         select(func.count(col(Draft.id)))
-        .where(Draft.user_id == user_id, col(Draft.created_at) > started_since)
+        .where(col(Draft.user_id) == _UID, col(Draft.created_at) > bindparam("started_since"))
         .scalar_subquery()
     )
-    blocked = exists().where(col(Block.key_hash) == literal(block_hash, String))
-    seen = exists().where(col(Draft.source_key) == literal(source_key, String))
+    blocked = exists().where(col(Block.key_hash) == bindparam("block_hash", type_=String))
+    seen = exists().where(col(Draft.source_key) == bindparam("source_key", type_=String))
     # sqlmodel's select() types at most four columns; SQLAlchemy's takes any number.
-    stmt = (
+    return (
         select_many(PendingInput, Resident, Draft, blocked, started, seen)
         .select_from(me)
         .outerjoin(PendingInput, col(PendingInput.user_id) == me.c.uid)
         .outerjoin(Resident, col(Resident.tg_id) == me.c.uid)
         .outerjoin(Draft, col(Draft.id) == newest_open)
     )
-    row = session.exec(stmt).one()  # type: ignore[call-overload]
+
+
+_MESSAGE = _message_statement()
+
+
+def message_context(session: Session, user_id: int, block_hash: str, source_key: str,
+                    started_since: datetime, open_since: datetime) -> MessageContext:
+    row = session.exec(_MESSAGE, params={
+        "uid": user_id, "block_hash": block_hash, "source_key": source_key,
+        "started_since": started_since, "open_since": open_since}).one()
     pending, resident, draft, is_blocked, n, was_seen = row
     return MessageContext(pending, resident, bool(is_blocked), int(n or 0), draft,
                           bool(was_seen))
@@ -70,21 +84,30 @@ class DraftContext(NamedTuple):
     submissions: int  # tickets the author submitted since `since` (withdrawn ones too)
 
 
-def draft_context(session: Session, draft_id: int, block_hash: str,
-                  since: datetime) -> DraftContext:
+def _draft_statement() -> Any:
     submitted = (
         select(func.count(col(Ticket.id)))
-        .where(col(Ticket.reporter_id) == col(Resident.id), col(Ticket.created_at) > since)
+        .where(col(Ticket.reporter_id) == col(Resident.id),
+               col(Ticket.created_at) > bindparam("since"))
         .correlate(Resident)
         .scalar_subquery()
     )
-    blocked = exists().where(col(Block.key_hash) == literal(block_hash, String))
-    me = select(literal(draft_id, Integer).label("id")).subquery()
-    stmt = (
-        select(Draft, Resident, blocked, submitted)
+    blocked = exists().where(col(Block.key_hash) == bindparam("block_hash", type_=String))
+    me = select(bindparam("draft_id", type_=Integer).label("id")).subquery()
+    return (
+        select_many(Draft, Resident, blocked, submitted)
         .select_from(me)
         .outerjoin(Draft, col(Draft.id) == me.c.id)
         .outerjoin(Resident, col(Resident.tg_id) == col(Draft.user_id))
     )
-    draft, resident, is_blocked, n = session.exec(stmt).one()
+
+
+_DRAFT = _draft_statement()
+
+
+def draft_context(session: Session, draft_id: int, block_hash: str,
+                  since: datetime) -> DraftContext:
+    row = session.exec(_DRAFT, params={
+        "draft_id": draft_id, "block_hash": block_hash, "since": since}).one()
+    draft, resident, is_blocked, n = row
     return DraftContext(draft, resident, bool(is_blocked), int(n or 0) if resident else 0)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
-from sqlalchemy import and_, func, insert, update
+from sqlalchemy import and_, bindparam, func, insert, update
 from sqlmodel import Session, col, select
 
 from bot.domain.states import OPEN_STATUSES, WORKLOAD_STATUSES
@@ -41,10 +41,9 @@ def ticket_by_source_key(session: Session, key: str) -> Ticket | None:
     return session.exec(select(Ticket).where(Ticket.source_key == key)).first()
 
 
-def volunteer_loads(session: Session, community: str) -> list[tuple[Volunteer, int]]:
-    """Every volunteer of the community with how many tasks they hold now."""
+def _volunteer_loads_statement() -> Any:
     open_count = func.count(col(Ticket.id))
-    stmt = (
+    return (
         select(Volunteer, open_count)
         .join(
             Ticket,
@@ -54,11 +53,20 @@ def volunteer_loads(session: Session, community: str) -> list[tuple[Volunteer, i
             ),
             isouter=True,
         )
-        .where(Volunteer.community == community)
+        .where(col(Volunteer.community) == bindparam("community"))
         .group_by(col(Volunteer.id))
         .order_by(col(Volunteer.id))
     )
-    return [(v, int(n)) for v, n in session.exec(stmt).all()]
+
+
+# Built once: every ticket routed runs it (see storage/contexts.py on statements built once).
+_VOLUNTEER_LOADS = _volunteer_loads_statement()
+
+
+def volunteer_loads(session: Session, community: str) -> list[tuple[Volunteer, int]]:
+    """Every volunteer of the community with how many tasks they hold now."""
+    rows = session.exec(_VOLUNTEER_LOADS, params={"community": community}).all()
+    return [(v, int(n)) for v, n in rows]
 
 
 def open_task_count(session: Session, volunteer_id: int) -> int:
@@ -198,9 +206,25 @@ def category_corrections(session: Session) -> list[CategoryCorrection]:
     return list(session.exec(select(CategoryCorrection).order_by(col(CategoryCorrection.id))))
 
 
-def insert_events(session: Session, events: Sequence[TicketEvent]) -> None:
+class EventRow(TypedDict):
+    """An audit event to insert (TicketEvent's columns but its id): appended, never read back
+    in the transaction that writes it, so no TicketEvent object is made for it."""
+
+    ticket_id: int | None  # None until its ticket is inserted (bot/services/moves.py)
+    actor_kind: str
+    actor_tg_id: int | None
+    action: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+    at: datetime
+
+
+_INSERT_EVENTS = insert(TicketEvent)
+
+
+def insert_events(session: Session, events: Sequence[EventRow]) -> None:
     """Audit events in one statement. Their ids are not read back: nothing in the transaction
     reads them, and one INSERT per event would cost a round trip each."""
     if events:
-        rows = [e.model_dump(exclude={"id"}) for e in events]
-        session.connection().execute(insert(TicketEvent), rows)
+        session.connection().execute(_INSERT_EVENTS, list(events))

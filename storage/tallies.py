@@ -142,16 +142,24 @@ def note_event(session: Session, tz: tzinfo, community: str, at: datetime, actio
     pending[(community, local_day(at, tz), metric, str(actor_tg_id))] += 1
 
 
-def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Add each row's n to its counter, creating the counter when missing."""
+def _upsert_statement(dialect_name: str) -> Any:
     table = SQLModel.metadata.tables["tally"]
-    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+    dialect: Any = postgresql if dialect_name == "postgresql" else sqlite
     stmt = dialect.insert(table)
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=["community", "metric", "day", "key"],
         set_={"n": table.c.n + stmt.excluded.n},
     )
-    conn.execute(stmt, rows)
+
+
+# One statement per dialect, built once: every transaction that changes a ticket runs it.
+_UPSERTS = {name: _upsert_statement(name) for name in ("postgresql", "sqlite")}
+
+
+def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Add each row's n to its counter, creating the counter when missing."""
+    conn.execute(_UPSERTS["postgresql" if conn.dialect.name == "postgresql" else "sqlite"],
+                 rows)
 
 
 def _rows(counts: Iterable[tuple[Key, int]]) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from bot.services.residents import NewTicket, submit_ticket
 from bot.services.template import Tx, action, query
 from storage.contexts import MessageContext, draft_context
 from storage.db import Session
-from storage.models import Draft, Resident, Ticket
+from storage.models import Draft, Resident, Ticket, new_row
 from storage.queries import (
     album_draft,
     draft_by_source_key,
@@ -166,8 +166,8 @@ def _new_draft(config: Config, now: datetime, msg: Incoming,
     community = resident.community if resident else None
     if community is None and len(config.communities) == 1:
         community = config.communities[0].code
-    return Draft(
-        source_key=msg.source_key, user_id=msg.user_id, user_name=msg.user_name,
+    return new_row(
+        Draft, source_key=msg.source_key, user_id=msg.user_id, user_name=msg.user_name,
         media_group_id=msg.media_group_id, community=community,
         building=resident.building if resident and resident.community == community else None,
         created_at=now, updated_at=now,

@@ -32,8 +32,8 @@ from bot.services.notices import declare_owed
 from bot.services.roles import refresh_group_post
 from bot.texts.render import status_name
 from storage.db import Session
-from storage.models import Ticket, TicketEvent
-from storage.queries import insert_events, update_ticket_if_unchanged
+from storage.models import Ticket, TicketEvent, new_row
+from storage.queries import EventRow, insert_events, update_ticket_if_unchanged
 from storage.tallies import note_event, note_ticket, tallied
 
 _UNSTORED = "unstored_events"  # session.info: events of tickets not inserted yet
@@ -96,16 +96,9 @@ def move(
     values.update(restart)
     projected.update(restart)
     values["next_action"], values["next_action_at"] = next_action_for(config, projected)
-    event = TicketEvent(
-        ticket_id=ticket.id,  # type: ignore[arg-type]
-        actor_kind=role,
-        actor_tg_id=actor_tg_id,
-        action=change.event,
-        from_status=from_status,
-        to_status=change.to,
-        note=note,
-        at=now,
-    )
+    event = EventRow(ticket_id=ticket.id, actor_kind=role, actor_tg_id=actor_tg_id,
+                     action=change.event, from_status=from_status, to_status=change.to,
+                     note=note, at=now)
     note_event(session, config.tz, ticket.community, now, change.event, actor_tg_id)
     if ticket.id is None:
         for name, value in values.items():
@@ -119,7 +112,7 @@ def move(
         raise DomainError("changed_meanwhile", number=ticket.id)
     note_ticket(session, config.tz, before, projected)
     declare_owed(session, ticket.id, change.owes)
-    session.add(event)
+    session.add(new_row(TicketEvent, **event))
     session.flush()
     if "group_update" in change.owes and (current["offered_in_group"]
                                           or current["group_message_id"] is not None) \
@@ -130,10 +123,10 @@ def move(
         refresh_group_post(session, config, now, ticket)
 
 
-def remember_unstored(session: Session, ticket: Ticket, event: TicketEvent,
+def remember_unstored(session: Session, ticket: Ticket, event: EventRow,
                       owes: Iterable[str]) -> None:
     """An event of a ticket not inserted yet: written with it by store_ticket."""
-    waiting: list[tuple[Ticket, TicketEvent, tuple[str, ...]]] = session.info.setdefault(
+    waiting: list[tuple[Ticket, EventRow, tuple[str, ...]]] = session.info.setdefault(
         _UNSTORED, [])
     waiting.append((ticket, event, tuple(owes)))
 
@@ -147,7 +140,7 @@ def store_ticket(session: Session, ticket: Ticket) -> int:
         waiting = session.info.get(_UNSTORED, [])
         events = []
         for _, event, owes in [w for w in waiting if w[0] is ticket]:
-            event.ticket_id = ticket.id
+            event["ticket_id"] = ticket.id
             events.append(event)
             declare_owed(session, ticket.id, owes)
         insert_events(session, events)

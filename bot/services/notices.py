@@ -19,7 +19,7 @@ from typing import Any
 from bot.config import Community, Config
 from bot.domain.deadlines import quiet_hours_end
 from storage.db import Session
-from storage.models import Outbox, Ticket
+from storage.models import Outbox, Ticket, new_row
 from storage.outbox import add_outbox
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,8 @@ def owe(
     not_before = now if urgent or not quiet else quiet_hours_end(config, now)
     add_outbox(
         session,
-        Outbox(
+        new_row(
+            Outbox,
             chat_id=chat_id,
             notice=notice,
             ticket_id=ticket.id if ticket else None,

@@ -27,8 +27,9 @@ from bot.services.roles import (
 from bot.services.routing import route_ticket
 from bot.services.template import Tx, action, query
 from storage.db import IntegrityError, Session
-from storage.models import Resident, Ticket, TicketEvent
+from storage.models import Resident, Ticket, new_row
 from storage.queries import (
+    EventRow,
     resident_by_tg,
     ticket_by_source_key,
 )
@@ -124,7 +125,8 @@ def _insert_ticket(
     if resident.id is None:
         session.flush()  # the ticket names its reporter by id
     created = TRANSITIONS[(NEW, Action.SUBMIT, Role.RESIDENT)]
-    ticket = Ticket(
+    ticket = new_row(
+        Ticket,
         status=created.to,
         source_key=new.source_key,
         kind=new.kind,
@@ -146,12 +148,14 @@ def _insert_ticket(
         due_at=now + time_limit(config, new.category, new.urgent, new.text),
     )
     note_ticket(session, config.tz, None, ticket.model_dump())
-    remember_unstored(session, ticket, TicketEvent(
-        ticket_id=ticket.id,  # type: ignore[arg-type]  # None: store_ticket gives it
+    remember_unstored(session, ticket, EventRow(
+        ticket_id=None,  # store_ticket gives it
         actor_kind=Role.RESIDENT,
         actor_tg_id=reporter_tg_id,
         action=created.event,
+        from_status=None,
         to_status=created.to,
+        note=None,
         at=now,
     ), created.owes)
     return ticket
