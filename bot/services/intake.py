@@ -19,6 +19,7 @@ from bot.services.abuse import hold_until, resident_hash
 from bot.services.people import offer_phone_once
 from bot.services.residents import NewTicket, submit_ticket
 from bot.services.template import Tx, action, query
+from bot.services.wordless import is_meaningful
 from storage.contexts import MessageContext, draft_context
 from storage.db import Session
 from storage.models import Draft, Resident, Ticket
@@ -31,7 +32,6 @@ from storage.queries import (
 
 ATTACH_WINDOW = timedelta(minutes=30)
 MAX_TEXT = 4096
-_WORDISH = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _PICTOGRAPH = "\u2600-\u27bf\U0001f000-\U0001faff"
 # A joiner between two pictographs (skin tones are pictographs here; ❤️ ends in U+FE0F).
 _EMOJI_JOINER = re.compile(f"(?<=[{_PICTOGRAPH}\ufe0f])\u200d(?=[{_PICTOGRAPH}])")
@@ -74,11 +74,6 @@ class Confirmed:
     already: bool = False  # submitted by an earlier press: nothing new happened
     # Over [abuse] max_submissions: not submitted; the resident may press again then.
     until: datetime | None = None
-
-
-def is_meaningful(text: str) -> bool:
-    """At least two characters that carry words: emoji, stickers-as-text and dots do not."""
-    return len(_WORDISH.findall(text)) >= 2
 
 
 def clean_text(text: str) -> str:

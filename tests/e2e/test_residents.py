@@ -386,6 +386,10 @@ async def test_bad_input_gets_helpful_replies_and_creates_nothing(
         (lambda: bot.api.push_text(RESIDENT, "/foo"), texts.UNKNOWN_COMMAND),
         (lambda: bot.api.push_text(RESIDENT, "👍👍👍"), texts.NOT_MEANINGFUL),
         (lambda: bot.api.push_text(RESIDENT, " \n\t　 "), texts.NOT_MEANINGFUL),
+        # no words either: interjections, keyboard mash, one character again and again
+        (lambda: bot.api.push_text(RESIDENT, "啊啊啊"), texts.NOT_MEANINGFUL),
+        (lambda: bot.api.push_text(RESIDENT, "asdfgh"), texts.NOT_MEANINGFUL),
+        (lambda: bot.api.push_text(RESIDENT, "灯灯灯灯"), texts.NOT_MEANINGFUL),
     ]
     for push, expected in cases:
         since = time.monotonic()
@@ -396,6 +400,10 @@ async def test_bad_input_gets_helpful_replies_and_creates_nothing(
     await bot.settled()
     assert len(bot.api.sent_to(RESIDENT)) == len(cases)  # one answer each, nothing more
     assert drafts(bot, RESIDENT) == [] and all_tickets(bot) == []
+    # A real two-character report still gets its preview.
+    await bot.send_text(RESIDENT, "漏水")
+    shown = await bot.reply_to(RESIDENT, "漏水")
+    assert texts.BTN_CONFIRM in _labels(shown)
     assert_no_crash(bot, caplog)
 
 
