@@ -19,7 +19,6 @@ from bot.services.abuse import hold_until, resident_hash
 from bot.services.people import offer_phone_once
 from bot.services.residents import NewTicket, submit_ticket
 from bot.services.template import Tx, action, query
-from bot.services.wordless import is_meaningful
 from storage.contexts import MessageContext, draft_context
 from storage.db import Session
 from storage.models import Draft, Resident, Ticket

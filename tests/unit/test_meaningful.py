@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.intake import clean_text, is_meaningful
+from bot.services.intake import clean_text
+from bot.services.wordless import is_meaningful
 
 NOTHING = [
     # emoji, dots, blanks (as before)
