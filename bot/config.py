@@ -88,6 +88,9 @@ class _Frozen(BaseModel):
 class Building(_Frozen):
     code: Code
     name: str
+    # Other names residents use for it (老粮站 for 老粮站楼院); 3栋/三号楼 for 3号楼 come anyway
+    # (bot/domain/buildings.py). A building a text names becomes the draft's.
+    aliases: Tuple[str] = ()
 
 
 class Grid(_Frozen):

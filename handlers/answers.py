@@ -21,8 +21,8 @@ from bot.services.intake import update_draft
 from bot.texts.callbacks import Press
 from bot.texts.keyboards import markup
 from bot.texts.render import preview
-from handlers.common import Context, deps, pressed, refusals, say, user_name
-from handlers.resident import incoming, on_no_phone, take_and_show
+from handlers.common import Context, pressed, refusals, say, user_name
+from handlers.resident import incoming, on_no_phone, replace_preview, take_and_show
 from handlers.volunteer import services_keyboard
 
 
@@ -48,6 +48,10 @@ async def on_private_text(update: Update, context: Context) -> None:
         number = reading.ticket.id if reading.ticket else None
         question, buttons = which_question(reading.kind, number, reading.draft.id or 0)
         await say(update, question, reply_markup=markup(buttons))
+    elif reading.kind == "draft_text" and reading.draft is not None:
+        # Words for a photo, a location or a voice note: the draft's fresh preview below
+        # them, the older one retired (one draft, one live 确认提交).
+        await replace_preview(update, context, reading.draft)
     else:
         text, keyboard = _reply(context, reading)
         await say(update, text, reply_markup=keyboard)
@@ -56,15 +60,11 @@ async def on_private_text(update: Update, context: Context) -> None:
 def _reply(context: Context, reading: Reading) -> tuple[str, Any]:
     """What the person reads once their words were taken as the answer (or the question was
     skipped: for the name, the next question comes all the same)."""
-    d = deps(context)
     number = reading.ticket.id if reading.ticket else 0
     if reading.kind == "reg_name":
         return texts.ASK_UNIT, markup(wait_buttons("reg_unit", reading.seq))
     if reading.kind == "reg_unit" and reading.volunteer is not None:
         return texts.PICK_SERVICES, services_keyboard(context, reading.volunteer.categories)
-    if reading.kind == "draft_text" and reading.draft is not None:
-        shown = preview(d.config, reading.draft, d.draft_tag)
-        return shown.text, markup(shown.buttons)
     if reading.kind == "reject_reason" and reading.ticket is not None:
         done = texts.REOPENED_TO_OFFICE_FOR_RESIDENT if reading.ticket.assignee_id is None \
             else texts.REOPENED_FOR_RESIDENT

@@ -16,8 +16,10 @@ from bot.domain.states import TicketStatus
 from bot.services import residents as T
 from bot.services.abuse import refuse_blocked
 from bot.services.conversation import Reading, ask, wait_buttons
+from bot.services.deps import Deps
 from bot.services.followups import answer_revisit
 from bot.services.intake import (
+    Draft,
     Incoming,
     Received,
     confirm_draft,
@@ -96,24 +98,67 @@ async def _show(update: Update, context: Context, got: Received, flood: bool,
                                    or draft.source_key in d.previews_shown):
         return  # Telegram delivered this message again; the preview is already there
     joined = (got.how == "album" and not got.text_changed) or (flood and got.how == "added")
-    if joined and draft.preview_message_id is not None:
+    if joined:
         # Another photo of the same album (or, in a flood, one more text): no new preview,
         # but the shown one counts it.
+        if draft.status != "open" or await edit_preview(update, context, draft):
+            return
+    elif got.how in ("album", "added"):
+        # More for a draft that has a preview (a location after a voice note, words after a
+        # photo): the new preview goes below what they just sent, the older one loses its
+        # buttons. One draft, one live 确认提交.
         if draft.status == "open":
-            shown = preview(d.config, draft, d.draft_tag)
-            with contextlib.suppress(BadRequest):  # e.g. the preview was deleted meanwhile
-                await context.bot.edit_message_text(
-                    shown.text, chat_id=update.effective_chat.id,  # type: ignore[union-attr]
-                    message_id=draft.preview_message_id,
-                    reply_markup=markup(shown.buttons))
+            await replace_preview(update, context, draft)
         return
+    await send_preview(update, context, draft, remember)
+
+
+async def send_preview(update: Update, context: Context, draft: Draft, remember: bool) -> None:
+    """A new preview message for the draft, remembered (in this process; in the database
+    too when `remember`) so later messages of the same draft find it."""
+    d = deps(context)
     shown = preview(d.config, draft, d.draft_tag)
     sent = await update.effective_chat.send_message(  # type: ignore[union-attr]
         shown.text, reply_markup=markup(shown.buttons))
-    d.previews_shown.add(draft.source_key)
+    d.previews_shown.add(draft.source_key, sent.message_id)
     if remember:  # later messages edit this preview in place (bot/services/messages.py)
         await d.run(update_draft, d, draft.id or 0, draft.user_id,
                     preview_message_id=sent.message_id)
+
+
+async def replace_preview(update: Update, context: Context, draft: Draft) -> None:
+    """A fresh preview of the draft, and the older one (when this process or the database
+    knows it) retired: its text says so and its buttons go. After a restart the older one is
+    not known and keeps its buttons; pressing them acts on the same draft (one ticket)."""
+    d = deps(context)
+    older = _preview_id(d, draft)
+    await send_preview(update, context, draft, remember=draft.preview_message_id is not None)
+    if older is not None:
+        with contextlib.suppress(BadRequest):  # e.g. the resident deleted it
+            await context.bot.edit_message_text(
+                texts.PREVIEW_REPLACED, chat_id=update.effective_chat.id,  # type: ignore[union-attr]
+                message_id=older)
+
+
+async def edit_preview(update: Update, context: Context, draft: Draft) -> bool:
+    """Edit the draft's preview to show it as it is now; False when its message is not known
+    (sent by another process, or before a restart) or could not be edited (deleted)."""
+    d = deps(context)
+    message_id = _preview_id(d, draft)
+    if message_id is None:
+        return False
+    shown = preview(d.config, draft, d.draft_tag)
+    try:
+        await context.bot.edit_message_text(
+            shown.text, chat_id=update.effective_chat.id,  # type: ignore[union-attr]
+            message_id=message_id, reply_markup=markup(shown.buttons))
+    except BadRequest as exc:
+        return "not modified" in str(exc).lower()  # nothing new to show is still shown
+    return True
+
+
+def _preview_id(d: Deps, draft: Draft) -> int | None:
+    return d.previews_shown.message_id(draft.source_key) or draft.preview_message_id
 
 
 @refusals
@@ -130,6 +175,22 @@ async def on_draft_button(update: Update, context: Context, press: Press) -> Non
         await query.answer()
         await query.edit_message_reply_markup(markup(category_buttons(d.config, "d.setcat",
                                                                       number)))
+        return
+    if press.action == "d.chb":
+        # 换个楼院: the community's buildings, as the building question shows them.
+        community = d.config.community(str(press.args[1]))
+        await query.answer()
+        if community is not None:
+            buttons = [Button(b.name, encode("d.setb", number, b.code))
+                       for b in community.buildings()]
+            await query.edit_message_text(texts.PICK_MATTER_BUILDING, reply_markup=markup(
+                tuple(tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3))))
+        return
+    if press.action == "d.setb":
+        draft = await d.run(update_draft, d, number, user_id, building=str(press.args[1]))
+        shown = preview(d.config, draft, d.draft_tag)
+        await query.answer()
+        await query.edit_message_text(shown.text, reply_markup=markup(shown.buttons))
         return
     if press.action == "d.setcat":
         draft = await d.run(update_draft, d, number, user_id, category=str(press.args[1]))

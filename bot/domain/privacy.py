@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from bot.domain.privacy_names import name_spans, pos_tokenizer
-from bot.domain.privacy_numbers import Span, number_spans, phones_and_ids, shadow
+from bot.domain.privacy_numbers import Span, number_spans
 
 if TYPE_CHECKING:  # only its type: the caller hands the config in
     from bot.config import Config
@@ -64,9 +64,12 @@ def mask_personal(text: str, *, names: Iterable[str] = (), keep: Iterable[str] =
     return _apply(text, [*number_spans(text), *name_spans(text, names)], keep)
 
 
-def mask_phones(text: str) -> str:
-    """Only phone numbers masked (138 1234 5678 → 138****5678): for the resident's own preview."""
-    return _apply(text, list(phones_and_ids(text, shadow(text))))
+def own_summary(text: str | None, limit: int = SUMMARY_LIMIT) -> str:
+    """A short summary of the resident's text for the resident themself (/my), unmasked like
+    their preview: it is their own chat, where their message stands just above; masking is
+    for what other people read (group posts, decisions and domain.md's privacy)."""
+    plain = " ".join((text or "").split())
+    return plain if len(plain) <= limit else plain[: limit - 1] + "…"
 
 
 def public_summary(text: str | None, limit: int = SUMMARY_LIMIT, *, names: Iterable[str] = (),

@@ -21,9 +21,10 @@ from bot.config import Config
 from bot.domain.errors import DomainError
 from bot.services import residents as T
 from bot.services import volunteers as V
-from bot.services.intake import Incoming, append_text, clean_text, hold_in, is_meaningful
+from bot.services.intake import Incoming, append_text, clean_text, hold_in
 from bot.services.invites import update_profile
 from bot.services.template import Action, Tx, action
+from bot.services.wordless import is_meaningful
 from bot.texts.callbacks import encode
 from bot.texts.render import Button, Keyboard
 from storage.db import Session

@@ -77,22 +77,29 @@ def db_pool() -> ThreadPoolExecutor:
 
 
 class RecentlyShown:
-    """Which messages' previews this process sent lately (a bounded memory, oldest forgotten).
+    """Which messages' previews this process sent lately, and the message id of each preview
+    (a bounded memory, oldest forgotten), keyed by the draft's first message.
 
     Telegram delivers an update again only when the bot may not have handled it: after a
     crash or restart, this memory is empty and the preview is sent again (at least once,
     decisions 4); a redelivery to the same running process finds it here and is not answered
-    twice. Storing each preview's message id instead would cost every text a transaction."""
+    twice. Storing each preview's message id instead would cost every text a transaction.
+    More for the same draft (a location after a voice note, words after a photo) edits the
+    preview remembered here, so one draft has one live preview with 确认提交."""
 
     def __init__(self, size: int = 10_000) -> None:
-        self._keys: OrderedDict[str, None] = OrderedDict()
+        self._keys: OrderedDict[str, int | None] = OrderedDict()
         self._size = size
 
-    def add(self, key: str) -> None:
-        self._keys[key] = None
+    def add(self, key: str, message_id: int | None = None) -> None:
+        self._keys[key] = message_id
         self._keys.move_to_end(key)
         while len(self._keys) > self._size:
             self._keys.popitem(last=False)
+
+    def message_id(self, key: str) -> int | None:
+        """The preview's message id, when this process sent it lately."""
+        return self._keys.get(key)
 
     def __contains__(self, key: object) -> bool:
         return key in self._keys

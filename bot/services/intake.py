@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from bot.classify import Classifier
 from bot.classify.explain import reasons
 from bot.config import Config
+from bot.domain.buildings import named_building, spellings
 from bot.domain.errors import DomainError
 from bot.services.abuse import hold_until, resident_hash
 from bot.services.people import offer_phone_once
@@ -21,7 +22,8 @@ from bot.services.residents import NewTicket, submit_ticket
 from bot.services.template import Tx, action, query
 from storage.contexts import MessageContext, draft_context
 from storage.db import Session
-from storage.models import Draft, Resident, Ticket, new_row
+from storage.models import Draft as Draft  # handlers name the draft they show (re-exported)
+from storage.models import Resident, Ticket, new_row
 from storage.queries import (
     album_draft,
     draft_by_source_key,
@@ -31,7 +33,6 @@ from storage.queries import (
 
 ATTACH_WINDOW = timedelta(minutes=30)
 MAX_TEXT = 4096
-_WORDISH = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _PICTOGRAPH = "\u2600-\u27bf\U0001f000-\U0001faff"
 # A joiner between two pictographs (skin tones are pictographs here; ❤️ ends in U+FE0F).
 _EMOJI_JOINER = re.compile(f"(?<=[{_PICTOGRAPH}\ufe0f])\u200d(?=[{_PICTOGRAPH}])")
@@ -76,11 +77,6 @@ class Confirmed:
     until: datetime | None = None
 
 
-def is_meaningful(text: str) -> bool:
-    """At least two characters that carry words: emoji, stickers-as-text and dots do not."""
-    return len(_WORDISH.findall(text)) >= 2
-
-
 def clean_text(text: str) -> str:
     """Drop control characters (keep line breaks and tabs) and cap the length.
 
@@ -103,6 +99,18 @@ def _classify_into(draft: Draft, classifier: Classifier) -> None:
     draft.category, draft.kind, draft.urgent = result.category, result.kind, result.urgent
     # What decided it, in words a coordinator reads on the triage notice and urgent alert.
     draft.matched = list(reasons(result, classifier.category_name))
+
+
+def _building_from_text(config: Config, draft: Draft, text: str) -> None:
+    """A building of the draft's community named in the resident's words is where the matter
+    is (a resident of 1号楼 writes 3号楼门口的下水道堵了): it replaces the saved one."""
+    community = config.community(draft.community)
+    if community is None:
+        return
+    code = named_building(((b.code, spellings(b.name, b.aliases))
+                           for b in community.buildings()), text)
+    if code is not None:
+        draft.building = code
 
 
 def _add_media(draft: Draft, msg: Incoming) -> None:
@@ -155,6 +163,8 @@ def receive_in(tx: Tx, msg: Incoming, ctx: MessageContext, join_open: bool) -> R
     _add_media(target, msg)
     if text_changed or how == "new":
         _classify_into(target, tx.classifier)
+    if text:
+        _building_from_text(config, target, text)
     target.updated_at = now
     s.add(target)
     s.flush()  # the draft's number goes on its preview's buttons
@@ -180,6 +190,7 @@ def append_text(tx: Tx, draft_id: int, user_id: int, text: str) -> Draft:
     draft = _own_open_draft(tx.session.get(Draft, draft_id), user_id)
     draft.text = f"{draft.text}\n{clean_text(text)}".strip()[:MAX_TEXT]
     _classify_into(draft, tx.classifier)
+    _building_from_text(tx.config, draft, clean_text(text))
     draft.updated_at = tx.now
     tx.session.add(draft)
     return draft

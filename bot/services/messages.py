@@ -20,11 +20,11 @@ from bot.services.intake import (
     Incoming,
     Received,
     clean_text,
-    is_meaningful,
     receive_in,
     stored_copy,
 )
 from bot.services.template import Tx, action
+from bot.services.wordless import is_meaningful
 from storage.contexts import message_context
 from storage.db import IntegrityError
 

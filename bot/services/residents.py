@@ -117,8 +117,12 @@ def _insert_ticket(
         resident = resident_by_tg(session, reporter_tg_id)
     if resident is None:
         resident = Resident(tg_id=reporter_tg_id, name=reporter_name, created_at=now)
+    moved = resident.community != new.community
     resident.community = new.community
-    resident.building = new.building or resident.building
+    # Where they live: set once (the building question asks it; /start b_… sets it). A matter
+    # at another building (named in the text, or 换个楼院 on the preview) does not move them.
+    if moved or resident.building is None:
+        resident.building = new.building or resident.building
     resident.phone = new.contact_phone or resident.phone
     resident.name = resident.name or reporter_name
     session.add(resident)

@@ -15,7 +15,7 @@ from bot.digest.stats import (
     period_stats,
     unclaimed_tickets,
 )
-from bot.domain.privacy import public_summary
+from bot.domain.privacy import own_summary, public_summary
 from bot.services.template import Tx, query
 from storage.queries import (
     open_tickets_of_volunteer,
@@ -35,7 +35,7 @@ def my_tickets_text(tx: Tx, user_id: int) -> str:
     lines = [texts.MY_HEADER.format(n=len(rows))]
     lines += [texts.MY_LINE.format(number=t.id, category=tx.config.category_name(t.category),
                                    status=texts.STATUS_NAMES.get(t.status, t.status),
-                                   summary=public_summary(t.text, 30) or texts.PREVIEW_NO_TEXT)
+                                   summary=own_summary(t.text, 30) or texts.PREVIEW_NO_TEXT)
               for t in rows]
     return "\n".join(lines)
 

@@ -311,10 +311,15 @@ PREVIEW_PHOTOS = "照片 {n} 张"
 PREVIEW_LOCATION = "位置"
 PREVIEW_VOICE = "语音（社区工作人员会听）"
 PREVIEW_NO_TEXT = "（没有文字）"
+# An older preview of a draft that has a newer one below (its buttons are gone).
+PREVIEW_REPLACED = "这条已更新，请看下面最新的一条。"
 BUILDING_UNKNOWN = "还没选"
 BTN_CONFIRM = "✅ 确认提交"
 BTN_OTHER_CATEGORY = "🔁 换个类别"
 BTN_DISCARD = "✖️ 不提交了"
+# The building of the matter (the resident's own, or one named in the text): another one.
+BTN_CHANGE_BUILDING = "🏠 换个楼院"
+PICK_MATTER_BUILDING = "这件事在哪个楼院？"
 PICK_CATEGORY = "请选一个类别："
 PICK_COMMUNITY = "您住在哪个社区？"
 PICK_BUILDING = "您住在哪个楼院？"
@@ -545,10 +550,11 @@ RESIDENT_LONG_MESSAGES = {"START": 5, "PRIVACY": 6, "HELP": 6, "PREVIEW": 8}
 # Button labels and names a resident reads.
 RESIDENT_LABELS = (
     "BTN_START_REPORT", "BTN_START_WISH", "BTN_START_MY", "BTN_START_PRIVACY", "BTN_CONFIRM",
-    "BTN_OTHER_CATEGORY", "BTN_DISCARD", "BTN_SHARE_PHONE", "BTN_NO_PHONE", "BTN_RESOLVED_YES",
+    "BTN_OTHER_CATEGORY", "BTN_DISCARD", "BTN_CHANGE_BUILDING", "PICK_MATTER_BUILDING",
+    "BTN_SHARE_PHONE", "BTN_NO_PHONE", "BTN_RESOLVED_YES",
     "BTN_RESOLVED_NO", "BTN_REVISIT_OK", "BTN_REVISIT_BAD", "PREVIEW_URGENT",
     "PREVIEW_ATTACHMENTS", "PREVIEW_PHOTOS", "PREVIEW_LOCATION", "PREVIEW_VOICE",
-    "PREVIEW_NO_TEXT", "BUILDING_UNKNOWN", "STATUS_AWAITING_TRIAGE", "SPAN_MINUTES",
+    "PREVIEW_NO_TEXT", "PREVIEW_REPLACED", "BUILDING_UNKNOWN", "STATUS_AWAITING_TRIAGE", "SPAN_MINUTES",
     "SPAN_HOURS", "SPAN_DAYS", "SPAN_DAYS_HOURS",
 )
 # Dictionaries whose every value a resident may read (ACTION_NAMES: after 不能 in bad_state).

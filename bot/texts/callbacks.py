@@ -16,6 +16,9 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     # drafts (resident, before submitting)
     "d.ok": ("n",), "d.cat": ("n",), "d.setcat": ("n", "c"), "d.no": ("n",),
     "d.bld": ("n", "c"), "d.com": ("n", "c"),
+    # 换个楼院 on a preview (the community's code: its buildings are shown without a read),
+    # then the building picked (the preview comes back with it; nothing is submitted)
+    "d.chb": ("n", "c"), "d.setb": ("n", "c"),
     # 确认提交 of a draft without a building: ask it (the community's), sealed to its author
     "d.okb": ("n", "c", "s"),
     # tickets: volunteers

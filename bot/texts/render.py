@@ -21,7 +21,7 @@ from bot import texts
 from bot.config import Config
 from bot.domain.deadlines import local_time
 from bot.domain.errors import DomainError
-from bot.domain.privacy import mask_phones, public_summary, public_words
+from bot.domain.privacy import public_summary, public_words
 from bot.texts import fit
 from bot.texts.callbacks import encode
 from storage.models import Draft, Resident, Ticket, Volunteer
@@ -213,7 +213,9 @@ def preview(config: Config, draft: Draft, seal: Callable[[int, int], str]) -> Ou
         urgent=texts.PREVIEW_URGENT if draft.urgent else "",
         building=building_name(config, draft.community, draft.building),
         attachments=texts.PREVIEW_ATTACHMENTS.format(items="、".join(items)) if items else "",
-        summary=mask_phones(draft.text)[:300] if draft.text else texts.PREVIEW_NO_TEXT,
+        # The resident's own words in their own chat, as typed: they check the phone number
+        # they left before submitting. Masking is for what others read (group posts).
+        summary=draft.text[:300] if draft.text else texts.PREVIEW_NO_TEXT,
     )
     number = draft.id or 0
     community = config.community(draft.community)
@@ -223,12 +225,17 @@ def preview(config: Config, draft: Draft, seal: Callable[[int, int], str]) -> Ou
         confirm = encode("d.okb", number, community.code, seal(number, draft.user_id))
     else:
         confirm = encode("d.ok", number)
-    buttons = (
-        (Button(texts.BTN_CONFIRM, confirm),),
-        (Button(texts.BTN_OTHER_CATEGORY, encode("d.cat", number)),
-         Button(texts.BTN_DISCARD, encode("d.no", number))),
-    )
-    return Out("text", text, buttons)
+    category = Button(texts.BTN_OTHER_CATEGORY, encode("d.cat", number))
+    discard = Button(texts.BTN_DISCARD, encode("d.no", number))
+    rows: tuple[tuple[Button, ...], ...] = ((Button(texts.BTN_CONFIRM, confirm),),)
+    if community is not None and draft.building is not None and len(community.buildings()) > 1:
+        # The building is the resident's saved one or one named in the text: either may be
+        # wrong for this matter, so another is one tap away (the building question's choices).
+        change = Button(texts.BTN_CHANGE_BUILDING, encode("d.chb", number, community.code))
+        rows += ((category, change), (discard,))
+    else:
+        rows += ((category, discard),)
+    return Out("text", text, rows)
 
 
 def reasons_line(ticket: Ticket) -> str:

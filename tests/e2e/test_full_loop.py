@@ -21,9 +21,8 @@ async def test_full_loop_with_open_claim_in_the_group(bot: Harness) -> None:
     await bot.send_text(RESIDENT, "我是3号楼502的王阿姨，电话13812345678，楼道灯坏了三天了")
     preview = await bot.reply_to(RESIDENT, "确认提交")
     assert "设施维修" in preview.params["text"]
+    assert "楼院：3号楼" in preview.params["text"]  # named in the text: no building question
     await bot.press(RESIDENT, preview, "确认提交")
-    building = await bot.reply_to(RESIDENT, "哪个楼院")
-    await bot.press(RESIDENT, building, "3号楼")
     submitted = await bot.reply_to(RESIDENT, "已提交")
     number = ticket_number(submitted.params["text"])
 

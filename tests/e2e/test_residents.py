@@ -125,9 +125,9 @@ async def test_album_becomes_one_ticket_and_the_claimer_gets_all_photos(
     [draft] = drafts(bot, RESIDENT)
     assert draft.photo_file_ids == ["p1", "p2", "p3"]
 
+    # The caption names the building: no building question (the preview can change it).
+    assert "楼院：5号楼" in preview.params["text"]
     await bot.press(RESIDENT, preview, "确认提交")
-    building = await bot.reply_to(RESIDENT, texts.PICK_BUILDING)
-    await bot.press(RESIDENT, building, "5号楼")
     number = ticket_number(await bot.reply_to(RESIDENT, "已提交"))
     [ticket] = all_tickets(bot)
     assert ticket.id == number
@@ -326,7 +326,7 @@ async def test_the_greeting_buttons_do_what_the_commands_do(
 
 async def test_phone_is_asked_once_for_a_resident_who_never_sent_start(
         bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
-    texts_sent = ["1号楼楼道灯坏了三天了，晚上上楼看不见", "小区门口垃圾堆了三天没人清"]
+    texts_sent = ["楼道灯坏了三天了，晚上上楼看不见", "小区门口垃圾堆了三天没人清"]
     for n, text in enumerate(texts_sent):
         since = time.monotonic()
         await bot.send_text(RESIDENT, text)
@@ -386,6 +386,10 @@ async def test_bad_input_gets_helpful_replies_and_creates_nothing(
         (lambda: bot.api.push_text(RESIDENT, "/foo"), texts.UNKNOWN_COMMAND),
         (lambda: bot.api.push_text(RESIDENT, "👍👍👍"), texts.NOT_MEANINGFUL),
         (lambda: bot.api.push_text(RESIDENT, " \n\t　 "), texts.NOT_MEANINGFUL),
+        # no words either: interjections, keyboard mash, one character again and again
+        (lambda: bot.api.push_text(RESIDENT, "啊啊啊"), texts.NOT_MEANINGFUL),
+        (lambda: bot.api.push_text(RESIDENT, "asdfgh"), texts.NOT_MEANINGFUL),
+        (lambda: bot.api.push_text(RESIDENT, "灯灯灯灯"), texts.NOT_MEANINGFUL),
     ]
     for push, expected in cases:
         since = time.monotonic()
@@ -396,6 +400,10 @@ async def test_bad_input_gets_helpful_replies_and_creates_nothing(
     await bot.settled()
     assert len(bot.api.sent_to(RESIDENT)) == len(cases)  # one answer each, nothing more
     assert drafts(bot, RESIDENT) == [] and all_tickets(bot) == []
+    # A real two-character report still gets its preview.
+    await bot.send_text(RESIDENT, "漏水")
+    shown = await bot.reply_to(RESIDENT, "漏水")
+    assert texts.BTN_CONFIRM in _labels(shown)
     assert_no_crash(bot, caplog)
 
 
@@ -509,13 +517,15 @@ async def test_confirm_on_someone_elses_draft_is_refused(
     ok = next(b["callback_data"] for row in preview.params["reply_markup"]["inline_keyboard"]
               for b in row if "确认提交" in b["text"])
     message = await any_message(bot, OTHER)
-    for data in (ok, f"d.bld:{draft.id}:b2", f"d.setcat:{draft.id}:other", f"d.no:{draft.id}"):
+    for data in (ok, f"d.bld:{draft.id}:b2", f"d.setcat:{draft.id}:other", f"d.no:{draft.id}",
+                 f"d.setb:{draft.id}:b5"):
         alert = await alert_for(bot, bot.api.push_callback(OTHER, data, message))
         assert alert.params.get("show_alert") is True
         assert alert.params["text"] == texts.ERRORS["draft_gone"]
     await bot.settled()
     [still] = drafts(bot, RESIDENT)
-    assert (still.status, still.building, still.category) == ("open", None, draft.category)
+    # (2号楼 is the building the text names)
+    assert (still.status, still.building, still.category) == ("open", "b2", draft.category)
     assert all_tickets(bot) == [] and resident(bot, OTHER) is None
     assert_no_crash(bot, caplog)
 
@@ -631,4 +641,118 @@ async def test_someone_elses_contact_asks_to_use_the_button(
     stored = resident(bot, RESIDENT)
     assert stored is not None and stored.phone is None
     assert texts.PHONE_SAVED not in bot.api.sent_to(RESIDENT)
+    assert_no_crash(bot, caplog)
+
+
+# ---- 10. black-box findings (bugsintake) ---------------------------------------------------------
+
+
+async def test_a_building_named_in_the_text_is_the_drafts_and_the_preview_can_change_it(
+        bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    await bot.send_text(RESIDENT, "/start b_b1")  # saved as 1号楼
+    await bot.reply_to(RESIDENT, part(texts.START_BUILDING))
+
+    since = time.monotonic()
+    await bot.send_text(RESIDENT, "3号楼门口的下水道堵了")
+    shown = await bot.reply_to(RESIDENT, "确认提交", since=since)
+    assert "楼院：3号楼" in shown.params["text"]
+    [draft] = drafts(bot, RESIDENT)
+    assert draft.building == "b3"
+    # The preview offers another building, as the building question does.
+    assert texts.BTN_CHANGE_BUILDING in _labels(shown)
+    since = time.monotonic()
+    await bot.press(RESIDENT, shown, texts.BTN_CHANGE_BUILDING)
+    choices = await bot.api.wait_for(
+        lambda c: c.method in ("editMessageReplyMarkup", "editMessageText")
+        and c.chat_id == RESIDENT and "5号楼" in _labels(c), since=since)
+    since = time.monotonic()
+    await bot.press(RESIDENT, choices, "5号楼")
+    changed = await bot.reply_to(RESIDENT, "楼院：5号楼", since=since)
+    assert texts.BTN_CONFIRM in _labels(changed)
+    [draft] = drafts(bot, RESIDENT)
+    assert draft.building == "b5" and draft.status == "open"  # changed, not submitted
+    await bot.press(RESIDENT, changed, "确认提交")
+    submitted = await bot.reply_to(RESIDENT, "已提交", since=since)
+    assert reload(bot.uows, ticket_number(submitted)).building == "b5"
+
+    # A building the text does not name leaves the saved one.
+    since = time.monotonic()
+    await bot.send_text(RESIDENT, "楼下的路灯不亮了")
+    plain = await bot.reply_to(RESIDENT, "确认提交", since=since)
+    assert "楼院：1号楼" in plain.params["text"]
+    assert_no_crash(bot, caplog)
+
+
+def live_previews(bot: Harness, chat_id: int) -> list[int]:
+    """Message ids of the previews in the chat whose 确认提交 is still there (the last send or
+    edit of each message decides)."""
+    last: dict[int, Call] = {}
+    for c in bot.api.calls():
+        if c.chat_id != chat_id or not c.ok:
+            continue
+        if c.method == "sendMessage" and isinstance(c.result, dict):
+            last[c.result["message_id"]] = c
+        elif c.method in ("editMessageText", "editMessageReplyMarkup"):
+            last[c.params["message_id"]] = c
+    return [m for m, c in last.items() if texts.BTN_CONFIRM in _labels(c)]
+
+
+async def test_voice_then_location_leave_one_live_preview(
+        bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    bot.api.push_voice(RESIDENT, "v-1")
+    first = await bot.reply_to(RESIDENT, "确认提交")
+    since = time.monotonic()
+    bot.api.push_location(RESIDENT, 39.91, 116.40)
+    second = await bot.reply_to(RESIDENT, "位置", since=since)
+    assert "语音" in second.params["text"] and texts.BTN_CONFIRM in _labels(second)
+    retired = await bot.api.wait_for(
+        lambda c: c.method == "editMessageText" and c.chat_id == RESIDENT
+        and c.params["message_id"] == first.result["message_id"], since=since)
+    assert retired.params["text"] == texts.PREVIEW_REPLACED and not _labels(retired)
+    await bot.settled()
+    assert live_previews(bot, RESIDENT) == [second.result["message_id"]]
+    [draft] = drafts(bot, RESIDENT)
+    assert draft.voice_file_id == "v-1" and draft.location_lat == 39.91
+
+    # Words for them: again one live preview, the newest.
+    since = time.monotonic()
+    await bot.send_text(RESIDENT, "小区东门这个井盖松了，踩上去咣当响")
+    third = await bot.reply_to(RESIDENT, "井盖", since=since)
+    await bot.api.wait_for(
+        lambda c: c.method == "editMessageText"
+        and c.params["message_id"] == second.result["message_id"], since=since)
+    await bot.settled()
+    assert live_previews(bot, RESIDENT) == [third.result["message_id"]]
+    await bot.press(RESIDENT, third, "确认提交")
+    building = await bot.reply_to(RESIDENT, texts.PICK_BUILDING)
+    await bot.press(RESIDENT, building, "2号楼")
+    await bot.reply_to(RESIDENT, "已提交")
+    [ticket] = all_tickets(bot)
+    assert ticket.voice_file_id == "v-1" and ticket.location_lat == 39.91
+    assert_no_crash(bot, caplog)
+
+
+async def test_text_then_photo_then_location_leave_one_live_preview(
+        bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    await bot.send_text(RESIDENT, "单元门口的灯坏了")
+    await bot.reply_to(RESIDENT, "确认提交")
+    for push in (lambda: bot.api.push_photo(RESIDENT, "p-1"),
+                 lambda: bot.api.push_location(RESIDENT, 39.9, 116.4)):
+        since = time.monotonic()
+        push()
+        await bot.reply_to(RESIDENT, texts.PREVIEW_REPLACED, since=since)
+        await bot.settled()
+        assert len(live_previews(bot, RESIDENT)) == 1
+    newest = previews_to(bot, RESIDENT)[-1]
+    assert "照片 1 张" in newest.params["text"] and "位置" in newest.params["text"]
+    assert live_previews(bot, RESIDENT) == [newest.result["message_id"]]
+    assert_no_crash(bot, caplog)
+
+
+async def test_the_residents_own_preview_shows_their_phone_as_typed(
+        bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    await bot.send_text(RESIDENT, "楼下水管漏了，联系我13812345678")
+    shown = await bot.reply_to(RESIDENT, "确认提交")
+    assert "13812345678" in shown.params["text"]  # their own chat: nothing to hide from them
+    assert "138****5678" not in shown.params["text"]
     assert_no_crash(bot, caplog)

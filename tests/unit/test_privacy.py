@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Config
-from bot.domain.privacy import mask_personal, mask_phones, public_summary, public_words
+from bot.domain.privacy import mask_personal, own_summary, public_summary, public_words
 from bot.domain.privacy_names import MASK_NAME, MASK_SURNAME, pos_tokenizer
 from bot.domain.privacy_numbers import MASK_NUMBER
 
@@ -207,8 +207,10 @@ def test_a_summary_names_nobody(config: Config) -> None:
     assert summary == f"我是{N}，住老粮站楼院3单元{X}，电话139****5678"
 
 
-def test_the_residents_own_preview_masks_only_phones() -> None:
-    assert mask_phones("我是王秀英，电话139 1234 5678") == "我是王秀英，电话139****5678"
+def test_the_residents_own_summary_is_not_masked() -> None:
+    # Their own chat (/my, the preview): they typed it, and they check the number they left.
+    assert own_summary("我是王秀英，电话139 1234 5678") == "我是王秀英，电话139 1234 5678"
+    assert own_summary("漏水\n\n三楼，电话13912345678", limit=10) == "漏水 三楼，电话1…"
 
 
 def test_one_tagger_per_process() -> None:
