@@ -187,6 +187,7 @@ def bench_config(folder: Path, pace_off: bool) -> Path:
     text = set_key(text, "quiet_hours", "start", '"00:00"')
     text = set_key(text, "quiet_hours", "end", '"00:00"')
     text = set_key(text, "followups", "sweep_interval", '"1h"')
+    text = set_key(text, "ops", "sweep_stale_after", '"3h"')  # ≥ 2 sweeps, as the config asks
     if pace_off:
         text = set_key(text, "telegram", "pace", "false")
     path = folder / ("config-pace-off.toml" if pace_off else "config.toml")
