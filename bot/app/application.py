@@ -40,7 +40,8 @@ from scheduler.dispatch import Dispatcher
 from scheduler.limiter import Limiter
 from scheduler.pacing import Limits, Pacer
 from scheduler.sweep import schedule_sweep
-from storage.db import OwedSignal, create_schema, make_engine, uow_factory
+from storage.db import OwedSignal, make_engine, uow_factory
+from storage.schema import SchemaStatus, ensure_schema
 from storage.tallies import ensure_tallies
 
 log = logging.getLogger(__name__)
@@ -174,12 +175,22 @@ def configure_logging() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # The sweep runs every 30 s; APScheduler would log each run.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Alembic tells which dialect it found each time it looks at the schema; prepare_database
+    # says when it created one.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def prepare_database(config: Config, clock: Clock) -> Engine:
-    """Open the database, create what is missing and count the digest's tallies if needed."""
+    """Open the database (an empty one gets the schema; one behind or ahead of the code raises
+    storage.schema.SchemaMismatch) and count the digest's tallies if needed."""
     engine = make_engine(config.bot.database_url)
-    create_schema(engine)
+    try:
+        found = ensure_schema(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    if found.status is SchemaStatus.EMPTY:
+        log.info("empty database: schema created at revision %s", found.head)
     # A database from before the digest's tallies, or a changed timezone: count them once.
     if ensure_tallies(engine, config.tz, clock.now()):
         log.info("digest tallies counted from the tickets")
@@ -187,7 +198,8 @@ def prepare_database(config: Config, clock: Clock) -> Engine:
 
 
 def run_bot(config: Config, config_path: str | Path | None = None) -> None:
-    """`python -m bot run`: create the database if needed and poll until stopped. Keyword
+    """`python -m bot run`: create the database if it is empty and poll until stopped (a
+    database behind or ahead of the code raises storage.schema.SchemaMismatch). Keyword
     edits of `config_path` take effect on the next message; other sections need a restart."""
     from bot.app.serve import serve  # the run path `try` shares
 
