@@ -17,13 +17,16 @@ from contextlib import closing
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any, Literal
 
 from alembic import command
+from alembic.autogenerate.api import AutogenContext
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, inspect, text
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -60,6 +63,18 @@ class SchemaMismatch(Exception):
         super().__init__(f"database schema {state.status.value}: at {state.revision}, "
                          f"the code needs {state.head}")
         self.state = state
+
+
+def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
+    """How autogenerate writes a column type into a revision (env.py): our own types
+    (storage.models.StatusText, SQLModel's AutoString and UTCDateTime) as the SQLAlchemy type
+    they store as, so a revision imports nothing of the models and means the same after they
+    change."""
+    if kind != "type" or not isinstance(obj, TypeDecorator):
+        return False
+    while isinstance(obj, TypeDecorator):
+        obj = obj.impl_instance
+    return f"sa.{obj!r}"
 
 
 @cache
@@ -229,6 +244,7 @@ __all__ = [
     "ensure_schema",
     "head_revision",
     "new_revision",
+    "render_item",
     "schema_state",
     "upgrade_schema",
 ]

@@ -3,24 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 from alembic import context
-from alembic.autogenerate.api import AutogenContext
-from sqlalchemy.types import TypeDecorator
 
-from storage.schema import TARGET_METADATA
-
-
-def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
-    """Our own column types (storage.models.StatusText, SQLModel's AutoString) are written into a
-    revision as the SQLAlchemy type they store as: a revision must keep importing and meaning the
-    same after the models change."""
-    if kind != "type" or not isinstance(obj, TypeDecorator):
-        return False
-    while isinstance(obj, TypeDecorator):
-        obj = obj.impl_instance
-    return f"sa.{obj!r}"
+from storage.schema import TARGET_METADATA, render_item
 
 
 def run_migrations() -> None:

@@ -164,6 +164,23 @@ def test_the_migrations_build_exactly_what_the_models_describe(blank: Blank) -> 
     assert differences(blank.engine) == []
 
 
+def test_a_new_revision_names_sqlalchemy_types_only(tmp_path: Path) -> None:
+    """What `python -m storage.migrations` writes for our column types imports and means the
+    same whatever becomes of storage/models.py and SQLModel: the type each stores as."""
+    from alembic.autogenerate import produce_migrations, render_python_code
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        code = render_python_code(produce_migrations(context, SQLModel.metadata).upgrade_ops,
+                                  render_item=storage.schema.render_item)
+    engine.dispose()
+    assert "sa.Column('status', sa.String(), nullable=False)" in code  # StatusText
+    assert "sa.Column('created_at', sa.DateTime(timezone=True), nullable=False)" in code
+    for name in ("AutoString", "UTCDateTime", "StatusText", "sqlmodel", "storage"):
+        assert name not in code
+
+
 # ---- a database the previous release made ----------------------------------------------------
 
 
