@@ -41,7 +41,8 @@ from bot.services.residents import NewTicket, submit_ticket
 from scheduler.dispatch import Dispatcher
 from scheduler.pacing import Limits
 from storage.db import create_schema, make_engine, uow_factory
-from storage.models import Outbox, SQLModel
+from storage.models import Outbox
+from storage.schema import drop_schema
 
 TOKEN = "123456:BENCH"
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai: no quiet hours
@@ -53,7 +54,7 @@ def queue_rows(url: str, rows: int, chats: list[int]) -> None:
     """A ticket to report progress on, then `rows` progress notices spread over `chats`."""
     engine = make_engine(url)
     if url.startswith("postgresql"):
-        SQLModel.metadata.drop_all(engine)
+        drop_schema(engine)
     create_schema(engine)
     uows = uow_factory(engine)
     config = load_config(env={})

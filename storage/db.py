@@ -14,10 +14,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Column, Engine, event, inspect, text
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
@@ -51,48 +51,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create missing tables, then bring older tables up to date (see `_add_missing`)."""
-    SQLModel.metadata.create_all(engine)
-    _add_missing(engine)
+    """Bring the database to the code's schema by its Alembic revisions (storage/schema.py):
+    create it when empty, adopt one a release before Alembic made, run what an older one
+    lacks. For tests, tools and the playground (an empty SQLite database gets a copy of one
+    migrated once per process: storage.schema.build_schema); `python -m bot run` only creates
+    an empty database and refuses one behind the code (storage.schema.ensure_schema)."""
+    from storage.schema import build_schema
 
-
-def _add_missing(engine: Engine) -> None:
-    """Add columns and indexes a newer version of the bot introduced, keeping every row.
-
-    create_all() only creates whole tables, so a database from an earlier version would lack
-    new columns and fail on first use. New columns are always nullable or have a scalar default,
-    which becomes the column's server default here so existing rows get it too.
-    """
-    inspector = inspect(engine)
-    with engine.begin() as conn:
-        for table in SQLModel.metadata.sorted_tables:
-            present = {c["name"] for c in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name in present:
-                    continue
-                kind = column.type.compile(dialect=engine.dialect)
-                ddl = f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'
-                default = _literal_default(column)
-                if default is not None:
-                    ddl += f" NOT NULL DEFAULT {default}"
-                elif not column.nullable:
-                    raise RuntimeError(f"cannot add required column {table.name}.{column.name}"
-                                       " without a default to an existing table")
-                conn.execute(text(ddl))
-            for index in table.indexes:
-                index.create(conn, checkfirst=True)
-
-
-def _literal_default(column: Column[Any]) -> str | None:
-    default = column.default
-    value = getattr(default, "arg", None) if default is not None else None
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    return None
+    build_schema(engine)
 
 
 _OWED = "queued_outbox"  # session.info key: this transaction queued an outbox row

@@ -17,6 +17,7 @@ from bot.config import Config, load_config
 from bot.services.deps import Deps
 from storage.db import UnitOfWork, create_schema, make_engine, uow_factory
 from storage.models import SQLModel
+from storage.schema import drop_schema
 from tests.factories import recounted_tallies, tallies_now
 
 REPO = Path(__file__).resolve().parent.parent
@@ -63,7 +64,7 @@ def _pg_engine() -> Iterator[Engine]:
     if not PG_URL:
         pytest.skip(PG_SKIP_REASON)
     engine = make_engine(PG_URL)
-    SQLModel.metadata.drop_all(engine)
+    drop_schema(engine)
     create_schema(engine)
     yield engine
     engine.dispose()

@@ -47,7 +47,8 @@ from scheduler.dispatch import Dispatcher
 from scheduler.limiter import Limiter
 from scheduler.pacing import Limits, Pacer
 from scheduler.sweep import schedule_sweep
-from storage.db import OwedSignal, create_schema, make_engine, uow_factory
+from storage.db import OwedSignal, make_engine, uow_factory
+from storage.schema import SchemaStatus, ensure_schema
 from storage.tallies import ensure_tallies
 
 if TYPE_CHECKING:
@@ -228,13 +229,23 @@ def configure_logging(ops: OpsSection | None = None,
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # The sweep runs every 30 s; APScheduler would log each run.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Alembic tells which dialect it found each time it looks at the schema; prepare_database
+    # says when it created one.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return handler
 
 
 def prepare_database(config: Config, clock: Clock) -> Engine:
-    """Open the database, create what is missing and count the digest's tallies if needed."""
+    """Open the database (an empty one gets the schema; one behind or ahead of the code raises
+    storage.schema.SchemaMismatch) and count the digest's tallies if needed."""
     engine = make_engine(config.bot.database_url)
-    create_schema(engine)
+    try:
+        found = ensure_schema(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    if found.status is SchemaStatus.EMPTY:
+        log.info("empty database: schema created at revision %s", found.head)
     # A database from before the digest's tallies, or a changed timezone: count them once.
     if ensure_tallies(engine, config.tz, clock.now()):
         log.info("digest tallies counted from the tickets")
@@ -243,9 +254,10 @@ def prepare_database(config: Config, clock: Clock) -> Engine:
 
 def run_bot(config: Config, config_path: str | Path | None = None,
             err: TextIO = sys.stderr) -> int:
-    """`python -m bot run`: create the database if needed, serve the web app ([web]: /healthz,
-    /metrics) and poll until stopped; the exit code. Keyword edits of `config_path` take effect
-    on the next message; other sections need a restart."""
+    """`python -m bot run`: create the database if it is empty (one behind or ahead of the code
+    raises storage.schema.SchemaMismatch), serve the web app ([web]: /healthz, /metrics) and
+    poll until stopped; the exit code. Keyword edits of `config_path` take effect on the next
+    message; other sections need a restart."""
     from bot.app.serve import bind, serve  # the run path `try` shares
 
     configure_logging(config.ops)

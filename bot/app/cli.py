@@ -1,5 +1,5 @@
-"""The command line, `python -m bot run | try | classify | volunteers import FILE.csv | recount`
-(bot/app/cli.py is its entry)."""
+"""The command line, `python -m bot run | try | classify | volunteers import FILE.csv | recount |
+db upgrade | db current` (bot/app/cli.py is its entry)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,12 @@ from bot.config import Config, ConfigError, config_path_of, load_config
 
 if TYPE_CHECKING:
     from bot.classify.suggest import Suggestions
+    from storage.db import Engine
+    from storage.schema import SchemaState
 
 EXIT_USAGE = 2
+# The database's schema is not the code's (`python -m bot db upgrade`, or a newer release).
+EXIT_SCHEMA = 1
 # The labelled set --suggest measures proposals on (tuned on; the test split stays frozen).
 DEFAULT_LABELS = Path(__file__).resolve().parents[2] / "tests/data/classifier/dev.jsonl"
 
@@ -42,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("file")
     commands.add_parser("recount", help=texts.CLI_HELP_RECOUNT)
+    database = commands.add_parser("db", help=texts.CLI_HELP_DB)
+    database_commands = database.add_subparsers(dest="db_command", required=True)
+    database_commands.add_parser("upgrade", help=texts.CLI_HELP_DB_UPGRADE)
+    database_commands.add_parser("current", help=texts.CLI_HELP_DB_CURRENT)
     playground = commands.add_parser("try", help=texts.CLI_HELP_TRY)
     playground.add_argument("--port", type=int, help=texts.CLI_HELP_TRY_PORT)
     playground.add_argument("--host", help=texts.CLI_HELP_TRY_HOST)
@@ -79,7 +87,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
     if args.command == "volunteers":
         return _import_volunteers(config, args.file, out, err)
     if args.command == "recount":
-        return _recount(config, out)
+        return _recount(config, out, err)
+    if args.command == "db":
+        return _db(config, args.db_command, out, err)
     if args.command == "try":
         from bot.playground.run import run_try  # imports the web stack only when asked
 
@@ -100,8 +110,74 @@ def _run(config: Config, path: Path, err: TextIO) -> int:
         print(texts.NO_TOKEN + texts.NO_TOKEN_TRY_HINT, file=err)
         return EXIT_USAGE
     from bot.app.application import run_bot  # imports telegram only when the bot really starts
+    from storage.schema import SchemaMismatch
 
-    return run_bot(config, path, err)
+    try:
+        return run_bot(config, path, err)
+    except SchemaMismatch as exc:
+        print(_refusal(exc.state), file=err)
+        return EXIT_SCHEMA
+
+
+def _db(config: Config, command: str, out: TextIO, err: TextIO) -> int:
+    """`db upgrade`: bring the database to the code's schema, keeping every row; `db current`:
+    where it stands (exit 0 only when it is the code's)."""
+    from storage.db import make_engine
+    from storage.schema import SchemaMismatch, SchemaStatus, schema_state, upgrade_schema
+
+    engine = make_engine(config.bot.database_url)
+    try:
+        if command == "current":
+            state = schema_state(engine)
+            print(_state_line(state), file=out)
+            return 0 if state.up_to_date else EXIT_SCHEMA
+        try:
+            before = upgrade_schema(engine)
+        except SchemaMismatch as exc:
+            print(_refusal(exc.state), file=err)
+            return EXIT_SCHEMA
+    finally:
+        engine.dispose()
+    done = {SchemaStatus.EMPTY: texts.DB_CREATED, SchemaStatus.PREVIOUS_RELEASE: texts.DB_ADOPTED,
+            SchemaStatus.BEHIND: texts.DB_UPGRADED, SchemaStatus.CURRENT: texts.DB_ALREADY_CURRENT}
+    print(done[before.status].format(revision=before.revision, head=before.head), file=out)
+    return 0
+
+
+def _state_line(state: SchemaState) -> str:
+    from storage.schema import SchemaStatus
+
+    template = {SchemaStatus.CURRENT: texts.DB_STATE_CURRENT,
+                SchemaStatus.EMPTY: texts.DB_STATE_EMPTY,
+                SchemaStatus.PREVIOUS_RELEASE: texts.DB_STATE_PREVIOUS,
+                SchemaStatus.BEHIND: texts.DB_STATE_BEHIND,
+                SchemaStatus.AHEAD: texts.DB_STATE_AHEAD}[state.status]
+    return template.format(revision=state.revision, head=state.head)
+
+
+def _refusal(state: SchemaState) -> str:
+    """One line: why the database was not opened, and what to run."""
+    from storage.schema import SchemaStatus
+
+    template = (texts.DB_REFUSED_AHEAD if state.status is SchemaStatus.AHEAD
+                else texts.DB_REFUSED_BEHIND)
+    return template.format(revision=state.revision or texts.DB_NO_REVISION, head=state.head)
+
+
+def _open_database(config: Config, err: TextIO) -> Engine | None:
+    """The configured database, as `run` opens it: an empty one gets the schema; one behind or
+    ahead of the code is refused (one line on `err`, and None)."""
+    from storage.db import make_engine
+    from storage.schema import SchemaMismatch, ensure_schema
+
+    engine = make_engine(config.bot.database_url)
+    try:
+        ensure_schema(engine)
+    except SchemaMismatch as exc:
+        engine.dispose()
+        print(_refusal(exc.state), file=err)
+        return None
+    return engine
 
 
 def _classify(config: Config, text: str | None, jsonl: str | None, out: TextIO,
@@ -167,7 +243,7 @@ def _suggest(config: Config, labels: str | None, out: TextIO, err: TextIO) -> in
     """Proposals from the corrections stored in the configured database (DATABASE_URL)."""
     from bot.classify.evaluate import LabelsError, load_labelled
     from bot.classify.suggest import Correction, suggest
-    from storage.db import create_schema, make_engine, uow_factory
+    from storage.db import uow_factory
     from storage.queries import category_corrections
 
     path = Path(labels) if labels else DEFAULT_LABELS
@@ -179,9 +255,10 @@ def _suggest(config: Config, labels: str | None, out: TextIO, err: TextIO) -> in
     except LabelsError as exc:
         print(exc, file=err)
         return EXIT_USAGE
-    engine = make_engine(config.bot.database_url)
+    engine = _open_database(config, err)
+    if engine is None:
+        return EXIT_SCHEMA
     try:
-        create_schema(engine)
         with uow_factory(engine)() as uow:
             rows = [Correction(r.text, r.from_category, r.to_category)
                     for r in category_corrections(uow.session)]
@@ -214,7 +291,7 @@ def render_suggestions(config: Config, found: Suggestions, labels: str) -> list[
 def _import_volunteers(config: Config, file: str, out: TextIO, err: TextIO) -> int:
     from bot.services.deps import Deps
     from bot.services.roster import ImportFailed, import_volunteers
-    from storage.db import create_schema, make_engine, uow_factory
+    from storage.db import uow_factory
 
     try:
         content = Path(file).read_text(encoding="utf-8")
@@ -224,8 +301,9 @@ def _import_volunteers(config: Config, file: str, out: TextIO, err: TextIO) -> i
     except UnicodeDecodeError:
         print(texts.IMPORT_FAILED.format(errors=texts.IMPORT_NOT_UTF8), file=err)
         return EXIT_USAGE
-    engine = make_engine(config.bot.database_url)
-    create_schema(engine)
+    engine = _open_database(config, err)
+    if engine is None:
+        return EXIT_SCHEMA
     try:
         result = import_volunteers(Deps(config, uow_factory(engine), SystemClock()), content)
     except ImportFailed as exc:
@@ -237,14 +315,14 @@ def _import_volunteers(config: Config, file: str, out: TextIO, err: TextIO) -> i
     return 0
 
 
-def _recount(config: Config, out: TextIO) -> int:
+def _recount(config: Config, out: TextIO, err: TextIO) -> int:
     """Count the digest's tallies again from the tickets (after someone edited tickets by hand)."""
-    from storage.db import create_schema, make_engine
     from storage.tallies import rebuild_tallies
 
-    engine = make_engine(config.bot.database_url)
+    engine = _open_database(config, err)
+    if engine is None:
+        return EXIT_SCHEMA
     try:
-        create_schema(engine)
         with engine.begin() as conn:
             tickets = rebuild_tallies(conn, config.tz, SystemClock().now())
     finally:
