@@ -56,36 +56,29 @@ def _staff_communities(update: Update, context: Context) -> tuple[Community, ...
                                if c not in coordinated)
 
 
-def staff_only(handler: CommandHandlerFn) -> CommandHandlerFn:
-    """Refuses everyone who is neither a coordinator nor a 网格长, in private chat only."""
+def _only(allowed: Callable[[Update, Context], tuple[Any, ...]]
+          ) -> Callable[[CommandHandlerFn], CommandHandlerFn]:
+    """A command for those `allowed` finds communities for, in private chat only."""
 
-    @wraps(handler)
-    async def wrapper(update: Update, context: Context) -> None:
-        if not _staff_communities(update, context):
-            await say(update, texts.NOT_COORDINATOR_COMMAND)
-            return
-        if not is_private(update):
-            await say(update, texts.PRIVATE_ONLY)
-            return
-        await handler(update, context)
+    def decorate(handler: CommandHandlerFn) -> CommandHandlerFn:
+        @wraps(handler)
+        async def wrapper(update: Update, context: Context) -> None:
+            if not allowed(update, context):
+                await say(update, texts.NOT_COORDINATOR_COMMAND)
+                return
+            if not is_private(update):
+                await say(update, texts.PRIVATE_ONLY)
+                return
+            await handler(update, context)
 
-    return wrapper
+        return wrapper
+
+    return decorate
 
 
-def coordinators_only(handler: CommandHandlerFn) -> CommandHandlerFn:
-    """Refuses everyone who is not a coordinator of some community, in private chat only."""
-
-    @wraps(handler)
-    async def wrapper(update: Update, context: Context) -> None:
-        if not _communities(update, context):
-            await say(update, texts.NOT_COORDINATOR_COMMAND)
-            return
-        if not is_private(update):
-            await say(update, texts.PRIVATE_ONLY)
-            return
-        await handler(update, context)
-
-    return wrapper
+# 网格长 see the lists and numbers (staff); only coordinators act on a matter.
+staff_only = _only(_staff_communities)
+coordinators_only = _only(_communities)
 
 
 @coordinators_only
