@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from bot import texts
@@ -181,19 +181,14 @@ async def on_draft_button(update: Update, context: Context, press: Press) -> Non
         community = d.config.community(str(press.args[1]))
         await query.answer()
         if community is not None:
-            buttons = [Button(b.name, encode("d.setb", number, b.code))
-                       for b in community.buildings()]
-            await query.edit_message_text(texts.PICK_MATTER_BUILDING, reply_markup=markup(
-                tuple(tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3))))
+            await query.edit_message_text(texts.PICK_MATTER_BUILDING, reply_markup=choices(
+                "d.setb", number, [(b.code, b.name) for b in community.buildings()]))
         return
-    if press.action == "d.setb":
-        draft = await d.run(update_draft, d, number, user_id, building=str(press.args[1]))
-        shown = preview(d.config, draft, d.draft_tag)
-        await query.answer()
-        await query.edit_message_text(shown.text, reply_markup=markup(shown.buttons))
-        return
-    if press.action == "d.setcat":
-        draft = await d.run(update_draft, d, number, user_id, category=str(press.args[1]))
+    if press.action in ("d.setb", "d.setcat"):  # a building or category picked: the preview again
+        picked = str(press.args[1])
+        building, category = (picked, None) if press.action == "d.setb" else (None, picked)
+        draft = await d.run(update_draft, d, number, user_id, building=building,
+                            category=category)
         shown = preview(d.config, draft, d.draft_tag)
         await query.answer()
         await query.edit_message_text(shown.text, reply_markup=markup(shown.buttons))
@@ -218,10 +213,15 @@ async def on_draft_button(update: Update, context: Context, press: Press) -> Non
 async def _ask(query: CallbackQuery, ask: str, draft_id: int,
                options: list[tuple[str, str]]) -> None:
     action = "d.com" if ask == "community" else "d.bld"
-    buttons = [Button(name, encode(action, draft_id, code)) for code, name in options]
-    rows = tuple(tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3))
     prompt = texts.PICK_COMMUNITY if ask == "community" else texts.PICK_BUILDING
-    await query.edit_message_text(prompt, reply_markup=markup(rows))
+    await query.edit_message_text(prompt, reply_markup=choices(action, draft_id, options))
+
+
+def choices(action: str, draft_id: int,
+            options: list[tuple[str, str]]) -> InlineKeyboardMarkup | None:
+    """(code, name) options as buttons of `action` on the draft, three to a row."""
+    buttons = [Button(name, encode(action, draft_id, code)) for code, name in options]
+    return markup(tuple(tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3)))
 
 
 async def _confirm(update: Update, context: Context, draft_id: int,
