@@ -16,13 +16,17 @@ from sqlmodel import Session, col, select
 
 from storage.db import mark_owed
 from storage.models import Outbox, SenderLease, Ticket
+from storage.writes import columns as _columns
+from storage.writes import insert_values
 
 _OUTBOX: Table = Outbox.__table__  # type: ignore[attr-defined]
 _EARLIER = _OUTBOX.alias("earlier")  # the same table again, for "an earlier row of this chat"
 
 
 def add_outbox(session: Session, message: Outbox) -> None:
-    session.add(message)
+    """Owe `message` in the session's transaction: inserted now (storage/writes.py says why
+    not through the ORM's flush); the object itself stays out of the session."""
+    insert_values(session, Outbox, _columns(_OUTBOX, message.__dict__))
     mark_owed(session)  # the commit wakes the sender; a transaction owing nothing does not
 
 

@@ -30,6 +30,7 @@ from storage.queries import (
     resident_by_tg,
     submissions_since,
 )
+from storage.writes import insert_now, update_now
 
 ATTACH_WINDOW = timedelta(minutes=30)
 MAX_TEXT = 4096
@@ -166,8 +167,10 @@ def receive_in(tx: Tx, msg: Incoming, ctx: MessageContext, join_open: bool) -> R
     if text:
         _building_from_text(config, target, text)
     target.updated_at = now
-    s.add(target)
-    s.flush()  # the draft's number goes on its preview's buttons
+    if target.id is None:
+        insert_now(s, target)  # now: the draft's number goes on its preview's buttons
+    else:
+        s.add(target)
     return Received(target, how, text_changed)
 
 
@@ -298,9 +301,8 @@ def confirm_draft(tx: Tx, draft_id: int, user_id: int, *,
     stored = draft
 
     def mark_submitted(session: Session, ticket: Ticket) -> None:
-        stored.status, stored.ticket_id, stored.updated_at = "submitted", ticket.id, now
-        stored.building = building
-        session.add(stored)
+        update_now(session, stored, status="submitted", ticket_id=ticket.id, updated_at=now,
+                   building=building)
 
     # The draft was open in this transaction: no ticket has its key yet (a second
     # process submitting it at the same moment is caught by the unique key).

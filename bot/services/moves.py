@@ -35,6 +35,7 @@ from storage.db import Session
 from storage.models import Ticket, TicketEvent, new_row
 from storage.queries import EventRow, insert_events, update_ticket_if_unchanged
 from storage.tallies import note_event, note_ticket, tallied
+from storage.writes import insert_now
 
 _UNSTORED = "unstored_events"  # session.info: events of tickets not inserted yet
 
@@ -135,8 +136,7 @@ def store_ticket(session: Session, ticket: Ticket) -> int:
     """Insert a ticket made in this transaction (in its state after its moves) with the events
     of those moves; its number. A ticket already stored is left alone."""
     if ticket.id is None:
-        session.add(ticket)
-        session.flush()
+        insert_now(session, ticket)
         waiting = session.info.get(_UNSTORED, [])
         events = []
         for _, event, owes in [w for w in waiting if w[0] is ticket]:

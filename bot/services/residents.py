@@ -34,6 +34,7 @@ from storage.queries import (
     ticket_by_source_key,
 )
 from storage.tallies import note_ticket
+from storage.writes import insert_now
 
 
 @dataclass(frozen=True)
@@ -125,9 +126,10 @@ def _insert_ticket(
         resident.building = new.building or resident.building
     resident.phone = new.contact_phone or resident.phone
     resident.name = resident.name or reporter_name
-    session.add(resident)
     if resident.id is None:
-        session.flush()  # the ticket names its reporter by id
+        insert_now(session, resident)  # the ticket names its reporter by id
+    else:
+        session.add(resident)
     created = TRANSITIONS[(NEW, Action.SUBMIT, Role.RESIDENT)]
     ticket = new_row(
         Ticket,

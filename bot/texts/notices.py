@@ -50,8 +50,13 @@ def render_notice(session: Session, config: Config, row: Outbox,
     resident = session.get(Resident, ticket.reporter_id) if ticket.reporter_id else None
     names = resident_names(resident)
     # Each reader's card says where the rest of a long text is for them (decisions.md 11).
-    group_card = ticket_card(config, ticket, texts.MORE_AFTER_CLAIM, names)
-    office_card = ticket_card(config, ticket, texts.MORE_IN_TICKET.format(number=n), names)
+    # Made only for the notices that show one: masking the text is most of a render's work.
+    def group_card() -> str:
+        return ticket_card(config, ticket, texts.MORE_AFTER_CLAIM, names)
+
+    def office_card() -> str:
+        return ticket_card(config, ticket, texts.MORE_IN_TICKET.format(number=n), names)
+
     simple = {
         "claimed": lambda: texts.NOTICE_CLAIMED.format(number=n, volunteer=p.get("volunteer"),
                                                        unit=p.get("unit") or "—"),
@@ -87,9 +92,9 @@ def render_notice(session: Session, config: Config, row: Outbox,
     if row.notice == "group_post":
         # Rendered when sent: a post held overnight for a matter that someone took (or the
         # office assigned) meanwhile is not posted at all; nothing is left to claim.
-        return [_group_post(ticket, group_card)] if _claimable(ticket) else []
+        return [_group_post(ticket, group_card())] if _claimable(ticket) else []
     if row.notice == "group_update":
-        update = _group_update(session, config, ticket, group_card)
+        update = _group_update(session, config, ticket, group_card())
         return [update] if update is not None else []
     if row.notice == "details":
         outs = with_media(ticket, Out("text", details_text(config, ticket, resident),
@@ -111,13 +116,13 @@ def render_notice(session: Session, config: Config, row: Outbox,
                     ((Button(texts.BTN_RESOLVED_YES, encode("t.ok", n)),
                       Button(texts.BTN_RESOLVED_NO, encode("t.no", n))),))]
     if row.notice in _FOLLOWUPS:
-        card = office_card if row.notice in _FOR_OFFICE else group_card
+        card = office_card() if row.notice in _FOR_OFFICE else group_card()
         return [_FOLLOWUPS[row.notice](config, ticket, card, p)]
     if row.notice == "triage":
         return with_media(ticket, _triage(config, ticket))
     if row.notice == "urgent_alert":
         phone = ticket.contact_phone or (resident.phone if resident else None)
-        text = texts.NOTICE_URGENT.format(number=n, card=office_card,
+        text = texts.NOTICE_URGENT.format(number=n, card=office_card(),
                                           name=resident.name if resident else "—",
                                           phone=phone or texts.PHONE_UNKNOWN)
         return with_media(ticket, Out("text", f"{text}\n{reasons_line(ticket)}"))

@@ -39,39 +39,40 @@ _SEND_PHOTO = inspect.signature(ExtBot.send_photo)
 _ANSWER = inspect.signature(ExtBot.answer_callback_query)
 
 
-def _bind(signature: inspect.Signature, bot: FittedBot, args: tuple[Any, ...],
-          kwargs: dict[str, Any]) -> inspect.BoundArguments:
-    return signature.bind(bot, *args, **kwargs)
-
-
-def _call_args(bound: inspect.BoundArguments) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    return bound.args[1:], bound.kwargs  # without self
+def _keywords(signature: inspect.Signature, bot: FittedBot, args: tuple[Any, ...],
+              kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The call's arguments, all by name. PTB's shortcuts (chat.send_message,
+    query.edit_message_text…) pass everything by name already: no binding needed then, and
+    binding costs more than the rest of the wrapper on every reply."""
+    if not args:
+        return dict(kwargs)
+    arguments = dict(signature.bind(bot, *args, **kwargs).arguments)
+    del arguments["self"]
+    return arguments
 
 
 class FittedBot(ExtBot[None]):
     """An ExtBot whose sends and edits always keep to Telegram's limits (see module doc)."""
 
     async def send_message(self, *args: Any, **kwargs: Any) -> Message:
-        bound = _bind(_SEND, self, args, kwargs)
-        text = str(bound.arguments["text"])
+        arguments = _keywords(_SEND, self, args, kwargs)
+        text = str(arguments["text"])
         parts = fit.split(text) or [text]  # blank stays blank: a bug, refused and logged
-        markup = bound.arguments.get("reply_markup")
+        markup = arguments.get("reply_markup")
         sent: Message | None = None
         for index, part in enumerate(parts):
-            bound.arguments["text"] = part
+            arguments["text"] = part
             # Only the last part carries the keyboard, so the buttons sit under the whole text.
-            bound.arguments["reply_markup"] = markup if index == len(parts) - 1 else None
-            call_args, call_kwargs = _call_args(bound)
-            sent = await super().send_message(*call_args, **call_kwargs)
+            arguments["reply_markup"] = markup if index == len(parts) - 1 else None
+            sent = await super().send_message(**arguments)
         assert sent is not None
         return sent
 
     async def edit_message_text(self, *args: Any, **kwargs: Any) -> Message | bool:
-        bound = _bind(_EDIT_TEXT, self, args, kwargs)
-        bound.arguments["text"] = fit.trim(str(bound.arguments["text"]))
-        call_args, call_kwargs = _call_args(bound)
+        arguments = _keywords(_EDIT_TEXT, self, args, kwargs)
+        arguments["text"] = fit.trim(str(arguments["text"]))
         try:
-            return await super().edit_message_text(*call_args, **call_kwargs)
+            return await super().edit_message_text(**arguments)
         except BadRequest as exc:
             if is_not_modified(exc):
                 return True
@@ -86,27 +87,24 @@ class FittedBot(ExtBot[None]):
             raise
 
     async def edit_message_caption(self, *args: Any, **kwargs: Any) -> Message | bool:
-        bound = _bind(_EDIT_CAPTION, self, args, kwargs)
-        if bound.arguments.get("caption"):
-            bound.arguments["caption"] = fit.trim(bound.arguments["caption"], fit.CAPTION_LIMIT)
-        call_args, call_kwargs = _call_args(bound)
+        arguments = _keywords(_EDIT_CAPTION, self, args, kwargs)
+        if arguments.get("caption"):
+            arguments["caption"] = fit.trim(arguments["caption"], fit.CAPTION_LIMIT)
         try:
-            return await super().edit_message_caption(*call_args, **call_kwargs)
+            return await super().edit_message_caption(**arguments)
         except BadRequest as exc:
             if is_not_modified(exc):
                 return True
             raise
 
     async def send_photo(self, *args: Any, **kwargs: Any) -> Message:
-        bound = _bind(_SEND_PHOTO, self, args, kwargs)
-        if bound.arguments.get("caption"):
-            bound.arguments["caption"] = fit.trim(bound.arguments["caption"], fit.CAPTION_LIMIT)
-        call_args, call_kwargs = _call_args(bound)
-        return await super().send_photo(*call_args, **call_kwargs)
+        arguments = _keywords(_SEND_PHOTO, self, args, kwargs)
+        if arguments.get("caption"):
+            arguments["caption"] = fit.trim(arguments["caption"], fit.CAPTION_LIMIT)
+        return await super().send_photo(**arguments)
 
     async def answer_callback_query(self, *args: Any, **kwargs: Any) -> bool:
-        bound = _bind(_ANSWER, self, args, kwargs)
-        if bound.arguments.get("text"):
-            bound.arguments["text"] = fit.trim(bound.arguments["text"], fit.ANSWER_LIMIT)
-        call_args, call_kwargs = _call_args(bound)
-        return await super().answer_callback_query(*call_args, **call_kwargs)
+        arguments = _keywords(_ANSWER, self, args, kwargs)
+        if arguments.get("text"):
+            arguments["text"] = fit.trim(arguments["text"], fit.ANSWER_LIMIT)
+        return await super().answer_callback_query(**arguments)
