@@ -485,7 +485,8 @@ VOLUNTEERS_HEADER = "志愿者（手上任务 / 上限）："
 VOLUNTEER_LINE = "{name}（{unit}）{open}/{max} · {categories}{inactive}"
 INACTIVE_MARK = " · 未启用"
 STATS = (
-    "{community} 最近 {days} 天：\n"
+    # Up to now, today included (the digest's window ends yesterday: DIGEST_RATES_HEADER).
+    "{community} 最近 {days} 天（到现在）：\n"
     "新增 {new}，接单 {claimed}，办结 {resolved}，结单 {closed}，关闭（未解决）{closed_unresolved}，"
     "撤回 {cancelled}\n"
     "当前未结：{backlog}\n"
@@ -614,7 +615,8 @@ DIGEST_STATUS_NAMES = {
     S.RESOLVED: "待居民确认",
     S.REOPENED: "重新打开",
 }
-DIGEST_RATES_HEADER = "三率（昨日 ｜ 近 {days} 天）："
+# Both windows end yesterday (the digest is of the day before); /stats counts up to now.
+DIGEST_RATES_HEADER = "三率（昨日 ｜ 截至昨日的近 {days} 天）："
 DIGEST_RATE_LINE = "{name}：{day} ｜ {period}"
 DIGEST_RESPONSE = "响应率"
 DIGEST_RESOLUTION = "解决率"
