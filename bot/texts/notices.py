@@ -23,6 +23,7 @@ from bot.texts.render import (
     reasons_line,
     resident_names,
     ticket_card,
+    ticket_head,
     with_media,
     work_buttons,
 )
@@ -133,7 +134,8 @@ def _triage(config: Config, ticket: Ticket) -> Out:
     """The coordinators' triage question: the card, then as much of the resident's own words
     as one message holds (its category buttons must stay under it), the rest in /ticket N."""
     n = ticket.id or 0
-    card = f"{ticket_card(config, ticket)}\n{reasons_line(ticket)}"  # full words follow
+    # The resident's words follow in full: the card's summary would say them twice.
+    card = f"{ticket_head(config, ticket)}\n{reasons_line(ticket)}"
     room = fit.TEXT_LIMIT - fit.units(texts.NOTICE_TRIAGE.format(card=card, text=""))
     words = fit.trim(ticket.text or "—", room, texts.MORE_IN_TICKET.format(number=n))
     return Out("text", texts.NOTICE_TRIAGE.format(card=card, text=words),

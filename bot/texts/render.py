@@ -68,6 +68,18 @@ def resident_names(resident: Resident | None) -> tuple[str, ...]:
     return (resident.name,) if resident and resident.name else ()
 
 
+def ticket_head(config: Config, ticket: Ticket) -> str:
+    """The card without its summary: number, category, building (for a message that shows
+    the resident's whole text right below, which the summary would only repeat)."""
+    return texts.TICKET_CARD.format(
+        number=ticket.id,
+        category=config.category_name(ticket.category),
+        urgent=texts.URGENT_MARK if ticket.urgent else "",
+        building=building_name(config, ticket.community, ticket.building),
+        summary="",
+    ).rstrip("\n")
+
+
 def ticket_card(config: Config, ticket: Ticket, more: str = texts.TRIMMED_MARK,
                 names: tuple[str, ...] = ()) -> str:
     """The group-safe card: number, category, building, masked summary. `names` are the

@@ -64,6 +64,8 @@ async def test_vague_message_goes_to_triage_and_the_chosen_category_routes_it(
     for coordinator in COORDINATORS:
         triage[coordinator] = await bot.reply_to(coordinator, "需要分类")
         assert f"#{number}" in _text(triage[coordinator])
+        # The resident's words once, in full (no summary of them above).
+        assert _text(triage[coordinator]).count("你好，我想问一下") == 1
         labels = [label for row in button_labels(triage[coordinator]) for label in row]
         assert "设施维修" in labels and "环境卫生" in labels and len(labels) == 13
     ticket = reload(bot.uows, number)
