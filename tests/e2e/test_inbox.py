@@ -7,7 +7,6 @@ The real Application polls the stand-in Bot API through its inbox poller (bot/ap
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,10 @@ def _previews(api: LocalBotApi, chat_id: int) -> list[str]:
 def _inbox(h: Harness) -> dict[int, InboxUpdate]:
     with h.uows() as uow:
         return {row.update_id: row for row in uow.session.exec(select(InboxUpdate)).all()}
+
+
+def _all_done(h: Harness) -> bool:
+    return all(row.done_at is not None for row in _inbox(h).values())
 
 
 def _drafts(h: Harness, user_id: int) -> int:
@@ -117,9 +120,7 @@ async def test_updates_stored_but_not_handled_before_a_stop_are_handled_first_on
         uow.commit()
     engine.dispose()
     async for h in start_harness(fake_api, config, classifier, db, clock):
-        done: Callable[[], bool] = lambda: all(  # noqa: E731
-            r.done_at is not None for r in _inbox(h).values())
-        await until(done)
+        await until(lambda: _all_done(h))  # noqa: B023 - awaited within this pass
         await h.reply_to(RESIDENT, texts.BTN_CONFIRM)
         await h.reply_to(NEIGHBOUR, texts.BTN_CONFIRM)
         assert len(_previews(fake_api, RESIDENT)) == 1
