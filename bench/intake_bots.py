@@ -48,8 +48,8 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.app.polling import POLL_TIMEOUT
 from bot.app.requests import BoundedRequest
-from bot.app.serve import POLL_TIMEOUT
 from handlers.ordering import PerChatUpdateProcessor
 
 # A recorded call: {"method", "chat": "self" | chat id | None, "ref": index of the message it

@@ -75,6 +75,7 @@ from scheduler.parts import part_cost, retry_seconds, send_part, split_albums
 from storage.db import OwedSignal, SQLAlchemyError, UnitOfWork
 from storage.models import Outbox
 from storage.outbox import (
+    extend_row_lease,
     finish_row,
     lease_row,
     move_pending,
@@ -85,11 +86,13 @@ from storage.outbox import (
 )
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=60)
+# How long a row being sent is ours: a row a dead process held goes out again this long after
+# (issue 13 §1: failover within 15 s). A long, paced row is renewed as it goes (SENDER_RENEW).
+LEASE = timedelta(seconds=15)
 # One dispatcher per database sends; a replica takes over this long after the sender died.
-SENDER_LEASE = timedelta(seconds=60)
+SENDER_LEASE = timedelta(seconds=15)
 # ...renewed once this much has passed since the last renewal (not on every pass).
-SENDER_RENEW = timedelta(seconds=15)
+SENDER_RENEW = timedelta(seconds=5)
 # Parts of a multi-part row delivered before a failure, kept in the row's payload so a retry
 # (even by another process) starts after them. Renderers never read keys starting with "_".
 _PARTS_SENT = "_parts_sent"
@@ -301,6 +304,7 @@ class Dispatcher:
             self._pace.rest(row.chat_id, self.poll_interval)
             return _Outcome.LEFT
         done = int(row.payload.get(_PARTS_SENT, 0))
+        leased_at = self.clock.now()  # when the lease was taken or last renewed
         first_id: int | None = None
         group_post: int | None = None  # the message id of a group post, to remember
         part_errors: list[str] = []
@@ -317,6 +321,12 @@ class Dispatcher:
                                            and await self._offload(self._lease, row)):
                         self._pace.rest(row.chat_id, self.poll_interval)
                         return _Outcome.LEFT
+                    if not leased:
+                        leased_at = self.clock.now()
+                    elif self.clock.now() - leased_at >= SENDER_RENEW:
+                        # A row paced over many parts outlasts a short lease: keep it ours.
+                        await self._offload(self._extend, row)
+                        leased_at = self.clock.now()
                     leased = True
                     try:
                         message = await send_part(self.bot, row.chat_id, out)
@@ -400,6 +410,11 @@ class Dispatcher:
             taken = lease_row(uow.session, row, now, now + self.lease)
             uow.commit()
             return taken
+
+    def _extend(self, row: Outbox) -> None:
+        with self.uows() as uow:
+            extend_row_lease(uow.session, row.id, self.clock.now() + self.lease)
+            uow.commit()
 
     def _remember_group_post(self, uow: UnitOfWork, row: Outbox, message_id: int | None) -> None:
         """Where the post is, so it can be edited when someone claims: not a state change."""

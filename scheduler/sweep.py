@@ -18,6 +18,7 @@ from bot.ops.metrics import Metrics
 from bot.services.deps import Deps
 from bot.services.digests import owe_due_digests
 from bot.services.followups import sweep
+from bot.services.inbox import forget_old_updates
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +33,11 @@ class SweepReport:
 
 
 def sweep_once(deps: Deps) -> SweepReport:
-    """One pass: due follow-ups, then any digest owed today (both at one moment)."""
+    """One pass: due follow-ups, then any digest owed today (both at one moment); handled
+    updates' ids past keeping are dropped from the inbox."""
     at = deps.at(deps.clock.now())
     report = SweepReport(sweep(at), owe_due_digests(at))
+    forget_old_updates(at)
     if report:
         log.info("sweep: %s; digests for %s", dict(report.followups), report.digests)
     return report

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage.inbox import current_mark, mark_done_now
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -115,7 +116,14 @@ class UnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
+        # An update being handled is marked done in the transaction of its effects
+        # (storage/inbox.py): a crash before this commit replays it, one after never does.
+        mark = current_mark()
+        if mark is not None and not mark.done:
+            mark_done_now(self.session, mark)
         self.session.commit()
+        if mark is not None:
+            mark.done = True
         if self.session.info.pop(_OWED, False) and self._owed is not None:
             self._owed.set()
 

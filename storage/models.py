@@ -229,6 +229,24 @@ class Outbox(SQLModel, table=True):
     failed_at: datetime | None = None  # when Telegram refused it (or a part of it) for good
 
 
+class InboxUpdate(SQLModel, table=True):
+    """An update from Telegram, stored before Telegram is told it arrived (issue 13 §1): a
+    crash after that loses nothing. `done_at` is set in the same transaction as the update's
+    effects, so a redelivered or recovered update that is done is not handled again. The raw
+    update is dropped once done (only its id is kept, to recognise a redelivery)."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_undone", "done_at", "update_id"),)
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    user_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    received_at: datetime
+    done_at: datetime | None = None
+    failed: bool = False  # its handling raised: done all the same, never replayed forever
+
+
 class SenderLease(SQLModel, table=True):
     """Which dispatcher sends for this database now. One at a time: Telegram's limits are per
     bot, so two replicas sending side by side would each pace to the full limit."""

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import case, func, literal
 from sqlmodel import Session, col, select
 
-from storage.models import Outbox, Ticket
+from storage.models import InboxUpdate, Outbox, Ticket
 
 # The latest send is looked for among this many newest rows (a backward scan of the primary
 # key; no index on sent_at is needed). A sender that works through an older backlog still
@@ -34,6 +34,16 @@ def outbox_backlog(session: Session, now: datetime) -> tuple[int, int, datetime 
         .where(Outbox.status == "pending")
     ).one()
     return int(row[0]), int(row[1]), _aware(row[2])
+
+
+def inbox_backlog(session: Session) -> tuple[int, datetime | None]:
+    """(updates stored and not handled yet, when the oldest arrived): a range scan of
+    ix_inbox_undone."""
+    n, oldest = session.exec(
+        select(func.count(), func.min(col(InboxUpdate.received_at)))
+        .where(col(InboxUpdate.done_at).is_(None))
+    ).one()
+    return int(n), _aware(oldest)
 
 
 def last_sent_at(session: Session) -> datetime | None:

@@ -138,6 +138,18 @@ def lease_row(session: Session, row: Outbox, now: datetime, until: datetime) -> 
     return bool(taken.rowcount == 1)
 
 
+_EXTEND = (
+    _OUTBOX.update()
+    .where(_OUTBOX.c.id == bindparam("b_row"), _OUTBOX.c.status == "pending")
+    .values(lease_until=bindparam("b_until"))
+)
+
+
+def extend_row_lease(session: Session, row_id: int | None, until: datetime) -> None:
+    """Keep a row being sent (a long, paced one) ours until `until`."""
+    session.connection().execute(_EXTEND, {"b_row": row_id, "b_until": until})
+
+
 def finish_row(session: Session, row_id: int | None, now: datetime, status: str,
                error: str | None, message_id: int | None) -> None:
     """Settle a leased row: sent or failed, with Telegram's refusal if any. One statement

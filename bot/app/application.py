@@ -32,6 +32,7 @@ from telegram.request import HTTPXRequest
 from bot import texts
 from bot.app.classifier_holder import ClassifierHolder
 from bot.app.clock import SystemClock
+from bot.app.polling import InboxPoller
 from bot.app.requests import BoundedRequest
 from bot.classify import Classifier
 from bot.config import Config, OpsSection
@@ -63,7 +64,8 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
                       classifier: Classifier | None = None, limits: Limits | None = None,
                       config_path: str | Path | None = None,
                       metrics: Metrics | None = None) -> Application:
-    """The whole bot, ready for `run_polling()` or for tests to start by hand. With
+    """The whole bot, ready for bot/app/serve.py (or a test) to start: its updates come from
+    app.bot_data["poller"] (bot/app/polling.py), not from PTB's Updater. With
     `config_path`, keyword edits of that file take effect without a restart. Its metrics
     (a registry of its own; `metrics` to pass one in) are app.bot_data["metrics"]."""
     metrics = metrics or Metrics()
@@ -81,10 +83,15 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=Limiter(pacer),
     )
+    clock = clock or SystemClock()
+    processor = PerChatUpdateProcessor(metrics=metrics, now=clock.now)
     builder = (
         ApplicationBuilder()
         .bot(telegram_bot)
-        .concurrent_updates(PerChatUpdateProcessor(metrics=metrics))
+        .concurrent_updates(processor)
+        # No PTB Updater: it acknowledges updates before they are stored. The InboxPoller
+        # stores each batch first (bot/app/polling.py).
+        .updater(None)
         .post_init(on_startup)
         .post_stop(on_shutdown)
     )
@@ -92,7 +99,6 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
     prepare_privacy()  # the group posts' name tagger, loaded once per process
     owed = OwedSignal()  # raised by each commit that queued an outbox row
     uows = uow_factory(engine, owed)
-    clock = clock or SystemClock()
     holder = ClassifierHolder(config, classifier, path=config_path, uows=uows, clock=clock)
     deps = Deps(config=config, uows=uows, clock=clock, classifiers=holder)
     dispatcher = Dispatcher(app.bot, deps.uows, config, deps.clock, owed=owed, pacer=pacer,
@@ -105,6 +111,9 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
     app.bot_data["deps"] = deps
     app.bot_data["dispatcher"] = dispatcher
     app.bot_data["metrics"] = metrics
+    poller = InboxPoller(app, deps)
+    processor.on_unmarked = poller.finished
+    app.bot_data["poller"] = poller
     _add_handlers(app)
     app.add_error_handler(_count_failure)
     schedule_sweep(app)
@@ -194,6 +203,9 @@ async def _count_failure(update: object, context: ContextTypes.DEFAULT_TYPE) -> 
     if isinstance(update, Update):
         metrics: Metrics = context.bot_data["metrics"]
         metrics.update_failed()
+        processor = context.application.update_processor
+        if isinstance(processor, PerChatUpdateProcessor):
+            processor.failed(update.update_id)
 
 
 def build_web(app: Application, **parts: Any) -> Starlette:
@@ -281,7 +293,6 @@ def run_bot(config: Config, config_path: str | Path | None = None,
         # objects the collector would otherwise walk, ~100 ms a time, as replies pile up
         # garbage) lives as long as the process: keep it out of every collection.
         gc.freeze()
-        asyncio.run(serve(app, web=build_web(app), sock=sock, on_ready=ready))
+        return asyncio.run(serve(app, web=build_web(app), sock=sock, on_ready=ready))
     finally:
         sock.close()
-    return 0

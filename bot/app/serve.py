@@ -3,7 +3,10 @@ is served by uvicorn on the same event loop, until SIGINT or SIGTERM.
 
 Start-up order matters: the web app first (in `try` it carries the local Bot API the bot is
 about to call), then the bot as Application.run_polling would start it (initialize, post_init,
-poll, start); shutdown in reverse.
+poll, start), polling through the inbox (bot/app/polling.py); shutdown in reverse.
+
+`serve` returns 0, or 1 when polling stopped by itself (409 Conflict: another process polls
+with the token; a revoked token), having said why.
 """
 
 from __future__ import annotations
@@ -16,12 +19,10 @@ from collections.abc import Callable, Iterator
 
 import uvicorn
 from starlette.types import ASGIApp
-from telegram import Update
 from telegram.ext import Application
 
 from bot.app.application import on_shutdown, on_startup
-
-POLL_TIMEOUT = 10  # seconds a getUpdates call waits for news (Telegram's long polling)
+from bot.app.polling import InboxPoller
 
 
 class _Server(uvicorn.Server):
@@ -52,8 +53,9 @@ async def serve(app: Application, *, web: ASGIApp | None = None,
                 sock: socket.socket | None = None,
                 on_ready: Callable[[], None] | None = None,
                 on_stopping: Callable[[], None] | None = None,
-                stop: asyncio.Event | None = None) -> None:
-    """Run the bot (and the web app on `sock`) until `stop` is set or a signal arrives."""
+                stop: asyncio.Event | None = None) -> int:
+    """Run the bot (and the web app on `sock`) until `stop` is set or a signal arrives; the
+    exit code."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -68,12 +70,13 @@ async def serve(app: Application, *, web: ASGIApp | None = None,
         while not server.started:
             if server_task.done():
                 await server_task  # raises what stopped it
-                return
+                return 0
             await asyncio.sleep(0.01)
+    poller: InboxPoller = app.bot_data["poller"]
+    poller.on_fatal = lambda _message: stop.set()
     await app.initialize()
     await on_startup(app)
-    assert app.updater is not None
-    await app.updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES)
+    await poller.start()
     await app.start()
     try:
         if on_ready is not None:
@@ -82,10 +85,11 @@ async def serve(app: Application, *, web: ASGIApp | None = None,
     finally:
         if on_stopping is not None:
             on_stopping()
-        await app.updater.stop()
+        await poller.stop()
         await app.stop()
         await on_shutdown(app)
         await app.shutdown()
         if server is not None and server_task is not None:
             server.should_exit = True
             await server_task
+    return 1 if poller.fatal else 0

@@ -41,6 +41,8 @@ class DbSnapshot:
     outbox_oldest_due_age: float  # seconds the oldest due one has waited (0: none)
     outbox_last_sent_age: float | None  # seconds since the latest send (None: none seen)
     tickets: Sequence[tuple[str, str, int]] = field(default=())  # (community, state, count)
+    inbox_undone: int = 0  # updates stored and not handled yet (storage/inbox.py)
+    inbox_oldest_age: float = 0.0  # seconds the oldest of them has waited (0: none)
 
 
 class Metrics:
@@ -141,6 +143,11 @@ class _DatabaseCollector(Collector):
             yield GaugeMetricFamily("bot_outbox_last_sent_age_seconds",
                                     "Seconds since the latest message the outbox sent",
                                     value=snap.outbox_last_sent_age)
+        yield GaugeMetricFamily("bot_inbox_backlog",
+                                "Updates stored and not handled yet", value=snap.inbox_undone)
+        yield GaugeMetricFamily("bot_inbox_oldest_age_seconds",
+                                "How long the oldest unhandled update has waited (0: none)",
+                                value=snap.inbox_oldest_age)
         tickets = GaugeMetricFamily("bot_tickets", "Tickets by community and state",
                                     labels=["community", "state"])
         for community, state, count in snap.tickets:

@@ -82,7 +82,7 @@ def run_try(config: Config, *, host: str = "127.0.0.1", port: int = 8080, fresh:
         print(texts.TRY_READY.format(url=url, db=db), file=out, flush=True)
 
     try:
-        asyncio.run(serve(app, web=web, sock=sock, on_ready=ready, on_stopping=api.end_polls))
+        return asyncio.run(serve(app, web=web, sock=sock, on_ready=ready,
+                                 on_stopping=api.end_polls))
     finally:
         engine.dispose()
-    return 0

@@ -17,7 +17,13 @@ from bot.ops.metrics import DbSnapshot
 from bot.services.deps import Deps
 from bot.services.template import Tx, query
 from storage.db import SQLAlchemyError
-from storage.monitoring import last_sent_at, outbox_backlog, ping, tickets_by_state
+from storage.monitoring import (
+    inbox_backlog,
+    last_sent_at,
+    outbox_backlog,
+    ping,
+    tickets_by_state,
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,9 @@ def check_health(deps: Deps, sweep_age: float) -> Health:
 def database_snapshot(tx: Tx) -> DbSnapshot:
     """The database's gauges for /metrics (bot/ops/metrics.py reads them at scrape time)."""
     due, held, oldest = outbox_backlog(tx.session, tx.now)
+    undone, oldest_update = inbox_backlog(tx.session)
     return DbSnapshot(
+        inbox_undone=undone, inbox_oldest_age=_age(tx.now, oldest_update) or 0.0,
         outbox_due=due, outbox_scheduled=held,
         outbox_oldest_due_age=_age(tx.now, oldest) or 0.0,
         outbox_last_sent_age=_age(tx.now, last_sent_at(tx.session)),

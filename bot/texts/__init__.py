@@ -668,6 +668,15 @@ RUN_PORT_BUSY = (
     "机器人没有启动：网页端口 {host}:{port} 无法监听（{error}）。/healthz 和 /metrics 在这个端口上；"
     "请在 config.toml 的 [web] port 换一个端口（或设置环境变量 WEB_PORT；0 表示任意空闲端口）。"
 )
+POLL_CONFLICT = (
+    "机器人停止了：另一个进程正在用同一个机器人令牌接收消息（Telegram 回复 409 Conflict）。"
+    "轮询模式只能运行一个进程：请先停掉另一个。\n"
+    "Stopped: another process is polling with this bot token (409 Conflict). Polling runs as "
+    "one process only: stop the other one first."
+)
+POLL_TOKEN_REFUSED = (
+    "机器人停止了：Telegram 不接受这个机器人令牌（{error}）。请检查 TELEGRAM_BOT_TOKEN。"
+)
 TRY_PORT_BUSY = "端口 {port} 已被占用。请换一个端口，例如：python -m bot try --port 8081"
 NO_TOKEN_TRY_HINT = (
     "\n想先不用 Telegram 看看效果？运行：python -m bot try ，然后用浏览器打开 http://127.0.0.1:8080"

@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from bot import texts
 from bot.app.application import build_application, on_shutdown, on_startup
 from bot.app.clock import ManualClock
+from bot.app.polling import InboxPoller
 from bot.classify import Classifier
 from bot.config import Config
 from bot.localapi import Call, LocalBotApi
@@ -188,15 +189,17 @@ async def start_harness(api: LocalBotApi, config: Config, classifier: Classifier
     app.bot_data["dispatcher"].poll_interval = 0.05
     harness = Harness(api, app, engine, uow_factory(engine), cfg, clock)
     _count_handled_updates(app, harness.handled)
-    # The same order as Application.run_polling: initialize, post_init, poll, start.
+    # The same order as bot/app/serve.py: initialize, post_init, poll (through the inbox), start.
+    poller: InboxPoller = app.bot_data["poller"]
+    poller.timeout = 1
     await app.initialize()
     await on_startup(app)
-    await app.updater.start_polling(poll_interval=0, timeout=1)
+    await poller.start()
     await app.start()
     try:
         yield harness
     finally:
-        await app.updater.stop()
+        await poller.stop()
         await app.stop()
         await on_shutdown(app)
         await app.shutdown()

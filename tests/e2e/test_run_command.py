@@ -90,3 +90,20 @@ def test_run_refuses_to_start_when_its_web_port_is_taken(tmp_path: Path) -> None
     assert result.returncode == 2, result.stderr
     assert f"127.0.0.1:{port}" in result.stderr and "[web] port" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_run_stops_with_a_clear_message_when_another_process_polls(tmp_path: Path) -> None:
+    with LocalBotApi() as api:
+        # Telegram's answer when a second process polls with the same token.
+        api.fail_next("getUpdates", status=409)
+        env = {**os.environ, "PYTHONPATH": str(REPO), "TELEGRAM_BOT_TOKEN": "4242:RUN-TEST",
+               "TELEGRAM_API_BASE_URL": f"{api.url}/bot",
+               "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "WEB_PORT": "0"}
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "--config", str(REPO / "config.toml"), "run"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=BOUND)
+        asked = api.calls("getUpdates")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "409" in result.stderr and "另一个进程" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(asked) == 1  # one try, not a loop

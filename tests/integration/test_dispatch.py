@@ -24,6 +24,7 @@ from telegram.request import HTTPXRequest
 from bot.app.clock import ManualClock
 from bot.config import Config
 from bot.localapi import LocalBotApi
+from scheduler import dispatch
 from scheduler.dispatch import LEASE, SENDER_LEASE, Dispatcher
 from scheduler.pacing import Limits
 from storage.db import make_engine, uow_factory
@@ -325,6 +326,38 @@ async def test_a_multi_part_notice_resumes_after_the_part_that_failed(
     assert [c.status for c in api.calls("sendLocation")] == [500, 200]
     [row] = stored(uows)
     assert (row.id, row.status, row.attempts) == (row_id, "sent", 2)
+
+
+async def test_a_row_sent_in_many_parts_stays_leased_while_it_goes(
+        api: LocalBotApi, uows: Uows, config: Config, clock: ManualClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leases are short (a replica takes over within 15 s of a crash); a row whose parts take
+    longer than that to send is renewed on the way, so nobody else starts it meanwhile."""
+    photos = tuple(f"p{i}" for i in range(12))
+    number = submit(uows, config, clock.now(), photo_file_ids=photos,
+                    location=(31.2, 121.4)).id or 0
+    with uows() as uow:
+        uow.session.exec(delete(Outbox))
+        uow.commit()
+    [row_id] = queue(uows, clock, number, [(7451, "")], notice="details")
+    held_until: list[Any] = []
+    send = dispatch.send_part
+
+    async def slow_part(bot: Any, chat_id: int, out: Any) -> Any:
+        clock.advance(LEASE / 2)  # each part takes half a lease on the bot's clock
+        sent = await send(bot, chat_id, out)
+        with uows() as uow:
+            row = uow.session.get(Outbox, row_id)
+            assert row is not None
+            held_until.append((clock.now(), row.lease_until))
+        return sent
+
+    monkeypatch.setattr(dispatch, "send_part", slow_part)
+    async with dispatcher(api, uows, config, clock) as sender:
+        await sender.send_due()
+    assert len(held_until) == 4  # the text, two albums, the location
+    assert all(until_ is not None and until_ > now for now, until_ in held_until)
+    assert stored(uows)[0].status == "sent"
 
 
 async def test_a_refused_later_part_does_not_stop_the_rest(

@@ -203,7 +203,8 @@ def test_a_database_the_previous_release_made_is_upgraded_keeping_every_row(
 
     assert differences(blank.engine) == []
     after = row_counts(blank.engine)
-    assert after == {**before, "configproblem": after["configproblem"]}
+    # Tables newer than that release start empty.
+    assert after == {**before, "configproblem": after["configproblem"], "inbox": 0}
     assert after["configproblem"] == (0 if older else 1)
     uows = uow_factory(blank.engine)
     with uows() as uow:

@@ -1,0 +1,144 @@
+"""The inbox: Telegram's updates, stored before they are acknowledged (issue 13 §1).
+
+The poller (bot/app/polling.py) stores each batch it fetched in one transaction and only then
+asks Telegram for the next one (which acknowledges the batch). While an update is handled,
+`handling(update_id)` marks the context: every unit of work that commits in it also marks the
+update done, in the same transaction as its effects (storage/db.py, UnitOfWork.commit). An
+update that wrote nothing is marked done with the next batch (`store_batch(done=…)`).
+
+A redelivered update that is done is not handled again; one stored but not done (the process
+died while handling it) is handled first on the next start, in update order.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, delete, func, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.models import InboxUpdate
+
+_INBOX: Table = InboxUpdate.__table__  # type: ignore[attr-defined]
+
+
+@dataclass
+class InboxMark:
+    """The update a task is handling, and the clock its done mark is dated by; `done` once a
+    commit marked it."""
+
+    update_id: int
+    now: Callable[[], datetime]
+    done: bool = False
+
+
+_HANDLING: contextvars.ContextVar[InboxMark | None] = contextvars.ContextVar(
+    "inbox_handling", default=None)
+
+
+@contextmanager
+def handling(update_id: int | None,
+             now: Callable[[], datetime]) -> Iterator[InboxMark | None]:
+    """While the block runs, commits mark `update_id` done (None: nothing is marked)."""
+    mark = InboxMark(update_id, now) if update_id is not None else None
+    token = _HANDLING.set(mark)
+    try:
+        yield mark
+    finally:
+        _HANDLING.reset(token)
+
+
+def current_mark() -> InboxMark | None:
+    return _HANDLING.get()
+
+
+_MARK_DONE = (
+    update(_INBOX)
+    .where(_INBOX.c.update_id == bindparam("uid"), _INBOX.c.done_at.is_(None))
+    .values(done_at=bindparam("marked_at"), payload=None)
+)
+
+
+def mark_done_now(session: Session, mark: InboxMark) -> None:
+    """In the session's transaction: the update is done (nothing if it was already)."""
+    session.connection().execute(_MARK_DONE, {"uid": mark.update_id, "marked_at": mark.now()})
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One update as the poller stores it."""
+
+    update_id: int
+    chat_id: int | None
+    user_id: int | None
+    payload: dict[str, Any]
+
+
+def _insert_ignoring_known(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(_INBOX).on_conflict_do_nothing(index_elements=["update_id"])
+    if dialect == "sqlite":
+        return sqlite.insert(_INBOX).on_conflict_do_nothing(index_elements=["update_id"])
+    return insert(_INBOX)  # pragma: no cover - the two databases the bot runs on
+
+
+def store_batch(session: Session, batch: Sequence[Stored], now: datetime,
+                done: Iterable[tuple[int, bool]] = ()) -> list[int]:
+    """Store a fetched batch (updates already stored are left as they are) and mark `done`
+    (update id, failed) those handled since without a commit of their own. The ids of the
+    batch stored now: the ones to handle."""
+    finished = list(done)
+    if finished:
+        session.connection().execute(
+            update(_INBOX)
+            .where(_INBOX.c.update_id == bindparam("uid"), _INBOX.c.done_at.is_(None))
+            .values(done_at=now, payload=None, failed=bindparam("was_failed")),
+            [{"uid": uid, "was_failed": failed} for uid, failed in finished])
+    if not batch:
+        return []
+    # Only the rows this INSERT made come back: an update stored before (a redelivery after
+    # a crash) is the recovery's to handle (undone_updates), never queued twice.
+    inserted = session.connection().execute(
+        _insert_ignoring_known(session).returning(_INBOX.c.update_id),
+        [{"update_id": s.update_id, "chat_id": s.chat_id, "user_id": s.user_id,
+          "payload": s.payload, "received_at": now, "failed": False} for s in batch],
+    ).scalars().all()
+    return sorted(int(i) for i in inserted)
+
+
+def undone_updates(session: Session, limit: int = 1000) -> list[tuple[int, dict[str, Any]]]:
+    """Updates stored but not done, oldest first: what a crash left half-handled."""
+    rows = session.exec(
+        select(col(InboxUpdate.update_id), col(InboxUpdate.payload))
+        .where(col(InboxUpdate.done_at).is_(None))
+        .order_by(col(InboxUpdate.update_id))
+        .limit(limit)
+    ).all()
+    return [(int(uid), dict(payload or {})) for uid, payload in rows]
+
+
+def last_update_id(session: Session) -> int | None:
+    """The newest update stored: the poller goes on after it."""
+    found = session.exec(select(func.max(col(InboxUpdate.update_id)))).one()
+    return int(found) if found is not None else None
+
+
+def purge_done(session: Session, before: datetime) -> int:
+    """Forget updates done before `before` (kept a while to recognise a redelivery)."""
+    result = session.connection().execute(
+        delete(_INBOX).where(_INBOX.c.done_at.is_not(None), _INBOX.c.done_at < before))
+    return int(result.rowcount or 0)
+
+
+def erase_user(session: Session, user_id: int) -> None:
+    """/forgetme: the person's raw updates go (decisions 14); the ids of done ones stay."""
+    session.connection().execute(
+        update(_INBOX).where(_INBOX.c.user_id == user_id)
+        .values(payload=None, user_id=None, chat_id=None))

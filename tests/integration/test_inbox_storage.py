@@ -1,0 +1,83 @@
+"""The inbox's storage (storage/inbox.py), on SQLite and PostgreSQL: a batch stored once, an
+update marked done by the commit of its effects and only then, old ids forgotten."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import select
+
+from storage.db import UnitOfWork
+from storage.inbox import Stored, handling, purge_done, store_batch, undone_updates
+from storage.models import InboxUpdate, Resident
+
+NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+
+
+def _stored(update_id: int, user_id: int = 901) -> Stored:
+    return Stored(update_id, user_id, user_id,
+                  {"update_id": update_id, "message": {"text": "楼道灯坏了"}})
+
+
+def _rows(uows: Callable[[], UnitOfWork]) -> dict[int, InboxUpdate]:
+    with uows() as uow:
+        return {r.update_id: r for r in uow.session.exec(select(InboxUpdate)).all()}
+
+
+def test_a_batch_is_stored_once_and_only_new_updates_come_back(
+        uows: Callable[[], UnitOfWork]) -> None:
+    with uows() as uow:
+        assert store_batch(uow.session, [_stored(1), _stored(2)], NOW) == [1, 2]
+        uow.commit()
+    with uows() as uow:  # Telegram sends 2 again with 3: only 3 is new
+        assert store_batch(uow.session, [_stored(2), _stored(3)], NOW) == [3]
+        uow.commit()
+    assert sorted(_rows(uows)) == [1, 2, 3]
+
+
+def test_the_commit_of_an_updates_effects_marks_it_done_and_a_rollback_does_not(
+        uows: Callable[[], UnitOfWork]) -> None:
+    with uows() as uow:
+        store_batch(uow.session, [_stored(1), _stored(2)], NOW)
+        uow.commit()
+    with handling(1, lambda: NOW) as mark:
+        with uows() as uow:  # the effects, rolled back: the update stays to be handled
+            uow.session.add(Resident(tg_id=901, name="张", created_at=NOW))
+        assert mark is not None and not mark.done
+        with uows() as uow:
+            uow.session.add(Resident(tg_id=901, name="张", created_at=NOW))
+            uow.commit()
+        assert mark.done
+    rows = _rows(uows)
+    assert rows[1].done_at is not None and rows[1].payload is None
+    assert rows[2].done_at is None and rows[2].payload is not None
+    with uows() as uow:
+        assert [uid for uid, _ in undone_updates(uow.session)] == [2]
+        assert len(uow.session.exec(select(Resident)).all()) == 1
+
+
+def test_updates_handled_without_a_commit_are_marked_with_the_next_batch(
+        uows: Callable[[], UnitOfWork]) -> None:
+    with uows() as uow:
+        store_batch(uow.session, [_stored(1), _stored(2)], NOW)
+        uow.commit()
+    with uows() as uow:
+        assert store_batch(uow.session, [_stored(3)], NOW, [(1, False), (2, True)]) == [3]
+        uow.commit()
+    rows = _rows(uows)
+    assert rows[1].done_at is not None and not rows[1].failed
+    assert rows[2].done_at is not None and rows[2].failed
+    assert rows[3].done_at is None
+
+
+def test_done_updates_are_forgotten_after_a_while_and_undone_ones_never(
+        uows: Callable[[], UnitOfWork]) -> None:
+    with uows() as uow:
+        store_batch(uow.session, [_stored(1), _stored(2)], NOW)
+        store_batch(uow.session, (), NOW, [(1, False)])
+        uow.commit()
+    with uows() as uow:
+        assert purge_done(uow.session, NOW + timedelta(days=3)) == 1
+        uow.commit()
+    assert sorted(_rows(uows)) == [2]
