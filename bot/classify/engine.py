@@ -251,8 +251,10 @@ class Classifier:
                     words = inside.get(token)  # the cache first: most tokens are no keyword
                     if words is None:
                         words = self._inside(token)
-                elif i + 1 < len(tokens) and tokens[i + 1] == "口":
-                    words = ()  # 单元门 + 口: the doorway is where, not what
+                elif i + 1 < len(tokens) and tokens[i + 1] == "口" and token[-1] == "门":
+                    # 单元门 + 口: the doorway is where, not what. Only a door: 消防通道口 and
+                    # 车库口 are still the passage and the garage.
+                    words = ()
                 for word in words:
                     count = seen.get(word, 0)
                     seen[word] = count + 1
