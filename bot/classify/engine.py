@@ -182,6 +182,13 @@ class Classifier:
         # A situation that flagged the message urgent is what the message is about: a person
         # who will not wake on a park bench is an elderly matter, whatever the bench adds.
         flagging = {e.rule for e in urgent_evidence if e.source == SITUATION}
+        # So is an alarm word that flagged it (着火, 一动不动): a keyword inside one counts
+        # URGENT_SITUATION_BOOST times, like the situation's category.
+        alarms = [e.word for e in urgent_evidence if e.source == ALARM]
+        if alarms:
+            hits[:] = [(pos, word, code, weight * URGENT_SITUATION_BOOST, rule)
+                       if any(word in alarm for alarm in alarms) else (pos, word, code, weight, rule)
+                       for pos, word, code, weight, rule in hits]
         for rule, found in situations:
             if rule.category is None:
                 continue
