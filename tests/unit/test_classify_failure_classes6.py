@@ -35,6 +35,15 @@ URGENT = [
     "楼下打架了，有个人头上出血了",
     # alarms named in English
     "301 smoke alarm响个不停，楼道里有焦味",
+    # found by probing after dev6: half-answers, a confused elder, chemicals swallowed,
+    # someone inside what was crushed, a cry for help, a threat with gas, a hand in a machine
+    "我爸刚才吐了一地，现在叫他也不太应",
+    "有个老爷爷在超市门口站了半天，问他住哪都说不清",
+    "孩子误喝了洗衣粉泡的水",
+    "广告牌砸在一辆面包车上，车里好像有人",
+    "楼下传来呼救声，是个老人的声音",
+    "我弟把自己关在屋里说要开煤气",
+    "小孩的手卷进搅拌机里了",
 ]
 
 CALM = [
