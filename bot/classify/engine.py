@@ -4,7 +4,8 @@
   so 化粪池 stays whole and a keyword never matches inside an unrelated word), plus situations
   (object + state within a window), each multiplied by its sentence's position weight; an
   urgent situation that flags the message counts URGENT_SITUATION_BOOST times (the emergency is
-  what the message is about, whatever else it names);
+  what the message is about, whatever else it names), and so does a keyword inside an alarm
+  word that flags it;
 - urgent: alarm words and urgent situations searched in the text (jieba splits exactly the
   phrases that matter: 电梯里困了人 → 电梯/里困/了/人), each unless a hedge lowers it
   (经常, 去年, 怕, 万一, 建议, 已经修好); decided apart from the category;
@@ -186,8 +187,9 @@ class Classifier:
         # URGENT_SITUATION_BOOST times, like the situation's category.
         alarms = [e.word for e in urgent_evidence if e.source == ALARM]
         if alarms:
-            hits[:] = [(pos, word, code, weight * URGENT_SITUATION_BOOST, rule)
-                       if any(word in alarm for alarm in alarms) else (pos, word, code, weight, rule)
+            hits[:] = [(pos, word, code,
+                        weight * (URGENT_SITUATION_BOOST if any(word in a for a in alarms) else 1),
+                        rule)
                        for pos, word, code, weight, rule in hits]
         for rule, found in situations:
             if rule.category is None:
