@@ -4,7 +4,8 @@
   so 化粪池 stays whole and a keyword never matches inside an unrelated word), plus situations
   (object + state within a window), each multiplied by its sentence's position weight; an
   urgent situation that flags the message counts URGENT_SITUATION_BOOST times (the emergency is
-  what the message is about, whatever else it names);
+  what the message is about, whatever else it names), and so does a keyword inside an alarm
+  word that flags it;
 - urgent: alarm words and urgent situations searched in the text (jieba splits exactly the
   phrases that matter: 电梯里困了人 → 电梯/里困/了/人), each unless a hedge lowers it
   (经常, 去年, 怕, 万一, 建议, 已经修好); decided apart from the category;
@@ -182,6 +183,14 @@ class Classifier:
         # A situation that flagged the message urgent is what the message is about: a person
         # who will not wake on a park bench is an elderly matter, whatever the bench adds.
         flagging = {e.rule for e in urgent_evidence if e.source == SITUATION}
+        # So is an alarm word that flagged it (着火, 一动不动): a keyword inside one counts
+        # URGENT_SITUATION_BOOST times, like the situation's category.
+        alarms = [e.word for e in urgent_evidence if e.source == ALARM]
+        if alarms:
+            hits[:] = [(pos, word, code,
+                        weight * (URGENT_SITUATION_BOOST if any(word in a for a in alarms) else 1),
+                        rule)
+                       for pos, word, code, weight, rule in hits]
         for rule, found in situations:
             if rule.category is None:
                 continue
@@ -251,8 +260,10 @@ class Classifier:
                     words = inside.get(token)  # the cache first: most tokens are no keyword
                     if words is None:
                         words = self._inside(token)
-                elif i + 1 < len(tokens) and tokens[i + 1] == "口":
-                    words = ()  # 单元门 + 口: the doorway is where, not what
+                elif i + 1 < len(tokens) and tokens[i + 1] == "口" and token[-1] == "门":
+                    # 单元门 + 口: the doorway is where, not what. Only a door: 消防通道口 and
+                    # 车库口 are still the passage and the garage.
+                    words = ()
                 for word in words:
                     count = seen.get(word, 0)
                     seen[word] = count + 1

@@ -261,14 +261,16 @@ class Homophones:
 
     def _claimed(self, text: str, start: int, word: str) -> bool:
         """Whether a word across the window's edge claims its characters: a common word
-        (确保|按时 around 保按, 低水|平 around 低水), or any dictionary word joining a slipped
-        character to one outside (自管 in 楼院自管, not 院子 mistyped)."""
+        (确保|按时 around 保按, 低水|平 around 低水), or any dictionary word or word the rules
+        know joining a slipped character to one outside (自管 in 楼院自管, not 院子 mistyped;
+        防溺水 in 交防溺水承诺书, not 交房 mistyped)."""
         end = start + len(word)
         for a in range(max(0, start - MAX_NEIGHBOUR + 1), end):
             for b in range(max(a + MIN_LEN, start + 1, end + 1 if a >= start else 0),
                            min(len(text), a + MAX_NEIGHBOUR) + 1):
-                freq = self._freq(text[a:b])
-                if freq >= WORD_FREQ or (freq and any(
+                piece = text[a:b]
+                freq = self._freq(piece)
+                if freq >= WORD_FREQ or ((freq or piece in self._words) and any(
                         text[k] != word[k - start] for k in range(max(a, start), min(b, end)))):
                     return True
         return False
