@@ -19,11 +19,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
 from collections.abc import Callable
+from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
 
 from bot import texts
 from bot.services.deps import Deps
@@ -31,17 +34,21 @@ from bot.services.inbox import Stored, recover_updates, store_updates
 from scheduler.parts import retry_seconds
 
 log = logging.getLogger(__name__)
+# PTB asks callers of do_api_request("getUpdates") to use get_updates, which parses the answer
+# and keeps nothing of its JSON; the inbox stores the JSON (see _fetch).
+warnings.filterwarnings("ignore", message=r".*Bot\.getUpdates.*", category=PTBUserWarning)
 
 POLL_TIMEOUT = 10  # seconds a getUpdates call waits for news (Telegram's long polling)
+READ_TIMEOUT = 5.0  # seconds for an answer beyond the long poll's own wait (PTB's default)
 MAX_BACKOFF = 30.0  # seconds between tries while Telegram (or the database) is unreachable
 
 
-def stored(update: Update) -> Stored:
-    """What the inbox keeps of an update: its id, whose it is, and all of it."""
+def stored(raw: dict[str, Any], update: Update) -> Stored:
+    """What the inbox keeps of an update: its id, whose it is, and all of it, as Telegram
+    sent it (the JSON itself: turning the parsed update back into JSON costs as much again)."""
     chat = update.effective_chat
     user = update.effective_user
-    return Stored(update.update_id, chat.id if chat else None, user.id if user else None,
-                  update.to_dict())
+    return Stored(update.update_id, chat.id if chat else None, user.id if user else None, raw)
 
 
 class InboxPoller:
@@ -94,8 +101,7 @@ class InboxPoller:
         delay = 1.0
         while True:
             try:
-                updates = await self._app.bot.get_updates(
-                    offset=offset, timeout=self.timeout, allowed_updates=Update.ALL_TYPES)
+                raw = await self._fetch(offset)
             except (Conflict, InvalidToken) as exc:
                 self._fail(texts.POLL_CONFLICT if isinstance(exc, Conflict)
                            else texts.POLL_TOKEN_REFUSED.format(error=exc))
@@ -109,12 +115,13 @@ class InboxPoller:
                 delay = min(delay * 2, MAX_BACKOFF)
                 continue
             delay = 1.0
+            updates = [Update.de_json(u, self._app.bot) for u in raw]
             if not updates and not self._finished:
                 continue  # a long poll that ended empty: nothing to store
             finished, self._finished = self._finished, []
             try:
-                fresh = set(await self._deps.run(
-                    store_updates, self._deps, [stored(u) for u in updates], finished))
+                batch = [stored(r, u) for r, u in zip(raw, updates, strict=True)]
+                fresh = set(await self._deps.run(store_updates, self._deps, batch, finished))
             except Exception:
                 # Not acknowledged: Telegram sends the batch again with the next call.
                 self._finished = finished + self._finished
@@ -130,6 +137,17 @@ class InboxPoller:
                     await self._app.update_queue.put(update)
             if self._poll_interval:
                 await asyncio.sleep(self._poll_interval)
+
+    async def _fetch(self, offset: int | None) -> list[dict[str, Any]]:
+        """getUpdates, its answer as Telegram sent it (Bot.get_updates parses it and keeps
+        nothing of the JSON; the inbox stores the JSON)."""
+        params: dict[str, Any] = {"timeout": self.timeout, "allowed_updates": Update.ALL_TYPES}
+        if offset is not None:
+            params["offset"] = offset
+        # A long poll waits `timeout` seconds for news before it answers.
+        result = await self._app.bot.do_api_request(
+            "getUpdates", api_kwargs=params, read_timeout=READ_TIMEOUT + self.timeout)
+        return list(result or [])
 
     def _fail(self, message: str) -> None:
         self.fatal = message
