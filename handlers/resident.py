@@ -12,7 +12,6 @@ from bot import texts
 from bot.config import Config
 from bot.domain.deadlines import local_time
 from bot.domain.errors import DomainError
-from bot.domain.states import TicketStatus
 from bot.services import residents as T
 from bot.services.abuse import refuse_blocked
 from bot.services.conversation import Reading, ask, wait_buttons
@@ -227,7 +226,9 @@ def choices(action: str, draft_id: int,
 async def _confirm(update: Update, context: Context, draft_id: int,
                    building: str | None) -> None:
     query, user_id, d = pressed(update, context)
-    result = await d.run(confirm_draft, d, draft_id, user_id, building=building)
+    preview_id = query.message.message_id if query.message is not None else None
+    result = await d.run(confirm_draft, d, draft_id, user_id, building=building,
+                         message_id=preview_id)
     if result.until is not None:  # the draft stays open: pressing again later submits it
         await query.answer()
         await say(update, texts.TOO_MANY_SUBMISSIONS.format(
@@ -242,21 +243,8 @@ async def _confirm(update: Update, context: Context, draft_id: int,
     if result.ask is not None:
         await _ask(query, result.ask, draft_id, result.options)
         return
-    ticket = result.ticket
-    assert ticket is not None
-    if ticket.urgent:
-        next_step = texts.NEXT_URGENT
-    elif ticket.needs_triage:
-        next_step = texts.NEXT_TRIAGE
-    elif ticket.status == TicketStatus.ASSIGNED:
-        next_step = texts.NEXT_VOLUNTEER
-    else:
-        next_step = texts.NEXT_GROUP
-    await query.edit_message_text(texts.SUBMITTED.format(
-        number=ticket.id, category=d.config.category_name(ticket.category),
-        next_step=next_step))
-    if result.ask_phone:
-        await say(update, texts.ASK_PHONE, reply_markup=share_phone())
+    # The number (and the phone question) were owed in the submission's own transaction:
+    # the outbox sends them now, and after a crash too (bot/services/notices.py).
 
 
 def _clock_time(config: Config, moment: datetime, now: datetime) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from telegram import Bot, InputMediaPhoto, Message
 from telegram.error import BadRequest, RetryAfter
 
-from bot.texts.keyboards import markup
+from bot.texts.keyboards import markup, share_phone
 from bot.texts.render import Out
 from bot.texts.sending import is_not_modified
 
@@ -25,7 +25,9 @@ async def send_part(bot: Bot, chat_id: int,
     """Send one part to Telegram as its kind says; None when there was nothing to send."""
     try:
         if out.kind == "text":
-            return await bot.send_message(chat_id, out.text, reply_markup=markup(out.buttons))
+            # Telegram's own contact button (a reply keyboard) for the phone question.
+            keyboard = share_phone() if out.meta.get("share_phone") else markup(out.buttons)
+            return await bot.send_message(chat_id, out.text, reply_markup=keyboard)
         if out.kind == "edit" and out.message_id is not None:
             return await _edit(bot, chat_id, out)
         if out.kind == "markup" and out.message_id is not None:
@@ -58,7 +60,7 @@ async def _edit(bot: Bot, chat_id: int, out: Out) -> Message | bool:
     except BadRequest as exc:
         if is_not_modified(exc) or not out.meta.get("repost_if_gone"):
             raise
-        log.warning("group post %s of chat %s cannot be edited (%s): posting it again",
+        log.warning("message %s of chat %s cannot be edited (%s): sending it again",
                     out.message_id, chat_id, exc)
         return await bot.send_message(chat_id, out.text, reply_markup=markup(out.buttons))
 

@@ -136,7 +136,8 @@ REOPENED = ("reopened", "reopened_to_office", "reopened_escalated", *GROUP_UPDAT
 TAKEN_UP = ("claimed", "details", *GROUP_UPDATE)
 
 TRANSITIONS: Mapping[Key, Transition] = {
-    **_rows(R.RESIDENT, A.SUBMIT, [NEW], S.SUBMITTED, owes=["urgent_alert"]),
+    **_rows(R.RESIDENT, A.SUBMIT, [NEW], S.SUBMITTED,
+            owes=["urgent_alert", "submitted", "ask_phone"]),
     # the resident
     **_rows(R.RESIDENT, A.CANCEL, UNCLAIMED, S.CANCELLED, owes=["withdrawn", *GROUP_UPDATE]),
     **_rows(R.RESIDENT, A.CONFIRM, [S.RESOLVED], S.CLOSED, owes=["confirmed", *GROUP_UPDATE]),

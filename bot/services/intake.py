@@ -17,6 +17,7 @@ from bot.config import Config
 from bot.domain.buildings import named_building, spellings
 from bot.domain.errors import DomainError
 from bot.services.abuse import hold_until, resident_hash
+from bot.services.notices import owe_submitted
 from bot.services.people import offer_phone_once
 from bot.services.residents import NewTicket, submit_ticket
 from bot.services.template import Tx, action, query
@@ -250,13 +251,17 @@ def discard_draft(tx: Tx, draft_id: int, user_id: int) -> Draft:
 
 @action
 def confirm_draft(tx: Tx, draft_id: int, user_id: int, *,
-                  building: str | None = None) -> Confirmed:
+                  building: str | None = None, message_id: int | None = None) -> Confirmed:
     """Submit the draft as a ticket in one transaction; pressing twice gives the same ticket.
 
     `building`: picked on the way (the building buttons carry the draft: the 确认提交 press
     before them writes nothing). A blocked resident is refused, and one over `[abuse]
     max_submissions` is told when they may press again (the draft stays open, with the
     building they picked), all in the same transaction.
+
+    The new ticket's number is owed to the resident in this same transaction (and the phone
+    question after it): a crash after the commit still tells them (issue 13 §1). It edits
+    `message_id`, the preview they pressed on, when known.
     """
     s, config, now = tx.session, tx.config, tx.now
     ctx = draft_context(s, draft_id, resident_hash(tx.key, user_id), now - config.abuse.window)
@@ -303,6 +308,8 @@ def confirm_draft(tx: Tx, draft_id: int, user_id: int, *,
     def mark_submitted(session: Session, ticket: Ticket) -> None:
         update_now(session, stored, status="submitted", ticket_id=ticket.id, updated_at=now,
                    building=building)
+        # What the resident is told, in the same transaction as the ticket it tells of.
+        owe_submitted(session, config, now, user_id, ticket, message_id, ask_phone)
 
     # The draft was open in this transaction: no ticket has its key yet (a second
     # process submitting it at the same moment is caught by the unique key).

@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.config import Community, Config
 from bot.domain.deadlines import quiet_hours_end
+from bot.domain.states import TicketStatus
 from storage.db import Session
 from storage.models import Outbox, Ticket, new_row
 from storage.outbox import add_outbox
@@ -63,6 +64,26 @@ def owe(
             not_before=not_before,
         ),
     )
+
+
+def owe_submitted(session: Session, config: Config, now: datetime, user_id: int,
+                  ticket: Ticket, message_id: int | None, ask_phone: bool) -> None:
+    """What the resident is told when their matter is stored: its number, as an edit of the
+    preview they pressed on (`message_id`; a new message when it is not known), then, once
+    per resident, the phone question. Owed at once, whatever the hour: they are waiting."""
+    if ticket.urgent:
+        step = "urgent"
+    elif ticket.needs_triage:
+        step = "triage"
+    elif ticket.status == TicketStatus.ASSIGNED:
+        step = "volunteer"
+    else:
+        step = "group"
+    owe(session, config, now, user_id, "submitted", ticket, urgent=ticket.urgent, quiet=False,
+        message_id=message_id, next=step)
+    if ask_phone:
+        owe(session, config, now, user_id, "ask_phone", ticket, urgent=ticket.urgent,
+            quiet=False)
 
 
 def _check_declared(session: Session, ticket: Ticket, notice: str) -> None:

@@ -136,3 +136,30 @@ async def test_a_second_poller_stops_at_once_with_a_message_saying_why(bot: Harn
     assert stopped == [texts.POLL_CONFLICT] and poller.fatal == texts.POLL_CONFLICT
     refused = [c for c in bot.api.calls("getUpdates") if c.status == 409]
     assert len(refused) == 1 and refused[-1] is bot.api.calls("getUpdates")[-1]  # no retry
+
+
+async def test_the_number_reaches_the_resident_even_if_the_bot_stops_right_after_storing(
+        fake_api: LocalBotApi, config: Config, classifier: Classifier, tmp_path: Path,
+        clock: ManualClock) -> None:
+    """The receipt (已提交，编号 N) and the phone question are owed in the transaction that
+    stores the ticket: a bot that stops before sending them sends them when it is back."""
+    db = tmp_path / "bot.db"
+    async for h in start_harness(fake_api, config, classifier, db, clock):
+        since = time.monotonic()
+        await h.send_text(RESIDENT, LAMP)
+        preview = await h.reply_to(RESIDENT, texts.BTN_CONFIRM, since=since)
+        await h.press(RESIDENT, preview, texts.BTN_CONFIRM)
+        question = await h.reply_to(RESIDENT, "哪个楼院", since=since)
+        h.app.bot_data["dispatcher"].stop()  # as if the process died after the next commit
+        await h.press(RESIDENT, question, "1号楼")
+        await until(lambda h=h: h.handled[max(h.api.pushed())] >= 1)
+        assert not [t for t in fake_api.sent_to(RESIDENT) if "已提交" in t]
+    async for h in start_harness(fake_api, config, classifier, db, clock):
+        receipt = await h.reply_to(RESIDENT, "已提交", since=since)
+        assert receipt.method == "editMessageText"
+        assert receipt.params["message_id"] == preview.result["message_id"]
+        await h.reply_to(RESIDENT, texts.ASK_PHONE.split("\n")[0], since=since)
+        await until(lambda h=h: not h.owed_now())  # (its updates were the first run's)
+    receipts = [c for c in fake_api.calls("editMessageText")
+                if c.chat_id == RESIDENT and "已提交" in c.params["text"]]
+    assert len(receipts) == 1

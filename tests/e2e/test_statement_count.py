@@ -5,10 +5,12 @@ handles the three updates against the stand-in Bot API, and SQLAlchemy's events 
 statement and transaction run while an update is being handled (the outbox sender's work,
 which runs beside the updates, is not counted: it is the sender's, not the submission's).
 
-Issue 12's bounds were ≤ 2 transactions and ≤ 12 statements (10 statements then). The text is
-one transaction (read what it is checked against in one statement, insert the draft), the
-确认提交 press none (the building buttons carry the draft), the building press one
-(storage/contexts.py, and a new ticket inserted once in its routed state: bot/services/moves.py).
+Issue 12's bounds were ≤ 2 transactions and ≤ 12 statements (10 statements then; 12 now that
+the resident's receipt and the phone question are owed in the submission's transaction, issue
+13 §1). The text is one transaction (read what it is checked against in one statement, insert
+the draft), the 确认提交 press none (the building buttons carry the draft), the building press
+one (storage/contexts.py, and a new ticket inserted once in its routed state:
+bot/services/moves.py).
 
 The inbox (issue 13 §1) adds, and decisions 2 raises the bounds by exactly that: storing each
 update before it is acknowledged (one transaction of one statement per fetched batch: the
