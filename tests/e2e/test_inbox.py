@@ -6,6 +6,7 @@ The real Application polls the stand-in Bot API through its inbox poller (bot/ap
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,14 @@ def _inbox(h: Harness) -> dict[int, InboxUpdate]:
 
 def _all_done(h: Harness) -> bool:
     return all(row.done_at is not None for row in _inbox(h).values())
+
+
+def _last_push_handled(h: Harness) -> bool:
+    return h.handled[max(h.api.pushed())] >= 1
+
+
+def _nothing_owed(h: Harness) -> bool:
+    return not h.owed_now()
 
 
 def _drafts(h: Harness, user_id: int) -> int:
@@ -152,14 +161,14 @@ async def test_the_number_reaches_the_resident_even_if_the_bot_stops_right_after
         question = await h.reply_to(RESIDENT, "哪个楼院", since=since)
         h.app.bot_data["dispatcher"].stop()  # as if the process died after the next commit
         await h.press(RESIDENT, question, "1号楼")
-        await until(lambda h=h: h.handled[max(h.api.pushed())] >= 1)
+        await until(functools.partial(_last_push_handled, h))
         assert not [t for t in fake_api.sent_to(RESIDENT) if "已提交" in t]
     async for h in start_harness(fake_api, config, classifier, db, clock):
         receipt = await h.reply_to(RESIDENT, "已提交", since=since)
         assert receipt.method == "editMessageText"
         assert receipt.params["message_id"] == preview.result["message_id"]
         await h.reply_to(RESIDENT, texts.ASK_PHONE.split("\n")[0], since=since)
-        await until(lambda h=h: not h.owed_now())  # (its updates were the first run's)
+        await until(functools.partial(_nothing_owed, h))  # (its updates: the first run's)
     receipts = [c for c in fake_api.calls("editMessageText")
                 if c.chat_id == RESIDENT and "已提交" in c.params["text"]]
     assert len(receipts) == 1
