@@ -26,11 +26,12 @@ from bot.services.intake import (
     update_draft,
 )
 from bot.services.messages import take_message
+from bot.services.notices import next_step, receipt_delivered
 from bot.services.people import save_phone
 from bot.services.views import my_tickets_text
 from bot.texts.callbacks import Press, encode
 from bot.texts.keyboards import markup, remove, share_phone
-from bot.texts.render import Button, category_buttons, preview, rating_buttons
+from bot.texts.render import Button, category_buttons, preview, rating_buttons, receipt_text
 from handlers.common import (
     Context,
     deps,
@@ -243,8 +244,16 @@ async def _confirm(update: Update, context: Context, draft_id: int,
     if result.ask is not None:
         await _ask(query, result.ask, draft_id, result.options)
         return
-    # The number (and the phone question) were owed in the submission's own transaction:
-    # the outbox sends them now, and after a crash too (bot/services/notices.py).
+    ticket = result.ticket
+    assert ticket is not None
+    # Owed in the submission's own transaction, delivered here at once; the outbox sends it
+    # only if this process stops first (bot/services/notices.py, owe_submitted).
+    receipt = await query.edit_message_text(
+        receipt_text(d.config, ticket.id or 0, ticket.category, next_step(ticket)))
+    if result.receipt is not None:
+        await d.run(receipt_delivered, d, result.receipt, getattr(receipt, "message_id", None))
+    if result.ask_phone:
+        await say(update, texts.ASK_PHONE, reply_markup=share_phone())
 
 
 def _clock_time(config: Config, moment: datetime, now: datetime) -> str:

@@ -23,11 +23,12 @@ _OUTBOX: Table = Outbox.__table__  # type: ignore[attr-defined]
 _EARLIER = _OUTBOX.alias("earlier")  # the same table again, for "an earlier row of this chat"
 
 
-def add_outbox(session: Session, message: Outbox) -> None:
+def add_outbox(session: Session, message: Outbox) -> int:
     """Owe `message` in the session's transaction: inserted now (storage/writes.py says why
-    not through the ORM's flush); the object itself stays out of the session."""
-    insert_values(session, Outbox, _columns(_OUTBOX, message.__dict__))
+    not through the ORM's flush); the object itself stays out of the session. Its row id."""
+    row_id = insert_values(session, Outbox, _columns(_OUTBOX, message.__dict__))
     mark_owed(session)  # the commit wakes the sender; a transaction owing nothing does not
+    return row_id
 
 
 def pending_outbox(session: Session, now: datetime, limit: int = 100,
@@ -161,6 +162,15 @@ def finish_row(session: Session, row_id: int | None, now: datetime, status: str,
         "b_failed_at": now if status == "failed" or error else None,
         "b_message": message_id,
     })
+
+
+def mark_delivered(session: Session, delivered: Sequence[tuple[int, int | None]],
+                   now: datetime) -> None:
+    """Rows their own handler delivered (row id, message id): sent, in one statement."""
+    if delivered:
+        session.connection().execute(_FINISH, [
+            {"b_row": row_id, "b_status": "sent", "b_error": None, "b_sent_at": now,
+             "b_failed_at": None, "b_message": message_id} for row_id, message_id in delivered])
 
 
 def remember_group_post(session: Session, ticket_id: int, chat_id: int,

@@ -137,7 +137,7 @@ TAKEN_UP = ("claimed", "details", *GROUP_UPDATE)
 
 TRANSITIONS: Mapping[Key, Transition] = {
     **_rows(R.RESIDENT, A.SUBMIT, [NEW], S.SUBMITTED,
-            owes=["urgent_alert", "submitted", "ask_phone"]),
+            owes=["urgent_alert", "submitted"]),
     # the resident
     **_rows(R.RESIDENT, A.CANCEL, UNCLAIMED, S.CANCELLED, owes=["withdrawn", *GROUP_UPDATE]),
     **_rows(R.RESIDENT, A.CONFIRM, [S.RESOLVED], S.CLOSED, owes=["confirmed", *GROUP_UPDATE]),

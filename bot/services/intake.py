@@ -77,6 +77,7 @@ class Confirmed:
     already: bool = False  # submitted by an earlier press: nothing new happened
     # Over [abuse] max_submissions: not submitted; the resident may press again then.
     until: datetime | None = None
+    receipt: int | None = None  # the outbox row of the receipt, owed with the ticket
 
 
 def clean_text(text: str) -> str:
@@ -259,9 +260,9 @@ def confirm_draft(tx: Tx, draft_id: int, user_id: int, *,
     max_submissions` is told when they may press again (the draft stays open, with the
     building they picked), all in the same transaction.
 
-    The new ticket's number is owed to the resident in this same transaction (and the phone
-    question after it): a crash after the commit still tells them (issue 13 §1). It edits
-    `message_id`, the preview they pressed on, when known.
+    The new ticket's receipt is owed to the resident in this same transaction: a crash after
+    the commit still tells them (issue 13 §1). It edits `message_id`, the preview they
+    pressed on, when known; the caller delivers it and says so (bot/services/notices.py).
     """
     s, config, now = tx.session, tx.config, tx.now
     ctx = draft_context(s, draft_id, resident_hash(tx.key, user_id), now - config.abuse.window)
@@ -304,18 +305,21 @@ def confirm_draft(tx: Tx, draft_id: int, user_id: int, *,
     # Decided before the reporter is written, so they are written once.
     ask_phone = offer_phone_once(reporter, now)
     stored = draft
+    receipt: list[int] = []
 
     def mark_submitted(session: Session, ticket: Ticket) -> None:
         update_now(session, stored, status="submitted", ticket_id=ticket.id, updated_at=now,
                    building=building)
         # What the resident is told, in the same transaction as the ticket it tells of.
-        owe_submitted(session, config, now, user_id, ticket, message_id, ask_phone)
+        receipt.append(owe_submitted(session, now, user_id, ticket, message_id))
 
     # The draft was open in this transaction: no ticket has its key yet (a second
     # process submitting it at the same moment is caught by the unique key).
     ticket = submit_ticket.within(tx, user_id, new, draft.user_name, also=mark_submitted,
                                   resident=reporter, fresh_key=True)
-    return Confirmed(ticket=ticket, ask_phone=ask_phone and ticket.id == stored.ticket_id)
+    mine = ticket.id == stored.ticket_id  # not a ticket another process stored first
+    return Confirmed(ticket=ticket, ask_phone=ask_phone and mine,
+                     receipt=receipt[-1] if receipt and mine else None)
 
 
 def hold_in(tx: Tx, msg: Incoming) -> Draft:

@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import Community, Config
 from bot.domain.deadlines import quiet_hours_end
 from bot.domain.states import TicketStatus
+from bot.services.template import Tx, action
 from storage.db import Session
 from storage.models import Outbox, Ticket, new_row
-from storage.outbox import add_outbox
+from storage.outbox import add_outbox, mark_delivered
 
 log = logging.getLogger(__name__)
 _DECLARED = "owed_by_moves"  # session.info key: ticket id → the notices its moves may owe
@@ -66,24 +67,33 @@ def owe(
     )
 
 
-def owe_submitted(session: Session, config: Config, now: datetime, user_id: int,
-                  ticket: Ticket, message_id: int | None, ask_phone: bool) -> None:
-    """What the resident is told when their matter is stored: its number, as an edit of the
-    preview they pressed on (`message_id`; a new message when it is not known), then, once
-    per resident, the phone question. Owed at once, whatever the hour: they are waiting."""
+# How long the handler that stored a ticket has to deliver its receipt itself before the
+# outbox sender steps in (a crash in between): the row is born leased for this long.
+REPLY_GRACE = timedelta(seconds=15)
+
+
+def next_step(ticket: Ticket) -> str:
+    """What happens to a matter just stored (a key of bot.texts.render.NEXT_STEPS)."""
     if ticket.urgent:
-        step = "urgent"
-    elif ticket.needs_triage:
-        step = "triage"
-    elif ticket.status == TicketStatus.ASSIGNED:
-        step = "volunteer"
-    else:
-        step = "group"
-    owe(session, config, now, user_id, "submitted", ticket, urgent=ticket.urgent, quiet=False,
-        message_id=message_id, next=step)
-    if ask_phone:
-        owe(session, config, now, user_id, "ask_phone", ticket, urgent=ticket.urgent,
-            quiet=False)
+        return "urgent"
+    if ticket.needs_triage:
+        return "triage"
+    return "volunteer" if ticket.status == TicketStatus.ASSIGNED else "group"
+
+
+def owe_submitted(session: Session, now: datetime, user_id: int, ticket: Ticket,
+                  message_id: int | None) -> int:
+    """The resident's receipt (已提交，编号 N, an edit of the preview they pressed on,
+    `message_id`; a new message when it is not known), owed in the transaction that stores
+    the ticket; its outbox row's id. The handler delivers it at once and says so
+    (receipt_delivered); the row is leased to it for REPLY_GRACE, so the sender sends it only
+    when the handler did not (the process stopped in between). A receipt delivered twice is
+    an edit that changes nothing: the resident sees it once."""
+    _check_declared(session, ticket, "submitted")
+    return add_outbox(session, new_row(
+        Outbox, chat_id=user_id, notice="submitted", ticket_id=ticket.id, urgent=ticket.urgent,
+        payload={"message_id": message_id, "next": next_step(ticket)},
+        created_at=now, not_before=now, lease_until=now + REPLY_GRACE))
 
 
 def _check_declared(session: Session, ticket: Ticket, notice: str) -> None:
@@ -115,3 +125,9 @@ def owe_coordinators(
             session, config, now, coordinator, notice, ticket,
             urgent=urgent, quiet=quiet, **payload,
         )
+
+
+@action
+def receipt_delivered(tx: Tx, row_id: int, message_id: int | None) -> None:
+    """The handler delivered an owed receipt itself: its row is sent (owe_submitted)."""
+    mark_delivered(tx.session, [(row_id, message_id)], tx.now)

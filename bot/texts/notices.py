@@ -21,6 +21,7 @@ from bot.texts.render import (
     describe_span,
     details_text,
     reasons_line,
+    receipt_text,
     resident_names,
     ticket_card,
     ticket_head,
@@ -87,15 +88,11 @@ def render_notice(session: Session, config: Config, row: Outbox,
         return [Out("text", simple[row.notice]())]
     if row.notice == "submitted":
         # The preview they pressed on becomes the receipt; sent anew if it is gone.
-        receipt = texts.SUBMITTED.format(
-            number=n, category=config.category_name(ticket.category),
-            next_step=_NEXT_STEPS.get(str(p.get("next")), texts.NEXT_GROUP))
+        receipt = receipt_text(config, n, ticket.category, str(p.get("next")))
         if p.get("message_id") is None:
             return [Out("text", receipt)]
         return [Out("edit", receipt, message_id=int(p["message_id"]),
                     meta={"repost_if_gone": True})]
-    if row.notice == "ask_phone":
-        return [Out("text", texts.ASK_PHONE, meta={"share_phone": True})]
     if row.notice == "offer":
         card = ticket_card(config, ticket, texts.MORE_AFTER_ACCEPT, names)
         return [Out("text", texts.NOTICE_OFFER.format(card=card), (
@@ -152,10 +149,6 @@ def _triage(config: Config, ticket: Ticket) -> Out:
     return Out("text", texts.NOTICE_TRIAGE.format(card=card, text=words),
                category_buttons(config, "t.tri", n))
 
-
-# What happens next, as the resident is told when their matter is stored (owe_submitted).
-_NEXT_STEPS = {"urgent": texts.NEXT_URGENT, "triage": texts.NEXT_TRIAGE,
-               "volunteer": texts.NEXT_VOLUNTEER, "group": texts.NEXT_GROUP}
 
 _CHASES = frozenset({"chase_leader", "chase_office"})
 

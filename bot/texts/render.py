@@ -68,6 +68,18 @@ def resident_names(resident: Resident | None) -> tuple[str, ...]:
     return (resident.name,) if resident and resident.name else ()
 
 
+# What happens next, as the resident is told when their matter is stored.
+NEXT_STEPS = {"urgent": texts.NEXT_URGENT, "triage": texts.NEXT_TRIAGE,
+              "volunteer": texts.NEXT_VOLUNTEER, "group": texts.NEXT_GROUP}
+
+
+def receipt_text(config: Config, number: int, category: str, next_step: str) -> str:
+    """已提交，编号 N: what the resident reads once their matter is stored. `next_step`: a
+    key of NEXT_STEPS (bot/services/notices.py, next_step)."""
+    return texts.SUBMITTED.format(number=number, category=config.category_name(category),
+                                  next_step=NEXT_STEPS.get(next_step, texts.NEXT_GROUP))
+
+
 def ticket_head(config: Config, ticket: Ticket) -> str:
     """The card without its summary: number, category, building (for a message that shows
     the resident's whole text right below, which the summary would only repeat)."""
