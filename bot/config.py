@@ -335,7 +335,7 @@ _PUBLIC_URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~
 
 
 class WebSection(_Frozen):
-    """The one web app (playground, /healthz, /metrics, later the webhook and the dashboard):
+    """The one web app (playground, /healthz, /metrics, the webhook, later the dashboard):
     one port. `python -m bot run` serves it too."""
 
     host: str = "127.0.0.1"
