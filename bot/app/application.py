@@ -67,7 +67,8 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
                       config_path: str | Path | None = None,
                       metrics: Metrics | None = None) -> Application:
     """The whole bot, ready for bot/app/serve.py (or a test) to start: its updates come from
-    app.bot_data["poller"] (bot/app/polling.py), not from PTB's Updater. With
+    app.bot_data["poller"] (bot/app/polling.py), not from PTB's Updater, or after
+    use_webhook() from the webhook route (bot/app/webhook.py). With
     `config_path`, keyword edits of that file take effect without a restart. Its metrics
     (a registry of its own; `metrics` to pass one in) are app.bot_data["metrics"]."""
     metrics = metrics or Metrics()
