@@ -328,19 +328,32 @@ class BotSection(_Frozen):
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 METRICS_TOKEN_MIN = 16
+# Telegram's rule for a webhook's secret_token (1–256 of A-Z a-z 0-9 _ -), and ours: at least
+# as long as the metrics token, since it is all that stands between the world and the inbox.
+WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+_PUBLIC_URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$")
 
 
 class WebSection(_Frozen):
-    """The one web app (playground, /healthz, /metrics, later the webhook and the dashboard):
+    """The one web app (playground, /healthz, /metrics, the webhook, later the dashboard):
     one port. `python -m bot run` serves it too."""
 
     host: str = "127.0.0.1"
     # 0: any free port (tests); the address the bot listens on is logged at start.
     port: int = Field(default=8080, ge=0, le=65535)
-    public_url: str = ""  # how people reach it from outside (links in messages), if anyone does
+    # How people and Telegram reach it from outside (links in messages; `run --webhook` sets
+    # the webhook to public_url + "/telegram/<path>"): http(s)://host[:port][/prefix], no query.
+    public_url: str = ""
     # /metrics and /healthz answer this machine (loopback) without it; anyone else must send
     # "Authorization: Bearer <metrics_token>". Empty: loopback only.
     metrics_token: str = ""
+
+    @field_validator("public_url")
+    @classmethod
+    def _plain_url(cls, value: str) -> str:
+        if value and not _PUBLIC_URL_RE.match(value):
+            raise ValueError(texts.CONFIG_BAD_PUBLIC_URL.format(value=value))
+        return value.rstrip("/")
 
     @field_validator("metrics_token")
     @classmethod
@@ -396,6 +409,16 @@ class Config(_Frozen):
     # Never read from the file: only from BOT_BLOCK_KEY (the key of the blocked residents'
     # hashes; without it the bot keeps a random key in the database, bot/services/abuse.py).
     block_key: str | None = Field(default=None, exclude=True)
+    # Never read from the file: only from TELEGRAM_WEBHOOK_SECRET (`run --webhook`: Telegram
+    # sends it with every update; the webhook's path is derived from it).
+    webhook_secret: str | None = Field(default=None, exclude=True)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: str | None) -> str | None:
+        if value is not None and not WEBHOOK_SECRET_RE.match(value):
+            raise ValueError(texts.CONFIG_BAD_WEBHOOK_SECRET)
+        return value
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
@@ -500,7 +523,10 @@ def build_config(raw: Mapping[str, Any], env: Mapping[str, str], source: str) ->
             bot_section["api_base_url"] = env["TELEGRAM_API_BASE_URL"]
         data["bot"] = bot_section
     web_section = dict(data.get("web", {})) if isinstance(data.get("web", {}), dict) else None
-    if web_section is not None and (env.get("WEB_HOST") or env.get("WEB_PORT")):
+    if web_section is not None and (env.get("WEB_HOST") or env.get("WEB_PORT")
+                                    or env.get("WEB_PUBLIC_URL")):
+        if env.get("WEB_PUBLIC_URL"):
+            web_section["public_url"] = env["WEB_PUBLIC_URL"].strip()
         if env.get("WEB_HOST"):
             web_section["host"] = env["WEB_HOST"]
         if env.get("WEB_PORT"):
@@ -515,6 +541,9 @@ def build_config(raw: Mapping[str, Any], env: Mapping[str, str], source: str) ->
     if "block_key" in data:
         raise ConfigError(texts.CONFIG_BLOCK_KEY_IN_FILE.format(path=source))
     data["block_key"] = env.get("BOT_BLOCK_KEY") or None
+    if "webhook_secret" in data:
+        raise ConfigError(texts.CONFIG_WEBHOOK_SECRET_IN_FILE.format(path=source))
+    data["webhook_secret"] = env.get("TELEGRAM_WEBHOOK_SECRET") or None
     try:
         return Config.model_validate(data)
     except ValidationError as exc:

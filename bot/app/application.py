@@ -56,6 +56,8 @@ from storage.tallies import ensure_tallies
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
+    from bot.app.webhook import WebhookIntake
+
 log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 
@@ -65,7 +67,8 @@ def build_application(config: Config, engine: Engine, clock: Clock | None = None
                       config_path: str | Path | None = None,
                       metrics: Metrics | None = None) -> Application:
     """The whole bot, ready for bot/app/serve.py (or a test) to start: its updates come from
-    app.bot_data["poller"] (bot/app/polling.py), not from PTB's Updater. With
+    app.bot_data["poller"] (bot/app/polling.py), not from PTB's Updater, or after
+    use_webhook() from the webhook route (bot/app/webhook.py). With
     `config_path`, keyword edits of that file take effect without a restart. Its metrics
     (a registry of its own; `metrics` to pass one in) are app.bot_data["metrics"]."""
     metrics = metrics or Metrics()
@@ -208,15 +211,35 @@ async def _count_failure(update: object, context: ContextTypes.DEFAULT_TYPE) -> 
             processor.failed(update.update_id)
 
 
+def use_webhook(app: Application) -> WebhookIntake:
+    """Webhook mode: updates arrive by POST (bot/app/webhook.py) instead of the poller;
+    config's [web] public_url and webhook_secret must be set (the CLI checked)."""
+    from bot.app.webhook import WebhookIntake
+
+    deps: Deps = app.bot_data["deps"]
+    assert deps.config.web.public_url and deps.config.webhook_secret
+    intake = WebhookIntake(app, deps, public_url=deps.config.web.public_url,
+                           secret=deps.config.webhook_secret)
+    processor = app.update_processor
+    if isinstance(processor, PerChatUpdateProcessor):
+        processor.on_unmarked = intake.finished
+    app.bot_data["webhook"] = intake
+    return intake
+
+
 def build_web(app: Application, **parts: Any) -> Starlette:
-    """The one web app for this application: /healthz and /metrics always, plus `parts`
-    (the playground and the local Bot API in `try`)."""
+    """The one web app for this application: /healthz and /metrics always, the webhook's
+    route in webhook mode, plus `parts` (the playground and the local Bot API in `try`)."""
     from bot.web.app import build_web_app  # the web stack, imported when it is served
     from bot.web.ops import Ops
+    from bot.web.webhook import webhook_routes
 
     deps: Deps = app.bot_data["deps"]
     ops = Ops(app.bot_data["metrics"], deps, deps.config.web.metrics_token)
-    return build_web_app(ops=ops, **parts)
+    web = build_web_app(ops=ops, **parts)
+    if (intake := app.bot_data.get("webhook")) is not None:
+        web.router.routes.extend(webhook_routes(intake))
+    return web
 
 
 # Our own loggers: [ops] log_level applies to these. Libraries never log below INFO: at DEBUG,
@@ -266,11 +289,12 @@ def prepare_database(config: Config, clock: Clock) -> Engine:
 
 
 def run_bot(config: Config, config_path: str | Path | None = None,
-            err: TextIO = sys.stderr) -> int:
+            err: TextIO = sys.stderr, webhook: bool = False) -> int:
     """`python -m bot run`: create the database if it is empty (one behind or ahead of the code
     raises storage.schema.SchemaMismatch), serve the web app ([web]: /healthz, /metrics) and
-    poll until stopped; the exit code. Keyword edits of `config_path` take effect on the next
-    message; other sections need a restart."""
+    poll (or, with `webhook`, receive updates on the web app's webhook route) until stopped;
+    the exit code. Keyword edits of `config_path` take effect on the next message; other
+    sections need a restart."""
     from bot.app.serve import bind, serve  # the run path `try` shares
 
     configure_logging(config.ops)
@@ -283,11 +307,14 @@ def run_bot(config: Config, config_path: str | Path | None = None,
     try:
         engine = prepare_database(config, SystemClock())
         app = build_application(config, engine, config_path=config_path)
+        if webhook:
+            use_webhook(app)
         host, port = sock.getsockname()[:2]
 
         def ready() -> None:
-            log.info("running; web app on http://%s:%s/ (/healthz, /metrics)",
-                     f"[{host}]" if ":" in host else host, port)
+            log.info("running; web app on http://%s:%s/ (/healthz, /metrics%s)",
+                     f"[{host}]" if ":" in host else host, port,
+                     ", /telegram/…: updates by webhook" if webhook else "")
 
         # Everything loaded so far (jieba's and pypinyin's dictionaries, the rules: ~400,000
         # objects the collector would otherwise walk, ~100 ms a time, as replies pile up

@@ -31,7 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=texts.CLI_DESCRIPTION)
     parser.add_argument("--config", help=texts.CLI_HELP_CONFIG)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help=texts.CLI_HELP_RUN)
+    run = commands.add_parser("run", help=texts.CLI_HELP_RUN)
+    run.add_argument("--webhook", action="store_true", help=texts.CLI_HELP_WEBHOOK)
     classify = commands.add_parser("classify", help=texts.CLI_HELP_CLASSIFY)
     classify.add_argument("text", nargs="?", help=texts.CLI_HELP_TEXT)
     classify.add_argument("--jsonl", help=texts.CLI_HELP_JSONL)
@@ -97,7 +98,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout,
         port = config.web.port if args.port is None else args.port
         return run_try(config, host=host, port=port, fresh=args.fresh, out=out, err=err,
                        config_path=config_path_of(args.config, _playground_env()))
-    return _run(config, config_path_of(args.config, os.environ), err)
+    return _run(config, config_path_of(args.config, os.environ), err, webhook=args.webhook)
 
 
 def _playground_env() -> dict[str, str]:
@@ -105,15 +106,21 @@ def _playground_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k == "BOT_CONFIG"}
 
 
-def _run(config: Config, path: Path, err: TextIO) -> int:
+def _run(config: Config, path: Path, err: TextIO, webhook: bool = False) -> int:
     if not config.token:
         print(texts.NO_TOKEN + texts.NO_TOKEN_TRY_HINT, file=err)
+        return EXIT_USAGE
+    if webhook and not config.web.public_url:
+        print(texts.WEBHOOK_NO_PUBLIC_URL, file=err)
+        return EXIT_USAGE
+    if webhook and not config.webhook_secret:
+        print(texts.WEBHOOK_NO_SECRET, file=err)
         return EXIT_USAGE
     from bot.app.application import run_bot  # imports telegram only when the bot really starts
     from storage.schema import SchemaMismatch
 
     try:
-        return run_bot(config, path, err)
+        return run_bot(config, path, err, webhook=webhook)
     except SchemaMismatch as exc:
         print(_refusal(exc.state), file=err)
         return EXIT_SCHEMA

@@ -1,28 +1,37 @@
-"""The one run path of `run` and `try`: the bot polls, and the web app (when there is one)
-is served by uvicorn on the same event loop, until SIGINT or SIGTERM.
+"""The one run path of `run` and `try`: the bot polls (or, in webhook mode, receives updates
+on the web app's webhook route), and the web app (when there is one) is served by uvicorn on
+the same event loop, until SIGINT or SIGTERM.
 
 Start-up order matters: the web app first (in `try` it carries the local Bot API the bot is
-about to call), then the bot as Application.run_polling would start it (initialize, post_init,
-poll, start), polling through the inbox (bot/app/polling.py); shutdown in reverse.
+about to call; in webhook mode Telegram posts to it as soon as the webhook is set), then the
+bot as Application.run_polling would start it (initialize, post_init, poll, start), polling
+through the inbox (bot/app/polling.py) or taking the webhook's (bot/app/webhook.py); shutdown
+in reverse. Polling first deletes any webhook (a bot moved back from webhook mode: Telegram
+refuses getUpdates while one is set), keeping the updates Telegram holds.
 
-`serve` returns 0, or 1 when polling stopped by itself (409 Conflict: another process polls
-with the token; a revoked token), having said why.
+`serve` returns 0, or 1 when the intake stopped by itself (409 Conflict: another process
+polls with the token; a revoked token; Telegram refused the webhook), having said why.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import socket
 from collections.abc import Callable, Iterator
 
 import uvicorn
 from starlette.types import ASGIApp
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.app.application import on_shutdown, on_startup
 from bot.app.polling import InboxPoller
+from bot.app.webhook import WebhookIntake
+
+log = logging.getLogger(__name__)
 
 
 class _Server(uvicorn.Server):
@@ -72,11 +81,13 @@ async def serve(app: Application, *, web: ASGIApp | None = None,
                 await server_task  # raises what stopped it
                 return 0
             await asyncio.sleep(0.01)
-    poller: InboxPoller = app.bot_data["poller"]
-    poller.on_fatal = lambda _message: stop.set()
+    intake: InboxPoller | WebhookIntake = app.bot_data.get("webhook") or app.bot_data["poller"]
+    intake.on_fatal = lambda _message: stop.set()
     await app.initialize()
     await on_startup(app)
-    await poller.start()
+    if isinstance(intake, InboxPoller):
+        await _delete_webhook(app)
+    await intake.start()
     await app.start()
     try:
         if on_ready is not None:
@@ -85,11 +96,19 @@ async def serve(app: Application, *, web: ASGIApp | None = None,
     finally:
         if on_stopping is not None:
             on_stopping()
-        await poller.stop()
+        await intake.stop()
         await app.stop()
         await on_shutdown(app)
         await app.shutdown()
         if server is not None and server_task is not None:
             server.should_exit = True
             await server_task
-    return 1 if poller.fatal else 0
+    return 1 if intake.fatal else 0
+
+
+async def _delete_webhook(app: Application) -> None:
+    """Polling: no webhook (Telegram keeps what is pending for getUpdates)."""
+    try:
+        await app.bot.delete_webhook(drop_pending_updates=False)
+    except TelegramError as exc:  # unreachable now: polling retries, and says so if refused
+        log.warning("deleteWebhook failed (%s); polling all the same", exc)

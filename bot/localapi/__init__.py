@@ -1,5 +1,5 @@
 """A local Telegram Bot API with Telegram's rules (see bot/localapi/core.py)."""
 
-from bot.localapi.core import ApiError, Call, LocalBotApi
+from bot.localapi.core import ApiError, Call, Delivery, LocalBotApi
 
-__all__ = ["ApiError", "Call", "LocalBotApi"]
+__all__ = ["ApiError", "Call", "Delivery", "LocalBotApi"]

@@ -924,3 +924,32 @@ SUGGEST_FOOTER = (
     "以上只是建议，规则没有任何改动。要采纳，请编辑 config.toml 的 "
     "[categories.代码.keywords]，保存后下一条消息就按新规则分类。"
 )
+
+# Webhook mode (issue 13 §2): `python -m bot run --webhook`.
+CLI_HELP_WEBHOOK = (
+    "用 webhook 接收消息（Telegram 把更新推送到 [web] public_url；需要环境变量 "
+    "TELEGRAM_WEBHOOK_SECRET）；可以多个进程共用一个 PostgreSQL 数据库"
+)
+CONFIG_BAD_PUBLIC_URL = (
+    "public_url 应为 http(s)://主机[:端口][/路径] 形式的地址，不带 ? 或 #，实际为 \"{value}\""
+)
+CONFIG_BAD_WEBHOOK_SECRET = (
+    "环境变量 TELEGRAM_WEBHOOK_SECRET 应为 16–256 个字符，只能用 A-Z、a-z、0-9、_ 和 -"
+    "（Telegram 的规定）"
+)
+CONFIG_WEBHOOK_SECRET_IN_FILE = (
+    "配置文件 {path} 中不能写 webhook_secret：它只从环境变量 TELEGRAM_WEBHOOK_SECRET 读取。"
+)
+WEBHOOK_NO_PUBLIC_URL = (
+    "机器人没有启动：webhook 模式需要 [web] public_url（或环境变量 WEB_PUBLIC_URL），"
+    "即 Telegram 访问本机网页端口的 https 地址。"
+)
+WEBHOOK_NO_SECRET = (
+    "机器人没有启动：webhook 模式需要环境变量 TELEGRAM_WEBHOOK_SECRET（16–256 个字符，"
+    "只用 A-Z、a-z、0-9、_ 和 -），Telegram 每次推送都会带上它。"
+)
+WEBHOOK_SET_FAILED = (
+    "机器人停止了：Telegram 拒绝设置 webhook {url}（{error}）。Telegram 只接受 443、80、88、"
+    "8443 端口上的 https 地址。\n"
+    "Stopped: Telegram refused the webhook {url} ({error})."
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -515,3 +516,155 @@ async def test_python_telegram_bot_sees_the_limit_errors(fake_api: LocalBotApi) 
         with pytest.raises(BadRequest, match="Button_data_invalid"):
             await bot.send_message(USER, "a", reply_markup=InlineKeyboardMarkup(
                 [[InlineKeyboardButton("x", callback_data="y" * 65)]]))
+
+
+# Webhooks (issue 13 §2): set, delivered by POST with the secret header, retried until a 2xx.
+
+class _Receiver:
+    """A webhook endpoint on 127.0.0.1: records each POST, answers the statuses it is given
+    (then 200)."""
+
+    def __init__(self, *statuses: int) -> None:
+        from starlette.applications import Starlette
+        from starlette.requests import Request
+        from starlette.responses import Response
+        from starlette.routing import Route
+
+        from bot.localapi.server import ThreadedServer
+
+        self.statuses = list(statuses)
+        self.got: list[tuple[str, dict[str, Any], str | None]] = []  # path, body, secret
+
+        async def hook(request: Request) -> Response:
+            self.got.append((request.url.path, await request.json(),
+                             request.headers.get("x-telegram-bot-api-secret-token")))
+            return Response(status_code=self.statuses.pop(0) if self.statuses else 200)
+
+        self.server = ThreadedServer(Starlette(routes=[Route("/{p:path}", hook,
+                                                             methods=["POST"])]))
+
+    def __enter__(self) -> _Receiver:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def ids(self) -> list[int]:
+        return [body["update_id"] for _, body, _ in self.got]
+
+
+@pytest.fixture
+def quick_api() -> Iterator[LocalBotApi]:
+    with LocalBotApi(webhook_retry=0.02, webhook_retry_max=0.1, webhook_timeout=5) as server:
+        yield server
+
+
+async def test_a_webhook_receives_each_update_with_the_secret_and_blocks_get_updates(
+        quick_api: LocalBotApi) -> None:
+    with _Receiver() as receiver:
+        async with make_bot(quick_api) as bot:
+            assert await bot.set_webhook(f"{receiver.url}/telegram/abc", secret_token="s3cret_-X",
+                                         allowed_updates=Update.ALL_TYPES)
+            info = await bot.get_webhook_info()
+            assert info.url == f"{receiver.url}/telegram/abc"
+            with pytest.raises(Exception, match="webhook is active") as refused:
+                await bot.get_updates(timeout=0)
+            assert "Conflict" in type(refused.value).__name__
+            first = quick_api.push_text(USER, "你好")
+            second = quick_api.push_text(USER, "/start")
+            await until(lambda: len(receiver.got) == 2)
+            assert receiver.ids() == [first["update_id"], second["update_id"]]
+            path, body, secret = receiver.got[0]
+            assert path == "/telegram/abc" and secret == "s3cret_-X"
+            assert body["message"]["text"] == "你好" and body == first
+            await quick_api.wait_idle(quiet=0)
+            assert (await bot.get_webhook_info()).pending_update_count == 0
+    assert all(d.acknowledged for d in quick_api.deliveries())
+
+
+async def test_a_webhook_delivery_is_retried_until_acknowledged_in_order(
+        quick_api: LocalBotApi) -> None:
+    with _Receiver(500, 403, 502) as receiver:
+        async with make_bot(quick_api) as bot:
+            await bot.set_webhook(f"{receiver.url}/hook", secret_token="abc")
+            first = quick_api.push_text(USER, "一")
+            second = quick_api.push_text(USER, "二")
+            await until(lambda: len(receiver.got) == 5)
+            # The first is tried until a 2xx; the second waits behind it.
+            assert receiver.ids() == [first["update_id"]] * 4 + [second["update_id"]]
+            statuses = [d.status for d in quick_api.deliveries()]
+            assert statuses[:4] == [500, 403, 502, 200]
+            info = await bot.get_webhook_info()
+            assert "502" in (info.last_error_message or "")
+            assert info.pending_update_count == 0
+
+
+async def test_a_webhook_nobody_answers_keeps_the_update_until_someone_does() -> None:
+    from bot.localapi.server import ThreadedServer
+
+    receiver = _Receiver()
+    with socket.socket() as probe:  # a free port where nothing listens yet
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    receiver.server = ThreadedServer(receiver.server.app, port=port)
+    with LocalBotApi(webhook_retry=0.02, webhook_retry_max=0.05) as api:
+        async with make_bot(api) as bot:
+            await bot.set_webhook(f"http://127.0.0.1:{port}/later")
+            pushed = api.push_text(USER, "有人吗")
+            await until(lambda: len(api.deliveries()) >= 2)
+            assert all(d.status == 0 for d in api.deliveries())
+            assert (await bot.get_webhook_info()).pending_update_count == 1
+            with receiver:
+                await until(lambda: receiver.ids() == [pushed["update_id"]])
+                await until(lambda: (api.deliveries()[-1].acknowledged))
+            assert receiver.got[0][2] is None  # no secret set, no header
+
+
+async def test_delete_webhook_hands_pending_updates_back_to_get_updates(
+        quick_api: LocalBotApi) -> None:
+    with _Receiver(*[500] * 1000) as failing:
+        async with make_bot(quick_api) as bot:
+            await bot.set_webhook(f"{failing.url}/h")
+            kept = quick_api.push_text(USER, "留着")
+            await until(lambda: len(failing.got) >= 1)
+            assert await bot.delete_webhook(drop_pending_updates=False)
+            assert (await bot.get_webhook_info()).url == ""
+            updates = await bot.get_updates(timeout=0)
+            assert [u.update_id for u in updates] == [kept["update_id"]]
+            # Set again with drop_pending_updates: what was queued is gone.
+            await bot.set_webhook(f"{failing.url}/h", drop_pending_updates=True)
+            assert (await bot.get_webhook_info()).pending_update_count == 0
+            await bot.delete_webhook(drop_pending_updates=True)
+
+
+async def test_set_webhook_follows_telegram_rules(quick_api: LocalBotApi) -> None:
+    async with make_bot(quick_api) as bot:
+        with pytest.raises(BadRequest, match="unallowed characters"):
+            await bot.set_webhook("http://127.0.0.1:9/h", secret_token="not allowed!")
+        with pytest.raises(BadRequest, match=r"(?i)https url must be provided"):
+            await bot.set_webhook("ftp://example.org/h")
+        assert (await bot.get_webhook_info()).url == ""
+        await bot.set_webhook("http://127.0.0.1:9/h", allowed_updates=["callback_query"])
+        assert (await bot.get_webhook_info()).allowed_updates == ("callback_query",)
+        quick_api.push_text(USER, "不要的")  # a message: not among allowed_updates
+        await quick_api.wait_idle(quiet=0)
+        assert quick_api.deliveries() == []
+        await bot.set_webhook("")  # an empty url deletes it, as on Telegram
+        assert (await bot.get_webhook_info()).url == ""
+
+
+async def test_load_balance_delivers_to_each_replica_in_turn(quick_api: LocalBotApi) -> None:
+    with _Receiver() as one, _Receiver(500) as two:
+        quick_api.load_balance([one.url, two.url + "/"])
+        async with make_bot(quick_api) as bot:
+            await bot.set_webhook("https://bot.example.org/telegram/p", secret_token="k")
+            pushed = [quick_api.push_text(USER, str(n))["update_id"] for n in range(3)]
+            await until(lambda: sum(d.acknowledged for d in quick_api.deliveries()) == 3)
+        # one: #0; two: #1 refused (500); one: #1 again; two: #2.
+        assert one.ids() == [pushed[0], pushed[1]] and two.ids() == [pushed[1], pushed[2]]
+        assert {path for path, _, _ in one.got + two.got} == {"/telegram/p"}
