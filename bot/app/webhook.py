@@ -112,7 +112,8 @@ class WebhookIntake:
             raise ValueError("not an update")
         finished, self._finished = self._finished, []
         try:
-            fresh = await self._deps.run(store_updates, self._deps, [stored(update)], finished)
+            fresh = await self._deps.run(store_updates, self._deps, [stored(payload, update)],
+                                         finished)
         except BaseException:
             self._finished = finished + self._finished
             raise
