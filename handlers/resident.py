@@ -252,6 +252,9 @@ async def _confirm(update: Update, context: Context, draft_id: int,
         receipt_text(d.config, ticket.id or 0, ticket.category, next_step(ticket)))
     if result.receipt is not None:
         await d.run(receipt_delivered, d, result.receipt, getattr(receipt, "message_id", None))
+        metrics = context.bot_data.get("metrics")
+        if metrics is not None:  # an owed row sent, as the sender counts its own
+            metrics.sent("sent")
     if result.ask_phone:
         await say(update, texts.ASK_PHONE, reply_markup=share_phone())
 
