@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -113,8 +113,23 @@ def store_batch(session: Session, batch: Sequence[Stored], now: datetime,
     return sorted(int(i) for i in inserted)
 
 
+def claim_undone(session: Session, now: datetime, until: datetime,
+                 received_before: datetime) -> list[tuple[int, dict[str, Any] | None]]:
+    """Updates stored by `received_before` and not done, that no other recovery holds
+    (or whose hold ran out), held until `until`, oldest first: what a crash left half-handled.
+    One statement, so two replicas recovering at once never take the same update."""
+    rows = session.connection().execute(
+        update(_INBOX)
+        .where(_INBOX.c.done_at.is_(None), _INBOX.c.received_at <= received_before,
+               or_(_INBOX.c.claimed_until.is_(None), _INBOX.c.claimed_until < now))
+        .values(claimed_until=until)
+        .returning(_INBOX.c.update_id, _INBOX.c.payload)
+    ).all()
+    return sorted((int(uid), payload) for uid, payload in rows)
+
+
 def undone_updates(session: Session, limit: int = 1000) -> list[tuple[int, dict[str, Any]]]:
-    """Updates stored but not done, oldest first: what a crash left half-handled."""
+    """Updates stored but not done, oldest first (for tests and tools; recovery claims)."""
     rows = session.exec(
         select(col(InboxUpdate.update_id), col(InboxUpdate.payload))
         .where(col(InboxUpdate.done_at).is_(None))

@@ -245,6 +245,9 @@ class InboxUpdate(SQLModel, table=True):
     received_at: datetime
     done_at: datetime | None = None
     failed: bool = False  # its handling raised: done all the same, never replayed forever
+    # Taken over by a replica recovering it (another replica's crash left it undone): until
+    # then no other recovery takes it (storage/inbox.py, claim_undone).
+    claimed_until: datetime | None = None
 
 
 class SenderLease(SQLModel, table=True):

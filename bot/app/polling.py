@@ -30,8 +30,9 @@ from telegram.warnings import PTBUserWarning
 
 from bot import texts
 from bot.services.deps import Deps
-from bot.services.inbox import Stored, recover_updates, store_updates
+from bot.services.inbox import Stored, store_updates
 from scheduler.parts import retry_seconds
+from scheduler.recovery import queue_recovered
 
 log = logging.getLogger(__name__)
 # PTB asks callers of do_api_request("getUpdates") to use get_updates, which parses the answer
@@ -74,12 +75,8 @@ class InboxPoller:
 
     async def start(self) -> None:
         """Queue what a crash left half-handled, then start fetching."""
-        for update_id, payload in await self._deps.run(recover_updates, self._deps):
-            update = Update.de_json(payload, self._app.bot)
-            if update is not None:
-                log.info("update %s was stored but not handled before the last stop: "
-                         "handling it now", update_id)
-                await self._app.update_queue.put(update)
+        # Polling is one process: whatever is undone was left by its last run.
+        await queue_recovered(self._app, self._deps)
         self._task = asyncio.create_task(self._run(), name="inbox-poller")
 
     async def stop(self) -> None:

@@ -27,9 +27,10 @@ from telegram.ext import Application
 from bot import texts
 from bot.app.polling import stored
 from bot.services.deps import Deps
-from bot.services.inbox import recover_updates, store_updates
+from bot.services.inbox import STALE_FOR_REPLICAS, store_updates
 from bot.web.webhook import webhook_path
 from scheduler.parts import retry_seconds
+from scheduler.recovery import queue_recovered
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +65,9 @@ class WebhookIntake:
         self._finished.append((update_id, failed))
 
     async def start(self) -> None:
-        for update_id, payload in await self._deps.run(recover_updates, self._deps):
-            update = Update.de_json(payload, self._app.bot)
-            if update is not None:
-                log.info("update %s was stored but not handled before the last stop: "
-                         "handling it now", update_id)
-                await self._app.update_queue.put(update)
+        # Replicas: only updates left undone long enough to be a dead replica's (a live one
+        # is still handling the others); the sweep looks again each pass (scheduler/sweep.py).
+        await queue_recovered(self._app, self._deps, STALE_FOR_REPLICAS)
         self._ready = True  # from here on, deliveries are stored (they may come at once)
         if await self._set_webhook():
             self._flusher = asyncio.create_task(self._flush_forever(), name="webhook-marks")

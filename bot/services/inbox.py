@@ -8,10 +8,15 @@ from datetime import timedelta
 from typing import Any
 
 from bot.services.template import Tx, action
-from storage.inbox import Stored, handling, purge_done, store_batch, undone_updates
+from storage.inbox import Stored, claim_undone, handling, purge_done, store_batch
 
 __all__ = ["Stored", "forget_old_updates", "handling", "recover_updates", "store_updates"]
 
+# How long an update recovered by one process is left to it before another may recover it.
+RECOVERY_HOLD = timedelta(minutes=10)
+# With replicas, an update not done after this long is taken to be a dead replica's: a live
+# one handles an update within seconds (a 429 pause may stretch it to a minute or two).
+STALE_FOR_REPLICAS = timedelta(minutes=5)
 # How long a handled update's id is kept: Telegram redelivers what was not acknowledged within
 # moments; a webhook's retries give up within a day.
 KEEP_DONE = timedelta(days=2)
@@ -26,12 +31,16 @@ def store_updates(tx: Tx, batch: Sequence[Stored],
 
 
 @action
-def recover_updates(tx: Tx, limit: int = 1000) -> list[tuple[int, dict[str, Any]]]:
-    """Updates stored but never done (the process stopped while handling them), oldest first.
+def recover_updates(tx: Tx, stale_after: timedelta = timedelta(0)
+                    ) -> list[tuple[int, dict[str, Any]]]:
+    """Updates stored at least `stale_after` ago and never done (a process stopped while
+    handling them), oldest first, held for this process for RECOVERY_HOLD. With one process
+    (polling) everything undone is stale at its start; replicas (webhook) leave a live
+    replica's updates alone by asking only for old ones (the sweep asks again each pass).
     One whose words were erased meanwhile (/forgetme) is only marked done."""
-    undone = undone_updates(tx.session, limit)
-    store_batch(tx.session, (), tx.now, [(uid, False) for uid, payload in undone if not payload])
-    return [(uid, payload) for uid, payload in undone if payload]
+    claimed = claim_undone(tx.session, tx.now, tx.now + RECOVERY_HOLD, tx.now - stale_after)
+    store_batch(tx.session, (), tx.now, [(uid, False) for uid, payload in claimed if not payload])
+    return [(uid, dict(payload)) for uid, payload in claimed if payload]
 
 
 @action

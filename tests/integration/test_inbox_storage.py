@@ -9,7 +9,14 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from storage.db import UnitOfWork
-from storage.inbox import Stored, handling, purge_done, store_batch, undone_updates
+from storage.inbox import (
+    Stored,
+    claim_undone,
+    handling,
+    purge_done,
+    store_batch,
+    undone_updates,
+)
 from storage.models import InboxUpdate, Resident
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
@@ -81,3 +88,28 @@ def test_done_updates_are_forgotten_after_a_while_and_undone_ones_never(
         assert purge_done(uow.session, NOW + timedelta(days=3)) == 1
         uow.commit()
     assert sorted(_rows(uows)) == [2]
+
+
+def test_two_recoveries_at_once_never_take_the_same_update(
+        uows: Callable[[], UnitOfWork]) -> None:
+    with uows() as uow:
+        store_batch(uow.session, [_stored(1), _stored(2), _stored(3)], NOW)
+        store_batch(uow.session, (), NOW, [(2, False)])
+        uow.commit()
+    later = NOW + timedelta(minutes=6)
+    hold = later + timedelta(minutes=10)
+    with uows() as uow:  # too fresh: a live replica may still be handling them
+        assert claim_undone(uow.session, later, hold, NOW - timedelta(seconds=1)) == []
+        uow.commit()
+    with uows() as uow:
+        taken = claim_undone(uow.session, later, hold, later - timedelta(minutes=5))
+        uow.commit()
+    assert [uid for uid, _ in taken] == [1, 3] and all(payload for _, payload in taken)
+    with uows() as uow:  # a second replica, at the same moment: nothing left for it
+        assert claim_undone(uow.session, later, hold, later - timedelta(minutes=5)) == []
+        uow.commit()
+    with uows() as uow:  # the first one died too: once its hold runs out, they are taken again
+        again = claim_undone(uow.session, hold + timedelta(seconds=1), hold + timedelta(hours=1),
+                             later)
+        uow.commit()
+    assert [uid for uid, _ in again] == [1, 3]

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("failed", sa.Boolean(), nullable=False),
+        sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("update_id"),
     )
     op.create_index("ix_inbox_undone", "inbox", ["done_at", "update_id"], unique=False)
