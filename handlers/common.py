@@ -16,6 +16,7 @@ from bot import texts
 from bot.domain.errors import DomainError
 from bot.services.conversation import ask, wait_buttons
 from bot.services.deps import Deps
+from bot.services.inbox import AlreadyHandled
 from bot.services.invites import redeem_invite
 from bot.services.people import mark_reachable, role_of, welcome_resident
 from bot.texts.keyboards import markup, share_phone
@@ -164,6 +165,11 @@ async def stale_button(update: Update, context: Context) -> None:
 async def on_error(update: object, context: Context) -> None:
     """Logs the update id with the traceback and asks the person to try again."""
     update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(context.error, AlreadyHandled):
+        # Another process (or an earlier run) handled it: nothing was committed here, and the
+        # person was answered there.
+        log.info("update %s: handled already elsewhere; this handling rolled back", update_id)
+        return
     log.error("update %s failed", update_id, exc_info=context.error)
     if not isinstance(update, Update):
         return

@@ -20,10 +20,11 @@ log = logging.getLogger(__name__)
 
 
 async def queue_recovered(app: Application, deps: Deps,
-                          stale_after: timedelta = timedelta(0)) -> int:
+                          stale_after: timedelta = timedelta(0), *,
+                          one_process: bool = False) -> int:
     """Queue for handling the updates a stopped process left undone (recover_updates says
     which); how many."""
-    recovered = await deps.run(recover_updates, deps, stale_after)
+    recovered = await deps.run(recover_updates, deps, stale_after, one_process=one_process)
     for update_id, payload in recovered:
         update = Update.de_json(payload, app.bot)
         if update is not None:

@@ -21,6 +21,7 @@ from sqlmodel import Session, create_engine
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from storage.inbox import current_mark, mark_done_now
+from storage.writes import INSERTED_NOW, forget_inserted
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -122,6 +123,7 @@ class UnitOfWork:
         if mark is not None and not mark.done:
             mark_done_now(self.session, mark)
         self.session.commit()
+        self.session.info.pop(INSERTED_NOW, None)  # stored for good now
         if mark is not None:
             mark.done = True
         if self.session.info.pop(_OWED, False) and self._owed is not None:
@@ -129,6 +131,7 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+        forget_inserted(self.session)
         self.session.info.pop(_OWED, None)
 
 

@@ -19,13 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, or_, update
+from sqlalchemy import Table, bindparam, delete, func, insert, null, or_, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import InboxUpdate
 
 _INBOX: Table = InboxUpdate.__table__  # type: ignore[attr-defined]
+
+
+class AlreadyHandled(Exception):
+    """The update was marked done by another process (or an earlier run) meanwhile: this
+    handling's effects must not be committed a second time."""
 
 
 @dataclass
@@ -61,13 +66,17 @@ def current_mark() -> InboxMark | None:
 _MARK_DONE = (
     update(_INBOX)
     .where(_INBOX.c.update_id == bindparam("uid"), _INBOX.c.done_at.is_(None))
-    .values(done_at=bindparam("marked_at"), payload=None)
+    .values(done_at=bindparam("marked_at"), payload=null())
 )
 
 
 def mark_done_now(session: Session, mark: InboxMark) -> None:
-    """In the session's transaction: the update is done (nothing if it was already)."""
-    session.connection().execute(_MARK_DONE, {"uid": mark.update_id, "marked_at": mark.now()})
+    """In the session's transaction: the update is done. AlreadyHandled when it was done
+    already (two processes took it): the caller's transaction must roll back."""
+    marked = session.connection().execute(
+        _MARK_DONE, {"uid": mark.update_id, "marked_at": mark.now()})
+    if marked.rowcount == 0:
+        raise AlreadyHandled(f"update {mark.update_id} was handled already")
 
 
 @dataclass(frozen=True)
@@ -99,7 +108,7 @@ def store_batch(session: Session, batch: Sequence[Stored], now: datetime,
         session.connection().execute(
             update(_INBOX)
             .where(_INBOX.c.update_id == bindparam("uid"), _INBOX.c.done_at.is_(None))
-            .values(done_at=now, payload=None, failed=bindparam("was_failed")),
+            .values(done_at=now, payload=null(), failed=bindparam("was_failed")),
             [{"uid": uid, "was_failed": failed} for uid, failed in finished])
     if not batch:
         return []
@@ -114,14 +123,17 @@ def store_batch(session: Session, batch: Sequence[Stored], now: datetime,
 
 
 def claim_undone(session: Session, now: datetime, until: datetime,
-                 received_before: datetime) -> list[tuple[int, dict[str, Any] | None]]:
+                 received_before: datetime, *, respect_claims: bool = True
+                 ) -> list[tuple[int, dict[str, Any] | None]]:
     """Updates stored by `received_before` and not done, that no other recovery holds
     (or whose hold ran out), held until `until`, oldest first: what a crash left half-handled.
-    One statement, so two replicas recovering at once never take the same update."""
+    One statement, so two replicas recovering at once never take the same update. Without
+    `respect_claims` (one process: its own earlier runs made them) every undone one is taken."""
+    free = or_(_INBOX.c.claimed_until.is_(None), _INBOX.c.claimed_until < now) \
+        if respect_claims else true()
     rows = session.connection().execute(
         update(_INBOX)
-        .where(_INBOX.c.done_at.is_(None), _INBOX.c.received_at <= received_before,
-               or_(_INBOX.c.claimed_until.is_(None), _INBOX.c.claimed_until < now))
+        .where(_INBOX.c.done_at.is_(None), _INBOX.c.received_at <= received_before, free)
         .values(claimed_until=until)
         .returning(_INBOX.c.update_id, _INBOX.c.payload)
     ).all()
@@ -156,4 +168,4 @@ def erase_user(session: Session, user_id: int) -> None:
     """/forgetme: the person's raw updates go (decisions 14); the ids of done ones stay."""
     session.connection().execute(
         update(_INBOX).where(_INBOX.c.user_id == user_id)
-        .values(payload=None, user_id=None, chat_id=None))
+        .values(payload=null(), user_id=None, chat_id=None))

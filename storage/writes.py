@@ -22,6 +22,7 @@ from sqlmodel import Session, SQLModel
 
 _M = TypeVar("_M", bound=SQLModel)
 _INSERTS: dict[Table, Any] = {}
+INSERTED_NOW = "inserted_now"  # session.info key: the objects insert_now added
 
 
 def _table(obj: SQLModel) -> Table:
@@ -54,7 +55,17 @@ def insert_now(session: Session, obj: _M) -> _M:
     state["id"] = insert_values(session, type(obj), columns(_table(obj), state))
     make_transient_to_detached(obj)  # as if loaded: nothing pending, nothing changed
     session.add(obj)
+    # The session takes it for a loaded row: on a rollback it must be told it never was.
+    session.info.setdefault(INSERTED_NOW, []).append(obj)
     return obj
+
+
+def forget_inserted(session: Session) -> None:
+    """After a rollback: the objects insert_now added leave the session (their rows are gone,
+    and their ids may be another process's rows soon)."""
+    for obj in session.info.pop(INSERTED_NOW, []):
+        if obj in session:
+            session.expunge(obj)
 
 
 _UPDATES: dict[tuple[Table, tuple[str, ...]], Any] = {}

@@ -41,6 +41,7 @@ from bot.ops.logs import log_handler
 from bot.ops.metrics import Metrics
 from bot.services.deps import Clock, Deps, db_pool
 from bot.services.health import database_snapshot
+from bot.services.inbox import AlreadyHandled
 from bot.texts.sending import FittedBot
 from handlers import answers, common, coordinator, resident, volunteer, welcome
 from handlers.buttons import on_button
@@ -203,7 +204,7 @@ async def _register_commands(app: Application) -> None:
 
 async def _count_failure(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An error handler beside handlers.common.on_error: an update whose handler raised."""
-    if isinstance(update, Update):
+    if isinstance(update, Update) and not isinstance(context.error, AlreadyHandled):
         metrics: Metrics = context.bot_data["metrics"]
         metrics.update_failed()
         processor = context.application.update_processor

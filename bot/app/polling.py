@@ -76,7 +76,7 @@ class InboxPoller:
     async def start(self) -> None:
         """Queue what a crash left half-handled, then start fetching."""
         # Polling is one process: whatever is undone was left by its last run.
-        await queue_recovered(self._app, self._deps)
+        await queue_recovered(self._app, self._deps, one_process=True)
         self._task = asyncio.create_task(self._run(), name="inbox-poller")
 
     async def stop(self) -> None:

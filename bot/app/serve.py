@@ -97,7 +97,8 @@ async def serve(app: Application, *, web: ASGIApp | None = None,
         if on_stopping is not None:
             on_stopping()
         await intake.stop()
-        await app.stop()
+        await app.stop()  # handles what is queued still...
+        await intake.stop()  # ...whose done marks are written now, not replayed next start
         await on_shutdown(app)
         await app.shutdown()
         if server is not None and server_task is not None:

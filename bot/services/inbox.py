@@ -8,9 +8,17 @@ from datetime import timedelta
 from typing import Any
 
 from bot.services.template import Tx, action
-from storage.inbox import Stored, claim_undone, handling, purge_done, store_batch
+from storage.inbox import (
+    AlreadyHandled,
+    Stored,
+    claim_undone,
+    handling,
+    purge_done,
+    store_batch,
+)
 
-__all__ = ["Stored", "forget_old_updates", "handling", "recover_updates", "store_updates"]
+__all__ = ["AlreadyHandled", "Stored", "forget_old_updates", "handling", "recover_updates",
+           "store_updates"]
 
 # How long an update recovered by one process is left to it before another may recover it.
 RECOVERY_HOLD = timedelta(minutes=10)
@@ -31,14 +39,17 @@ def store_updates(tx: Tx, batch: Sequence[Stored],
 
 
 @action
-def recover_updates(tx: Tx, stale_after: timedelta = timedelta(0)
-                    ) -> list[tuple[int, dict[str, Any]]]:
+def recover_updates(tx: Tx, stale_after: timedelta = timedelta(0), *,
+                    one_process: bool = False) -> list[tuple[int, dict[str, Any]]]:
     """Updates stored at least `stale_after` ago and never done (a process stopped while
     handling them), oldest first, held for this process for RECOVERY_HOLD. With one process
     (polling) everything undone is stale at its start; replicas (webhook) leave a live
     replica's updates alone by asking only for old ones (the sweep asks again each pass).
-    One whose words were erased meanwhile (/forgetme) is only marked done."""
-    claimed = claim_undone(tx.session, tx.now, tx.now + RECOVERY_HOLD, tx.now - stale_after)
+    One whose words were erased meanwhile (/forgetme) is only marked done. `one_process`
+    (polling): holds left by its own earlier runs are ignored (a run killed while recovering
+    must not leave updates held from the next one)."""
+    claimed = claim_undone(tx.session, tx.now, tx.now + RECOVERY_HOLD, tx.now - stale_after,
+                           respect_claims=not one_process)
     store_batch(tx.session, (), tx.now, [(uid, False) for uid, payload in claimed if not payload])
     return [(uid, dict(payload)) for uid, payload in claimed if payload]
 

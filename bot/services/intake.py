@@ -306,8 +306,10 @@ def confirm_draft(tx: Tx, draft_id: int, user_id: int, *,
     ask_phone = offer_phone_once(reporter, now)
     stored = draft
     receipt: list[int] = []
+    made: list[Ticket] = []
 
     def mark_submitted(session: Session, ticket: Ticket) -> None:
+        made.append(ticket)
         update_now(session, stored, status="submitted", ticket_id=ticket.id, updated_at=now,
                    building=building)
         # What the resident is told, in the same transaction as the ticket it tells of.
@@ -317,7 +319,9 @@ def confirm_draft(tx: Tx, draft_id: int, user_id: int, *,
     # process submitting it at the same moment is caught by the unique key).
     ticket = submit_ticket.within(tx, user_id, new, draft.user_name, also=mark_submitted,
                                   resident=reporter, fresh_key=True)
-    mine = ticket.id == stored.ticket_id  # not a ticket another process stored first
+    # Not a ticket another process stored first (its commit won the unique key: ours rolled
+    # back, and submit_ticket gave back the winner's).
+    mine = bool(made) and ticket is made[-1]
     return Confirmed(ticket=ticket, ask_phone=ask_phone and mine,
                      receipt=receipt[-1] if receipt and mine else None)
 

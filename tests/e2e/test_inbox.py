@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from sqlmodel import select
+from telegram import Update
 
 from bot import texts
 from bot.app import polling
@@ -174,3 +175,16 @@ async def test_the_receipt_is_owed_with_the_ticket_and_delivered_once(bot: Harne
                 if c.ok and "已提交" in c.params["text"]]
     assert [c.chat_id for c in receipts] == [RESIDENT, NEIGHBOUR]
     assert f"编号 {number}" in receipts[-1].params["text"]
+
+
+async def test_an_update_handled_a_second_time_commits_and_says_nothing(bot: Harness) -> None:
+    """Two processes handling one update (a recovery racing the live one): the second finds it
+    done when it commits, rolls back, and the resident hears nothing more."""
+    since = time.monotonic()
+    update = await bot.send_text(RESIDENT, LAMP)
+    await bot.reply_to(RESIDENT, texts.BTN_CONFIRM, since=since)
+    await bot.settled()
+    await bot.app.update_queue.put(Update.de_json(update, bot.app.bot))
+    await until(lambda: bot.handled[update["update_id"]] >= 2)
+    assert len(_previews(bot.api, RESIDENT)) == 1 and _drafts(bot, RESIDENT) == 1
+    assert texts.ERROR_TRY_AGAIN not in bot.api.sent_to(RESIDENT)

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
 from storage.db import UnitOfWork
 from storage.inbox import (
+    AlreadyHandled,
     Stored,
     claim_undone,
     handling,
@@ -113,3 +115,35 @@ def test_two_recoveries_at_once_never_take_the_same_update(
                              later)
         uow.commit()
     assert [uid for uid, _ in again] == [1, 3]
+
+
+def test_a_second_handling_of_a_done_update_commits_nothing(
+        uows: Callable[[], UnitOfWork]) -> None:
+    with uows() as uow:
+        store_batch(uow.session, [_stored(1)], NOW)
+        uow.commit()
+    with handling(1, lambda: NOW), uows() as uow:
+        uow.session.add(Resident(tg_id=901, name="张", created_at=NOW))
+        uow.commit()
+    # The same update handled again (another process recovered it meanwhile): its effects are
+    # rolled back, not committed twice.
+    with handling(1, lambda: NOW), pytest.raises(AlreadyHandled), uows() as uow:
+        uow.session.add(Resident(tg_id=902, name="李", created_at=NOW))
+        uow.commit()
+    with uows() as uow:
+        assert [r.tg_id for r in uow.session.exec(select(Resident)).all()] == [901]
+
+
+def test_one_process_recovers_what_its_own_killed_run_held(
+        uows: Callable[[], UnitOfWork]) -> None:
+    with uows() as uow:
+        store_batch(uow.session, [_stored(1)], NOW)
+        uow.commit()
+    with uows() as uow:  # a run recovered it, then was killed before handling it
+        assert [uid for uid, _ in claim_undone(uow.session, NOW, NOW + timedelta(minutes=10),
+                                              NOW)] == [1]
+        uow.commit()
+    with uows() as uow:  # replicas leave it to its holder; a lone poller takes it back at once
+        assert claim_undone(uow.session, NOW, NOW + timedelta(minutes=10), NOW) == []
+        assert [uid for uid, _ in claim_undone(uow.session, NOW, NOW + timedelta(minutes=10),
+                                              NOW, respect_claims=False)] == [1]
