@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, null, or_, true, update
+from sqlalchemy import Table, bindparam, delete, insert, null, or_, true, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from storage.models import InboxUpdate
 
@@ -63,10 +63,11 @@ def current_mark() -> InboxMark | None:
     return _HANDLING.get()
 
 
+# One statement for every done mark: the raw update goes with it.
 _MARK_DONE = (
     update(_INBOX)
     .where(_INBOX.c.update_id == bindparam("uid"), _INBOX.c.done_at.is_(None))
-    .values(done_at=bindparam("marked_at"), payload=null())
+    .values(done_at=bindparam("marked_at"), payload=null(), failed=bindparam("was_failed"))
 )
 
 
@@ -74,7 +75,7 @@ def mark_done_now(session: Session, mark: InboxMark) -> None:
     """In the session's transaction: the update is done. AlreadyHandled when it was done
     already (two processes took it): the caller's transaction must roll back."""
     marked = session.connection().execute(
-        _MARK_DONE, {"uid": mark.update_id, "marked_at": mark.now()})
+        _MARK_DONE, {"uid": mark.update_id, "marked_at": mark.now(), "was_failed": False})
     if marked.rowcount == 0:
         raise AlreadyHandled(f"update {mark.update_id} was handled already")
 
@@ -105,15 +106,12 @@ def store_batch(session: Session, batch: Sequence[Stored], now: datetime,
     batch stored now: the ones to handle."""
     finished = list(done)
     if finished:
-        session.connection().execute(
-            update(_INBOX)
-            .where(_INBOX.c.update_id == bindparam("uid"), _INBOX.c.done_at.is_(None))
-            .values(done_at=now, payload=null(), failed=bindparam("was_failed")),
-            [{"uid": uid, "was_failed": failed} for uid, failed in finished])
+        session.connection().execute(_MARK_DONE, [
+            {"uid": uid, "marked_at": now, "was_failed": failed} for uid, failed in finished])
     if not batch:
         return []
     # Only the rows this INSERT made come back: an update stored before (a redelivery after
-    # a crash) is the recovery's to handle (undone_updates), never queued twice.
+    # a crash) is the recovery's to handle (claim_undone), never queued twice.
     inserted = session.connection().execute(
         _insert_ignoring_known(session).returning(_INBOX.c.update_id),
         [{"update_id": s.update_id, "chat_id": s.chat_id, "user_id": s.user_id,
@@ -138,23 +136,6 @@ def claim_undone(session: Session, now: datetime, until: datetime,
         .returning(_INBOX.c.update_id, _INBOX.c.payload)
     ).all()
     return sorted((int(uid), payload) for uid, payload in rows)
-
-
-def undone_updates(session: Session, limit: int = 1000) -> list[tuple[int, dict[str, Any]]]:
-    """Updates stored but not done, oldest first (for tests and tools; recovery claims)."""
-    rows = session.exec(
-        select(col(InboxUpdate.update_id), col(InboxUpdate.payload))
-        .where(col(InboxUpdate.done_at).is_(None))
-        .order_by(col(InboxUpdate.update_id))
-        .limit(limit)
-    ).all()
-    return [(int(uid), dict(payload or {})) for uid, payload in rows]
-
-
-def last_update_id(session: Session) -> int | None:
-    """The newest update stored: the poller goes on after it."""
-    found = session.exec(select(func.max(col(InboxUpdate.update_id)))).one()
-    return int(found) if found is not None else None
 
 
 def purge_done(session: Session, before: datetime) -> int:

@@ -313,7 +313,7 @@ def confirm_draft(tx: Tx, draft_id: int, user_id: int, *,
         update_now(session, stored, status="submitted", ticket_id=ticket.id, updated_at=now,
                    building=building)
         # What the resident is told, in the same transaction as the ticket it tells of.
-        receipt.append(owe_submitted(session, now, user_id, ticket, message_id))
+        receipt.append(owe_submitted(session, config, now, user_id, ticket, message_id))
 
     # The draft was open in this transaction: no ticket has its key yet (a second
     # process submitting it at the same moment is caught by the unique key).

@@ -44,15 +44,18 @@ def owe(
     *,
     urgent: bool = False,
     quiet: bool = True,
+    held_for: timedelta | None = None,
     **payload: Any,
-) -> None:
-    """Queue one message. `quiet=False` for staff alerts that must not wait for morning."""
+) -> int | None:
+    """Queue one message; its outbox row's id. `quiet=False` for staff alerts that must not
+    wait for morning; `held_for`: the row is born leased to the caller for that long (it
+    delivers the message itself; the sender steps in only if it did not)."""
     if ticket is not None:
         _check_declared(session, ticket, notice)
     if chat_id is None:
-        return
+        return None
     not_before = now if urgent or not quiet else quiet_hours_end(config, now)
-    add_outbox(
+    return add_outbox(
         session,
         new_row(
             Outbox,
@@ -63,6 +66,7 @@ def owe(
             urgent=urgent,
             created_at=now,
             not_before=not_before,
+            lease_until=now + held_for if held_for is not None else None,
         ),
     )
 
@@ -81,19 +85,19 @@ def next_step(ticket: Ticket) -> str:
     return "volunteer" if ticket.status == TicketStatus.ASSIGNED else "group"
 
 
-def owe_submitted(session: Session, now: datetime, user_id: int, ticket: Ticket,
-                  message_id: int | None) -> int:
+def owe_submitted(session: Session, config: Config, now: datetime, user_id: int,
+                  ticket: Ticket, message_id: int | None) -> int:
     """The resident's receipt (已提交，编号 N, an edit of the preview they pressed on,
     `message_id`; a new message when it is not known), owed in the transaction that stores
     the ticket; its outbox row's id. The handler delivers it at once and says so
     (receipt_delivered); the row is leased to it for REPLY_GRACE, so the sender sends it only
     when the handler did not (the process stopped in between). A receipt delivered twice is
     an edit that changes nothing: the resident sees it once."""
-    _check_declared(session, ticket, "submitted")
-    return add_outbox(session, new_row(
-        Outbox, chat_id=user_id, notice="submitted", ticket_id=ticket.id, urgent=ticket.urgent,
-        payload={"message_id": message_id, "next": next_step(ticket)},
-        created_at=now, not_before=now, lease_until=now + REPLY_GRACE))
+    row_id = owe(session, config, now, user_id, "submitted", ticket, urgent=ticket.urgent,
+                 quiet=False, held_for=REPLY_GRACE, message_id=message_id,
+                 next=next_step(ticket))
+    assert row_id is not None  # a resident always has a chat
+    return row_id
 
 
 def _check_declared(session: Session, ticket: Ticket, notice: str) -> None:

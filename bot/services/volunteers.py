@@ -6,6 +6,7 @@ Same rules as bot/services/residents.py: one transaction per action, checked aga
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from bot.config import Config
 from bot.domain.errors import DomainError
@@ -78,7 +79,7 @@ def _after_claim(s: Session, config: Config, now: datetime, ticket: Ticket,
                  volunteer: Volunteer, offer_message_id: int | None = None) -> None:
     owe(s, config, now, reporter_chat(s, ticket), "claimed", ticket,
         urgent=ticket.urgent, volunteer=volunteer.name, unit=volunteer.unit)
-    extra = {"clear_buttons": offer_message_id} if offer_message_id else {}
+    extra: dict[str, Any] = {"clear_buttons": offer_message_id} if offer_message_id else {}
     owe(s, config, now, volunteer.tg_id, "details", ticket, urgent=ticket.urgent, quiet=False,
         **extra)
     refresh_group_post(s, config, now, ticket)
