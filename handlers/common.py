@@ -63,6 +63,26 @@ async def say(update: Update, text: str, **kwargs: Any) -> None:
         await chat.send_message(text, **kwargs)
 
 
+async def deliver_owed(context: Context, row_id: int,
+                       sending: Coroutine[Any, Any, Any]) -> Any | None:
+    """Send an owed reply now (bot/services/replies.py): marked delivered; if Telegram
+    refused it or did not answer, the outbox sender sends it instead, at once. What Telegram
+    returned, or None when it was left to the sender."""
+    d = deps(context)
+    try:
+        sent = await sending
+    except TelegramError as exc:
+        log.warning("reply %s not delivered by its handler (%s): the outbox sends it",
+                    row_id, exc)
+        d.replies.not_delivered(row_id)
+        return None
+    d.replies.delivered(row_id, getattr(sent, "message_id", None))
+    metrics = context.bot_data.get("metrics")
+    if metrics is not None:  # an owed row sent, as the sender counts its own
+        metrics.sent("sent")
+    return sent
+
+
 # Refusals of a button press that mean the button is out of date: the matter moved on (or
 # left its presser's hands). In a private chat the pressed message then loses its buttons; a
 # group post is left to the sender's edits (it may be offered again meanwhile).

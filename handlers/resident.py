@@ -26,7 +26,7 @@ from bot.services.intake import (
     update_draft,
 )
 from bot.services.messages import take_message
-from bot.services.notices import next_step, receipt_delivered
+from bot.services.notices import next_step
 from bot.services.people import save_phone
 from bot.services.views import my_tickets_text
 from bot.texts.callbacks import Press, encode
@@ -34,6 +34,7 @@ from bot.texts.keyboards import markup, remove, share_phone
 from bot.texts.render import Button, category_buttons, preview, rating_buttons, receipt_text
 from handlers.common import (
     Context,
+    deliver_owed,
     deps,
     is_private,
     pressed,
@@ -83,7 +84,8 @@ async def take_and_show(update: Update, context: Context, msg: Incoming,
     elif taken.meaningless:
         await say(update, texts.NOT_MEANINGFUL)
     elif taken.received is not None:
-        await _show(update, context, taken.received, taken.flood, taken.remember_preview)
+        await _show(update, context, taken.received, taken.flood, taken.remember_preview,
+                    taken.preview_row)
         if taken.asked_for_words is not None:
             await say(update, texts.ASK_TEXT_FOR_MEDIA,
                       reply_markup=markup(wait_buttons("draft_text", taken.asked_for_words)))
@@ -91,7 +93,7 @@ async def take_and_show(update: Update, context: Context, msg: Incoming,
 
 
 async def _show(update: Update, context: Context, got: Received, flood: bool,
-                remember: bool) -> None:
+                remember: bool, owed: int | None) -> None:
     d = deps(context)
     draft = got.draft
     if got.how == "duplicate" and (draft.preview_message_id is not None
@@ -110,16 +112,21 @@ async def _show(update: Update, context: Context, got: Received, flood: bool,
         if draft.status == "open":
             await replace_preview(update, context, draft)
         return
-    await send_preview(update, context, draft, remember)
+    await send_preview(update, context, draft, remember, owed)
 
 
-async def send_preview(update: Update, context: Context, draft: Draft, remember: bool) -> None:
+async def send_preview(update: Update, context: Context, draft: Draft, remember: bool,
+                       owed: int | None = None) -> None:
     """A new preview message for the draft, remembered (in this process; in the database
-    too when `remember`) so later messages of the same draft find it."""
+    too when `remember`) so later messages of the same draft find it. `owed`: the preview's
+    outbox row (a new draft's): if it cannot be sent now, the outbox sends it."""
     d = deps(context)
     shown = preview(d.config, draft, d.draft_tag)
-    sent = await update.effective_chat.send_message(  # type: ignore[union-attr]
+    sending = update.effective_chat.send_message(  # type: ignore[union-attr]
         shown.text, reply_markup=markup(shown.buttons))
+    sent = await (deliver_owed(context, owed, sending) if owed is not None else sending)
+    if sent is None:
+        return
     d.previews_shown.add(draft.source_key, sent.message_id)
     if remember:  # later messages edit this preview in place (bot/services/messages.py)
         await d.run(update_draft, d, draft.id or 0, draft.user_id,
@@ -247,14 +254,13 @@ async def _confirm(update: Update, context: Context, draft_id: int,
     ticket = result.ticket
     assert ticket is not None
     # Owed in the submission's own transaction, delivered here at once; the outbox sends it
-    # only if this process stops first (bot/services/notices.py, owe_submitted).
-    receipt = await query.edit_message_text(
+    # only if this process cannot (bot/services/replies.py).
+    receipt = query.edit_message_text(
         receipt_text(d.config, ticket.id or 0, ticket.category, next_step(ticket)))
     if result.receipt is not None:
-        await d.run(receipt_delivered, d, result.receipt, getattr(receipt, "message_id", None))
-        metrics = context.bot_data.get("metrics")
-        if metrics is not None:  # an owed row sent, as the sender counts its own
-            metrics.sent("sent")
+        await deliver_owed(context, result.receipt, receipt)
+    else:
+        await receipt
     if result.ask_phone:
         await say(update, texts.ASK_PHONE, reply_markup=share_phone())
 

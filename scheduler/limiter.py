@@ -5,7 +5,12 @@ Handlers reply straight into a person's chat (sendMessage, editMessageText, a ph
 messages take their slot from the same Pacer as the outbox sender (scheduler/pacing.py), so
 the overall limit counts both and one person's chat is paced the same whoever writes to it.
 A 429 is waited out for its retry_after (every send waits with it: the Pacer is told) and the
-call is made again, a few times at most; after that it is logged and raised as before.
+call is made again, a few times at most; after that it is logged and raised as before. A 5xx
+answer (Telegram's side failed: "Bad Gateway", "Internal Server Error") is retried too, after a
+short pause, twice at most: a reply to a person is not dropped for one bad moment of
+Telegram's (the outbox sender retries its own). Network failures without an answer are not
+retried here: the request may have reached Telegram (a timeout), and the owed replies are
+handed to the outbox instead (handlers/common.py, deliver_owed).
 
 What is not a message does not wait behind the messages' pacing: answering a button press
 (answerCallbackQuery), setting the command menus, getFile… go at once, and a 429 on one of
@@ -21,7 +26,7 @@ import logging
 from collections.abc import Callable, Coroutine, Sized
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
 from scheduler.pacing import Pacer, Sleep, in_slot
@@ -29,6 +34,7 @@ from scheduler.parts import retry_seconds
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 5  # a call refused with 429 this many times in a row is given up (and raised)
+SERVER_ERROR_PAUSES = (0.5, 2.0)  # the waits before each retry of a call Telegram answered 5xx
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
 
@@ -59,6 +65,15 @@ def chat_of(data: dict[str, Any]) -> int | None:
     return None
 
 
+def server_failed(exc: NetworkError) -> bool:
+    """Telegram answered, with a server error (python-telegram-bot raises NetworkError for a
+    5xx); not a refusal (BadRequest) and not a request whose fate is unknown: a timeout, or a
+    connection that failed (HTTPXRequest names the httpx error: "httpx.ReadError: …")."""
+    if isinstance(exc, BadRequest | TimedOut):
+        return False
+    return not exc.message.startswith(("httpx.", "Unknown error in HTTP implementation"))
+
+
 class Limiter(BaseRateLimiter[None]):
     """The application's bot's rate limiter: messages paced by the shared Pacer, 429s retried."""
 
@@ -87,13 +102,20 @@ class Limiter(BaseRateLimiter[None]):
             return await callback(*args, **kwargs)
         cost = message_cost(endpoint, data)
         chat = chat_of(data)
-        attempt = 1
+        attempt, server_errors = 1, 0
         while True:
             try:
                 if not cost or not self.pacer.holds(chat):  # not a message, or pace = false
                     return await callback(*args, **kwargs)
                 async with self.pacer.slot(chat, cost, self._sleep):
                     return await callback(*args, **kwargs)
+            except NetworkError as exc:
+                if not server_failed(exc) or server_errors >= len(SERVER_ERROR_PAUSES) \
+                        or endpoint.lower() == "getupdates":  # the poller has its own retries
+                    raise
+                log.warning("%s to chat %s: Telegram answered %s; retrying", endpoint, chat, exc)
+                await self._sleep(SERVER_ERROR_PAUSES[server_errors])
+                server_errors += 1
             except RetryAfter as exc:
                 seconds = retry_seconds(exc)
                 if attempt >= self.attempts:

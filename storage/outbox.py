@@ -173,6 +173,20 @@ def mark_delivered(session: Session, delivered: Sequence[tuple[int, int | None]]
              "b_failed_at": None, "b_message": message_id} for row_id, message_id in delivered])
 
 
+_RELEASE = (
+    _OUTBOX.update()
+    .where(_OUTBOX.c.id == bindparam("b_row"), _OUTBOX.c.status == "pending")
+    .values(lease_until=None)
+)
+
+
+def release_held(session: Session, row_ids: Sequence[int]) -> None:
+    """Rows their own handler could not deliver (Telegram refused or did not answer): the
+    sender may take them at once, instead of after the handler's grace. One statement."""
+    if row_ids:
+        session.connection().execute(_RELEASE, [{"b_row": row_id} for row_id in row_ids])
+
+
 def remember_group_post(session: Session, ticket_id: int, chat_id: int,
                         message_id: int) -> None:
     """Where a ticket's group post is, so it can be edited when someone claims (not a state

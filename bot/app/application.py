@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import sys
@@ -165,6 +166,8 @@ async def on_startup(app: Application) -> None:
     deps.pool = db_pool()  # a fresh pool each start: on_shutdown ends the last one's threads
     await deps.run(deps.key)  # read (or made) once, here: not in the first message's work
     app.bot_data["sender_task"] = asyncio.create_task(dispatcher.run_forever())
+    app.bot_data["replies_task"] = asyncio.create_task(deps.replies.run_forever(deps),
+                                                       name="reply-marks")
     await _register_commands(app)
 
 
@@ -175,6 +178,15 @@ async def on_shutdown(app: Application) -> None:
     if task is not None:
         await asyncio.wait([task], timeout=5)
     deps: Deps = app.bot_data["deps"]
+    marks = app.bot_data.pop("replies_task", None)
+    if marks is not None:
+        marks.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await marks
+    try:  # the replies delivered last are marked, so no one sends them again
+        await deps.replies.flush(deps)
+    except Exception:
+        log.exception("could not mark the last delivered replies; they may be sent again")
     deps.pool.shutdown(wait=False)  # its threads end once their work is done
 
 

@@ -21,6 +21,7 @@ from typing import ParamSpec, Protocol, TypeVar
 from bot.classify import Classifier
 from bot.config import Config
 from bot.services.abuse import BlockKey, draft_tag
+from bot.services.replies import HeldReplies
 from storage.db import UnitOfWork
 
 
@@ -119,6 +120,8 @@ class Deps:
     # when one of its commits queued an outbox row, and costs nothing when none did.
     wake_sender: Callable[[], None] = field(default=lambda: None)
     previews_shown: RecentlyShown = field(default_factory=RecentlyShown)
+    # Owed replies their handlers delivered, marked sent in batches (bot/services/replies.py).
+    replies: HeldReplies = field(default_factory=HeldReplies)
     pool: ThreadPoolExecutor = field(default_factory=db_pool)
 
     def __post_init__(self) -> None:

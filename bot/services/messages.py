@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.domain.errors import DomainError
-from bot.services.abuse import preview_cap, resident_hash
+from bot.services.abuse import draft_tag, preview_cap, resident_hash
 from bot.services.conversation import Reading, ask, close_refused, read_text_in
 from bot.services.intake import (
     ATTACH_WINDOW,
@@ -23,6 +23,7 @@ from bot.services.intake import (
     receive_in,
     stored_copy,
 )
+from bot.services.notices import owe_preview
 from bot.services.template import Tx, action
 from bot.services.wordless import is_meaningful
 from storage.contexts import message_context
@@ -46,6 +47,8 @@ class Taken:
     # album's next photos; flood texts, which join the last draft before the cap). Any other
     # preview is found from its buttons' presses: storing its id would cost a transaction.
     remember_preview: bool = False
+    # The new draft's preview, owed with it (bot/services/replies.py): its outbox row.
+    preview_row: int | None = None
 
 
 def take_message(deps: Deps, msg: Incoming, may_answer: bool) -> Taken:
@@ -91,5 +94,10 @@ def _take(tx: Tx, msg: Incoming, may_answer: bool) -> Taken:
         asked = ask.within(tx, msg.user_id, "draft_text", draft_id=draft.id)
     remember = received.how == "new" and (
         msg.media_group_id is not None or ctx.drafts_started + 1 >= cap)
+    owed = None
+    if received.how == "new":  # shown at once by the handler; by the sender after a crash
+        draft_id = draft.id or 0
+        owed = owe_preview(s, config, now, msg.user_id, draft_id,
+                           draft_tag(tx.key, draft_id, msg.user_id))
     return Taken(received=received, flood=flood, asked_for_words=asked,
-                 remember_preview=remember)
+                 remember_preview=remember, preview_row=owed)

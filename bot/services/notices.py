@@ -19,10 +19,9 @@ from typing import Any
 from bot.config import Community, Config
 from bot.domain.deadlines import quiet_hours_end
 from bot.domain.states import TicketStatus
-from bot.services.template import Tx, action
 from storage.db import Session
 from storage.models import Outbox, Ticket, new_row
-from storage.outbox import add_outbox, mark_delivered
+from storage.outbox import add_outbox
 
 log = logging.getLogger(__name__)
 _DECLARED = "owed_by_moves"  # session.info key: ticket id → the notices its moves may owe
@@ -90,13 +89,26 @@ def owe_submitted(session: Session, config: Config, now: datetime, user_id: int,
     """The resident's receipt (已提交，编号 N, an edit of the preview they pressed on,
     `message_id`; a new message when it is not known), owed in the transaction that stores
     the ticket; its outbox row's id. The handler delivers it at once and says so
-    (receipt_delivered); the row is leased to it for REPLY_GRACE, so the sender sends it only
+    (bot/services/replies.py); the row is leased to it for REPLY_GRACE, so the sender sends it only
     when the handler did not (the process stopped in between). A receipt delivered twice is
     an edit that changes nothing: the resident sees it once."""
     row_id = owe(session, config, now, user_id, "submitted", ticket, urgent=ticket.urgent,
                  quiet=False, held_for=REPLY_GRACE, message_id=message_id,
                  next=next_step(ticket))
     assert row_id is not None  # a resident always has a chat
+    return row_id
+
+
+def owe_preview(session: Session, config: Config, now: datetime, user_id: int,
+                draft_id: int, seal: str) -> int:
+    """A new draft's preview (what the bot understood, with 确认提交), owed in the
+    transaction that stores the draft; its outbox row's id. As the receipt: the handler shows
+    it at once and says so (bot/services/replies.py), the sender only when it did not.
+    `seal`: the draft's tag for a 确认提交 that asks the building (Deps.draft_tag), which the
+    sender cannot make (it has no key)."""
+    row_id = owe(session, config, now, user_id, "preview", None, quiet=False,
+                 held_for=REPLY_GRACE, draft_id=draft_id, seal=seal)
+    assert row_id is not None
     return row_id
 
 
@@ -129,9 +141,3 @@ def owe_coordinators(
             session, config, now, coordinator, notice, ticket,
             urgent=urgent, quiet=quiet, **payload,
         )
-
-
-@action
-def receipt_delivered(tx: Tx, row_id: int, message_id: int | None) -> None:
-    """The handler delivered an owed receipt itself: its row is sent (owe_submitted)."""
-    mark_delivered(tx.session, [(row_id, message_id)], tx.now)

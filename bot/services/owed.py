@@ -1,4 +1,5 @@
-"""What one outbox row says when it is sent: a ticket notice, or a community's digest."""
+"""What one outbox row says when it is sent: a ticket notice, a draft's preview, or a
+community's digest."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from bot.config import Config
 from bot.digest.messages import digest_messages
 from bot.texts.fit import fit_outs
 from bot.texts.notices import render_notice
-from bot.texts.render import Out
+from bot.texts.render import Out, preview
 from storage.db import Session
-from storage.models import Outbox
+from storage.models import Draft, Outbox
 
 
 def render_owed(session: Session, config: Config, row: Outbox,
@@ -33,4 +34,10 @@ def _render(session: Session, config: Config, row: Outbox,
         return digest_messages(session, config, community, day, row.created_at)
     if row.notice == "config_problem":  # bot/app/classifier_holder.py: a broken keyword edit
         return [Out("text", texts.CONFIG_RELOAD_FAILED.format(error=row.payload.get("error")))]
+    if row.notice == "preview":  # owed with a new draft (bot/services/notices.py, owe_preview)
+        draft = session.get(Draft, row.payload.get("draft_id"))
+        if draft is None or draft.status != "open" or draft.user_id != row.chat_id:
+            return []  # submitted or dropped meanwhile: nothing is left to confirm
+        seal = str(row.payload.get("seal", ""))
+        return [preview(config, draft, lambda _draft, _user: seal)]
     return render_notice(session, config, row, now)

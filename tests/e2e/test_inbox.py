@@ -6,9 +6,7 @@ The real Application polls the stand-in Bot API through its inbox poller (bot/ap
 
 from __future__ import annotations
 
-import functools
 import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,6 @@ from bot.app.clock import ManualClock
 from bot.classify import Classifier
 from bot.config import Config
 from bot.localapi import LocalBotApi
-from bot.services.notices import REPLY_GRACE
 from storage.db import create_schema, make_engine, uow_factory
 from storage.models import Draft, InboxUpdate
 from tests.e2e.conftest import Harness, start_harness
@@ -144,37 +141,6 @@ async def test_a_second_poller_stops_at_once_with_a_message_saying_why(bot: Harn
     assert stopped == [texts.POLL_CONFLICT] and poller.fatal == texts.POLL_CONFLICT
     refused = [c for c in bot.api.calls("getUpdates") if c.status == 409]
     assert len(refused) == 1 and refused[-1] is bot.api.calls("getUpdates")[-1]  # no retry
-
-
-async def test_the_receipt_is_owed_with_the_ticket_and_delivered_once(bot: Harness) -> None:
-    """The receipt (已提交，编号 N) is owed in the transaction that stores the ticket. The
-    handler delivers it at once; had it not (the process stopped in between: here the edit
-    never reaches Telegram), the outbox sends it once the handler's grace is over."""
-    since = time.monotonic()
-    await bot.send_text(RESIDENT, LAMP)
-    preview = await bot.reply_to(RESIDENT, texts.BTN_CONFIRM, since=since)
-    await bot.press(RESIDENT, preview, texts.BTN_CONFIRM)
-    question = await bot.reply_to(RESIDENT, "哪个楼院", since=since)
-    bot.api.drop_next("editMessageText")  # the handler's own delivery is lost
-    await bot.press(RESIDENT, question, "1号楼")
-    await until(functools.partial(_last_push_handled, bot))
-    assert not [t for t in bot.api.sent_to(RESIDENT) if "已提交" in t]
-    bot.clock.advance(REPLY_GRACE + timedelta(seconds=1))
-    bot.app.bot_data["dispatcher"].wake()
-    receipt = await bot.reply_to(RESIDENT, "已提交", since=since)
-    assert receipt.method == "editMessageText"
-    assert receipt.params["message_id"] == preview.result["message_id"]
-    await bot.settled()
-    # A receipt the handler delivered is marked so: nobody sends it again.
-    number = await bot.submit(NEIGHBOUR, "小区门口垃圾堆了三天没人清")
-    await bot.settled()
-    bot.clock.advance(REPLY_GRACE + timedelta(seconds=1))
-    bot.app.bot_data["dispatcher"].wake()
-    await bot.settled()
-    receipts = [c for c in bot.api.calls("editMessageText")
-                if c.ok and "已提交" in c.params["text"]]
-    assert [c.chat_id for c in receipts] == [RESIDENT, NEIGHBOUR]
-    assert f"编号 {number}" in receipts[-1].params["text"]
 
 
 async def test_an_update_handled_a_second_time_commits_and_says_nothing(bot: Harness) -> None:

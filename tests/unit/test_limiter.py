@@ -9,9 +9,9 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from scheduler.limiter import Limiter, chat_of, message_cost
+from scheduler.limiter import SERVER_ERROR_PAUSES, Limiter, chat_of, message_cost
 from scheduler.pacing import Limits, Pacer
 from tests.unit.test_pacing import Asked, Sleeps
 
@@ -135,3 +135,54 @@ async def test_the_outbox_senders_calls_are_not_paced_twice() -> None:
             await request(limiter, telegram, "sendMessage", chat_id=PRIVATE)
         assert await request(limiter, telegram, "sendMessage", chat_id=PRIVATE) is True
     assert telegram.calls == 2
+
+
+class Failing:
+    """The call the limiter makes: fails with `error` `failures` times, then True."""
+
+    def __init__(self, error: Exception, failures: int) -> None:
+        self.error, self.failures = error, failures
+        self.calls = 0
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> bool:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise self.error
+        return True
+
+
+async def test_a_reply_telegram_answered_with_a_server_error_is_sent_again() -> None:
+    noted = Noted()
+    telegram = Failing(NetworkError("Internal Server Error"), failures=2)
+    assert await request(Limiter(Pacer(UNPACED), sleep=noted), telegram, "sendMessage",
+                         chat_id=PRIVATE) is True
+    assert telegram.calls == 3 and noted.waits == list(SERVER_ERROR_PAUSES)
+
+
+async def test_server_errors_are_retried_twice_at_most() -> None:
+    telegram = Failing(NetworkError("Bad Gateway"), failures=5)
+    with pytest.raises(NetworkError):
+        await request(Limiter(Pacer(UNPACED), sleep=Noted()), telegram, "sendMessage",
+                      chat_id=PRIVATE)
+    assert telegram.calls == 1 + len(SERVER_ERROR_PAUSES)
+
+
+@pytest.mark.parametrize("error", [
+    TimedOut(), NetworkError("httpx.ReadError: connection reset"),
+    BadRequest("Message is not modified")])
+async def test_a_call_whose_fate_is_unknown_or_refused_is_not_made_again(
+        error: Exception) -> None:
+    """A timeout or a dropped connection may have reached Telegram (sent again, it could
+    show twice); a 400 would be refused again."""
+    telegram = Failing(error, failures=1)
+    with pytest.raises(type(error)):
+        await request(Limiter(Pacer(UNPACED), sleep=Noted()), telegram, "sendMessage",
+                      chat_id=PRIVATE)
+    assert telegram.calls == 1
+
+
+async def test_get_updates_is_left_to_the_poller_on_server_errors() -> None:
+    telegram = Failing(NetworkError("Bad Gateway"), failures=1)
+    with pytest.raises(NetworkError):
+        await request(Limiter(Pacer(UNPACED), sleep=Noted()), telegram, "getUpdates")
+    assert telegram.calls == 1
