@@ -7,7 +7,7 @@ from collections.abc import Callable, Coroutine
 from functools import wraps
 from typing import Any, NamedTuple
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
@@ -19,8 +19,9 @@ from bot.services.deps import Deps
 from bot.services.inbox import AlreadyHandled
 from bot.services.invites import redeem_invite
 from bot.services.people import mark_reachable, role_of, welcome_resident
+from bot.services.replies import promise_reply, promised_row
 from bot.texts.keyboards import markup, share_phone
-from bot.texts.render import help_text, refusal, welcome_buttons
+from bot.texts.render import Keyboard, help_text, refusal, welcome_buttons
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -56,11 +57,35 @@ def user_name(update: Update) -> str:
     return (user.full_name if user else "")[:60]
 
 
-async def say(update: Update, text: str, **kwargs: Any) -> None:
+async def say(update: Update, text: str, **kwargs: Any) -> Message | None:
     """Reply in the chat the update came from."""
     chat = update.effective_chat
-    if chat is not None:
-        await chat.send_message(text, **kwargs)
+    return await chat.send_message(text, **kwargs) if chat is not None else None
+
+
+def promise(update: Update, context: Context, text: str, buttons: Keyboard = (),
+            edit: bool = False) -> None:
+    """The reply this update gets if the service about to run stores its change: owed with
+    the change (bot/services/replies.py). `edit`: it replaces the pressed message."""
+    chat, query = update.effective_chat, update.callback_query
+    if chat is None:
+        return
+    message_id = query.message.message_id if edit and query and query.message else None
+    promise_reply(chat.id, text, buttons, edit=message_id, now=deps(context).clock.now())
+
+
+async def keep_promise(update: Update, context: Context, text: str, buttons: Keyboard = (),
+                       edit: bool = False) -> None:
+    """Give the promised reply (the same words `promise` was given): delivered as owed when the
+    change was stored with it, else simply sent."""
+    query = update.callback_query
+    keyboard = markup(buttons) if buttons else None
+    if edit and query is not None:
+        sending: Coroutine[Any, Any, Any] = query.edit_message_text(text, reply_markup=keyboard)
+    else:
+        sending = say(update, text, reply_markup=keyboard)
+    row = promised_row()
+    await (sending if row is None else deliver_owed(context, row, sending))
 
 
 async def deliver_owed(context: Context, row_id: int,
@@ -97,6 +122,7 @@ def refusals(handler: Handler) -> Handler:
         try:
             await handler(update, context, *args)
         except DomainError as refused:
+            promised_row()  # refused: the reply promised for a change is not given
             query = update.callback_query
             if query is not None:
                 await query.answer(refusal(refused, pressed=True), show_alert=True)

@@ -30,7 +30,9 @@ from handlers.common import (
     Context,
     deps,
     is_private,
+    keep_promise,
     pressed,
+    promise,
     refusals,
     say,
     with_ticket_number,
@@ -111,8 +113,10 @@ async def close_command(update: Update, context: Context, number: int, user_id: 
         await say(update, texts.PICK_REASON.format(number=number), reply_markup=markup(rows))
         return
     d = deps(context)
+    closed = texts.CLOSED.format(number=number, reason=texts.CLOSE_REASONS[reason])
+    promise(update, context, closed)
     await d.run(O.close_ticket, d, number, user_id, reason, note=words or None)
-    await say(update, texts.CLOSED.format(number=number, reason=texts.CLOSE_REASONS[reason]))
+    await keep_promise(update, context, closed)
 
 
 @coordinators_only
@@ -122,8 +126,10 @@ async def reopen_command(update: Update, context: Context, number: int, user_id:
     """/reopen <number>: reopens a resolved or closed ticket."""
     d = deps(context)
     note = " ".join(context.args[1:]) if context.args else ""
+    reopened = texts.REOPENED.format(number=number)
+    promise(update, context, reopened)
     await d.run(O.reopen_ticket, d, number, user_id, note)
-    await say(update, texts.REOPENED.format(number=number))
+    await keep_promise(update, context, reopened)
 
 
 @coordinators_only

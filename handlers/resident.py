@@ -37,7 +37,9 @@ from handlers.common import (
     deliver_owed,
     deps,
     is_private,
+    keep_promise,
     pressed,
+    promise,
     refusals,
     say,
     user_name,
@@ -174,9 +176,10 @@ async def on_draft_button(update: Update, context: Context, press: Press) -> Non
     query, user_id, d = pressed(update, context)
     number = press.number
     if press.action == "d.no":
+        promise(update, context, texts.DISCARDED, edit=True)
         await d.run(discard_draft, d, number, user_id)
         await query.answer()
-        await query.edit_message_text(texts.DISCARDED)
+        await keep_promise(update, context, texts.DISCARDED, edit=True)
         return
     if press.action == "d.cat":
         await query.answer()
@@ -305,8 +308,10 @@ async def my_command(update: Update, context: Context) -> None:
 async def cancel_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/cancel <number>: withdraws a ticket nobody has claimed yet."""
     d = deps(context)
+    cancelled = texts.CANCELLED.format(number=number)
+    promise(update, context, cancelled)
     await d.run(T.cancel_ticket, d, number, user_id)
-    await say(update, texts.CANCELLED.format(number=number))
+    await keep_promise(update, context, cancelled)
 
 
 async def wish_or_report(update: Update, context: Context) -> None:
@@ -356,7 +361,8 @@ async def on_revisit_button(update: Update, context: Context, press: Press) -> N
     fixed = press.action == "t.rvok"
     if not fixed:  # reopening sends work to a volunteer: not for a blocked resident
         await d.run(refuse_blocked, d, user_id)
+    done = (texts.REVISIT_THANKS if fixed else texts.REVISIT_REOPENED).format(number=press.number)
+    promise(update, context, done, edit=True)
     await d.run(answer_revisit, d, press.number, user_id, fixed)
     await query.answer()
-    done = texts.REVISIT_THANKS if fixed else texts.REVISIT_REOPENED
-    await query.edit_message_text(done.format(number=press.number))
+    await keep_promise(update, context, done, edit=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from telegram import Update
+from telegram.error import TelegramError
 
 from bot import texts
 from bot.domain.states import Action
@@ -13,7 +16,7 @@ from bot.services.views import volunteer_tasks_text
 from bot.texts.callbacks import Press, encode
 from bot.texts.keyboards import markup
 from bot.texts.render import Button
-from handlers.common import Context, deps, pressed, refusals, say
+from handlers.common import Context, deps, keep_promise, pressed, promise, refusals, say
 
 
 @refusals
@@ -28,9 +31,11 @@ async def on_ticket_button(update: Update, context: Context, press: Press) -> No
         await d.run(V.accept_ticket, d, number, user_id, offer_message_id=offer)
         await query.answer(texts.ACCEPTED.format(number=number))
     elif press.action == "t.dec":
+        declined = texts.DECLINED.format(number=number)
+        promise(update, context, declined, edit=True)
         await d.run(V.decline_ticket, d, number, user_id)
         await query.answer()
-        await query.edit_message_text(texts.DECLINED.format(number=number))
+        await keep_promise(update, context, declined, edit=True)
     elif press.action == "t.clm":
         await d.run(V.claim_ticket, d, number, user_id)
         # The group post itself is edited by the sender (group_update), showing who took it.
@@ -46,10 +51,13 @@ async def on_ticket_button(update: Update, context: Context, press: Press) -> No
         await query.answer()
         await say(update, texts.ASK_RESOLVE, reply_markup=markup(wait_buttons("resolve", seq)))
     elif press.action == "t.rel":
+        released = texts.RELEASED.format(number=number)
+        promise(update, context, released)
         await d.run(V.release_ticket, d, number, user_id)
         await query.answer()
-        await query.edit_message_reply_markup(None)
-        await say(update, texts.RELEASED.format(number=number))
+        await keep_promise(update, context, released)
+        with contextlib.suppress(TelegramError):  # the work buttons go: it is not theirs now
+            await query.edit_message_reply_markup(None)
 
 
 async def tasks_command(update: Update, context: Context) -> None:

@@ -19,9 +19,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
-from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage import models
 from storage.inbox import current_mark, mark_done_now
-from storage.writes import INSERTED_NOW, forget_inserted
+from storage.writes import INSERTED_NOW, columns, forget_inserted, insert_values
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -64,6 +64,9 @@ def create_schema(engine: Engine) -> None:
 
 
 _OWED = "queued_outbox"  # session.info key: this transaction queued an outbox row
+
+
+_OUTBOX = models.Outbox.__table__  # type: ignore[attr-defined]
 
 
 def mark_owed(session: Session) -> None:
@@ -120,12 +123,17 @@ class UnitOfWork:
         # An update being handled is marked done in the transaction of its effects
         # (storage/inbox.py): a crash before this commit replays it, one after never does.
         mark = current_mark()
+        reply_row = None
         if mark is not None and not mark.done:
             mark_done_now(self.session, mark)
+            if mark.reply is not None:  # the handler's reply, owed with the effects
+                reply_row = insert_values(self.session, models.Outbox,
+                                          columns(_OUTBOX, mark.reply.__dict__))
+                mark_owed(self.session)
         self.session.commit()
         self.session.info.pop(INSERTED_NOW, None)  # stored for good now
-        if mark is not None:
-            mark.done = True
+        if mark is not None and not mark.done:
+            mark.done, mark.reply_row = True, reply_row
         if self.session.info.pop(_OWED, False) and self._owed is not None:
             self._owed.set()
 

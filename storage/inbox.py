@@ -23,7 +23,7 @@ from sqlalchemy import Table, bindparam, delete, insert, null, or_, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from storage.models import InboxUpdate
+from storage.models import InboxUpdate, Outbox
 
 _INBOX: Table = InboxUpdate.__table__  # type: ignore[attr-defined]
 
@@ -36,11 +36,15 @@ class AlreadyHandled(Exception):
 @dataclass
 class InboxMark:
     """The update a task is handling, and the clock its done mark is dated by; `done` once a
-    commit marked it."""
+    commit marked it. `reply`: the reply its handler will give once its effects are stored,
+    owed by the commit that marks it done (an outbox row: UnitOfWork.commit writes it and
+    sets `reply_row`); a commit that does not mark it (none, or a later one) does not."""
 
     update_id: int
     now: Callable[[], datetime]
     done: bool = False
+    reply: Outbox | None = None
+    reply_row: int | None = None
 
 
 _HANDLING: contextvars.ContextVar[InboxMark | None] = contextvars.ContextVar(

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from bot import texts
 from bot.config import Config
 from bot.digest.messages import digest_messages
+from bot.services.replies import promised_outs
 from bot.texts.fit import fit_outs
 from bot.texts.notices import render_notice
 from bot.texts.render import Out, preview
@@ -34,6 +35,8 @@ def _render(session: Session, config: Config, row: Outbox,
         return digest_messages(session, config, community, day, row.created_at)
     if row.notice == "config_problem":  # bot/app/classifier_holder.py: a broken keyword edit
         return [Out("text", texts.CONFIG_RELOAD_FAILED.format(error=row.payload.get("error")))]
+    if row.notice == "reply":  # a handler's reply, promised with a change (bot/services/replies.py)
+        return promised_outs(row.payload)
     if row.notice == "preview":  # owed with a new draft (bot/services/notices.py, owe_preview)
         draft = session.get(Draft, row.payload.get("draft_id"))
         if draft is None or draft.status != "open" or draft.user_id != row.chat_id:

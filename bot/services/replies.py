@@ -12,15 +12,24 @@ refuses as "not modified": the resident sees it once.
 
 A reply the handler could not deliver (Telegram refused it, or did not answer) is released at
 once instead: the sender takes it now, paced and retried, rather than after the grace.
+
+Other replies that follow a change (已撤回, 已退回, 已结案…) are promised by their handler
+before the service runs (promise_reply): the commit that stores the change writes the reply's
+row too, as it marks the update done, and the handler delivers it as above.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
+from bot.services.notices import REPLY_GRACE
 from bot.services.template import Tx, action
+from bot.texts.render import Button, Keyboard, Out
+from storage.inbox import current_mark
+from storage.models import Outbox, new_row
 from storage.outbox import mark_delivered, release_held
 
 if TYPE_CHECKING:
@@ -93,3 +102,39 @@ def settle_replies(tx: Tx, delivered: list[tuple[int, int | None]],
     """Rows their handlers delivered are sent; rows they could not deliver go to the sender."""
     mark_delivered(tx.session, delivered, tx.now)
     release_held(tx.session, released)
+
+
+def promise_reply(chat_id: int, text: str, buttons: Keyboard = (), *,
+                  edit: int | None = None, now: datetime) -> None:
+    """The reply the update being handled will get once its effects are stored: owed by the
+    commit that stores them (storage/db.py, UnitOfWork.commit), in the same transaction, and
+    held for its handler like the preview. `edit`: the message it replaces (a pressed one).
+    Outside an update (a test calling a service) it is not owed."""
+    mark = current_mark()
+    if mark is None or mark.done:
+        return
+    mark.reply = new_row(
+        Outbox, chat_id=chat_id, notice="reply", ticket_id=None,
+        payload={"text": text, "edit": edit,
+                 "buttons": [[[b.label, b.data] for b in row] for row in buttons]},
+        urgent=False, created_at=now, not_before=now, lease_until=now + REPLY_GRACE)
+
+
+def promised_row() -> int | None:
+    """The outbox row of the reply promised for this update, if the commit wrote it (None:
+    nothing was committed, or the promise was made too late for the commit that was)."""
+    mark = current_mark()
+    if mark is None:
+        return None
+    mark.reply = None  # kept by the commit that wrote it, if any; no later one writes it
+    return mark.reply_row
+
+
+def promised_outs(payload: dict[str, Any]) -> list[Out]:
+    """What a promised reply's row says, when the sender sends it (its handler could not)."""
+    buttons = tuple(tuple(Button(label, data) for label, data in row)
+                    for row in payload.get("buttons") or ())
+    if payload.get("edit") is not None:
+        return [Out("edit", str(payload["text"]), buttons, message_id=int(payload["edit"]),
+                    meta={"repost_if_gone": True})]
+    return [Out("text", str(payload["text"]), buttons)]

@@ -132,3 +132,57 @@ async def test_the_receipt_is_owed_with_the_ticket_and_delivered_once(bot: Harne
                 if c.ok and "已提交" in c.params["text"]]
     assert [c.chat_id for c in receipts] == [RESIDENT, NEIGHBOUR]
     assert f"编号 {number}" in receipts[-1].params["text"]
+
+
+# ---- replies promised with a change (bot/services/replies.py, promise_reply) ----------------
+
+def _cancelled(api: LocalBotApi, number: int) -> list[str]:
+    said = texts.CANCELLED.format(number=number)
+    return [t for t in api.sent_to(RESIDENT) if t == said]
+
+
+async def test_a_reply_promised_with_a_change_is_owed_in_its_transaction(bot: Harness) -> None:
+    number = await bot.submit(RESIDENT, LAMP)
+    await bot.send_text(RESIDENT, f"/cancel {number}")
+    await until(lambda: _all_sent(bot, "reply", 1))
+    [row] = _rows(bot, "reply")
+    assert row.chat_id == RESIDENT and row.payload["text"] == texts.CANCELLED.format(
+        number=number)
+    _past_grace(bot)
+    await bot.settled()
+    assert len(_cancelled(bot.api, number)) == 1
+
+
+async def test_a_promised_reply_the_handler_could_not_send_comes_from_the_outbox(
+        bot: Harness) -> None:
+    number = await bot.submit(RESIDENT, LAMP)
+    await bot.settled()
+    bot.api.drop_next("sendMessage")
+    await bot.send_text(RESIDENT, f"/cancel {number}")
+    await until(lambda: len(_cancelled(bot.api, number)) == 1)
+    await bot.settled()
+    assert len(_cancelled(bot.api, number)) == 1
+
+
+async def test_a_promised_reply_never_sent_comes_after_the_grace(bot: Harness) -> None:
+    number = await bot.submit(RESIDENT, LAMP)
+    await bot.settled()
+    bot.app.bot_data["deps"].replies.not_delivered = lambda row_id: None  # as if it stopped
+    bot.api.drop_next("sendMessage")
+    await bot.send_text(RESIDENT, f"/cancel {number}")
+    await until(lambda: len(_rows(bot, "reply")) == 1 and not bot.unhandled())
+    assert _cancelled(bot.api, number) == []
+    _past_grace(bot)
+    await until(lambda: len(_cancelled(bot.api, number)) == 1)
+
+
+async def test_a_refused_change_owes_no_reply(bot: Harness) -> None:
+    """Another resident's ticket cannot be withdrawn: the refusal is said, and nothing is owed
+    (the promised 已撤回 was for a change that did not happen)."""
+    number = await bot.submit(RESIDENT, LAMP)
+    since = time.monotonic()
+    await bot.send_text(NEIGHBOUR, f"/cancel {number}")
+    await bot.reply_to(NEIGHBOUR, since=since)
+    await bot.settled()
+    assert _rows(bot, "reply") == []
+    assert texts.CANCELLED.format(number=number) not in bot.api.sent_to(NEIGHBOUR)
