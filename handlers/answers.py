@@ -3,8 +3,6 @@ and the buttons under such questions: 跳过/取消, and 这是…/这是新问�
 
 from __future__ import annotations
 
-from typing import Any
-
 from telegram import Update
 
 from bot import texts
@@ -20,10 +18,18 @@ from bot.services.conversation import (
 from bot.services.intake import update_draft
 from bot.texts.callbacks import Press
 from bot.texts.keyboards import markup
-from bot.texts.render import preview
-from handlers.common import Context, pressed, refusals, say, user_name
+from bot.texts.render import Keyboard, preview
+from handlers.common import (
+    Context,
+    keep_promise,
+    pressed,
+    promise_from,
+    refusals,
+    say,
+    user_name,
+)
 from handlers.resident import incoming, on_no_phone, replace_preview, take_and_show
-from handlers.volunteer import services_keyboard
+from handlers.volunteer import services_buttons
 
 
 @refusals
@@ -36,6 +42,7 @@ async def on_private_text(update: Update, context: Context) -> None:
     if message.text == texts.BTN_NO_PHONE:
         await on_no_phone(update, context)
         return
+    promise_from(update, context, lambda taken: _answered(context, taken))
     reading = await take_and_show(update, context, incoming(message, user.id,
                                                             user_name(update)), may_answer=True)
     if reading is None:
@@ -53,25 +60,41 @@ async def on_private_text(update: Update, context: Context) -> None:
         # them, the older one retired (one draft, one live 确认提交).
         await replace_preview(update, context, reading.draft)
     else:
-        text, keyboard = _reply(context, reading)
-        await say(update, text, reply_markup=keyboard)
+        text, buttons = _reply(context, reading)
+        await keep_promise(update, context, text, buttons)
 
 
-def _reply(context: Context, reading: Reading) -> tuple[str, Any]:
+def _answered(context: Context, taken: object) -> tuple[str, Keyboard] | None:
+    """The reply owed when a text was stored as the answer to the waiting question."""
+    reading = getattr(taken, "reading", None)  # Taken, from take_message (or another result)
+    if not isinstance(reading, Reading) or reading.how != "answered" \
+            or reading.kind == "draft_text":
+        return None
+    return _reply(context, reading)
+
+
+def _reply(context: Context, reading: Reading) -> tuple[str, Keyboard]:
     """What the person reads once their words were taken as the answer (or the question was
     skipped: for the name, the next question comes all the same)."""
     number = reading.ticket.id if reading.ticket else 0
     if reading.kind == "reg_name":
-        return texts.ASK_UNIT, markup(wait_buttons("reg_unit", reading.seq))
+        return texts.ASK_UNIT, wait_buttons("reg_unit", reading.seq)
     if reading.kind == "reg_unit" and reading.volunteer is not None:
-        return texts.PICK_SERVICES, services_keyboard(context, reading.volunteer.categories)
+        return texts.PICK_SERVICES, services_buttons(context, reading.volunteer.categories)
     if reading.kind == "reject_reason" and reading.ticket is not None:
         done = texts.REOPENED_TO_OFFICE_FOR_RESIDENT if reading.ticket.assignee_id is None \
             else texts.REOPENED_FOR_RESIDENT
-        return done.format(number=number), None
+        return done.format(number=number), ()
     saved = {"progress": texts.PROGRESS_SAVED, "resolve": texts.RESOLVE_SAVED,
              "comment": texts.COMMENT_SAVED}
-    return saved.get(reading.kind, texts.ALREADY_NOTED), None
+    return saved.get(reading.kind, texts.ALREADY_NOTED), ()
+
+
+def _held_answer(context: Context, found: object) -> tuple[str, Keyboard] | None:
+    """The reply owed when a kept text was confirmed as the answer (这是…)."""
+    if not isinstance(found, Reading) or found.how == "already":
+        return None
+    return _reply(context, found)
 
 
 @refusals
@@ -87,18 +110,19 @@ async def on_question_button(update: Update, context: Context, press: Press) -> 
         await query.answer()
         await query.edit_message_reply_markup(None)
         if ended.kind in ("reg_name", "reg_unit"):
-            text, keyboard = _reply(context, ended)
+            text, buttons = _reply(context, ended)
         else:
-            text, keyboard = ended_text(ended.kind), None
-        await say(update, text, reply_markup=keyboard)
+            text, buttons = ended_text(ended.kind), ()
+        await say(update, text, reply_markup=markup(buttons))
     elif press.action == "q.ans":
+        promise_from(update, context, lambda found: _held_answer(context, found), edit=True)
         reading = await d.run(answer_held, d, user_id, press.number)
         if reading.how == "already":
             await query.answer(texts.ALREADY_NOTED)
             return
         await query.answer()
-        text, keyboard = _reply(context, reading)
-        await query.edit_message_text(text, reply_markup=keyboard)
+        text, buttons = _reply(context, reading)
+        await keep_promise(update, context, text, buttons, edit=True)
     else:  # q.new
         draft, changed = await d.run(release_held, d, user_id, press.number)
         if not changed:

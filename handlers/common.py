@@ -19,7 +19,7 @@ from bot.services.deps import Deps
 from bot.services.inbox import AlreadyHandled
 from bot.services.invites import redeem_invite
 from bot.services.people import mark_reachable, role_of, welcome_resident
-from bot.services.replies import promise_reply, promised_row
+from bot.services.replies import promise_reply, promise_reply_from, promised_row
 from bot.texts.keyboards import markup, share_phone
 from bot.texts.render import Keyboard, help_text, refusal, welcome_buttons
 
@@ -72,6 +72,17 @@ def promise(update: Update, context: Context, text: str, buttons: Keyboard = (),
         return
     message_id = query.message.message_id if edit and query and query.message else None
     promise_reply(chat.id, text, buttons, edit=message_id, now=deps(context).clock.now())
+
+
+def promise_from(update: Update, context: Context,
+                 render: Callable[[Any], tuple[str, Keyboard] | None], edit: bool = False) -> None:
+    """As `promise`, for a reply that depends on what the service finds: `render` makes it
+    from the service's result (None: no reply owed), just before the change is stored."""
+    chat, query = update.effective_chat, update.callback_query
+    if chat is None:
+        return
+    message_id = query.message.message_id if edit and query and query.message else None
+    promise_reply_from(chat.id, render, edit=message_id, now=deps(context).clock.now())
 
 
 async def keep_promise(update: Update, context: Context, text: str, buttons: Keyboard = (),

@@ -15,7 +15,7 @@ from bot.services.invites import update_profile
 from bot.services.views import volunteer_tasks_text
 from bot.texts.callbacks import Press, encode
 from bot.texts.keyboards import markup
-from bot.texts.render import Button
+from bot.texts.render import Button, Keyboard
 from handlers.common import Context, deps, keep_promise, pressed, promise, refusals, say
 
 
@@ -68,12 +68,13 @@ async def tasks_command(update: Update, context: Context) -> None:
     await say(update, await d.run(volunteer_tasks_text, d, update.effective_user.id))
 
 
-def services_keyboard(context: Context, chosen: list[str]) -> object:
+def services_buttons(context: Context, chosen: list[str]) -> Keyboard:
+    """The 服务菜单: every category (✅ those chosen), three to a row, and 完成."""
     buttons = [Button(("✅ " if code in chosen else "") + c.name, encode("v.cat", code))
                for code, c in deps(context).config.categories.items() if code != "other"]
     rows = [tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3)]
     rows.append((Button(texts.BTN_DONE, encode("v.done")),))
-    return markup(tuple(rows))
+    return tuple(rows)
 
 
 @refusals
@@ -84,7 +85,7 @@ async def on_registration_button(update: Update, context: Context, press: Press)
         volunteer = await d.run(update_profile, d, user_id, toggle_category=str(press.args[0]))
         await query.answer()
         await query.edit_message_reply_markup(
-            services_keyboard(context, volunteer.categories))  # type: ignore[arg-type]
+            markup(services_buttons(context, volunteer.categories)))
         return
     volunteer = await d.run(update_profile, d, user_id, finish=True)
     await query.answer()

@@ -45,6 +45,9 @@ class InboxMark:
     done: bool = False
     reply: Outbox | None = None
     reply_row: int | None = None
+    # A reply that depends on what the service found: made from its result just before its
+    # commit (bot/services/template.py calls reply_from), None for no reply.
+    reply_for: Callable[[Any], Outbox | None] | None = None
 
 
 _HANDLING: contextvars.ContextVar[InboxMark | None] = contextvars.ContextVar(
@@ -65,6 +68,13 @@ def handling(update_id: int | None,
 
 def current_mark() -> InboxMark | None:
     return _HANDLING.get()
+
+
+def reply_from(result: Any) -> None:
+    """Before the commit of a service that returned `result`: the reply promised from it."""
+    mark = _HANDLING.get()
+    if mark is not None and not mark.done and mark.reply_for is not None:
+        mark.reply = mark.reply_for(result)
 
 
 # One statement for every done mark: the raw update goes with it.

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -113,7 +114,29 @@ def promise_reply(chat_id: int, text: str, buttons: Keyboard = (), *,
     mark = current_mark()
     if mark is None or mark.done:
         return
-    mark.reply = new_row(
+    mark.reply = _reply_row(chat_id, text, buttons, edit, now)
+
+
+def promise_reply_from(chat_id: int, render: Callable[[Any], tuple[str, Keyboard] | None], *,
+                       edit: int | None = None, now: datetime) -> None:
+    """As promise_reply, for a reply that depends on what the service finds: `render` makes
+    it from the service's result, inside its transaction, just before the commit (None: no
+    reply is owed for that result; `render` must accept any result: a service that fails may
+    commit something else first)."""
+    mark = current_mark()
+    if mark is None or mark.done:
+        return
+
+    def reply_for(result: Any) -> Outbox | None:
+        made = render(result)
+        return None if made is None else _reply_row(chat_id, made[0], made[1], edit, now)
+
+    mark.reply_for = reply_for
+
+
+def _reply_row(chat_id: int, text: str, buttons: Keyboard, edit: int | None,
+               now: datetime) -> Outbox:
+    return new_row(
         Outbox, chat_id=chat_id, notice="reply", ticket_id=None,
         payload={"text": text, "edit": edit,
                  "buttons": [[[b.label, b.data] for b in row] for row in buttons]},
@@ -126,7 +149,7 @@ def promised_row() -> int | None:
     mark = current_mark()
     if mark is None:
         return None
-    mark.reply = None  # kept by the commit that wrote it, if any; no later one writes it
+    mark.reply = mark.reply_for = None  # the commit that wrote it is past: no later one does
     return mark.reply_row
 
 

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Concatenate, Generic, ParamSpec, TypeVar
 
 from storage.db import Session, UnitOfWork
+from storage.inbox import reply_from
 
 if TYPE_CHECKING:
     from bot.classify import Classifier
@@ -73,6 +74,7 @@ class Action(Generic[P, R]):
         with deps.uows() as uow:
             result = self._body(Tx(deps, uow, deps.clock.now()), *args, **kwargs)
             if self._commits:
+                reply_from(result)  # a reply promised from the result is owed with it
                 uow.commit()
             return result
 

@@ -19,6 +19,7 @@ from bot.services.notices import REPLY_GRACE
 from storage.models import Outbox
 from tests.e2e.conftest import Harness
 from tests.waiting import until
+from tests.wording import part
 
 RESIDENT, NEIGHBOUR = 911, 912
 LAMP = "楼道灯坏了好几天了，晚上黑乎乎的"
@@ -186,3 +187,24 @@ async def test_a_refused_change_owes_no_reply(bot: Harness) -> None:
     await bot.settled()
     assert _rows(bot, "reply") == []
     assert texts.CANCELLED.format(number=number) not in bot.api.sent_to(NEIGHBOUR)
+
+
+async def test_an_answer_to_a_question_owes_the_reply_made_from_what_was_found(
+        bot: Harness) -> None:
+    """A comment after rating: its 已记下 is owed with the comment (made from what the text
+    turned out to be); Telegram failing three times on it, the outbox still delivers it."""
+    _, resolved = await bot.fixed_lamp(RESIDENT, 500)
+    await bot.press(RESIDENT, resolved, texts.BTN_RESOLVED_YES)
+    rating = await bot.reply_to(RESIDENT, part(texts.ASK_RATING))
+    since = time.monotonic()
+    await bot.press(RESIDENT, rating, "⭐⭐⭐⭐⭐")
+    await bot.reply_to(RESIDENT, texts.RATED, since=since)
+    await bot.settled()
+    # The handler's send and the rate limiter's two retries of it all fail.
+    bot.api.fail_next("sendMessage", status=502, count=3, chat_id=RESIDENT)
+    await bot.send_text(RESIDENT, "志愿者很热心，谢谢")
+    await until(lambda: texts.COMMENT_SAVED in bot.api.sent_to(RESIDENT))
+    await bot.settled()
+    [row] = _rows(bot, "reply")
+    assert row.payload["text"] == texts.COMMENT_SAVED and row.status == "sent"
+    assert bot.api.sent_to(RESIDENT).count(texts.COMMENT_SAVED) == 1
