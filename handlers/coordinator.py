@@ -25,7 +25,7 @@ from bot.services.views import (
 )
 from bot.texts.callbacks import Press, encode
 from bot.texts.keyboards import markup
-from bot.texts.render import Button, category_buttons, format_rate
+from bot.texts.render import Button, Keyboard, category_buttons, format_rate
 from handlers.common import (
     Context,
     deps,
@@ -33,6 +33,7 @@ from handlers.common import (
     keep_promise,
     pressed,
     promise,
+    promise_from,
     refusals,
     say,
     with_ticket_number,
@@ -146,16 +147,26 @@ async def recat_command(update: Update, context: Context, number: int, user_id: 
         await say(update, texts.RECAT_PICK.format(number=number),
                   reply_markup=markup(category_buttons(d.config, "t.rc", number)))
         return
-    await say(update, await _recat(d, number, user_id, code))
+    promise_from(update, context, lambda done: _recat_text(d, number, done))
+    await keep_promise(update, context, await _recat(d, number, user_id, code))
 
 
 async def _recat(d: Deps, number: int, user_id: int, code: str) -> str:
     done = await d.run(O.recategorise, d, number, user_id, code)
+    said = _recat_text(d, number, done)
+    assert said is not None
+    return said[0]
+
+
+def _recat_text(d: Deps, number: int, done: object) -> tuple[str, Keyboard] | None:
+    """What /recat (or its button) says of what recategorise did; None for another result."""
+    if not isinstance(done, O.Recat):
+        return None
     name = d.config.category_name(done.ticket.category)
     if not done.changed:
-        return texts.RECAT_SAME.format(number=number, category=name)
-    return texts.RECAT_DONE.format(number=number, before=d.config.category_name(done.before),
-                                   category=name)
+        return texts.RECAT_SAME.format(number=number, category=name), ()
+    return texts.RECAT_DONE.format(number=number, before=d.config.category_name(
+        done.before), category=name), ()
 
 
 @refusals
@@ -164,10 +175,17 @@ async def on_coordinator_button(update: Update, context: Context, press: Press) 
     query, user_id, d = pressed(update, context)
     number = press.number
     if press.action == "t.tri":
+        def triaged(ticket: object) -> tuple[str, Keyboard] | None:
+            category = getattr(ticket, "category", None)
+            return None if category is None else (texts.TRIAGED.format(
+                number=number, category=d.config.category_name(category)), ())
+
+        promise_from(update, context, triaged, edit=True)
         ticket = await d.run(O.triage_ticket, d, number, user_id, str(press.args[1]))
         text = texts.TRIAGED.format(number=number,
                                     category=d.config.category_name(ticket.category))
     elif press.action == "t.rc":
+        promise_from(update, context, lambda done: _recat_text(d, number, done), edit=True)
         text = await _recat(d, number, user_id, str(press.args[1]))
     elif press.action == "t.asg":
         ticket = await d.run(O.assign_ticket, d, number, user_id, int(press.args[1]))
@@ -176,10 +194,11 @@ async def on_coordinator_button(update: Update, context: Context, press: Press) 
         text = texts.ASSIGNED.format(number=number, volunteer=names.get(int(press.args[1]), ""))
     else:
         reason = str(press.args[1])
-        await d.run(O.close_ticket, d, number, user_id, reason)
         text = texts.CLOSED.format(number=number, reason=texts.CLOSE_REASONS.get(reason, reason))
+        promise(update, context, text, edit=True)
+        await d.run(O.close_ticket, d, number, user_id, reason)
     await query.answer()
-    await query.edit_message_text(text)
+    await keep_promise(update, context, text, edit=True)
 
 
 @staff_only
@@ -299,8 +318,11 @@ async def invite_command(update: Update, context: Context) -> None:
 async def block_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/block <number>: the resident behind that ticket may no longer submit anything."""
     d = deps(context)
+    promise_from(update, context, lambda done: _said_of(
+        done, texts.BLOCK_DONE, texts.BLOCK_ALREADY, number))
     done = await d.run(block_resident, d, number, user_id)
-    await say(update, (texts.BLOCK_DONE if done else texts.BLOCK_ALREADY).format(number=number))
+    await keep_promise(update, context,
+                       (texts.BLOCK_DONE if done else texts.BLOCK_ALREADY).format(number=number))
 
 
 @coordinators_only
@@ -309,6 +331,15 @@ async def block_command(update: Update, context: Context, number: int, user_id: 
 async def unblock_command(update: Update, context: Context, number: int, user_id: int) -> None:
     """/unblock <number>: lifts the block of the resident behind that ticket."""
     d = deps(context)
+    promise_from(update, context, lambda done: _said_of(
+        done, texts.UNBLOCK_DONE, texts.UNBLOCK_NOT_BLOCKED, number))
     done = await d.run(unblock_resident, d, number, user_id)
-    await say(update, (texts.UNBLOCK_DONE if done else texts.UNBLOCK_NOT_BLOCKED)
-              .format(number=number))
+    await keep_promise(update, context, (texts.UNBLOCK_DONE if done else
+                                         texts.UNBLOCK_NOT_BLOCKED).format(number=number))
+
+
+def _said_of(done: object, yes: str, no: str, number: int) -> tuple[str, Keyboard] | None:
+    """The reply owed for a yes/no service result (None for any other result)."""
+    if not isinstance(done, bool):
+        return None
+    return (yes if done else no).format(number=number), ()

@@ -31,7 +31,14 @@ from bot.services.people import save_phone
 from bot.services.views import my_tickets_text
 from bot.texts.callbacks import Press, encode
 from bot.texts.keyboards import markup, remove, share_phone
-from bot.texts.render import Button, category_buttons, preview, rating_buttons, receipt_text
+from bot.texts.render import (
+    Button,
+    Keyboard,
+    category_buttons,
+    preview,
+    rating_buttons,
+    receipt_text,
+)
 from handlers.common import (
     Context,
     deliver_owed,
@@ -40,6 +47,7 @@ from handlers.common import (
     keep_promise,
     pressed,
     promise,
+    promise_from,
     refusals,
     say,
     user_name,
@@ -332,13 +340,12 @@ async def on_resolution_button(update: Update, context: Context, press: Press) -
     query, user_id, d = pressed(update, context)
     number = press.number
     if press.action == "t.ok":
+        promise_from(update, context, lambda ticket: _closed_reply(number, ticket), edit=True)
         ticket = await d.run(T.confirm_resolution, d, number, user_id)
         await query.answer()
-        if ticket.rating is not None:  # closed before, and rated: only thanks are left
-            await query.edit_message_text(texts.ALREADY_CLOSED_THANKS.format(number=number))
-            return
-        await query.edit_message_text(texts.ASK_RATING.format(number=number),
-                                      reply_markup=markup(rating_buttons(number)))
+        said = _closed_reply(number, ticket)
+        assert said is not None
+        await keep_promise(update, context, *said, edit=True)
     elif press.action == "t.no":
         await d.run(refuse_blocked, d, user_id)
         await d.run(T.check_can_reject, d, number, user_id)
@@ -352,6 +359,15 @@ async def on_resolution_button(update: Update, context: Context, press: Press) -
         await query.answer()
         await query.edit_message_text(texts.RATED,
                                       reply_markup=markup(wait_buttons("comment", seq)))
+
+
+def _closed_reply(number: int, ticket: object) -> tuple[str, Keyboard] | None:
+    """After 已解决: the stars to rate it, or thanks when it was rated before."""
+    if not hasattr(ticket, "rating"):
+        return None
+    if ticket.rating is not None:  # closed before, and rated: only thanks are left
+        return texts.ALREADY_CLOSED_THANKS.format(number=number), ()
+    return texts.ASK_RATING.format(number=number), rating_buttons(number)
 
 
 @refusals

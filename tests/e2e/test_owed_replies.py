@@ -196,6 +196,8 @@ async def test_an_answer_to_a_question_owes_the_reply_made_from_what_was_found(
     _, resolved = await bot.fixed_lamp(RESIDENT, 500)
     await bot.press(RESIDENT, resolved, texts.BTN_RESOLVED_YES)
     rating = await bot.reply_to(RESIDENT, part(texts.ASK_RATING))
+    await until(lambda: _all_sent(bot, "reply", 1))  # 已解决's stars: owed with the closing
+    assert part(texts.ASK_RATING) in _rows(bot, "reply")[0].payload["text"]
     since = time.monotonic()
     await bot.press(RESIDENT, rating, "⭐⭐⭐⭐⭐")
     await bot.reply_to(RESIDENT, texts.RATED, since=since)
@@ -205,6 +207,6 @@ async def test_an_answer_to_a_question_owes_the_reply_made_from_what_was_found(
     await bot.send_text(RESIDENT, "志愿者很热心，谢谢")
     await until(lambda: texts.COMMENT_SAVED in bot.api.sent_to(RESIDENT))
     await bot.settled()
-    [row] = _rows(bot, "reply")
-    assert row.payload["text"] == texts.COMMENT_SAVED and row.status == "sent"
+    [row] = [r for r in _rows(bot, "reply") if r.payload["text"] == texts.COMMENT_SAVED]
+    assert row.status == "sent" and row.chat_id == RESIDENT
     assert bot.api.sent_to(RESIDENT).count(texts.COMMENT_SAVED) == 1
