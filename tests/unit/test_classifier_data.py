@@ -136,11 +136,13 @@ def test_corpus_label_ids_exist_in_the_shared_corpus() -> None:
     ("dev4", r"d4[ab]-\d{4}", 350, 75, 110),
     ("dev5", r"d5[abcd]-\d{4}", 400, 100, 110),
     ("dev6", r"d6[abcd]-\d{4}", 300, 50, 60),
+    ("dev7", r"d7-\d{4}", 350, 60, 70),
 ])
 def test_extra_dev_sets_are_well_formed_and_apart_from_the_split(
         messages: list[dict], name: str, prefix: str, at_least: int, urgent_at_least: int,
         hard_at_least: int) -> None:
-    """dev2 … dev6.jsonl: extra tuning messages by other writers (README)."""
+    """dev2 … dev6.jsonl: extra tuning messages by other writers; dev7.jsonl: a blind evaluation
+    set by one more writer (README)."""
     rows = load(DATA / f"{name}.jsonl")
     ids = [r["id"] for r in rows]
     assert len(ids) == len(set(ids)), f"{name}.jsonl: duplicate ids"
@@ -176,7 +178,7 @@ def test_extra_dev_sets_are_well_formed_and_apart_from_the_split(
 def test_the_tuning_sets_share_no_text() -> None:
     """Each extra set was written apart from the others: no message appears in two of them."""
     seen: dict[str, str] = {}
-    for name in ("dev", "dev2", "dev3", "dev4", "dev5", "dev6"):
+    for name in ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7"):
         for r in load(DATA / f"{name}.jsonl"):
             assert r["text"] not in seen, f"{name} {r['id']} repeats {seen.get(r['text'])}"
             seen[r["text"]] = f"{name} {r['id']}"
@@ -208,4 +210,22 @@ def test_dev6_covers_the_voices_earlier_sets_missed() -> None:
         assert urgent_voices[tag] >= 3, tag
     for tag, least in {"long": 5, "formal": 10, "dialect": 15, "typo": 10, "short": 30,
                        "voice": 10, "question": 20}.items():
+        assert tags[tag] >= least, tag
+
+
+def test_dev7_is_a_blind_set_for_the_hard_classes() -> None:
+    """dev7.jsonl was written blind as an evaluation set (README): emergencies told as situations,
+    hard negatives, long letters whose first topic is not the main one, very short messages,
+    dialect and typos, and everyday messages over every category."""
+    rows = load(DATA / "dev7.jsonl")
+    tags = Counter(t for r in rows for t in r["tags"])
+    assert sum(r["urgent"] for r in rows) >= 60 and tags["hard_negative"] >= 70
+    assert all("urgent_situation" in r["tags"] for r in rows if r["urgent"])
+    assert sum(r["also"] is not None for r in rows) >= 100
+    urgent_voices = Counter(t for r in rows if r["urgent"] for t in r["tags"])
+    for tag in ("voice", "dialect", "typo", "short"):
+        assert urgent_voices[tag] >= 3, tag
+    for tag, least in {"long": 20, "formal": 25, "dialect": 35, "typo": 35, "short": 25,
+                       "voice": 10, "question": 40, "thanks": 10, "scam": 3, "spam": 2,
+                       "emoji": 8, "mixed": 10, "run_on": 8}.items():
         assert tags[tag] >= least, tag
