@@ -36,10 +36,13 @@ measured in the same run, beside it:
   nothing to store, queue it at once. Sharing no state, their replicas find each update's step
   from the update itself (the button pressed: PressedFlows in bench/intake_bots.py); each run
   prints how many deliveries each replica acknowledged.
-  Unlike Telegram (up to 40 connections at once), the stand-in delivers one update at a time
-  and waits for its answer before the next, so a webhook rate includes the time each answer
-  takes, in series: the project's store before its 200 counts in full, and the webhook
-  ratios are not comparable with the polling ones.
+  The stand-in delivers as Telegram does (bot/localapi/delivery.py): up to setWebhook's
+  max_connections updates at once, Telegram's default of 40, which every bot here keeps,
+  spread over the replicas in turn, each chat's one at a time and in order. So the time a bot
+  takes to answer a POST (the project's store before its 200) is paid alongside other
+  residents' deliveries, not in series; a resident's next update still waits for it, as on
+  Telegram. Webhook ratios are still not comparable with polling ones: one POST per update
+  against getUpdates' batches.
 
 --burst instead: N residents at once, the stand-in enforcing Telegram's flood limits, the
 project as `python -m bot run` with its default limits. Reports whether every resident got a
@@ -243,7 +246,8 @@ def variant(args: argparse.Namespace) -> str:
         return f"project on {where} (`python -m bot run`, polling)"
     return (f"project on {where} as {args.webhook_replicas} `python -m bot run --webhook` "
             f"replica(s); echo and calls-only as {args.webhook_replicas} webhook process(es) "
-            "each; the stand-in delivers one update at a time to the replicas in turn")
+            "each; the stand-in delivers up to 40 updates at once (each chat's in order) to "
+            "the replicas in turn")
 
 
 def throughput(args: argparse.Namespace, folder: Path) -> None:

@@ -39,16 +39,12 @@ over 200 "Bad Request: MESSAGE_TOO_LONG", callback_data outside 1–64 bytes "Ba
 BUTTON_DATA_INVALID", and an edit that changes nothing "Bad Request: message is not modified…".
 A Message carries ``reply_markup`` only for an inline keyboard, as on Telegram.
 
-Webhooks, as on Telegram: ``setWebhook(url, secret_token, allowed_updates,
-drop_pending_updates)``, ``deleteWebhook`` and ``getWebhookInfo`` (the url, the pending count,
-the last delivery error). While a webhook is set, getUpdates answers 409 and a background thread
-POSTs each queued update, in order, as JSON with the header X-Telegram-Bot-Api-Secret-Token;
-a 2xx answer acknowledges it, anything else (or no answer within ``webhook_timeout``) is retried
-after a backoff that starts at ``webhook_retry`` s and doubles up to ``webhook_retry_max``.
-``load_balance([base, …])`` stands in for a load balancer in front of several replicas: each
-delivery goes to the next base URL in turn (plus the webhook URL's path), a retry to the next
-one too. ``deliveries()`` lists every attempt. Unlike Telegram, plain http:// URLs and any
-port are accepted (the bot runs on 127.0.0.1 in tests and in the playground).
+Webhooks, as on Telegram (bot/localapi/delivery.py): ``setWebhook`` (with max_connections,
+default 40), ``deleteWebhook`` and ``getWebhookInfo``. While a webhook is set, getUpdates answers
+409 and up to max_connections updates are POSTed at once, parallel across chats and in order
+within one; a 2xx acknowledges, a failure is retried with a doubling backoff (``webhook_retry``
+s up to ``webhook_retry_max``); ``load_balance([base, …])`` spreads the attempts over replicas
+in turn, and ``deliveries()`` lists them.
 
 Deliberate simplifications: ``parse_mode`` is not applied (text is echoed raw); an update
 re-pushed with an already acknowledged ``update_id`` is still delivered once, which is how
@@ -64,16 +60,15 @@ import itertools
 import json
 import logging
 import math
-import re
 import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
-import httpx
+from bot.localapi.delivery import BadWebhook, Queued, WebhookDelivery
 
 if TYPE_CHECKING:
     from bot.localapi.server import ThreadedServer
@@ -102,9 +97,6 @@ _DEFAULT_DESCRIPTIONS = {
 }
 WEBHOOK_ACTIVE = ("Conflict: can't use getUpdates method while webhook is active; use "
                   "deleteWebhook to delete the webhook first")
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-# Telegram's rule for secret_token: 1–256 characters, A-Z, a-z, 0-9, _ and -.
-_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply "
                  "markup are exactly the same as a current content and reply markup of the message")
 # Telegram's limits, in UTF-16 code units (callback_data in bytes), and its answers to excess.
@@ -147,36 +139,6 @@ class Call:
         text = json.dumps(shown, ensure_ascii=False, default=str)
         err = f" -> {self.status} {self.error}" if not self.ok else ""
         return f"  +{self.time - t0:.3f}s {self.method} chat={self.chat_id} {text[:120]}{err}"
-
-
-@dataclass
-class _Queued:
-    update: JSON
-    delivered: bool = False
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One webhook delivery attempt: where, which update, and the answer (0: none came)."""
-
-    url: str
-    update_id: int
-    status: int
-    time: float
-    error: str = ""
-
-    @property
-    def acknowledged(self) -> bool:
-        return 200 <= self.status < 300
-
-
-@dataclass
-class _Webhook:
-    url: str
-    secret: str | None
-    allowed_updates: list[str] | None
-    last_error_date: int | None = None
-    last_error_message: str | None = None
 
 
 def _decode(key: str, raw: str) -> Any:
@@ -261,7 +223,7 @@ def _is_counted(method: str) -> bool:
             and m != "sendchataction")
 
 
-class LocalBotApi:
+class LocalBotApi(WebhookDelivery):
     """In-process fake of ``https://api.telegram.org`` (see module docstring)."""
 
     def __init__(self, *, bot_username: str = "community_test_bot", enforce_limits: bool = False,
@@ -285,9 +247,10 @@ class LocalBotApi:
         self.port = port  # 0: any free port; kept after the first start, so a restart reuses it
         self.tokens: set[str] = set()
         self.limit_violations: list[tuple[int | None, str, float]] = []
-        self._cond = threading.Condition(threading.RLock())
+        lock = threading.RLock()
+        self._cond = threading.Condition(lock)
         self._calls: list[Call] = []
-        self._queue: list[_Queued] = []
+        self._queue: list[Queued] = []
         self._pushed: list[int] = []  # update_id of every update pushed, repeats included
         self._allowed_updates: list[str] | None = None
         self._next_update_id = 100_000_001
@@ -311,16 +274,7 @@ class LocalBotApi:
         self._uploads: dict[str, JSON] = {}  # the files of the call being served
         self._listeners: list[Callable[[JSON], None]] = []
         self._keyboards: dict[int, JSON | None] = {}  # the reply keyboard each chat shows
-        # Webhook delivery: the first retry's wait and its cap (doubling in between), and how
-        # long one POST may take before it counts as failed.
-        self.webhook_retry, self.webhook_retry_max = webhook_retry, webhook_retry_max
-        self.webhook_timeout = webhook_timeout
-        self._webhook: _Webhook | None = None
-        self._backends: list[str] = []  # load_balance(): delivered to these in turn
-        self._next_backend = 0
-        self._deliveries: list[Delivery] = []
-        self._deliverer: threading.Thread | None = None
-        self._delivering = False
+        self._init_delivery(lock, webhook_retry, webhook_retry_max, webhook_timeout)
 
     def start(self) -> LocalBotApi:
         """Serve on 127.0.0.1 in a background thread (the port is kept for a restart)."""
@@ -342,25 +296,6 @@ class LocalBotApi:
         self.stop_delivery()
         self._server.stop()
         self._server = None
-
-    def start_delivery(self) -> None:
-        """Start the thread that delivers updates to the webhook, once one is set (start()
-        does; the playground, which serves this app itself, calls it)."""
-        with self._cond:
-            if self._deliverer is not None:
-                return
-            self._delivering = True
-            self._deliverer = threading.Thread(target=self._deliver_forever, daemon=True,
-                                               name="local-api-webhook")
-        self._deliverer.start()
-
-    def stop_delivery(self) -> None:
-        with self._cond:
-            thread, self._deliverer = self._deliverer, None
-            self._delivering = False
-            self._cond.notify_all()
-        if thread is not None:
-            thread.join(timeout=self.webhook_timeout + 5)
 
     def end_polls(self) -> None:
         """Answer every waiting getUpdates now (with what there is), as before a shutdown."""
@@ -395,24 +330,6 @@ class LocalBotApi:
         """The update_id of every update pushed so far, in order (redeliveries repeat it)."""
         with self._cond:
             return list(self._pushed)
-
-    def load_balance(self, bases: list[str]) -> None:
-        """Deliver webhook updates to these base URLs in turn (a load balancer in front of
-        replicas), each with the path of the URL setWebhook gave; [] goes back to that URL."""
-        with self._cond:
-            self._backends = [b.rstrip("/") for b in bases]
-            self._next_backend = 0
-
-    def deliveries(self) -> list[Delivery]:
-        """Every webhook delivery attempt so far, in order."""
-        with self._cond:
-            return list(self._deliveries)
-
-    @property
-    def webhook_url(self) -> str:
-        """The URL setWebhook set ("" when updates are fetched with getUpdates)."""
-        with self._cond:
-            return self._webhook.url if self._webhook else ""
 
     def clear(self) -> None:
         """Forget recorded calls, sent messages and violations (queued updates are kept)."""
@@ -711,7 +628,7 @@ class LocalBotApi:
             if "update_id" not in update:
                 update = {"update_id": self._next_update_id, **update}
             self._next_update_id = max(self._next_update_id, update["update_id"] + 1)
-            self._queue.append(_Queued(update))
+            self._queue_update(update)
             self._pushed.append(update["update_id"])
             self._last_activity = time.monotonic()
             self._cond.notify_all()
@@ -861,13 +778,15 @@ class LocalBotApi:
         if m == "getme":
             return self._bot_user(token)
         if m == "setwebhook" and params.get("url"):
-            return self._set_webhook(params)
-        if m in ("deletewebhook", "close", "logout", "setwebhook"):
-            if m in ("deletewebhook", "setwebhook"):  # setWebhook with an empty url deletes
-                self._webhook = None
-            if params.get("drop_pending_updates"):
-                self._queue.clear()
-            self._cond.notify_all()
+            try:
+                return self._set_webhook(params)
+            except BadWebhook as exc:
+                raise ApiError(400, str(exc)) from None
+        if m in ("deletewebhook", "setwebhook"):  # setWebhook with an empty url deletes
+            self._delete_webhook(bool(params.get("drop_pending_updates")))
+            return True
+        if m in ("close", "logout"):
+            self._drop_pending(bool(params.get("drop_pending_updates")))
             return True
         if m == "getwebhookinfo":
             return self._webhook_info()
@@ -960,100 +879,6 @@ class LocalBotApi:
                         "message_id": msg["message_id"]})
             return True
         return self._store(chat_id, token, params, {})  # unknown send*: an empty message
-
-    def _set_webhook(self, params: JSON) -> bool:
-        url = str(params["url"])
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for "
-                                "webhook")
-        secret = params.get("secret_token")
-        if secret is not None and not _SECRET_RE.match(str(secret)):
-            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
-        allowed = params.get("allowed_updates")
-        if isinstance(allowed, str):
-            allowed = json.loads(allowed)
-        self._webhook = _Webhook(url, None if secret is None else str(secret), allowed or None)
-        if params.get("drop_pending_updates"):
-            self._queue.clear()
-        self._cond.notify_all()
-        return True
-
-    def _webhook_info(self) -> JSON:
-        hook = self._webhook
-        pending = len(self._queue) if hook else sum(not q.delivered for q in self._queue)
-        info: JSON = {"url": hook.url if hook else "", "has_custom_certificate": False,
-                      "pending_update_count": pending}
-        if hook is not None:
-            info["max_connections"] = 40
-            if hook.allowed_updates:
-                info["allowed_updates"] = hook.allowed_updates
-            if hook.last_error_date is not None:
-                info["last_error_date"] = hook.last_error_date
-                info["last_error_message"] = hook.last_error_message
-        return info
-
-    def _target(self, url: str) -> str:
-        """Where this delivery goes: the webhook URL, or the next replica behind it."""
-        if not self._backends:
-            return url
-        parts = urlsplit(url)
-        base = self._backends[self._next_backend % len(self._backends)]
-        self._next_backend += 1
-        return base + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-
-    def _next_delivery(self, wait_until: float) -> tuple[_Webhook, _Queued, str] | None:
-        """Under the lock: the update to deliver next once it is due (None: stopping)."""
-        while self._delivering:
-            hook = self._webhook
-            if hook is not None and hook.allowed_updates:
-                allowed = set(hook.allowed_updates) | {"update_id"}
-                self._queue = [q for q in self._queue if set(q.update) <= allowed]
-            if hook is None or not self._queue:
-                self._cond.wait(1.0)
-                continue
-            remaining = wait_until - time.monotonic()
-            if remaining > 0:
-                self._cond.wait(remaining)
-                continue
-            return hook, self._queue[0], self._target(hook.url)
-        return None
-
-    def _deliver_forever(self) -> None:
-        """POST the queued updates to the webhook one at a time, in order, each until a 2xx
-        acknowledges it; after a failure wait (doubling) before trying again."""
-        backoff, wait_until = 0.0, 0.0
-        with httpx.Client(timeout=self.webhook_timeout) as client:
-            while True:
-                with self._cond:
-                    found = self._next_delivery(wait_until)
-                    if found is None:
-                        return
-                    hook, item, url = found
-                    body = json.dumps(item.update, ensure_ascii=False).encode()
-                headers = {"Content-Type": "application/json"}
-                if hook.secret is not None:
-                    headers[SECRET_HEADER] = hook.secret
-                try:
-                    answer = client.post(url, content=body, headers=headers)
-                    status = answer.status_code
-                    error = "" if 200 <= status < 300 else (
-                        f"Wrong response from the webhook: {status} {answer.reason_phrase}")
-                except httpx.HTTPError as exc:
-                    status, error = 0, f"Connection failed: {exc!r}"
-                with self._cond:
-                    self._deliveries.append(
-                        Delivery(url, item.update["update_id"], status, time.monotonic(), error))
-                    if error:
-                        hook.last_error_date = int(self.wall_clock())
-                        hook.last_error_message = error
-                        backoff = min(max(backoff * 2, self.webhook_retry), self.webhook_retry_max)
-                        wait_until = time.monotonic() + backoff
-                    else:
-                        self._queue = [q for q in self._queue if q is not item]
-                        backoff = wait_until = 0.0
-                    self._last_activity = time.monotonic()
-                    self._cond.notify_all()
 
     def dispatch(self, token: str, method: str, content_type: str, body: bytes,
                  query: str = "") -> tuple[int, bytes]:
