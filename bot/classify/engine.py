@@ -341,6 +341,12 @@ class Classifier:
 
     def _urgent(self, text: str, situations: list[tuple[Rule, list[tuple[int, int, str]]]]
                 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Evidence, ...]]:
+        # Most messages hold no alarm word and no urgent situation: then there is nothing to mask
+        # or hedge. (Masking only blanks characters, so an alarm found in the masked text is
+        # found at the same place in the text itself: no alarm here means none there.)
+        if (self._alarm_re is None or self._alarm_re.search(text) is None) and \
+                not any(rule.urgent for rule, _found in situations):
+            return (), (), ()
         masked = text
         if self._not_urgent is not None:
             masked = self._not_urgent.sub(lambda m: "□" * len(m.group()), text)
