@@ -62,6 +62,10 @@ URGENT = [
     "隔壁单元有个孩子被关在阳台上，外面下着大雨，家里没人",
     # gas in English
     "hello 我是3栋1202的租客，厨房gas味道很重，我不会关阀门",
+    # found by a last blind probe: breath failing told other ways, a strong fuel smell, vomiting on
+    "我外婆一个人在家，刚才打电话说上不来气",
+    "车库里一股很冲的汽油味，有人在里面",
+    "我爸刚才头疼，站都站不稳，一直在吐",
 ]
 
 CALM = [
