@@ -242,6 +242,10 @@ class ClassifierSection(_Frozen):
     position: Position = Position()
     # The runner-up category is offered as `also` when it scores at least this share of the best.
     also_share: float = Field(default=0.6, ge=0, le=1)
+    # Each alarm word that flags a message adds alarm_weight to alarm_category (a message that
+    # only says 泥石流冲下来了 is a safety matter); none when unset.
+    alarm_category: str | None = None
+    alarm_weight: float = Field(default=0.0, ge=0)
 
     @field_validator("replace")
     @classmethod
@@ -434,6 +438,7 @@ class Config(_Frozen):
             ("routing.coordinator_categories", self.routing.coordinator_categories),
             ("routing.open_claim_categories", self.routing.open_claim_categories),
             ("classifier.wish_categories", self.classifier.wish_categories),
+            ("classifier.alarm_category", tuple(filter(None, [self.classifier.alarm_category]))),
         ):
             bad = [c for c in codes if c not in CATEGORY_CODES]
             if bad:

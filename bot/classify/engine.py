@@ -5,7 +5,7 @@
   (object + state within a window), each multiplied by its sentence's position weight; an
   urgent situation that flags the message counts URGENT_SITUATION_BOOST times (the emergency is
   what the message is about, whatever else it names), and so does a keyword inside an alarm
-  word that flags it;
+  word that flags it; each flagging alarm word also adds a little to alarm_category (safety);
 - urgent: alarm words and urgent situations searched in the text (jieba splits exactly the
   phrases that matter: 电梯里困了人 → 电梯/里困/了/人), each unless a hedge lowers it
   (经常, 去年, 怕, 万一, 建议, 已经修好); decided apart from the category;
@@ -64,6 +64,8 @@ URGENT_SITUATION_BOOST = 2.0
 # Characters that turn the word before them into a place (门口, 楼下, 车棚旁, 卫生间).
 _PLACE_SUFFIX = frozenset("口旁边前后里外上下内中底顶间")
 _CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n\s]")
+# What adds to a category: (position, word, code, weight, situation name or "", evidence source).
+Hit = tuple[int, str, str, float, str, str]
 
 
 class Classifier:
@@ -75,6 +77,8 @@ class Classifier:
         self._config = config
         self._wish_categories = frozenset(section.wish_categories)
         self._also_share = section.also_share
+        self._alarm_category = section.alarm_category if section.alarm_weight > 0 else None
+        self._alarm_weight = section.alarm_weight
         self._replace = Normaliser(section.replace)
         self._weigh = Weigher(section.position)
         # word -> ((category, weight), ...): the same word may be listed under two categories.
@@ -176,7 +180,7 @@ class Classifier:
         norm, replaced = self.normalise(text or "")
         evidence: list[Evidence] = [Evidence(REPLACE, r, "", rule=r) for r in replaced]
         parts = self._weigh(norm)
-        hits: list[tuple[int, str, str, float, str]] = []  # (position, word, code, weight, rule)
+        hits: list[Hit] = []
         self._keywords(norm, parts, hits)
         situations = self._situations(norm)
         urgent_matched, hedged, urgent_evidence = self._urgent(norm, situations)
@@ -189,25 +193,33 @@ class Classifier:
         if alarms:
             hits[:] = [(pos, word, code,
                         weight * (URGENT_SITUATION_BOOST if any(word in a for a in alarms) else 1),
-                        rule)
-                       for pos, word, code, weight, rule in hits]
+                        rule, source)
+                       for pos, word, code, weight, rule, source in hits]
         for rule, found in situations:
             if rule.category is None:
                 continue
             boost = URGENT_SITUATION_BOOST if rule.name in flagging else 1.0
             for start, _end, label in found[:1]:  # one situation counts once per message
                 hits.append((start, label, rule.category,
-                             boost * rule.weight * _weight_at(parts, start), rule.name))
+                             boost * rule.weight * _weight_at(parts, start), rule.name, SITUATION))
+        # Each alarm word that flagged the message also counts towards alarm_category: what only
+        # says 泥石流冲下来了 or 屋里全是烟 is a safety matter, not "other" or whatever object it
+        # names in passing. Light (alarm_weight): a named thing (电梯, 老人) still decides.
+        if self._alarm_category is not None:
+            for word in dict.fromkeys(alarms):
+                at = max(norm.find(word), 0)
+                hits.append((at, word, self._alarm_category,
+                             self._alarm_weight * _weight_at(parts, at), "", ALARM))
         hits.sort(key=lambda h: h[0])
         scores: dict[str, float] = {}
-        for _, word, code, weight, rule_name in hits:
+        for _, word, code, weight, rule_name, source in hits:
             if weight > 0:
                 scores[code] = scores.get(code, 0.0) + weight
-                evidence.append(Evidence(SITUATION if rule_name else KEYWORD, word, code,
-                                         round(weight, 3), rule_name))
+                evidence.append(Evidence(source, word, code, round(weight, 3), rule_name))
         scores = {c: round(s, 3) for c, s in scores.items() if s > 0}
         category, also = self._decide(scores)
-        matched = tuple(dict.fromkeys(word for _, word, _, w, _ in hits if w > 0))
+        matched = tuple(dict.fromkeys(word for _, word, _, w, _, source in hits
+                                      if w > 0 and source != ALARM))
         kind_matched, kind, kind_evidence = self._kind(norm, category)
         if urgent_matched:
             kind = "complaint"  # someone in danger now is reporting, not wishing or suggesting
@@ -246,7 +258,7 @@ class Classifier:
         return [(rule, hits) for rule, hits in found if hits]
 
     def _keywords(self, text: str, parts: list[Sentence],
-                  hits: list[tuple[int, str, str, float, str]]) -> None:
+                  hits: list[Hit]) -> None:
         seen: dict[str, int] = {}  # keyword -> occurrences so far
         lookup, inside = self._lookup, self._inside_cache
         for part in parts:
@@ -271,7 +283,7 @@ class Classifier:
                         continue
                     for code, weight in self._weights[word]:
                         base = weight if count == 0 else REPEAT_BONUS
-                        hits.append((position, word, code, base * part.weight, ""))
+                        hits.append((position, word, code, base * part.weight, "", KEYWORD))
                 position += len(token)
 
     def _inside(self, token: str) -> tuple[str, ...]:
@@ -329,6 +341,12 @@ class Classifier:
 
     def _urgent(self, text: str, situations: list[tuple[Rule, list[tuple[int, int, str]]]]
                 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Evidence, ...]]:
+        # Most messages hold no alarm word and no urgent situation: then there is nothing to mask
+        # or hedge. (Masking only blanks characters, so an alarm found in the masked text is
+        # found at the same place in the text itself: no alarm here means none there.)
+        if (self._alarm_re is None or self._alarm_re.search(text) is None) and \
+                not any(rule.urgent for rule, _found in situations):
+            return (), (), ()
         masked = text
         if self._not_urgent is not None:
             masked = self._not_urgent.sub(lambda m: "□" * len(m.group()), text)

@@ -28,7 +28,7 @@ def reasons(result: Classification, category_name: Callable[[str], str]) -> tupl
             urgent.append(texts.REASON_URGENT.format(word=e.word))
         elif e.source == HEDGE:
             hedges.append(texts.REASON_HEDGED.format(hedge=e.word, word=e.rule))
-        elif e.source in (KEYWORD, SITUATION) and e.target != "urgent":
+        elif e.source in (KEYWORD, SITUATION, ALARM) and e.target != "urgent":
             tally = words.setdefault((e.word, e.target), [0, 0.0])
             tally[0] += 1
             tally[1] += e.weight

@@ -10,7 +10,8 @@ from bot import texts
 # Evidence.source values.
 KEYWORD = "keyword"  # a [categories.X.keywords] word: adds weight × position to category X
 SITUATION = "situation"  # a [[classifier.situations]] rule: object + state within a window
-ALARM = "alarm"  # an urgent word (urgent_words)
+# an urgent word (urgent_words): flags "urgent", and adds alarm_weight to alarm_category
+ALARM = "alarm"
 HEDGE = "hedge"  # a hedge that kept an alarm or urgent situation from flagging the message
 KIND = "kind"  # a kind word or weighted kind phrase
 REPLACE = "replace"  # a typo or dialect word replaced before matching
