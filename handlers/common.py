@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from functools import wraps
@@ -19,7 +20,13 @@ from bot.services.deps import Deps
 from bot.services.inbox import AlreadyHandled
 from bot.services.invites import redeem_invite
 from bot.services.people import mark_reachable, role_of, welcome_resident
-from bot.services.replies import promise_reply, promise_reply_from, promised_row
+from bot.services.replies import (
+    HANDLER_DEADLINE,
+    owed_delivery,
+    promise_reply,
+    promise_reply_from,
+    promised_row,
+)
 from bot.texts.keyboards import markup, share_phone
 from bot.texts.render import Keyboard, help_text, refusal, welcome_buttons
 
@@ -106,9 +113,13 @@ async def deliver_owed(context: Context, row_id: int,
     returned, or None when it was left to the sender."""
     d = deps(context)
     try:
-        sent = await sending
-    except TelegramError as exc:
-        log.warning("reply %s not delivered by its handler (%s): the outbox sends it",
+        with owed_delivery():
+            async with asyncio.timeout(HANDLER_DEADLINE):
+                sent = await sending
+    except (TelegramError, TimeoutError) as exc:
+        # Refused, no answer (it may have arrived: at least once, decisions 4), a 429 or 5xx
+        # (the outbox retries those), or still waiting for its slot: the outbox sends it.
+        log.warning("reply %s not delivered by its handler (%r): the outbox sends it",
                     row_id, exc)
         d.replies.not_delivered(row_id)
         return None

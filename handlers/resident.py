@@ -115,6 +115,8 @@ async def _show(update: Update, context: Context, got: Received, flood: bool,
         # but the shown one counts it.
         if draft.status != "open" or await edit_preview(update, context, draft):
             return
+        if _with_outbox(d, draft):
+            return  # the outbox shows the draft as it is when it sends its preview
     elif got.how in ("album", "added"):
         # More for a draft that has a preview (a location after a voice note, words after a
         # photo): the new preview goes below what they just sent, the older one loses its
@@ -135,7 +137,8 @@ async def send_preview(update: Update, context: Context, draft: Draft, remember:
     sending = update.effective_chat.send_message(  # type: ignore[union-attr]
         shown.text, reply_markup=markup(shown.buttons))
     sent = await (deliver_owed(context, owed, sending) if owed is not None else sending)
-    if sent is None:
+    if sent is None:  # the outbox shows it: known here as shown, where is not known yet
+        d.previews_shown.add(draft.source_key)
         return
     d.previews_shown.add(draft.source_key, sent.message_id)
     if remember:  # later messages edit this preview in place (bot/services/messages.py)
@@ -172,6 +175,12 @@ async def edit_preview(update: Update, context: Context, draft: Draft) -> bool:
     except BadRequest as exc:
         return "not modified" in str(exc).lower()  # nothing new to show is still shown
     return True
+
+
+def _with_outbox(d: Deps, draft: Draft) -> bool:
+    """The draft's preview was left to the outbox by this process (its send failed) and where
+    it went is not known yet."""
+    return draft.source_key in d.previews_shown and _preview_id(d, draft) is None
 
 
 def _preview_id(d: Deps, draft: Draft) -> int | None:

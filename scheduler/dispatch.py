@@ -51,6 +51,7 @@ import enum
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -82,6 +83,7 @@ from storage.outbox import (
     pending_outbox,
     release_sender_lease,
     remember_group_post,
+    remember_preview,
     take_sender_lease,
 )
 
@@ -144,6 +146,11 @@ class Dispatcher:
         self._stopping = False
         self._full = False  # the last pass read a whole batch: more may be due at once
         self._failures: dict[int, int] = {}  # row id -> transient failures in a row (backoff)
+        # Chats whose next row someone else holds (a handler delivering its reply, another
+        # replica): left out of this sender's passes for a poll. Not the shared Pacer's rest:
+        # the handler holding the row must not wait for it itself.
+        self._held: dict[int, float] = {}
+        self.passes = 0  # passes over what is due, done so far (tests wait for the next one)
         self._me = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         # Told each row's result (sent, failed, unreachable, retry, flood): /metrics, bot/app.
         self.on_result: Callable[[str], None] = lambda result: None
@@ -231,6 +238,7 @@ class Dispatcher:
         except Exception:  # a database hiccup must not stop the sender
             log.exception("outbox pass failed")
             self._full = False
+        self.passes += 1
         if self._stopping or self._full:
             return
         # Until the next poll, or sooner when a paced chat may be written to again.
@@ -242,7 +250,10 @@ class Dispatcher:
         """Send what is due now; True when rows are left for pacing or more (call again soon)."""
         # Chats still inside their pacing interval are left in the table, so a backlog for
         # one busy group costs nothing each time a new row for somebody else wakes us.
-        rows = await self._offload(self._due_rows, batch, list(self._pace.paced()))
+        now = time.monotonic()
+        self._held = {chat: until for chat, until in self._held.items() if until > now}
+        skip = list(self._pace.paced()) + list(self._held)
+        rows = await self._offload(self._due_rows, batch, skip)
         by_chat: dict[int, list[Outbox]] = {}
         for row in rows:  # urgent first: their chats start first and queue first at the gate
             by_chat.setdefault(row.chat_id, []).append(row)
@@ -301,7 +312,7 @@ class Dispatcher:
             await self._offload(self._finish, row, "failed", f"render: {exc!r}"[:500])
             return _Outcome.SETTLED
         if lease_now and not leased:
-            self._pace.rest(row.chat_id, self.poll_interval)
+            self._held[row.chat_id] = time.monotonic() + self.poll_interval
             return _Outcome.LEFT
         done = int(row.payload.get(_PARTS_SENT, 0))
         leased_at = self.clock.now()  # when the lease was taken or last renewed
@@ -427,6 +438,9 @@ class Dispatcher:
         with self.uows() as uow:
             finish_row(uow.session, row.id, self.clock.now(), status, error, message_id)
             self._remember_group_post(uow, row, group_post)
+            if row.notice == "preview" and status == "sent" and message_id:
+                # Later messages of the draft (an album's photos) edit this preview.
+                remember_preview(uow.session, int(row.payload.get("draft_id") or 0), message_id)
             uow.commit()
         self.on_result(status)
 

@@ -29,6 +29,7 @@ from typing import Any
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
+from bot.services.replies import delivering_owed
 from scheduler.pacing import Pacer, Sleep, in_slot
 from scheduler.parts import retry_seconds
 
@@ -111,13 +112,18 @@ class Limiter(BaseRateLimiter[None]):
                     return await callback(*args, **kwargs)
             except NetworkError as exc:
                 if not server_failed(exc) or server_errors >= len(SERVER_ERROR_PAUSES) \
-                        or endpoint.lower() == "getupdates":  # the poller has its own retries
+                        or endpoint.lower() == "getupdates" \
+                        or delivering_owed():  # the poller, the outbox: their own retries
                     raise
                 log.warning("%s to chat %s: Telegram answered %s; retrying", endpoint, chat, exc)
                 await self._sleep(SERVER_ERROR_PAUSES[server_errors])
                 server_errors += 1
             except RetryAfter as exc:
                 seconds = retry_seconds(exc)
+                if delivering_owed():  # an owed reply: the outbox waits it out and sends it
+                    if cost:
+                        self.pacer.flood(chat, seconds)
+                    raise
                 if attempt >= self.attempts:
                     log.error("%s to chat %s: refused with 429 %d times in a row; given up",
                               endpoint, chat, attempt)

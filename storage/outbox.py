@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.db import mark_owed
-from storage.models import Outbox, SenderLease, Ticket
+from storage.models import Draft, Outbox, SenderLease, Ticket
 from storage.writes import columns as _columns
 from storage.writes import insert_values
 
@@ -146,6 +146,11 @@ _EXTEND = (
 )
 
 
+# As _FINISH, for rows still pending only: a handler's late mark never overwrites what the
+# sender settled meanwhile (sent, failed, unreachable).
+_DELIVERED = _FINISH.where(_OUTBOX.c.status == "pending")
+
+
 def extend_row_lease(session: Session, row_id: int | None, until: datetime) -> None:
     """Keep a row being sent (a long, paced one) ours until `until`."""
     session.connection().execute(_EXTEND, {"b_row": row_id, "b_until": until})
@@ -168,7 +173,7 @@ def mark_delivered(session: Session, delivered: Sequence[tuple[int, int | None]]
                    now: datetime) -> None:
     """Rows their own handler delivered (row id, message id): sent, in one statement."""
     if delivered:
-        session.connection().execute(_FINISH, [
+        session.connection().execute(_DELIVERED, [
             {"b_row": row_id, "b_status": "sent", "b_error": None, "b_sent_at": now,
              "b_failed_at": None, "b_message": message_id} for row_id, message_id in delivered])
 
@@ -185,6 +190,20 @@ def release_held(session: Session, row_ids: Sequence[int]) -> None:
     sender may take them at once, instead of after the handler's grace. One statement."""
     if row_ids:
         session.connection().execute(_RELEASE, [{"b_row": row_id} for row_id in row_ids])
+
+
+_DRAFT = Draft.__table__  # type: ignore[attr-defined]
+_PREVIEW = (
+    _DRAFT.update()
+    .where(_DRAFT.c.id == bindparam("b_draft"), _DRAFT.c.status == "open")
+    .values(preview_message_id=bindparam("b_message"))
+)
+
+
+def remember_preview(session: Session, draft_id: int, message_id: int) -> None:
+    """Where the sender put a draft's preview (its handler could not), so the draft's later
+    messages edit it instead of showing another. One statement."""
+    session.connection().execute(_PREVIEW, {"b_draft": draft_id, "b_message": message_id})
 
 
 def remember_group_post(session: Session, ticket_id: int, chat_id: int,

@@ -27,6 +27,7 @@ from bot.config import Config, ConfigError, parse_config
 from bot.services.deps import Clock
 from bot.services.notices import owe
 from storage.db import IntegrityError, SQLAlchemyError, UnitOfWork
+from storage.inbox import handling
 from storage.models import ConfigProblem
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,9 @@ class ClassifierHolder:
         chats = sorted({c for community in self._config.communities
                         for c in community.coordinators})
         try:
-            with self._uows() as uow:
+            # Its own transaction, whatever update's handling found the edit: outside that
+            # update's inbox mark (its done mark and promised reply go with its own commit).
+            with handling(None, lambda: now), self._uows() as uow:
                 s = uow.session
                 if s.get(ConfigProblem, digest) is not None:
                     return

@@ -21,8 +21,10 @@ row too, as it marks the update done, and the handler delivers it as above.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +39,29 @@ if TYPE_CHECKING:
     from bot.services.deps import Deps
 
 log = logging.getLogger(__name__)
+
+# How long a handler tries to deliver an owed reply itself before it leaves it to the outbox:
+# well inside the row's REPLY_GRACE, so the handler and the sender never both send it (a send
+# still waiting for its slot when the time is up is called off; the outbox sends it).
+HANDLER_DEADLINE = REPLY_GRACE.total_seconds() / 2
+_DELIVERING: contextvars.ContextVar[bool] = contextvars.ContextVar("delivering_owed",
+                                                                   default=False)
+
+
+@contextlib.contextmanager
+def owed_delivery() -> Iterator[None]:
+    """While a handler delivers an owed reply: the rate limiter does not retry a 429 or a
+    5xx on it (scheduler/limiter.py); the outbox, which waits out retry_after itself, does."""
+    token = _DELIVERING.set(True)
+    try:
+        yield
+    finally:
+        _DELIVERING.reset(token)
+
+
+def delivering_owed() -> bool:
+    return _DELIVERING.get()
+
 
 # How often, at most, the marks are written while replies are being delivered: at 100
 # residents a second, a few statements a second instead of a hundred transactions.

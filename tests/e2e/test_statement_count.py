@@ -19,7 +19,7 @@ Issue 13 §1 adds, and decisions 2 raises the bounds by exactly that:
   the new draft's preview with the draft, one INSERT each in those two transactions (the
   receipt's had room in the 12 statements; the preview's is one more). Their "delivered"
   marks are written apart from the updates, one statement a moment for every reply delivered
-  meanwhile (bot/services/replies.py): not counted here, as the sender's work is not.
+  meanwhile (bot/services/replies.py): counted with these in test_reply_marks_count.py.
 So: transactions 2 + 3 = 5, statements 12 + 3 + 2 + 1 = 18.
 """
 
