@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
+from bot.services.replies import owed_delivery
 from scheduler.limiter import SERVER_ERROR_PAUSES, Limiter, chat_of, message_cost
 from scheduler.pacing import Limits, Pacer
 from tests.unit.test_pacing import Asked, Sleeps
@@ -186,3 +187,19 @@ async def test_get_updates_is_left_to_the_poller_on_server_errors() -> None:
     with pytest.raises(NetworkError):
         await request(Limiter(Pacer(UNPACED), sleep=Noted()), telegram, "getUpdates")
     assert telegram.calls == 1
+
+
+async def test_an_owed_reply_is_not_retried_by_its_handler() -> None:
+    """A 429 or 5xx on an owed reply goes back to its handler at once (the outbox sends it,
+    waiting out retry_after): a handler waiting past the row's grace would send it twice."""
+    noted = Noted()
+    pacer = Pacer(UNPACED)
+    flooded = Telegram(refusals=1, retry_after=7)
+    with owed_delivery(), pytest.raises(RetryAfter):
+        await request(Limiter(pacer, sleep=noted), flooded, "sendMessage", chat_id=PRIVATE)
+    assert pacer.holds(PRIVATE)  # the 429's pause still holds every other send
+    failing = Failing(NetworkError("Bad Gateway"), failures=1)
+    with owed_delivery(), pytest.raises(NetworkError):
+        await request(Limiter(Pacer(UNPACED), sleep=noted), failing, "sendMessage",
+                      chat_id=PRIVATE)
+    assert flooded.calls == 1 and failing.calls == 1 and noted.waits == []
