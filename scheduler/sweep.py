@@ -18,8 +18,7 @@ from bot.ops.metrics import Metrics
 from bot.services.deps import Deps
 from bot.services.digests import owe_due_digests
 from bot.services.followups import sweep
-from bot.services.inbox import STALE_FOR_REPLICAS, forget_old_updates
-from scheduler.recovery import queue_recovered
+from bot.services.inbox import forget_old_updates
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +61,6 @@ async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         metrics.sweep_done(time.monotonic() - started)
     if report:
         deps.wake_sender()
-    if context.bot_data.get("webhook") is not None:
-        # Replicas: what a replica that died left undone is handled by a live one.
-        try:
-            await queue_recovered(context.application, deps, STALE_FOR_REPLICAS)
-        except Exception:  # the next pass tries again
-            log.exception("recovering undone updates failed")
 
 
 def schedule_sweep(app: Application) -> None:

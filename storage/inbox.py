@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, null, or_, true, update
+from sqlalchemy import Table, and_, bindparam, delete, insert, null, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -114,10 +114,13 @@ def _insert_ignoring_known(session: Session) -> Any:
 
 
 def store_batch(session: Session, batch: Sequence[Stored], now: datetime,
-                done: Iterable[tuple[int, bool]] = ()) -> list[int]:
+                done: Iterable[tuple[int, bool]] = (),
+                held_until: datetime | None = None) -> list[int]:
     """Store a fetched batch (updates already stored are left as they are) and mark `done`
     (update id, failed) those handled since without a commit of their own. The ids of the
-    batch stored now: the ones to handle."""
+    batch stored now: the ones to handle. `held_until`: the new rows are claimed by the
+    process storing them until then (a webhook replica, which renews the claim while it
+    handles them: hold_longer)."""
     finished = list(done)
     if finished:
         session.connection().execute(_MARK_DONE, [
@@ -129,7 +132,8 @@ def store_batch(session: Session, batch: Sequence[Stored], now: datetime,
     inserted = session.connection().execute(
         _insert_ignoring_known(session).returning(_INBOX.c.update_id),
         [{"update_id": s.update_id, "chat_id": s.chat_id, "user_id": s.user_id,
-          "payload": s.payload, "received_at": now, "failed": False} for s in batch],
+          "payload": s.payload, "received_at": now, "failed": False,
+          "claimed_until": held_until} for s in batch],
     ).scalars().all()
     return sorted(int(i) for i in inserted)
 
@@ -137,19 +141,36 @@ def store_batch(session: Session, batch: Sequence[Stored], now: datetime,
 def claim_undone(session: Session, now: datetime, until: datetime,
                  received_before: datetime, *, respect_claims: bool = True
                  ) -> list[tuple[int, dict[str, Any] | None]]:
-    """Updates stored by `received_before` and not done, that no other recovery holds
-    (or whose hold ran out), held until `until`, oldest first: what a crash left half-handled.
-    One statement, so two replicas recovering at once never take the same update. Without
-    `respect_claims` (one process: its own earlier runs made them) every undone one is taken."""
-    free = or_(_INBOX.c.claimed_until.is_(None), _INBOX.c.claimed_until < now) \
-        if respect_claims else true()
+    """Updates not done whose claim ran out (the process holding them stopped renewing it),
+    or never claimed and stored by `received_before`, held until `until`, oldest first: what
+    a crash left half-handled. One statement, so two replicas recovering at once never take
+    the same update. Without `respect_claims` (one process: its own earlier runs made them)
+    every undone one stored by `received_before` is taken."""
+    unclaimed = _INBOX.c.received_at <= received_before
+    free = or_(_INBOX.c.claimed_until < now,
+               and_(_INBOX.c.claimed_until.is_(None), unclaimed)) \
+        if respect_claims else unclaimed
     rows = session.connection().execute(
         update(_INBOX)
-        .where(_INBOX.c.done_at.is_(None), _INBOX.c.received_at <= received_before, free)
+        .where(_INBOX.c.done_at.is_(None), free)
         .values(claimed_until=until)
         .returning(_INBOX.c.update_id, _INBOX.c.payload)
     ).all()
     return sorted((int(uid), payload) for uid, payload in rows)
+
+
+def hold_longer(session: Session, update_ids: Sequence[int], until: datetime) -> list[int]:
+    """Renew this process's claim on updates it is handling; the ids still not done (the
+    others need no claim any more)."""
+    if not update_ids:
+        return []
+    held = session.connection().execute(
+        update(_INBOX)
+        .where(_INBOX.c.update_id.in_(list(update_ids)), _INBOX.c.done_at.is_(None))
+        .values(claimed_until=until)
+        .returning(_INBOX.c.update_id)
+    ).scalars().all()
+    return sorted(int(i) for i in held)
 
 
 def purge_done(session: Session, before: datetime) -> int:

@@ -20,14 +20,15 @@ def _failed(timeout: float, why: Callable[[], object]) -> AssertionError:
 
 
 async def until(check: Callable[[], bool], timeout: float = WAIT,
-                why: Callable[[], object] = lambda: "") -> None:
+                why: Callable[[], object] = lambda: "", every: float = 0.01) -> None:
     """Return as soon as `check()` is true (e.g. the database says X); `why()` explains a
-    failure. Polls with short sleeps, so the event loop (and the bot on it) keeps running."""
+    failure. Polls with short sleeps, so the event loop (and the bot on it) keeps running;
+    `every` spaces a costly check (a query while other processes work)."""
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() >= deadline:
             raise _failed(timeout, why)
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(every)
 
 
 def until_sync(check: Callable[[], bool], timeout: float = WAIT,

@@ -5,7 +5,11 @@ then is it answered 200 and queued for the handlers, as the poller does with a b
 stored: answered 200 and not queued again.
 
 Several replicas may serve one webhook behind a load balancer on one PostgreSQL database: the
-inbox's update_id key makes whichever stores an update first the one that handles it.
+inbox's update_id key makes whichever stores an update first the one that handles it. It
+claims the update for HANDLING_HOLD and renews the claim every few seconds while the update
+is queued or handled here; if this replica dies, a live one (or this one, started again)
+finds the claim run out within HANDLING_HOLD and handles the update (bot/services/inbox.py,
+recover_updates): nothing a dead replica took in waits for long.
 
 On start: what a crash left stored but not handled is queued first, then setWebhook (with
 drop_pending_updates=False: what Telegram holds is delivered). On stop the webhook stays set:
@@ -27,7 +31,7 @@ from telegram.ext import Application
 from bot import texts
 from bot.app.polling import stored
 from bot.services.deps import Deps
-from bot.services.inbox import STALE_FOR_REPLICAS, store_updates
+from bot.services.inbox import HANDLING_HOLD, STALE_FOR_REPLICAS, keep_holding, store_updates
 from bot.web.webhook import webhook_path
 from scheduler.parts import retry_seconds
 from scheduler.recovery import queue_recovered
@@ -35,7 +39,8 @@ from scheduler.recovery import queue_recovered
 log = logging.getLogger(__name__)
 
 # How often done marks of updates that wrote nothing are written when no update arrives to
-# carry them (polling writes them with its next batch).
+# carry them (polling writes them with its next batch), the claims on updates handled here
+# renewed, and updates a dead replica left undone looked for: well within HANDLING_HOLD.
 FLUSH_INTERVAL = 2.0
 SET_TRIES = 5  # setWebhook tries while Telegram is unreachable, before giving up
 
@@ -53,6 +58,7 @@ class WebhookIntake:
         self.fatal: str | None = None  # why it stopped by itself (Telegram refused the URL)
         self._ready = False
         self._finished: list[tuple[int, bool]] = []
+        self._held: set[int] = set()  # updates claimed here and maybe not done yet
         self._flusher: asyncio.Task[None] | None = None
 
     @property
@@ -65,12 +71,12 @@ class WebhookIntake:
         self._finished.append((update_id, failed))
 
     async def start(self) -> None:
-        # Replicas: only updates left undone long enough to be a dead replica's (a live one
-        # is still handling the others); the sweep looks again each pass (scheduler/sweep.py).
-        await queue_recovered(self._app, self._deps, STALE_FOR_REPLICAS)
+        # Replicas: only updates whose claim ran out (a dead replica's: a live one renews its
+        # claims); looked for again every FLUSH_INTERVAL.
+        await self._recover()
         self._ready = True  # from here on, deliveries are stored (they may come at once)
         if await self._set_webhook():
-            self._flusher = asyncio.create_task(self._flush_forever(), name="webhook-marks")
+            self._flusher = asyncio.create_task(self._tend_forever(), name="webhook-marks")
 
     async def _set_webhook(self) -> bool:
         delay = 1.0
@@ -111,12 +117,13 @@ class WebhookIntake:
         finished, self._finished = self._finished, []
         try:
             fresh = await self._deps.run(store_updates, self._deps, [stored(payload, update)],
-                                         finished)
+                                         finished, HANDLING_HOLD)
         except BaseException:
             self._finished = finished + self._finished
             raise
         if update.update_id not in fresh:
             return False  # a redelivery: stored (and handled, or being handled) already
+        self._held.add(update.update_id)
         await self._app.update_queue.put(update)
         return True
 
@@ -131,10 +138,28 @@ class WebhookIntake:
             self._flusher = None
         await self._flush()
 
-    async def _flush_forever(self) -> None:
+    async def _tend_forever(self) -> None:
         while True:
             await asyncio.sleep(FLUSH_INTERVAL)
             await self._flush()
+            try:
+                await self._hold_on()
+                await self._recover()
+            except Exception:  # the database is gone for now: the next round tries again
+                log.exception("could not renew or recover the inbox's claims")
+
+    async def _hold_on(self) -> None:
+        """Renew the claims on what is handled here; forget those done since."""
+        if not self._held:
+            return
+        asked = set(self._held)
+        still = await self._deps.run(keep_holding, self._deps, sorted(asked))
+        self._held -= asked - set(still)
+
+    async def _recover(self) -> None:
+        """Queue what a dead replica left undone (its claim ran out), claimed here now."""
+        self._held.update(await queue_recovered(self._app, self._deps, STALE_FOR_REPLICAS,
+                                                hold=HANDLING_HOLD))
 
     async def _flush(self) -> None:
         if not self._finished:

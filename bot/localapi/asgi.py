@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from anyio import to_thread
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -39,7 +39,10 @@ def local_api_app(api: LocalBotApi) -> Starlette:
 
     async def method(request: Request) -> Response:
         token, name = request.path_params["token"], request.path_params["method"]
-        body = await request.body()
+        try:
+            body = await request.body()
+        except ClientDisconnect:  # the caller died mid-request (a killed bot): nobody to answer
+            return Response(status_code=499)
         # Long polls (getUpdates) block on a condition: in a worker thread, the loop runs on.
         status, out = await to_thread.run_sync(
             api.dispatch, token, name, request.headers.get("content-type", ""), body,

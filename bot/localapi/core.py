@@ -22,6 +22,8 @@ string values are sent raw and every other value is JSON-dumped; ``_decode`` rev
 Uploaded files are kept, and served back under ``/file/bot<token>/files/<file_id>``.
 Faults: ``fail_next("sendMessage", status=429, retry_after=3)``; ``drop_next("sendMessage")``
 hangs up without a complete answer (the call is not carried out: a connection reset);
+``inject_faults(0.05, seed=7)`` answers that share of every send and edit, chosen by a seeded
+random draw, with a 429 or a 5xx instead of carrying it out (the chaos test's weather);
 ``stop()`` then ``start()`` again serves on the same port, so calls in between are refused.
 Telegram-like rate limits: ``LocalBotApi(enforce_limits=True, group_window=0.5,
 clock=fake_clock)``; violations are answered 429 and listed in ``limit_violations``. Every
@@ -60,9 +62,10 @@ import itertools
 import json
 import logging
 import math
+import random
 import threading
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -261,6 +264,13 @@ class LocalBotApi(WebhookDelivery):
         self._chats: dict[int, JSON] = {}
         self._commands: dict[tuple[str, str], list[JSON]] = {}
         self._faults: dict[str, deque[ApiError]] = defaultdict(deque)
+        # inject_faults(): a share of sends and edits refused at random (seeded), and how many
+        # of each status were answered so.
+        self._fault_rate = 0.0
+        self._fault_random = random.Random(0)
+        self._fault_statuses: tuple[int, ...] = ()
+        self._fault_retry_after = 1
+        self.random_faults: Counter[int] = Counter()
         self._sends: dict[Any, deque[float]] = defaultdict(deque)
         self._active = 0  # requests being served, including long polls
         self._busy = 0  # requests being served, excluding getUpdates
@@ -362,15 +372,39 @@ class LocalBotApi(WebhookDelivery):
             for _ in range(count):
                 self._faults[method.lower()].append(ApiError(0, "connection dropped"))
 
+    def inject_faults(self, rate: float, seed: int, statuses: tuple[int, ...] = (429, 500, 502),
+                      retry_after: int = 1) -> None:
+        """From now on refuse a share `rate` (0 stops it) of every send and edit, drawn by a
+        random.Random(seed), with one of `statuses` (429 carries `retry_after`), without
+        carrying the call out, as Telegram's flood control or a bad moment of its servers
+        would. Queued faults (fail_next, drop_next) go first. `random_faults` counts them."""
+        with self._cond:
+            self._fault_rate = max(0.0, min(1.0, rate))
+            self._fault_random = random.Random(seed)
+            self._fault_statuses = tuple(statuses) or (500,)
+            self._fault_retry_after = retry_after
+
+    def _random_fault(self, method: str) -> ApiError | None:
+        if not self._fault_rate or not _is_counted(method) \
+                or self._fault_random.random() >= self._fault_rate:
+            return None
+        status = self._fault_random.choice(self._fault_statuses)
+        self.random_faults[status] += 1
+        if status == 429:
+            return ApiError(429, f"Too Many Requests: retry after {self._fault_retry_after}",
+                            self._fault_retry_after)
+        return ApiError(status, _DEFAULT_DESCRIPTIONS.get(status, f"Error {status}"))
+
     def _take_fault(self, method: str, chat_id: int | None) -> ApiError | None:
-        """The first injected fault for this call: its method's, else one for any send."""
+        """The first injected fault for this call: its method's, else one for any send; else,
+        with inject_faults(), maybe a random one."""
         for key in (method.lower(), "*" if _is_counted(method) else ""):
             queue = self._faults.get(key)
             for fault in queue or ():
                 if fault.chat_id is None or fault.chat_id == chat_id:
                     queue.remove(fault)  # type: ignore[union-attr]
                     return fault
-        return None
+        return self._random_fault(method)
 
     def _select(self, what: Matcher, chat_id: int | None, since: float | None,
                 include_failed: bool) -> list[Call]:

@@ -303,6 +303,30 @@ async def test_fault_injection_in_handler_path(fake_api: LocalBotApi) -> None:
     assert len(errors) == 1 and isinstance(errors[0], Forbidden)
 
 
+async def _statuses_of_sends(server: LocalBotApi, seed: int) -> list[int]:
+    server.inject_faults(0.5, seed=seed)
+    async with make_bot(server) as bot:
+        for n in range(20):
+            with contextlib.suppress(RetryAfter, NetworkError):
+                await bot.send_message(USER, str(n))
+        await bot.answer_callback_query("cbq-1")  # not a message: never refused
+    server.inject_faults(0.0, seed=seed)
+    return [c.status for c in server.calls() if c.method == "sendMessage"]
+
+
+async def test_random_faults_refuse_a_seeded_share_of_sends_and_carry_none_out() -> None:
+    with LocalBotApi() as first, LocalBotApi() as second:
+        statuses = await _statuses_of_sends(first, seed=11)
+        assert statuses == await _statuses_of_sends(second, seed=11)  # the seed decides
+        assert set(statuses) <= {200, 429, 500, 502} and 200 in statuses
+        refused = [s for s in statuses if s != 200]
+        assert refused and sum(first.random_faults.values()) == len(refused)
+        assert len(first.sent_to(USER)) == statuses.count(200)  # a refused send sent nothing
+        assert all(c.ok for c in first.calls() if c.method != "sendMessage")
+        retry = [c for c in first.calls("sendMessage") if c.status == 429]
+        assert all(c.error == "Too Many Requests: retry after 1" for c in retry)
+
+
 class FakeClock:
     def __init__(self) -> None:
         self.now = 1000.0

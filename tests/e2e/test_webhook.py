@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,7 @@ from bot.app.serve import bind, serve
 from bot.classify import Classifier
 from bot.config import Config
 from bot.localapi import LocalBotApi
+from bot.services.inbox import HANDLING_HOLD
 from bot.web.webhook import webhook_path
 from storage.db import create_schema, make_engine, uow_factory
 from storage.models import InboxUpdate
@@ -201,3 +203,30 @@ async def test_the_route_answers_503_until_the_bot_has_started(
     with uow_factory(engine)() as uow:
         assert uow.session.exec(select(InboxUpdate)).all() == []
     engine.dispose()
+
+
+async def test_an_update_a_dead_replica_took_in_is_handled_once_its_claim_runs_out(
+        config: Config, classifier: Classifier, tmp_path: Path, clock: ManualClock) -> None:
+    """A replica stored an update (claimed for HANDLING_HOLD, renewed while it handles it)
+    and died before handling it. A live replica leaves it alone while the claim runs, and
+    takes it over as soon as the claim has run out (it looks every FLUSH_INTERVAL), not
+    minutes later."""
+    db = tmp_path / "bot.db"
+    engine = make_engine(f"sqlite:///{db}")
+    create_schema(engine)
+    with LocalBotApi() as elsewhere:  # the update as Telegram sent it to the dead replica
+        update = elsewhere.push_text(RESIDENT, LAMP)
+    with uow_factory(engine)() as uow:
+        uow.session.add(InboxUpdate(update_id=update["update_id"], chat_id=RESIDENT,
+                                    user_id=RESIDENT, payload=update, received_at=clock.now(),
+                                    claimed_until=clock.now() + HANDLING_HOLD))
+        uow.commit()
+    engine.dispose()
+    with quick_api() as api:
+        async with serving(api, config, classifier, db, clock) as bot:
+            assert not bot.handled  # started with the claim still running: not taken
+            clock.advance(HANDLING_HOLD + timedelta(seconds=1))  # no renewal came: it died
+            await bot.reply_to(RESIDENT, texts.BTN_CONFIRM)
+            await until(lambda: bot.handled[update["update_id"]] == 1)
+            assert _inbox(bot)[update["update_id"]].done_at is not None
+        assert len(_previews(api, RESIDENT)) == 1

@@ -15,6 +15,7 @@ from storage.inbox import (
     Stored,
     claim_undone,
     handling,
+    hold_longer,
     purge_done,
     store_batch,
 )
@@ -147,3 +148,29 @@ def test_one_process_recovers_what_its_own_killed_run_held(
         assert claim_undone(uow.session, NOW, NOW + timedelta(minutes=10), NOW) == []
         assert [uid for uid, _ in claim_undone(uow.session, NOW, NOW + timedelta(minutes=10),
                                               NOW, respect_claims=False)] == [1]
+
+
+def test_a_replica_s_claim_keeps_its_updates_while_renewed_and_frees_them_once_it_stops(
+        uows: Callable[[], UnitOfWork]) -> None:
+    """A webhook replica claims what it stores and renews the claim while it handles it; once
+    it stops renewing (it died), another replica takes the update over at the claim's end, not
+    minutes later (however fresh the update)."""
+    hold = timedelta(seconds=15)
+    with uows() as uow:
+        store_batch(uow.session, [_stored(1), _stored(2)], NOW, held_until=NOW + hold)
+        store_batch(uow.session, (), NOW, [(2, False)])
+        uow.commit()
+    later = NOW + timedelta(seconds=10)
+    with uows() as uow:  # still claimed: another replica leaves it alone, old or not
+        assert claim_undone(uow.session, later, later + hold, later) == []
+        assert hold_longer(uow.session, [1, 2], later + hold) == [1]  # 2 is done: let go
+        uow.commit()
+    with uows() as uow:  # renewed: still its owner's past the first claim's end
+        assert claim_undone(uow.session, NOW + hold + timedelta(seconds=1), later, later) == []
+        uow.commit()
+    gone = later + hold + timedelta(seconds=1)  # the renewals stopped: the claim ran out
+    with uows() as uow:
+        taken = claim_undone(uow.session, gone, gone + hold, gone - timedelta(minutes=5))
+        uow.commit()
+    assert [uid for uid, _ in taken] == [1]
+    assert _rows(uows)[1].claimed_until is not None
