@@ -86,8 +86,8 @@ class BotProcess:
 
 @dataclass
 class Kill:
-    """One kill: when (wall clock, as the database's times are), which processes, and when
-    they were started again."""
+    """One kill: when (on the wall clock, as the database's times are, and on the monotonic
+    one, as the stand-in's calls are), which processes, and when they were started again."""
 
     at: float
     names: tuple[str, ...]
