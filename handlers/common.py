@@ -92,6 +92,14 @@ def promise_from(update: Update, context: Context,
     promise_reply_from(chat.id, render, edit=message_id, now=deps(context).clock.now())
 
 
+def question_reply(question: str, kind: str, seq: object) -> tuple[str, Keyboard] | None:
+    """A question the bot now waits on (ask() returned its seq), with its 跳过/取消 button:
+    the reply owed with the wait (None for another result)."""
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        return None
+    return question, wait_buttons(kind, seq)
+
+
 async def keep_promise(update: Update, context: Context, text: str, buttons: Keyboard = (),
                        edit: bool = False) -> None:
     """Give the promised reply (the same words `promise` was given): delivered as owed when the

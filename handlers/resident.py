@@ -48,6 +48,7 @@ from handlers.common import (
     pressed,
     promise,
     promise_from,
+    question_reply,
     refusals,
     say,
     user_name,
@@ -358,16 +359,20 @@ async def on_resolution_button(update: Update, context: Context, press: Press) -
     elif press.action == "t.no":
         await d.run(refuse_blocked, d, user_id)
         await d.run(T.check_can_reject, d, number, user_id)
+        promise_from(update, context, lambda seq: question_reply(
+            texts.ASK_REJECT_REASON, "reject_reason", seq))
         seq = await d.run(ask, d, user_id, "reject_reason", ticket_id=number)
         await query.answer()
-        await say(update, texts.ASK_REJECT_REASON,
-                  reply_markup=markup(wait_buttons("reject_reason", seq)))
+        await keep_promise(update, context, texts.ASK_REJECT_REASON,
+                           wait_buttons("reject_reason", seq))
     elif press.action == "t.rate":
         await d.run(T.rate_ticket, d, number, user_id, int(press.args[1]))
+        # Owed with the wait for a comment (the rating's own commit came first).
+        promise_from(update, context,
+                     lambda seq: question_reply(texts.RATED, "comment", seq), edit=True)
         seq = await d.run(ask, d, user_id, "comment", ticket_id=number)
         await query.answer()
-        await query.edit_message_text(texts.RATED,
-                                      reply_markup=markup(wait_buttons("comment", seq)))
+        await keep_promise(update, context, texts.RATED, wait_buttons("comment", seq), edit=True)
 
 
 def _closed_reply(number: int, ticket: object) -> tuple[str, Keyboard] | None:

@@ -16,7 +16,17 @@ from bot.services.views import volunteer_tasks_text
 from bot.texts.callbacks import Press, encode
 from bot.texts.keyboards import markup
 from bot.texts.render import Button, Keyboard
-from handlers.common import Context, deps, keep_promise, pressed, promise, refusals, say
+from handlers.common import (
+    Context,
+    deps,
+    keep_promise,
+    pressed,
+    promise,
+    promise_from,
+    question_reply,
+    refusals,
+    say,
+)
 
 
 @refusals
@@ -40,16 +50,15 @@ async def on_ticket_button(update: Update, context: Context, press: Press) -> No
         await d.run(V.claim_ticket, d, number, user_id)
         # The group post itself is edited by the sender (group_update), showing who took it.
         await query.answer(texts.CLAIMED_OK.format(number=number), show_alert=True)
-    elif press.action == "t.prg":
-        await d.run(V.check_holds, d, number, user_id)
-        seq = await d.run(ask, d, user_id, "progress", ticket_id=number)
+    elif press.action in ("t.prg", "t.res"):
+        kind = "progress" if press.action == "t.prg" else "resolve"
+        question = texts.ASK_PROGRESS if kind == "progress" else texts.ASK_RESOLVE
+        await d.run(V.check_holds, d, number, user_id,
+                    Action.RESOLVE if kind == "resolve" else Action.PROGRESS)
+        promise_from(update, context, lambda seq: question_reply(question, kind, seq))
+        seq = await d.run(ask, d, user_id, kind, ticket_id=number)
         await query.answer()
-        await say(update, texts.ASK_PROGRESS, reply_markup=markup(wait_buttons("progress", seq)))
-    elif press.action == "t.res":
-        await d.run(V.check_holds, d, number, user_id, Action.RESOLVE)
-        seq = await d.run(ask, d, user_id, "resolve", ticket_id=number)
-        await query.answer()
-        await say(update, texts.ASK_RESOLVE, reply_markup=markup(wait_buttons("resolve", seq)))
+        await keep_promise(update, context, question, wait_buttons(kind, seq))
     elif press.action == "t.rel":
         released = texts.RELEASED.format(number=number)
         promise(update, context, released)

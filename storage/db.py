@@ -124,16 +124,20 @@ class UnitOfWork:
         # (storage/inbox.py): a crash before this commit replays it, one after never does.
         mark = current_mark()
         reply_row = None
-        if mark is not None and not mark.done:
-            mark_done_now(self.session, mark)
-            if mark.reply is not None:  # the handler's reply, owed with the effects
+        if mark is not None:
+            if not mark.done:
+                mark_done_now(self.session, mark)
+            if mark.reply is not None:  # the handler's reply, owed with these effects
                 reply_row = insert_values(self.session, models.Outbox,
                                           columns(_OUTBOX, mark.reply.__dict__))
                 mark_owed(self.session)
         self.session.commit()
         self.session.info.pop(INSERTED_NOW, None)  # stored for good now
-        if mark is not None and not mark.done:
-            mark.done, mark.reply_row = True, reply_row
+        if mark is not None:
+            # A promise is for the next commit only (bot/services/replies.py).
+            mark.done, mark.reply, mark.reply_for = True, None, None
+            if reply_row is not None:
+                mark.reply_row = reply_row
         if self.session.info.pop(_OWED, False) and self._owed is not None:
             self._owed.set()
 

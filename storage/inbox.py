@@ -36,9 +36,9 @@ class AlreadyHandled(Exception):
 @dataclass
 class InboxMark:
     """The update a task is handling, and the clock its done mark is dated by; `done` once a
-    commit marked it. `reply`: the reply its handler will give once its effects are stored,
-    owed by the commit that marks it done (an outbox row: UnitOfWork.commit writes it and
-    sets `reply_row`); a commit that does not mark it (none, or a later one) does not."""
+    commit marked it. `reply`: the reply its handler will give once the service it is about
+    to call stored its effects, owed by that service's commit, the next one (an outbox row:
+    UnitOfWork.commit writes it and sets `reply_row`)."""
 
     update_id: int
     now: Callable[[], datetime]
@@ -73,7 +73,7 @@ def current_mark() -> InboxMark | None:
 def reply_from(result: Any) -> None:
     """Before the commit of a service that returned `result`: the reply promised from it."""
     mark = _HANDLING.get()
-    if mark is not None and not mark.done and mark.reply_for is not None:
+    if mark is not None and mark.reply_for is not None:
         mark.reply = mark.reply_for(result)
 
 

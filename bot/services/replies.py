@@ -13,9 +13,10 @@ refuses as "not modified": the resident sees it once.
 A reply the handler could not deliver (Telegram refused it, or did not answer) is released at
 once instead: the sender takes it now, paced and retried, rather than after the grace.
 
-Other replies that follow a change (已撤回, 已退回, 已结案…) are promised by their handler
-before the service runs (promise_reply): the commit that stores the change writes the reply's
-row too, as it marks the update done, and the handler delivers it as above.
+Other replies that follow a change (已撤回, 已退回, 已结案, a question asked…) are promised by
+their handler just before the service runs (promise_reply, promise_reply_from): that
+service's commit writes the reply's row too (and the update's done mark, if it is the first),
+and the handler delivers it as above.
 """
 
 from __future__ import annotations
@@ -132,14 +133,14 @@ def settle_replies(tx: Tx, delivered: list[tuple[int, int | None]],
 
 def promise_reply(chat_id: int, text: str, buttons: Keyboard = (), *,
                   edit: int | None = None, now: datetime) -> None:
-    """The reply the update being handled will get once its effects are stored: owed by the
-    commit that stores them (storage/db.py, UnitOfWork.commit), in the same transaction, and
-    held for its handler like the preview. `edit`: the message it replaces (a pressed one).
-    Outside an update (a test calling a service) it is not owed."""
+    """The reply the update being handled will get once the service about to run stored its
+    effects: owed by that service's commit, the next one (storage/db.py, UnitOfWork.commit),
+    in the same transaction, and held for its handler like the preview. `edit`: the message
+    it replaces (a pressed one). Outside an update (a test calling a service) it is not owed."""
     mark = current_mark()
-    if mark is None or mark.done:
+    if mark is None:
         return
-    mark.reply = _reply_row(chat_id, text, buttons, edit, now)
+    mark.reply, mark.reply_row = _reply_row(chat_id, text, buttons, edit, now), None
 
 
 def promise_reply_from(chat_id: int, render: Callable[[Any], tuple[str, Keyboard] | None], *,
@@ -149,8 +150,9 @@ def promise_reply_from(chat_id: int, render: Callable[[Any], tuple[str, Keyboard
     reply is owed for that result; `render` must accept any result: a service that fails may
     commit something else first)."""
     mark = current_mark()
-    if mark is None or mark.done:
+    if mark is None:
         return
+    mark.reply_row = None
 
     def reply_for(result: Any) -> Outbox | None:
         made = render(result)
@@ -174,7 +176,7 @@ def promised_row() -> int | None:
     mark = current_mark()
     if mark is None:
         return None
-    mark.reply = mark.reply_for = None  # the commit that wrote it is past: no later one does
+    mark.reply = mark.reply_for = None  # refused, or kept: no later commit writes it
     return mark.reply_row
 
 

@@ -16,8 +16,10 @@ from sqlmodel import select
 from bot import texts
 from bot.localapi import LocalBotApi
 from bot.services.notices import REPLY_GRACE
+from bot.services.volunteers import accept_ticket
 from storage.models import Outbox
-from tests.e2e.conftest import Harness
+from tests.e2e.conftest import Harness, button_labels
+from tests.factories import deps_at, submit
 from tests.waiting import until
 from tests.wording import part
 
@@ -213,3 +215,38 @@ async def test_an_answer_to_a_question_owes_the_reply_made_from_what_was_found(
     [row] = [r for r in _rows(bot, "reply") if r.payload["text"] == texts.COMMENT_SAVED]
     assert row.status == "sent" and row.chat_id == RESIDENT
     assert bot.api.sent_to(RESIDENT).count(texts.COMMENT_SAVED) == 1
+
+
+async def test_a_question_asked_after_a_check_is_owed_with_the_wait(bot: Harness) -> None:
+    """添加进展 checks the volunteer holds the matter (no change), then waits for their note:
+    the question, with its 取消 button, is owed with the wait; Telegram failing on it, the
+    outbox still asks it, and the note that follows is taken."""
+    bot.add_volunteer(500, "李明", categories=("repairs",))
+    number = submit(bot.uows, bot.config, bot.clock.now(), reporter=RESIDENT).id or 0
+    accept_ticket(deps_at(bot.uows, bot.config, bot.clock.now()), number, 500)
+    await bot.settled()
+    [work] = [c for c in bot.api.calls("sendMessage") if c.ok and c.chat_id == 500
+              and texts.BTN_PROGRESS in str(c.params.get("reply_markup"))]
+    bot.api.fail_next("sendMessage", status=502, chat_id=500)
+    since = time.monotonic()
+    await bot.press(500, work, texts.BTN_PROGRESS)
+    asked = await bot.reply_to(500, texts.ASK_PROGRESS, since=since)
+    assert asked.ok and button_labels(asked)
+    [row] = [r for r in _rows(bot, "reply") if r.payload["text"] == texts.ASK_PROGRESS]
+    await until(lambda: _all_sent(bot, "reply", len(_rows(bot, "reply"))))
+    since = time.monotonic()
+    await bot.send_text(500, "已经换了新灯泡")
+    await bot.reply_to(500, texts.PROGRESS_SAVED, since=since)
+    assert row.chat_id == 500
+
+
+async def test_the_thanks_for_a_rating_is_owed_with_the_wait_for_a_comment(bot: Harness) -> None:
+    _, resolved = await bot.fixed_lamp(RESIDENT, 500)
+    await bot.press(RESIDENT, resolved, texts.BTN_RESOLVED_YES)
+    rating = await bot.reply_to(RESIDENT, part(texts.ASK_RATING))
+    since = time.monotonic()
+    await bot.press(RESIDENT, rating, "⭐⭐⭐⭐⭐")
+    thanks = await bot.reply_to(RESIDENT, texts.RATED, since=since)
+    assert button_labels(thanks) == [[texts.BTN_SKIP]]
+    await until(lambda: any(r.payload["text"] == texts.RATED and r.status == "sent"
+                            for r in _rows(bot, "reply")))
