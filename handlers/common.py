@@ -23,7 +23,6 @@ from bot.services.people import mark_reachable, role_of, welcome_resident
 from bot.services.replies import (
     HANDLER_DEADLINE,
     owed_delivery,
-    promise_reply,
     promise_reply_from,
     promised_row,
 )
@@ -74,11 +73,7 @@ def promise(update: Update, context: Context, text: str, buttons: Keyboard = (),
             edit: bool = False) -> None:
     """The reply this update gets if the service about to run stores its change: owed with
     the change (bot/services/replies.py). `edit`: it replaces the pressed message."""
-    chat, query = update.effective_chat, update.callback_query
-    if chat is None:
-        return
-    message_id = query.message.message_id if edit and query and query.message else None
-    promise_reply(chat.id, text, buttons, edit=message_id, now=deps(context).clock.now())
+    promise_from(update, context, lambda _result: (text, buttons), edit)
 
 
 def promise_from(update: Update, context: Context,

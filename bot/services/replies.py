@@ -14,7 +14,7 @@ A reply the handler could not deliver (Telegram refused it, or did not answer) i
 once instead: the sender takes it now, paced and retried, rather than after the grace.
 
 Other replies that follow a change (已撤回, 已退回, 已结案, a question asked…) are promised by
-their handler just before the service runs (promise_reply, promise_reply_from): that
+their handler just before the service runs (promise_reply_from): that
 service's commit writes the reply's row too (and the update's done mark, if it is the first),
 and the handler delivers it as above.
 """
@@ -131,24 +131,15 @@ def settle_replies(tx: Tx, delivered: list[tuple[int, int | None]],
     release_held(tx.session, released)
 
 
-def promise_reply(chat_id: int, text: str, buttons: Keyboard = (), *,
-                  edit: int | None = None, now: datetime) -> None:
-    """The reply the update being handled will get once the service about to run stored its
-    effects: owed by that service's commit, the next one (storage/db.py, UnitOfWork.commit),
-    in the same transaction, and held for its handler like the preview. `edit`: the message
-    it replaces (a pressed one). Outside an update (a test calling a service) it is not owed."""
-    mark = current_mark()
-    if mark is None:
-        return
-    mark.reply, mark.reply_row = _reply_row(chat_id, text, buttons, edit, now), None
-
-
 def promise_reply_from(chat_id: int, render: Callable[[Any], tuple[str, Keyboard] | None], *,
                        edit: int | None = None, now: datetime) -> None:
-    """As promise_reply, for a reply that depends on what the service finds: `render` makes
-    it from the service's result, inside its transaction, just before the commit (None: no
-    reply is owed for that result; `render` must accept any result: a service that fails may
-    commit something else first)."""
+    """The reply the update being handled will get once the service about to run stored its
+    effects: owed by that service's commit, the next one (storage/db.py, UnitOfWork.commit),
+    in the same transaction, and held for its handler like the preview. `render` makes it
+    from the service's result, just before the commit (None: no reply is owed for that
+    result; `render` must accept any result: a service that fails may commit something else
+    first). `edit`: the message it replaces (a pressed one). Outside an update (a test
+    calling a service) it is not owed."""
     mark = current_mark()
     if mark is None:
         return

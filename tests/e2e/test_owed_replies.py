@@ -140,7 +140,7 @@ async def test_the_receipt_is_owed_with_the_ticket_and_delivered_once(bot: Harne
     assert f"编号 {number}" in receipts[-1].params["text"]
 
 
-# ---- replies promised with a change (bot/services/replies.py, promise_reply) ----------------
+# ---- replies promised with a change (bot/services/replies.py, promise_reply_from) -----------
 
 def _cancelled(api: LocalBotApi, number: int) -> list[str]:
     said = texts.CANCELLED.format(number=number)
