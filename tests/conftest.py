@@ -22,6 +22,18 @@ from tests.factories import recounted_tallies, tallies_now
 
 REPO = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def shipped_config_with(tmp: Path, changes: tuple[tuple[str, str], ...]) -> Path:
+    """tmp/config.toml: the shipped config with each line `old` replaced by `new` (each must
+    be there: a test must not run on a setting it only thinks it changed)."""
+    text = (REPO / "config.toml").read_text(encoding="utf-8")
+    for old, new in changes:
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
 PG_SKIP_REASON = (
     "TEST_DATABASE_URL is not set: the PostgreSQL run of the storage tests is skipped "
     "(.ci/run sets it when a server answers on 127.0.0.1:5432)"

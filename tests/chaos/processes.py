@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.localapi import LocalBotApi
-from tests.conftest import REPO
+from tests.conftest import REPO, shipped_config_with
 from tests.e2e.conftest import TOKEN
 
 SECRET = "chaos-webhook-secret_0123456789abcdef"
@@ -25,16 +25,10 @@ def chaos_config_file(tmp: Path) -> Path:
     morning), no per-resident submission cap (ten each within minutes), and no pacing: the
     stand-in enforces no limits (decisions 3), its injected 429s are the flood control here,
     and 500 group posts paced at 20 a minute would take 25 minutes."""
-    text = (REPO / "config.toml").read_text(encoding="utf-8")
-    for old, new in (('start = "22:00"', 'start = "03:00"'),
-                     ('end = "07:30"', 'end = "03:00"'),
-                     ("max_submissions = 5", "max_submissions = 1000"),
-                     ("pace = true", "pace = false")):
-        assert old in text, old
-        text = text.replace(old, new)
-    path = tmp / "config.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return shipped_config_with(tmp, (('start = "22:00"', 'start = "03:00"'),
+                                     ('end = "07:30"', 'end = "03:00"'),
+                                     ("max_submissions = 5", "max_submissions = 1000"),
+                                     ("pace = true", "pace = false")))
 
 
 @dataclass

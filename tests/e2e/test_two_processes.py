@@ -20,7 +20,7 @@ from bot.localapi import Call, LocalBotApi
 from bot.services import volunteers as V
 from storage.db import uow_factory as uow_factory_for
 from storage.models import DigestRun, Outbox, Ticket
-from tests.conftest import PG_SKIP_REASON, PG_URL, REPO, _truncate_all
+from tests.conftest import PG_SKIP_REASON, PG_URL, REPO, _truncate_all, shipped_config_with
 from tests.e2e.conftest import COORDINATORS, TOKEN
 from tests.factories import add_volunteer, deps_at, submit
 from tests.waiting import WAIT
@@ -34,16 +34,10 @@ VOLUNTEER = 500
 def fast_config_file(tmp: Path) -> Path:
     """The shipped config with a 1 s sweep, the digest due at any hour, and no quiet hours
     (the processes run on the real clock, whatever time of day the suite runs)."""
-    text = (REPO / "config.toml").read_text(encoding="utf-8")
-    for old, new in (('sweep_interval = "30s"', 'sweep_interval = "1s"'),
-                     ('time = "08:30"', 'time = "00:00"'),
-                     ('start = "22:00"', 'start = "03:00"'),
-                     ('end = "07:30"', 'end = "03:00"')):
-        assert old in text, old
-        text = text.replace(old, new)
-    path = tmp / "config.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return shipped_config_with(tmp, (('sweep_interval = "30s"', 'sweep_interval = "1s"'),
+                                     ('time = "08:30"', 'time = "00:00"'),
+                                     ('start = "22:00"', 'start = "03:00"'),
+                                     ('end = "07:30"', 'end = "03:00"')))
 
 
 def resolved_a_day_ago(engine: Engine, config: Config, reporters: range) -> list[int]:
